@@ -1,0 +1,3 @@
+from simulator.cli.app import main
+
+main()
