@@ -1,0 +1,78 @@
+"""The `rolesim` command: registers one module per command and maps errors to exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from simulator import __version__
+from simulator.cli.errors import report
+from simulator.cli.exit_codes import ExitCode
+from simulator.errors import RolesimError
+
+app = typer.Typer(
+    name="rolesim",
+    help="Predict and explain the IAM role, session tags and access an Amazon Cognito identity "
+    "pool hands out for a token.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"rolesim {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output on stderr."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="rolesim: %(levelname)s: %(message)s")
+
+
+def _register_commands() -> None:
+    # One module per command; each exposes register(app).
+    modules: tuple[object, ...] = ()
+    for module in modules:
+        module.register(app)  # type: ignore[attr-defined]
+
+
+_register_commands()
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI in-process and return the exit status (tests call this)."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(
+            args=list(argv) if argv is not None else None, prog_name="rolesim", standalone_mode=False
+        )
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        return ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        print("rolesim: aborted", file=sys.stderr)
+        return 130
+    except RolesimError as exc:
+        return report(exc)
+    except BrokenPipeError:
+        return ExitCode.OK
+    return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def main() -> None:
+    sys.exit(run())

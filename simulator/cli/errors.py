@@ -1,0 +1,27 @@
+"""The one place that turns exceptions into messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+from simulator.cli.exit_codes import ExitCode
+from simulator.errors import AwsError, ClaimsError, ConfigError, RolesimError, UsageError
+
+_EXIT_FOR: dict[type[RolesimError], ExitCode] = {
+    ConfigError: ExitCode.BAD_INPUT,
+    ClaimsError: ExitCode.BAD_INPUT,
+    UsageError: ExitCode.BAD_INPUT,
+    AwsError: ExitCode.AWS_ERROR,
+}
+
+
+def exit_code_for(error: RolesimError) -> ExitCode:
+    for cls in type(error).__mro__:
+        if cls in _EXIT_FOR:
+            return _EXIT_FOR[cls]  # type: ignore[index]
+    return ExitCode.BAD_INPUT
+
+
+def report(error: RolesimError) -> ExitCode:
+    print(f"rolesim: error: {error}", file=sys.stderr)
+    return exit_code_for(error)
