@@ -33,20 +33,25 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output on stderr."),
-    version: bool = typer.Option(
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="More log output on stderr."
+    ),
+    version: bool = typer.Option(  # noqa: ARG001 - handled eagerly by its callback
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="rolesim: %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="rolesim: %(levelname)s: %(message)s"
+    )
 
 
 def _register_commands() -> None:
     # One module per command; each exposes register(app).
-    modules: tuple[object, ...] = ()
-    for module in modules:
-        module.register(app)  # type: ignore[attr-defined]
+    from simulator.cli import simulate
+
+    for module in (simulate,):
+        module.register(app)
 
 
 _register_commands()
@@ -57,7 +62,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(
-            args=list(argv) if argv is not None else None, prog_name="rolesim", standalone_mode=False
+            args=list(argv) if argv is not None else None,
+            prog_name="rolesim",
+            standalone_mode=False,
         )
     except click.exceptions.ClickException as exc:
         exc.show()

@@ -17,8 +17,8 @@ _EXIT_FOR: dict[type[RolesimError], ExitCode] = {
 
 def exit_code_for(error: RolesimError) -> ExitCode:
     for cls in type(error).__mro__:
-        if cls in _EXIT_FOR:
-            return _EXIT_FOR[cls]  # type: ignore[index]
+        if issubclass(cls, RolesimError) and cls in _EXIT_FOR:
+            return _EXIT_FOR[cls]
     return ExitCode.BAD_INPUT
 
 

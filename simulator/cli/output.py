@@ -11,6 +11,9 @@ from typing import IO
 from rich.console import Console
 
 from simulator.errors import UsageError
+from simulator.render.base import console_for
+
+__all__ = ["console_for", "open_output", "stderr_console", "write_text"]
 
 
 @contextlib.contextmanager
@@ -24,11 +27,6 @@ def open_output(path: Path | None) -> Iterator[IO[str]]:
         raise UsageError(f"{path}: cannot write output: {exc.strerror}") from exc
     with handle:
         yield handle
-
-
-def console_for(stream: IO[str]) -> Console:
-    """A rich console that colours only a real terminal and never wraps machine-copied text."""
-    return Console(file=stream, soft_wrap=True, highlight=False)
 
 
 def write_text(text: str, path: Path | None) -> None:

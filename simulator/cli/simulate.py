@@ -1,0 +1,174 @@
+"""`rolesim simulate`: one decision explained, or a JSONL corpus to one JSON line each."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import IO
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
+
+from simulator.claims import read_claims
+from simulator.cli.common import load_pool_option, parse_assume
+from simulator.cli.exit_codes import ExitCode
+from simulator.cli.output import open_output
+from simulator.decision import Decision
+from simulator.errors import ClaimsError, UsageError
+from simulator.render.base import JsonRenderer, OutputFormat, Renderer, pick
+from simulator.render.decision_text import DecisionText
+from simulator.resolve import ResolveOptions
+from simulator.simulate import LoginRequest, simulate_lines, simulate_one
+
+
+class Flow(StrEnum):
+    ENHANCED = "enhanced"
+    BASIC = "basic"
+
+
+RENDERERS: dict[OutputFormat, Renderer[Decision]] = {
+    OutputFormat.TEXT: DecisionText(),
+    OutputFormat.JSON: JsonRenderer(),
+}
+
+
+def simulate(
+    config: Path = typer.Option(
+        ..., "--config", "-c", help="The pool file (YAML or JSON, CONTRACT §2)."
+    ),
+    claims: str | None = typer.Option(
+        None,
+        "--claims",
+        help="Claims JSON, a raw JWT, or an initiate-auth response; '-' reads stdin.",
+    ),
+    claims_file: Path | None = typer.Option(
+        None, "--claims-file", help="A JSONL corpus: one claims object (or JWT string) per line."
+    ),
+    unauthenticated: bool = typer.Option(
+        False, "--unauthenticated", help="Simulate a guest identity."
+    ),
+    provider: str | None = typer.Option(
+        None, "--provider", help="The Logins key, instead of deriving it from iss."
+    ),
+    custom_role_arn: str | None = typer.Option(
+        None, "--custom-role-arn", help="GetCredentialsForIdentity's CustomRoleArn."
+    ),
+    identity_id: str | None = typer.Option(
+        None, "--identity-id", help="The identity id (cognito-identity.amazonaws.com:sub)."
+    ),
+    flow: Flow = typer.Option(
+        Flow.ENHANCED, "--flow", help="enhanced (GetCredentialsForIdentity) or basic (classic)."
+    ),
+    role_arn: str | None = typer.Option(
+        None, "--role-arn", help="Basic flow: the role the application asks STS for."
+    ),
+    jwks: str | None = typer.Option(
+        None, "--jwks", help="Verify the JWT's signature and expiry against this JWKS file."
+    ),
+    assume: list[str] = typer.Option(
+        [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
+    ),
+    fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", "-f", help="text or json."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write here instead of stdout."
+    ),
+) -> int:
+    """Predict the role, session tags or error the identity pool returns for a token, explained."""
+    sources = sum(x is not None for x in (claims, claims_file, True if unauthenticated else None))
+    if sources != 1:
+        raise UsageError("give exactly one of --claims, --claims-file or --unauthenticated")
+    if flow is Flow.BASIC and role_arn is None:
+        raise UsageError(
+            "--flow basic needs --role-arn: in the classic flow the application picks the role"
+        )
+    if flow is Flow.ENHANCED and role_arn is not None:
+        raise UsageError(
+            "--role-arn applies to --flow basic; the enhanced flow picks the role itself"
+        )
+    pool = load_pool_option(config, parse_assume(assume))
+    options = ResolveOptions(
+        flow=flow.value,
+        custom_role_arn=custom_role_arn,
+        basic_role_arn=role_arn,
+        identity_id=identity_id,
+    )
+    now = datetime.now(tz=UTC)
+    if claims_file is not None:
+        if fmt is not OutputFormat.JSON:
+            raise UsageError("--claims-file writes JSON lines; add --format json")
+        if jwks:
+            raise UsageError("--jwks verifies one token given with --claims")
+        return _batch(
+            pool, claims_file, options, LoginRequest(None, provider=provider), output, now
+        )
+    renderer = pick(RENDERERS, fmt, "simulate")
+    if unauthenticated:
+        request = LoginRequest(None, custom_role_arn=custom_role_arn, identity_id=identity_id)
+    else:
+        assert claims is not None
+        stdin_text = sys.stdin.read() if claims == "-" else None
+        parsed, info = read_claims(claims, jwks_path=jwks, stdin_text=stdin_text)
+        request = LoginRequest(parsed, info, provider, custom_role_arn, identity_id)
+    decision = simulate_one(pool, request, options, now=now)
+    with open_output(output) as stream:
+        renderer.render(decision, stream)
+    return ExitCode.OK
+
+
+def _batch(
+    pool: IdentityPool,
+    path: Path,
+    options: ResolveOptions,
+    base: LoginRequest,
+    output: Path | None,
+    now: datetime,
+) -> int:
+    try:
+        handle = path.open("r", encoding="utf-8")
+    except OSError as exc:
+        raise ClaimsError(f"cannot read: {exc.strerror}", source=str(path)) from None
+    bad = 0
+    with handle, open_output(output) as out:
+        progress = _progress(path)
+        with progress or _Null():
+            task = progress.add_task("simulating", total=path.stat().st_size) if progress else None
+            lines = _counting(handle, progress, task)
+            for result in simulate_lines(pool, lines, options, base, now=now):
+                if result.problem is not None:
+                    bad += 1
+                    print(f"rolesim: {path}:{result.line}: {result.problem}", file=sys.stderr)
+                out.write(json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")))
+                out.write("\n")
+    return ExitCode.BAD_INPUT if bad else ExitCode.OK
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+def _progress(path: Path) -> Progress | None:
+    if not sys.stderr.isatty():
+        return None
+    return Progress(
+        TextColumn(f"[bold]{path.name}"), BarColumn(), TransferSpeedColumn(), transient=True,
+        console=None,
+    )  # fmt: skip
+
+
+def _counting(handle: IO[str], progress: Progress | None, task: TaskID | None) -> Iterator[str]:
+    for line in handle:
+        if progress is not None and task is not None:
+            progress.advance(task, len(line.encode()))
+        yield line
+
+
+def register(app: typer.Typer) -> None:
+    app.command("simulate")(simulate)

@@ -1,0 +1,163 @@
+"""The identity pool as frozen values, in AWS's own vocabulary (CONTRACT §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from simulator.errors import Path
+from simulator.model.providers import ProviderName
+from simulator.semantics.assumptions import DEFAULTS, AssumptionSet
+
+MatchType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingRule:
+    claim: str
+    match_type: MatchType
+    value: str
+    role_arn: str
+    path: Path = ()  # where it stands in the pool file, for traces and findings
+
+
+@dataclass(frozen=True, slots=True)
+class RoleMapping:
+    key: str  # the RoleMappings map key as written
+    provider: (
+        ProviderName  # the provider it applies to (CloudFormation's IdentityProvider, else the key)
+    )
+    type: Literal["Token", "Rules"]
+    ambiguous_role_resolution: Literal["AuthenticatedRole", "Deny"]
+    rules: tuple[MappingRule, ...]
+    path: Path = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalTagMap:
+    provider: ProviderName
+    use_defaults: bool
+    tags: Mapping[str, str]  # tag key -> claim name [CFN-PT]
+    path: Path = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CognitoIdentityProvider:
+    provider_name: str
+    client_id: str
+    server_side_token_check: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UserPoolGroup:
+    name: str
+    precedence: int | None
+    role_arn: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserPoolClient:
+    client_id: str
+    read_attributes: tuple[str, ...] | None
+    write_attributes: tuple[str, ...] | None
+    explicit_auth_flows: tuple[str, ...]
+    has_secret: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaAttribute:
+    name: str
+    mutable: bool
+    developer_only: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserPool:
+    """What a reviewer can describe of a user pool that the identity pool cannot see (CONTRACT §2)."""
+
+    provider_name: str
+    groups: tuple[UserPoolGroup, ...] = ()
+    clients: tuple[UserPoolClient, ...] = ()
+    schema: tuple[SchemaAttribute, ...] = ()
+    path: Path = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenIdConnectProvider:
+    arn: str
+    url: str
+    client_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IdentityPool:
+    identity_pool_id: str
+    name: str | None
+    account_id: str | None
+    allow_unauthenticated: bool
+    allow_classic_flow: bool | None  # None: absent from the file (see classic-flow-default)
+    cognito_providers: tuple[CognitoIdentityProvider, ...]
+    oidc_provider_arns: tuple[str, ...]
+    saml_provider_arns: tuple[str, ...]
+    supported_login_providers: Mapping[str, str]
+    developer_provider_name: str | None
+    roles: Mapping[str, str]  # authenticated / unauthenticated
+    role_mappings: tuple[RoleMapping, ...]
+    tag_maps: tuple[PrincipalTagMap, ...]
+    user_pools: tuple[UserPool, ...] = ()
+    oidc_providers: tuple[OpenIdConnectProvider, ...] = ()
+    iam: Any = None  # simulator.iam IamData when the file carries IAM data
+    assumptions: AssumptionSet = DEFAULTS
+    source: str = "<input>"
+    warnings: tuple[str, ...] = ()
+    _mapping_index: dict[str, RoleMapping] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for m in self.role_mappings:
+            self._mapping_index.setdefault(_mapping_lookup_key(m.provider), m)
+
+    @property
+    def region(self) -> str:
+        return self.identity_pool_id.split(":", 1)[0]
+
+    @property
+    def authenticated_role(self) -> str | None:
+        return self.roles.get("authenticated")
+
+    @property
+    def unauthenticated_role(self) -> str | None:
+        return self.roles.get("unauthenticated")
+
+    def mapping_for(self, provider: ProviderName) -> RoleMapping | None:
+        return self._mapping_index.get(_mapping_lookup_key(provider))
+
+    def tag_map_for(self, provider_name: str) -> PrincipalTagMap | None:
+        for t in self.tag_maps:
+            if t.provider.name == provider_name:
+                return t
+        return None
+
+    def user_pool(self, provider_name: str) -> UserPool | None:
+        for u in self.user_pools:
+            if u.provider_name == provider_name:
+                return u
+        return None
+
+    def oidc_provider(self, arn: str) -> OpenIdConnectProvider | None:
+        for o in self.oidc_providers:
+            if o.arn == arn:
+                return o
+        return None
+
+    def role_arns(self) -> tuple[str, ...]:
+        """Every role ARN the pool can hand out, in file order, without repeats."""
+        seen: dict[str, None] = dict.fromkeys(self.roles.values())
+        for m in self.role_mappings:
+            for r in m.rules:
+                seen.setdefault(r.role_arn)
+        return tuple(seen)
+
+
+def _mapping_lookup_key(p: ProviderName) -> str:
+    return f"{p.name}:{p.client_id}" if p.client_id else p.name

@@ -1,0 +1,145 @@
+"""The library twin of `rolesim simulate`: one login, or a JSONL stream of them, to decisions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from simulator.claims import (
+    PLAIN_CLAIMS,
+    Claims,
+    Login,
+    TokenInfo,
+    claims_from_json,
+    expiry_note,
+    login_for,
+)
+from simulator.decision import Decision
+from simulator.errors import ClaimsError
+from simulator.model.pool import IdentityPool
+from simulator.resolve import ResolveOptions, resolve
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRequest:
+    """What one simulation presents: claims (or a guest), and GetCredentialsForIdentity's inputs."""
+
+    claims: Claims | None  # None: unauthenticated
+    info: TokenInfo = PLAIN_CLAIMS
+    provider: str | None = None
+    custom_role_arn: str | None = None
+    identity_id: str | None = None
+
+
+def simulate_one(
+    pool: IdentityPool,
+    request: LoginRequest,
+    options: ResolveOptions,
+    *,
+    now: datetime | None = None,
+) -> Decision:
+    if request.claims is None:
+        login = Login.guest()
+    else:
+        login = login_for(request.claims, request.info, pool, provider=request.provider)
+    if request.custom_role_arn or request.identity_id:
+        options = replace(
+            options,
+            custom_role_arn=request.custom_role_arn or options.custom_role_arn,
+            identity_id=request.identity_id or options.identity_id,
+        )
+    decision = resolve(pool, login, options)
+    notes: list[str] = []
+    if request.claims is not None:
+        info = request.info
+        if info.kind != "claims" and not info.verified:
+            notes.append("token decoded without verification (give --jwks to verify its signature)")
+        if (exp := expiry_note(info, now)) is not None:
+            notes.append(exp)
+        token_use = request.claims.get("token_use")
+        if token_use == "access":
+            notes.append(
+                "this is an access token; identity pools take the user pool's ID token [UP-IP]"
+            )
+    token = None
+    if request.claims is not None:
+        token = {"kind": request.info.kind, "verified": request.info.verified}
+        if request.info.fingerprint:
+            token["fingerprint"] = request.info.fingerprint
+        if request.info.expires_at is not None:
+            token["expires_at"] = request.info.expires_at
+    return replace(decision, notes=tuple(notes) + decision.notes, token=token)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLine:
+    line: int
+    decision: Decision | None
+    problem: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.decision is None:
+            return {"line": self.line, "input_error": self.problem}
+        return {"line": self.line, **self.decision.to_json(trace=False)}
+
+
+def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:
+    """One JSONL line: a claims object, a JWT as a JSON string, or {"claims": {...}, options...}."""
+    stripped = text.strip()
+    data: Any = stripped if stripped[:1] not in '{"' else json.loads(stripped)
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("claims"), dict | str | type(None))
+        and "claims" in data
+    ):
+        unknown = set(data) - {
+            "claims",
+            "provider",
+            "custom_role_arn",
+            "identity_id",
+            "unauthenticated",
+        }
+        if unknown:
+            raise ClaimsError(f"unknown fields {sorted(unknown)} beside 'claims'")
+        if data.get("unauthenticated") or data["claims"] is None:
+            return replace(
+                base,
+                claims=None,
+                custom_role_arn=data.get("custom_role_arn"),
+                identity_id=data.get("identity_id"),
+            )
+        claims, info = claims_from_json(data["claims"])
+        return LoginRequest(
+            claims,
+            info,
+            data.get("provider", base.provider),
+            data.get("custom_role_arn", base.custom_role_arn),
+            data.get("identity_id", base.identity_id),
+        )
+    claims, info = claims_from_json(data)
+    return replace(base, claims=claims, info=info)
+
+
+def simulate_lines(
+    pool: IdentityPool,
+    lines: Iterable[str],
+    options: ResolveOptions,
+    base: LoginRequest,
+    *,
+    now: datetime | None = None,
+) -> Iterator[BatchLine]:
+    """Stream decisions in constant memory; a bad line becomes a BatchLine with a problem."""
+    fast = replace(options, explain=False)
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            request = parse_batch_line(text, base)
+            yield BatchLine(number, simulate_one(pool, request, fast, now=now))
+        except json.JSONDecodeError as exc:
+            yield BatchLine(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}")
+        except ClaimsError as exc:
+            yield BatchLine(number, None, exc.message)
