@@ -19,6 +19,7 @@ from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.decision import Decision
 from simulator.errors import ClaimsError, UsageError
+from simulator.model import IdentityPool
 from simulator.render.base import JsonRenderer, OutputFormat, Renderer, pick
 from simulator.render.decision_text import DecisionText
 from simulator.resolve import ResolveOptions
