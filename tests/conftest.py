@@ -1,0 +1,59 @@
+"""Shared fixtures: the CLI run in-process, and the repository's own example files."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from simulator.cli.app import run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# CI runs the same properties with a fixed budget; locally `--hypothesis-profile=dev` explores more.
+settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=500, deadline=None)
+settings.load_profile("ci")
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def lines(self) -> list[Any]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+
+def run_cli(args: Sequence[str], stdin: str = "") -> CliResult:
+    """Run `rolesim ARGS` in-process, as a user would, capturing its streams and exit status."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        pytest.MonkeyPatch.context() as mp,
+    ):
+        mp.setattr("sys.stdin", io.StringIO(stdin))
+        code = run([str(a) for a in args])
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli() -> Callable[..., CliResult]:
+    return run_cli
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
