@@ -1,0 +1,9 @@
+"""Live AWS: sessions with retries, the real identity-pool flows, verify, pull, redaction.
+
+The only package that talks to AWS. Nothing here prints; secrets never leave it except as
+redacted fingerprints (see `redact`).
+"""
+
+import logging
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

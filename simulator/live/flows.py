@@ -1,0 +1,279 @@
+"""The real identity-pool flows (cognito-semantics §4), run with boto3, and what they show.
+
+enhanced: GetId → GetCredentialsForIdentity [CustomRoleArn]
+basic:    GetId → GetOpenIdToken → sts:AssumeRoleWithWebIdentity (the role the app asks for)
+
+Then sts:GetCallerIdentity with the issued credentials names the role. Session tags and `amr`
+are read from an OpenID token (its `https://aws.amazon.com/tags` claim, §6.4) when the pool
+hands one out; otherwise the observation says they could not be seen. Credentials and tokens
+stay inside this module: the Observation carries none of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import jwt
+from botocore.exceptions import BotoCoreError, ClientError
+
+from simulator.live.errors import ObservedError, aws_error, observed_error
+from simulator.live.redact import Redactor
+from simulator.live.session import AwsClients
+
+Flow = Literal["enhanced", "basic"]
+
+# The role session name rolesim asks for in the basic flow (the app chooses it there).
+BASIC_SESSION_NAME = "rolesim-verify"
+TAGS_CLAIM = "https://aws.amazon.com/tags"
+_ASSUMED_ROLE = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):sts::(?P<account>\d{12}):assumed-role/(?P<name>[^/]+)/(?P<session>.+)"
+)
+_ROLE = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)"
+)
+
+
+@dataclass(frozen=True)
+class FlowRequest:
+    """One live run. `logins` maps the Logins key to its token; empty means a guest."""
+
+    identity_pool_id: str
+    flow: Flow = "enhanced"
+    logins: Mapping[str, str] = field(default_factory=dict)
+    custom_role_arn: str | None = None
+    basic_role_arn: str | None = None
+    known_role_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What AWS did. `principal_tags`/`amr` are None when they could not be observed."""
+
+    flow: Flow
+    identity_id: str | None = None
+    role_arn: str | None = None
+    assumed_role_arn: str | None = None
+    error: ObservedError | None = None
+    principal_tags: Mapping[str, str] | None = None
+    amr: tuple[str, ...] | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "role_arn": self.role_arn,
+            "assumed_role_arn": self.assumed_role_arn,
+            "principal_tags": dict(self.principal_tags)
+            if self.principal_tags is not None
+            else None,
+            "error": self.error.to_json() if self.error else None,
+            "identity_id": self.identity_id,
+            "amr": list(self.amr) if self.amr is not None else None,
+            "notes": list(self.notes),
+        }
+
+
+class _RefusedError(Exception):
+    def __init__(self, error: ObservedError) -> None:
+        super().__init__(error.code)
+        self.error = error
+
+
+def role_arn_for(
+    assumed_role_arn: str, known_role_arns: Iterable[str]
+) -> tuple[str | None, str | None]:
+    """Map `…:assumed-role/<name>/<session>` back to a role ARN; returns (arn, note).
+
+    The assumed-role ARN drops the role's path (cognito-semantics §7), so the path comes from
+    the role ARNs the configuration names; without one, the ARN is rebuilt without a path.
+    """
+    match = _ASSUMED_ROLE.fullmatch(assumed_role_arn)
+    if not match:
+        return None, f"the caller {assumed_role_arn} is not an assumed role"
+    candidates = sorted(
+        {
+            arn
+            for arn in known_role_arns
+            if (role := _ROLE.fullmatch(arn))
+            and role["name"] == match["name"]
+            and role["account"] == match["account"]
+            and role["partition"] == match["partition"]
+        }
+    )
+    if len(candidates) == 1:
+        return candidates[0], None
+    rebuilt = f"arn:{match['partition']}:iam::{match['account']}:role/{match['name']}"
+    if not candidates:
+        return rebuilt, (
+            f"role {match['name']} is not named in the configuration; its path is unknown, "
+            f"so it is shown as {rebuilt}"
+        )
+    return rebuilt, f"several configured roles are named {match['name']}: {', '.join(candidates)}"
+
+
+def read_openid_token(token: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Session tags and `amr` from an OpenID token, decoded without verification (it came
+    straight from the service over TLS; only its claims are read)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    tags: dict[str, str] = {}
+    principal_tags = (claims.get(TAGS_CLAIM) or {}).get("principal_tags") or {}
+    for key, values in principal_tags.items():
+        # §6.4: each value is a one-element array.
+        value = values[0] if isinstance(values, list) and values else values
+        tags[str(key)] = str(value)
+    amr = claims.get("amr") or []
+    return tags, tuple(str(entry) for entry in (amr if isinstance(amr, list) else [amr]))
+
+
+class _Runner:
+    def __init__(self, clients: AwsClients, request: FlowRequest, redactor: Redactor) -> None:
+        self.clients = clients
+        self.request = request
+        self.redactor = redactor
+        self.region = clients.region_for(request.identity_pool_id)
+        self.identity = clients.client("cognito-identity", self.region)
+        self.notes: list[str] = []
+        for token in request.logins.values():
+            redactor.add(token)
+
+    def call(self, client: Any, operation: str, **params: Any) -> dict[str, Any]:
+        method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+        try:
+            response: dict[str, Any] = getattr(client, method)(**params)
+        except ClientError as exc:
+            observed = observed_error(exc, operation, self.redactor)
+            if observed is not None:
+                raise _RefusedError(observed) from None
+            raise aws_error(
+                exc, operation=operation, region=self.region, redactor=self.redactor
+            ) from None
+        except BotoCoreError as exc:
+            raise aws_error(
+                exc, operation=operation, region=self.region, redactor=self.redactor
+            ) from None
+        return response
+
+    def logins(self) -> dict[str, Any]:
+        return {"Logins": dict(self.request.logins)} if self.request.logins else {}
+
+    def get_id(self) -> str:
+        response = self.call(
+            self.identity, "GetId", IdentityPoolId=self.request.identity_pool_id, **self.logins()
+        )
+        return str(response["IdentityId"])
+
+    def open_id_token(self, identity_id: str) -> str:
+        response = self.call(
+            self.identity, "GetOpenIdToken", IdentityId=identity_id, **self.logins()
+        )
+        token = str(response["Token"])
+        self.redactor.add(token)
+        return token
+
+    def caller(
+        self, access_key: str, secret_key: str, session_token: str
+    ) -> tuple[str | None, str]:
+        for secret in (access_key, secret_key, session_token):
+            self.redactor.add(secret)
+        sts = self.clients.client(
+            "sts",
+            self.region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            aws_session_token=session_token,
+        )
+        assumed = str(self.call(sts, "GetCallerIdentity")["Arn"])
+        role_arn, note = role_arn_for(assumed, self.request.known_role_arns)
+        if note:
+            self.notes.append(note)
+        return role_arn, assumed
+
+    def enhanced(self) -> Observation:
+        identity_id: str | None = None
+        role_arn = assumed = None
+        error: ObservedError | None = None
+        try:
+            identity_id = self.get_id()
+            extra = (
+                {"CustomRoleArn": self.request.custom_role_arn}
+                if self.request.custom_role_arn
+                else {}
+            )
+            credentials = self.call(
+                self.identity,
+                "GetCredentialsForIdentity",
+                IdentityId=identity_id,
+                **self.logins(),
+                **extra,
+            )["Credentials"]
+            role_arn, assumed = self.caller(
+                credentials["AccessKeyId"], credentials["SecretKey"], credentials["SessionToken"]
+            )
+        except _RefusedError as refused:
+            error = refused.error
+        tags, amr = self.observe_token(identity_id)
+        return Observation(
+            "enhanced", identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
+        )
+
+    def observe_token(
+        self, identity_id: str | None
+    ) -> tuple[dict[str, str] | None, tuple[str, ...] | None]:
+        if identity_id is None:
+            self.notes.append("session tags and amr not observed: GetId was refused")
+            return None, None
+        try:
+            token = self.open_id_token(identity_id)
+        except _RefusedError as refused:
+            self.notes.append(
+                "session tags and amr cannot be observed: this pool does not hand out OpenID "
+                f"tokens ({refused.error.code}: {refused.error.message})"
+            )
+            return None, None
+        self.notes.append(
+            "session tags and amr read from the OpenID token of GetOpenIdToken, which carries "
+            "the principal tags the pool passes to STS"
+        )
+        return read_openid_token(token)
+
+    def basic(self) -> Observation:
+        if not self.request.basic_role_arn:
+            raise ValueError("the basic flow needs the role the application asks for")
+        identity_id: str | None = None
+        role_arn = assumed = None
+        error: ObservedError | None = None
+        tags: dict[str, str] | None = None
+        amr: tuple[str, ...] | None = None
+        try:
+            identity_id = self.get_id()
+            token = self.open_id_token(identity_id)
+            tags, amr = read_openid_token(token)
+            self.notes.append("session tags and amr read from the OpenID token")
+            sts = self.clients.client("sts", self.region)
+            credentials = self.call(
+                sts,
+                "AssumeRoleWithWebIdentity",
+                RoleArn=self.request.basic_role_arn,
+                RoleSessionName=BASIC_SESSION_NAME,
+                WebIdentityToken=token,
+            )["Credentials"]
+            role_arn, assumed = self.caller(
+                credentials["AccessKeyId"],
+                credentials["SecretAccessKey"],
+                credentials["SessionToken"],
+            )
+        except _RefusedError as refused:
+            error = refused.error
+            if tags is None:
+                self.notes.append("session tags and amr not observed: no OpenID token was issued")
+        return Observation(
+            "basic", identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
+        )
+
+
+def run_flow(clients: AwsClients, request: FlowRequest, redactor: Redactor) -> Observation:
+    """Run one flow against AWS. Raises AwsError when AWS could not be asked at all."""
+    runner = _Runner(clients, request, redactor)
+    return runner.basic() if request.flow == "basic" else runner.enhanced()

@@ -1,0 +1,291 @@
+"""pull: a live identity pool (and optionally its IAM roles) as a pool file (CONTRACT §2).
+
+The library twin of `rolesim pull`. Every key keeps the AWS API's own name and shape, so the
+result loads back through the pool loader unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from botocore.exceptions import BotoCoreError, ClientError
+from ruamel.yaml import YAML
+
+from simulator.live.errors import aws_error, error_code
+from simulator.live.redact import Redactor
+from simulator.live.session import AwsClients
+
+PoolFormat = Literal["yaml", "json"]
+
+_DESCRIBE_KEYS = (
+    "IdentityPoolId",
+    "IdentityPoolName",
+    "AllowUnauthenticatedIdentities",
+    "AllowClassicFlow",
+    "CognitoIdentityProviders",
+    "OpenIdConnectProviderARNs",
+    "SamlProviderARNs",
+    "SupportedLoginProviders",
+    "DeveloperProviderName",
+    "IdentityPoolTags",
+)
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)")
+
+
+@dataclass(frozen=True)
+class PullResult:
+    document: dict[str, Any]  # the pool file, in CONTRACT §2 shape
+    warnings: tuple[str, ...] = ()
+
+
+class _Puller:
+    def __init__(self, clients: AwsClients, pool_id: str, redactor: Redactor) -> None:
+        self.clients = clients
+        self.redactor = redactor
+        self.region = clients.region_for(pool_id)
+        self.warnings: list[str] = []
+
+    def call(self, client: Any, operation: str, method: str, **params: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(client, method)(**params)
+        except (ClientError, BotoCoreError) as exc:
+            raise aws_error(
+                exc, operation=operation, region=self.region, redactor=self.redactor
+            ) from None
+        response.pop("ResponseMetadata", None)
+        return response
+
+    def pages(self, client: Any, operation: str, method: str, key: str, **params: Any) -> list[Any]:
+        try:
+            return [
+                item
+                for page in client.get_paginator(method).paginate(**params)
+                for item in page[key]
+            ]
+        except (ClientError, BotoCoreError) as exc:
+            raise aws_error(
+                exc, operation=operation, region=self.region, redactor=self.redactor
+            ) from None
+
+    def pool(self, pool_id: str, with_iam: bool) -> dict[str, Any]:
+        identity = self.clients.client("cognito-identity", self.region)
+        described = self.call(
+            identity, "DescribeIdentityPool", "describe_identity_pool", IdentityPoolId=pool_id
+        )
+        # A value AWS leaves unset is left out, not written as null or "".
+        document: dict[str, Any] = {
+            key: described[key] for key in _DESCRIBE_KEYS if described.get(key) not in (None, "")
+        }
+        roles = self.call(
+            identity, "GetIdentityPoolRoles", "get_identity_pool_roles", IdentityPoolId=pool_id
+        )
+        document["Roles"] = roles.get("Roles") or {}
+        if roles.get("RoleMappings"):
+            document["RoleMappings"] = roles["RoleMappings"]
+        tag_maps = [
+            m for m in (self.tag_map(identity, pool_id, p) for p in _providers(described)) if m
+        ]
+        if tag_maps:
+            document["PrincipalTagAttributeMaps"] = tag_maps
+        role_arns = _referenced_roles(document)
+        accounts = {m["account"] for arn in role_arns if (m := _ROLE_ARN.fullmatch(arn))}
+        if len(accounts) == 1:
+            document = {
+                "IdentityPoolId": document.pop("IdentityPoolId"),
+                "AccountId": accounts.pop(),
+                **document,
+            }
+        if with_iam:
+            iam_roles, policies = self.iam(role_arns)
+            document["IamRoles"] = iam_roles
+            if policies:
+                document["Policies"] = policies
+        return document
+
+    def tag_map(self, identity: Any, pool_id: str, provider: str) -> dict[str, Any] | None:
+        try:
+            response: dict[str, Any] = identity.get_principal_tag_attribute_map(
+                IdentityPoolId=pool_id, IdentityProviderName=provider
+            )
+        except ClientError as exc:
+            # A provider never given a map answers ResourceNotFoundException (semantics §9).
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise aws_error(
+                exc,
+                operation="GetPrincipalTagAttributeMap",
+                region=self.region,
+                redactor=self.redactor,
+            ) from None
+        except BotoCoreError as exc:
+            raise aws_error(
+                exc,
+                operation="GetPrincipalTagAttributeMap",
+                region=self.region,
+                redactor=self.redactor,
+            ) from None
+        if not response.get("UseDefaults") and not response.get("PrincipalTags"):
+            return None
+        return {
+            "IdentityProviderName": response.get("IdentityProviderName", provider),
+            "UseDefaults": bool(response.get("UseDefaults")),
+            "PrincipalTags": dict(response.get("PrincipalTags") or {}),
+        }
+
+    def iam(self, role_arns: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        iam = self.clients.client("iam", self.region)
+        roles: list[dict[str, Any]] = []
+        policy_arns: dict[str, None] = {}
+        for arn in role_arns:
+            match = _ROLE_ARN.fullmatch(arn)
+            if not match:
+                self.warnings.append(f"{arn} is not a role ARN; skipped")
+                continue
+            try:
+                role = iam.get_role(RoleName=match["name"])["Role"]
+            except ClientError as exc:
+                if error_code(exc) == "NoSuchEntity":
+                    self.warnings.append(f"role {arn} does not exist in this account; not pulled")
+                    continue
+                raise aws_error(
+                    exc, operation="iam:GetRole", region=self.region, redactor=self.redactor
+                ) from None
+            except BotoCoreError as exc:
+                raise aws_error(
+                    exc, operation="iam:GetRole", region=self.region, redactor=self.redactor
+                ) from None
+            if role["Arn"] != arn:
+                self.warnings.append(
+                    f"role {arn} is in another account or path (found {role['Arn']}); not pulled"
+                )
+                continue
+            name = role["RoleName"]
+            inline = []
+            for policy_name in self.pages(
+                iam, "iam:ListRolePolicies", "list_role_policies", "PolicyNames", RoleName=name
+            ):
+                document = self.call(
+                    iam,
+                    "iam:GetRolePolicy",
+                    "get_role_policy",
+                    RoleName=name,
+                    PolicyName=policy_name,
+                )
+                inline.append(
+                    {
+                        "PolicyName": policy_name,
+                        "PolicyDocument": _policy(document["PolicyDocument"]),
+                    }
+                )
+            attached = [
+                {"PolicyName": p["PolicyName"], "PolicyArn": p["PolicyArn"]}
+                for p in self.pages(
+                    iam,
+                    "iam:ListAttachedRolePolicies",
+                    "list_attached_role_policies",
+                    "AttachedPolicies",
+                    RoleName=name,
+                )
+            ]
+            entry: dict[str, Any] = {
+                "RoleName": name,
+                "Arn": role["Arn"],
+                "Path": role.get("Path", "/"),
+                "RoleId": role.get("RoleId"),
+                "AssumeRolePolicyDocument": _policy(role.get("AssumeRolePolicyDocument")),
+                "RolePolicyList": inline,
+                "AttachedManagedPolicies": attached,
+            }
+            boundary = role.get("PermissionsBoundary")
+            if boundary:
+                entry["PermissionsBoundary"] = {
+                    "PermissionsBoundaryType": boundary.get("PermissionsBoundaryType", "Policy"),
+                    "PermissionsBoundaryArn": boundary["PermissionsBoundaryArn"],
+                }
+                policy_arns.setdefault(boundary["PermissionsBoundaryArn"])
+            if role.get("Tags"):
+                entry["Tags"] = [{"Key": t["Key"], "Value": t["Value"]} for t in role["Tags"]]
+            if role.get("MaxSessionDuration"):
+                entry["MaxSessionDuration"] = role["MaxSessionDuration"]
+            roles.append({k: v for k, v in entry.items() if v is not None})
+            for p in attached:
+                policy_arns.setdefault(p["PolicyArn"])
+        return roles, [self.managed_policy(iam, arn) for arn in policy_arns]
+
+    def managed_policy(self, iam: Any, arn: str) -> dict[str, Any]:
+        policy = self.call(iam, "iam:GetPolicy", "get_policy", PolicyArn=arn)["Policy"]
+        version_id = policy["DefaultVersionId"]
+        version = self.call(
+            iam, "iam:GetPolicyVersion", "get_policy_version", PolicyArn=arn, VersionId=version_id
+        )
+        return {
+            "PolicyName": policy["PolicyName"],
+            "PolicyId": policy.get("PolicyId"),
+            "Arn": policy["Arn"],
+            "Path": policy.get("Path", "/"),
+            "DefaultVersionId": version_id,
+            "PolicyVersionList": [
+                {
+                    "Document": _policy(version["PolicyVersion"]["Document"]),
+                    "VersionId": version_id,
+                    "IsDefaultVersion": True,
+                }
+            ],
+        }
+
+
+def _providers(described: dict[str, Any]) -> list[str]:
+    """Every provider a principal-tag map can name: user pools (without client id), OIDC and
+    SAML provider ARNs, and the supported login providers."""
+    names = [p["ProviderName"] for p in described.get("CognitoIdentityProviders") or []]
+    names += list(described.get("OpenIdConnectProviderARNs") or [])
+    names += list(described.get("SamlProviderARNs") or [])
+    names += list((described.get("SupportedLoginProviders") or {}).keys())
+    return list(dict.fromkeys(names))
+
+
+def _referenced_roles(document: dict[str, Any]) -> list[str]:
+    arns: dict[str, None] = dict.fromkeys((document.get("Roles") or {}).values())
+    for mapping in (document.get("RoleMappings") or {}).values():
+        for rule in (mapping.get("RulesConfiguration") or {}).get("Rules") or []:
+            arns.setdefault(rule["RoleARN"])
+    return list(arns)
+
+
+def _policy(document: Any) -> Any:
+    """boto3 decodes IAM policy documents; some callers hand back the JSON text instead."""
+    if isinstance(document, str):
+        try:
+            return json.loads(document)
+        except json.JSONDecodeError:
+            return document
+    return document
+
+
+def pull_pool(
+    clients: AwsClients,
+    identity_pool_id: str,
+    *,
+    with_iam: bool = False,
+    redactor: Redactor | None = None,
+) -> PullResult:
+    """DescribeIdentityPool, GetIdentityPoolRoles and every principal-tag map; with `with_iam`,
+    the referenced roles' trust, inline and attached policies, boundary and tags."""
+    puller = _Puller(clients, identity_pool_id, redactor or Redactor())
+    document = puller.pool(identity_pool_id, with_iam)
+    return PullResult(document, tuple(puller.warnings))
+
+
+def dump_pool_document(document: dict[str, Any], fmt: PoolFormat = "yaml") -> str:
+    if fmt == "json":
+        return json.dumps(document, indent=2) + "\n"
+    yaml = YAML(typ="rt")
+    yaml.default_flow_style = False
+    yaml.width = 4096  # long ARNs stay on one line
+    stream = io.StringIO()
+    yaml.dump(document, stream)
+    return stream.getvalue()

@@ -1,0 +1,249 @@
+"""verify: predict, run the real flow, compare (CONTRACT §7). The library twin of `rolesim verify`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from simulator.claims import Login, login_for, parse_claims_text
+from simulator.decision import Decision
+from simulator.errors import ClaimsError, UsageError
+from simulator.live.flows import Flow, FlowRequest, Observation, run_flow
+from simulator.live.redact import Redactor, fingerprint, guarded_logging
+from simulator.live.session import AwsClients
+from simulator.model.pool import IdentityPool
+from simulator.model.providers import ProviderKind, issuer_host
+from simulator.resolve import ResolveOptions, resolve
+
+
+@dataclass(frozen=True)
+class LoginSource:
+    """One login to verify: a raw ID token, or a guest (`token=None`). Holds a secret: never print."""
+
+    label: str
+    token: str | None = None
+    provider: str | None = None  # --provider: overrides what the token's iss names
+
+    @classmethod
+    def guest(cls) -> LoginSource:
+        return cls("guest")
+
+    def __repr__(self) -> str:
+        shown = fingerprint(self.token) if self.token else "guest"
+        return f"LoginSource({self.label!r}, {shown})"
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    flow: Flow = "enhanced"
+    custom_role_arn: str | None = None
+    basic_role_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Prediction and live answer for one login, and how they differ."""
+
+    login: str
+    token: str | None  # a fingerprint, never the token
+    predicted: Decision
+    live: Observation
+    differences: tuple[str, ...]
+
+    @property
+    def match(self) -> bool:
+        return not self.differences
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "match": self.match,
+            "login": self.login,
+            "token": self.token,
+            "predicted": self.predicted.to_json(trace=False),
+            "live": self.live.to_json(),
+            "differences": list(self.differences),
+        }
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Several logins, one report: matches only if every login matches."""
+
+    results: tuple[VerifyResult, ...]
+
+    @property
+    def match(self) -> bool:
+        return all(result.match for result in self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        # One login prints the CONTRACT §7 object itself; a matrix wraps them.
+        if len(self.results) == 1:
+            return self.results[0].to_json()
+        return {"match": self.match, "results": [r.to_json() for r in self.results]}
+
+
+def read_id_token(text: str, source: str) -> str:
+    """The raw ID token from a file: a JWT, or an initiate-auth response. Claims JSON is not
+    enough for a live run: AWS needs the signed token."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise ClaimsError(f"not valid JSON: {exc.msg}", source=source) from None
+        token = (
+            (data.get("AuthenticationResult") or {}).get("IdToken")
+            if isinstance(data, dict)
+            else None
+        )
+        if not isinstance(token, str):
+            raise ClaimsError(
+                "verify needs the signed ID token (a JWT or an initiate-auth response with "
+                "AuthenticationResult.IdToken), not decoded claims",
+                source=source,
+            )
+        return token.strip()
+    if stripped.count(".") != 2:
+        raise ClaimsError("not a JWT (expected header.payload.signature)", source=source)
+    return stripped
+
+
+def logins_key(login: Login) -> str:
+    """The Logins map key for a login (cognito-semantics §8): user pools and social providers by
+    name, OIDC providers by issuer host."""
+    if login.provider is None:
+        raise UsageError("a guest has no Logins key")
+    if login.provider.kind is ProviderKind.OIDC:
+        iss = login.claims.get("iss")
+        if isinstance(iss, str) and iss:
+            return issuer_host(iss)
+    return login.provider.name
+
+
+def known_role_arns(pool: IdentityPool, login: Login, options: VerifyOptions) -> tuple[str, ...]:
+    """Every role ARN the configuration or the token names: they restore the role path."""
+    arns: list[str] = list(pool.role_arns())
+    arns += [a for a in (options.custom_role_arn, options.basic_role_arn) if a]
+    for user_pool in pool.user_pools:
+        arns += [g.role_arn for g in user_pool.groups if g.role_arn]
+    if pool.iam is not None:
+        arns += [role.arn for role in pool.iam.roles]
+    roles_claim = login.claims.get("cognito:roles")
+    if isinstance(roles_claim, str):
+        roles_claim = roles_claim.split(",")
+    if isinstance(roles_claim, list):
+        arns += [str(r).strip() for r in roles_claim]
+    preferred = login.claims.get("cognito:preferred_role")
+    if isinstance(preferred, str):
+        arns.append(preferred)
+    return tuple(dict.fromkeys(arns))
+
+
+def compare(predicted: Decision, live: Observation) -> tuple[str, ...]:
+    """What differs between prediction and live answer, in words. Empty means they match."""
+    differences: list[str] = []
+    p_role, p_error = predicted.role_arn, predicted.error
+    if live.error is not None and p_error is None:
+        differences.append(
+            f"predicted credentials for {p_role}, but AWS refused: "
+            f"{live.error.code}: {live.error.message} ({live.error.operation})"
+        )
+    elif live.error is None and p_error is not None:
+        differences.append(
+            f"predicted {p_error.code} ({p_error.message}), but AWS issued credentials for "
+            f"{live.role_arn}"
+        )
+    elif live.error is not None and p_error is not None:
+        if live.error.code != p_error.code:
+            differences.append(
+                f"error: predicted {p_error.code} ({p_error.message}), AWS answered "
+                f"{live.error.code} ({live.error.message})"
+            )
+    elif p_role != live.role_arn:
+        differences.append(f"role: predicted {p_role}, AWS issued {live.role_arn}")
+    if p_error is None and live.error is None and live.principal_tags is not None:
+        expected, actual = dict(predicted.principal_tags), dict(live.principal_tags)
+        for key in sorted(expected.keys() | actual.keys()):
+            if expected.get(key) != actual.get(key):
+                differences.append(
+                    f"session tag {key!r}: predicted {_tag(expected.get(key))}, "
+                    f"AWS passed {_tag(actual.get(key))}"
+                )
+    return tuple(differences)
+
+
+def _tag(value: str | None) -> str:
+    return "no tag" if value is None else repr(value)
+
+
+def verify_login(
+    pool: IdentityPool,
+    source: LoginSource,
+    clients: AwsClients,
+    options: VerifyOptions = VerifyOptions(),
+    *,
+    redactor: Redactor | None = None,
+    now: datetime | None = None,
+) -> VerifyResult:
+    """Predict, then run the live flow for one login and compare."""
+    redactor = redactor or Redactor()
+    if options.flow == "basic" and not options.basic_role_arn:
+        raise UsageError("--flow basic needs --role-arn: the role the application asks STS for")
+    if source.token is None:
+        login = Login.guest()
+        logins: dict[str, str] = {}
+    else:
+        redactor.add(source.token)
+        claims, info = parse_claims_text(source.token, source=source.label)
+        login = login_for(claims, info, pool, provider=source.provider)
+        if info.expired(now or datetime.now(UTC)):
+            expired = datetime.fromtimestamp(info.expires_at or 0, tz=UTC).isoformat()
+            raise ClaimsError(
+                f"the ID token expired at {expired}; sign in again for a fresh one",
+                source=source.label,
+            )
+        logins = {logins_key(login): source.token}
+    predicted = resolve(
+        pool,
+        login,
+        ResolveOptions(
+            flow=options.flow,
+            custom_role_arn=options.custom_role_arn,
+            basic_role_arn=options.basic_role_arn,
+        ),
+    )
+    request = FlowRequest(
+        identity_pool_id=pool.identity_pool_id,
+        flow=options.flow,
+        logins=logins,
+        custom_role_arn=options.custom_role_arn,
+        basic_role_arn=options.basic_role_arn,
+        known_role_arns=known_role_arns(pool, login, options),
+    )
+    with guarded_logging(redactor):
+        live = run_flow(clients, request, redactor)
+    return VerifyResult(
+        login=source.label,
+        token=fingerprint(source.token) if source.token else None,
+        predicted=predicted,
+        live=live,
+        differences=compare(predicted, live),
+    )
+
+
+def verify(
+    pool: IdentityPool,
+    sources: Iterable[LoginSource],
+    clients: AwsClients,
+    options: VerifyOptions = VerifyOptions(),
+    *,
+    redactor: Redactor | None = None,
+) -> VerifyReport:
+    """Verify every login; one report."""
+    redactor = redactor or Redactor()
+    return VerifyReport(
+        tuple(verify_login(pool, source, clients, options, redactor=redactor) for source in sources)
+    )
