@@ -1,0 +1,476 @@
+"""Condition operators, compiled once per policy.
+
+Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+Multivalued keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html
+
+Rules implemented here (one place each):
+- Several values for one key are OR-ed; several keys and operators are AND-ed (policy.py joins clauses).
+- A missing key makes the condition false, except: negated operators are true, `...IfExists` is true,
+  `ForAllValues:` is true (also on an empty key), `ForAnyValue:` is false, `Null` tests presence.
+- Condition key names are case-insensitive; values are case-sensitive unless the operator ignores case.
+- A policy variable with no value never matches, so negated operators then match (notes item 1).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from simulator.errors import ConfigError, PathPart
+from simulator.iam import patterns
+from simulator.iam.assumptions import SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY
+from simulator.iam.patterns import Context, Part
+
+
+class Trace:
+    """Per-evaluation scratch: which assumptions are switched, and which ones decided something."""
+
+    __slots__ = ("multivalued_no_match", "notes", "notresource_invalid")
+
+    def __init__(
+        self, *, multivalued_no_match: bool = False, notresource_invalid: bool = False
+    ) -> None:
+        self.multivalued_no_match = multivalued_no_match
+        self.notresource_invalid = notresource_invalid
+        self.notes: list[tuple[str, str]] | None = None
+
+    def note(self, assumption: str, detail: str) -> None:
+        if self.notes is None:
+            self.notes = []
+        self.notes.append((assumption, detail))
+
+
+_NONE, _ANY, _ALL = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorSpec:
+    name: str
+    kind: str  # string | string_ic | like | numeric | date | bool | binary | ip | arn | null
+    negated: bool = False
+    compare: str = "eq"  # numeric and date: eq | lt | le | gt | ge
+
+
+_SPECS: Final = (
+    OperatorSpec("StringEquals", "string"),
+    OperatorSpec("StringNotEquals", "string", negated=True),
+    OperatorSpec("StringEqualsIgnoreCase", "string_ic"),
+    OperatorSpec("StringNotEqualsIgnoreCase", "string_ic", negated=True),
+    OperatorSpec("StringLike", "like"),
+    OperatorSpec("StringNotLike", "like", negated=True),
+    OperatorSpec("NumericEquals", "numeric"),
+    OperatorSpec("NumericNotEquals", "numeric", negated=True),
+    OperatorSpec("NumericLessThan", "numeric", compare="lt"),
+    OperatorSpec("NumericLessThanEquals", "numeric", compare="le"),
+    OperatorSpec("NumericGreaterThan", "numeric", compare="gt"),
+    OperatorSpec("NumericGreaterThanEquals", "numeric", compare="ge"),
+    OperatorSpec("DateEquals", "date"),
+    OperatorSpec("DateNotEquals", "date", negated=True),
+    OperatorSpec("DateLessThan", "date", compare="lt"),
+    OperatorSpec("DateLessThanEquals", "date", compare="le"),
+    OperatorSpec("DateGreaterThan", "date", compare="gt"),
+    OperatorSpec("DateGreaterThanEquals", "date", compare="ge"),
+    OperatorSpec("Bool", "bool"),
+    OperatorSpec("BinaryEquals", "binary"),
+    OperatorSpec("IpAddress", "ip"),
+    OperatorSpec("NotIpAddress", "ip", negated=True),
+    OperatorSpec("ArnEquals", "arn"),
+    OperatorSpec("ArnLike", "arn"),
+    OperatorSpec("ArnNotEquals", "arn", negated=True),
+    OperatorSpec("ArnNotLike", "arn", negated=True),
+    OperatorSpec("Null", "null"),
+)
+OPERATORS: Final = {spec.name: spec for spec in _SPECS}
+_BY_LOWER: Final = {name.lower(): name for name in OPERATORS}
+# Variables are substituted only for string and ARN operators (variables page, Condition element).
+_VARIABLE_KINDS: Final = frozenset({"string", "string_ic", "like", "arn"})
+
+_COMPARE: Final[dict[str, Callable[[float, float], bool]]] = {
+    "eq": lambda a, b: a == b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+
+
+def parse_operator(text: str, path: tuple[PathPart, ...]) -> tuple[OperatorSpec, int, bool]:
+    """`ForAnyValue:StringLikeIfExists` -> (StringLike spec, qualifier, if_exists)."""
+    qualifier = _NONE
+    name = text
+    if name.startswith("ForAnyValue:"):
+        qualifier, name = _ANY, name[len("ForAnyValue:") :]
+    elif name.startswith("ForAllValues:"):
+        qualifier, name = _ALL, name[len("ForAllValues:") :]
+    if_exists = name.endswith("IfExists") and name != "IfExists"
+    base = name[: -len("IfExists")] if if_exists else name
+    spec = OPERATORS.get(base)
+    if spec is None or (if_exists and spec.kind == "null"):
+        suggestion = _BY_LOWER.get(base.lower())
+        hint = (
+            f"did you mean '{suggestion}'? operator names are case-sensitive"
+            if suggestion
+            else None
+        )
+        raise ConfigError(f"unknown condition operator '{text}'", path=path, hint=hint)
+    return spec, qualifier, if_exists
+
+
+# --- value parsing ------------------------------------------------------------------------------
+
+
+def parse_number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
+
+
+_EPOCH: Final = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+
+
+def parse_date(text: str) -> float | None:
+    """An instant as epoch seconds: ISO 8601 (UTC when no offset) or epoch seconds (notes item 5)."""
+    if _EPOCH.match(text):
+        return float(text)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _decode_binary(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _arn_regex(parts: tuple[Part, ...]) -> re.Pattern[str]:
+    """ArnLike/ArnEquals: each of the six colon-delimited components is matched on its own, so a
+    wildcard cannot cross a colon except inside the sixth (resource) component."""
+    out: list[str] = []
+    colons = 0
+    for part in parts:
+        if type(part) is not patterns.Glob:
+            out.append(re.escape(part.text if type(part) is patterns.Fixed else ""))
+            continue
+        for char in part.text:
+            if char == ":":
+                colons += 1
+                out.append(":")
+            elif char == "*":
+                out.append(".*" if colons >= 5 else "[^:]*")
+            elif char == "?":
+                out.append("." if colons >= 5 else "[^:]")
+            else:
+                out.append(re.escape(char))
+    return re.compile("".join(out), re.DOTALL)
+
+
+# --- the compiled clause ------------------------------------------------------------------------
+
+
+class Clause:
+    """One (operator, key, values) triple of a Condition block, ready to test a request context."""
+
+    __slots__ = (
+        "_arn_regexes",
+        "_arn_templates",
+        "_binaries",
+        "_like_regex",
+        "_like_templates",
+        "_match",
+        "_networks",
+        "_numbers",
+        "_string_templates",
+        "_strings",
+        "if_exists",
+        "key",
+        "key_text",
+        "negated",
+        "operator",
+        "qualifier",
+        "spec",
+        "values",
+    )
+
+    def __init__(
+        self,
+        operator: str,
+        key_text: str,
+        values: tuple[str, ...],
+        *,
+        variables: bool,
+        path: tuple[PathPart, ...],
+    ) -> None:
+        spec, qualifier, if_exists = parse_operator(operator, path[:-1])
+        self.operator = operator
+        self.spec = spec
+        self.qualifier = qualifier
+        self.if_exists = if_exists
+        self.negated = spec.negated
+        self.key = key_text.lower()  # key names are case-insensitive
+        self.key_text = key_text
+        self.values = values
+        self._strings: frozenset[str] = frozenset()
+        self._string_templates: tuple[tuple[Part, ...], ...] = ()
+        self._like_regex: re.Pattern[str] | None = None
+        self._like_templates: tuple[patterns.TemplateMatcher, ...] = ()
+        self._arn_regexes: tuple[re.Pattern[str], ...] = ()
+        self._arn_templates: tuple[tuple[Part, ...], ...] = ()
+        self._numbers: tuple[float, ...] = ()
+        self._binaries: frozenset[bytes] = frozenset()
+        self._networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+        self._match: Callable[[str, Context], bool | None]
+        use_vars = variables and spec.kind in _VARIABLE_KINDS
+        kind = spec.kind
+        if kind in ("string", "string_ic"):
+            self._compile_string(values, use_vars, ignore_case=kind == "string_ic")
+        elif kind == "like":
+            self._compile_like(values, use_vars)
+        elif kind == "arn":
+            self._compile_arn(values, use_vars)
+        else:
+            self._compile_typed(values, path)
+
+    # compile helpers ---------------------------------------------------------------------------
+
+    def _compile_string(
+        self, values: tuple[str, ...], use_vars: bool, *, ignore_case: bool
+    ) -> None:
+        static: set[str] = set()
+        dynamic: list[tuple[Part, ...]] = []
+        for value in values:
+            parts = patterns.parse_template(value, variables=use_vars)
+            if patterns.has_variables(parts):
+                dynamic.append(parts)
+            else:
+                text = patterns.literal_text(parts)
+                static.add(text.lower() if ignore_case else text)
+        self._strings = frozenset(static)
+        self._string_templates = tuple(dynamic)
+        self._match = self._match_string_ic if ignore_case else self._match_string
+
+    def _compile_like(self, values: tuple[str, ...], use_vars: bool) -> None:
+        static: list[tuple[Part, ...]] = []
+        dynamic: list[patterns.TemplateMatcher] = []
+        for value in values:
+            parts = patterns.parse_template(value, variables=use_vars)
+            if patterns.has_variables(parts):
+                dynamic.append(
+                    patterns.TemplateMatcher(parts, arn_segments=False, ignore_case=False)
+                )
+            else:
+                static.append(parts)
+        self._like_regex = patterns.compile_globs(static) if static else None
+        self._like_templates = tuple(dynamic)
+        self._match = self._match_like
+
+    def _compile_arn(self, values: tuple[str, ...], use_vars: bool) -> None:
+        static: list[re.Pattern[str]] = []
+        dynamic: list[tuple[Part, ...]] = []
+        for value in values:
+            parts = patterns.parse_template(value, variables=use_vars)
+            if patterns.has_variables(parts):
+                dynamic.append(parts)
+            else:
+                static.append(_arn_regex(parts))
+        self._arn_regexes = tuple(static)
+        self._arn_templates = tuple(dynamic)
+        self._match = self._match_arn
+
+    def _compile_typed(self, values: tuple[str, ...], path: tuple[PathPart, ...]) -> None:
+        kind = self.spec.kind
+        numbers: list[float] = []
+        strings: set[str] = set()
+        binaries: set[bytes] = set()
+        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for index, value in enumerate(values):
+            ok = True
+            if kind in ("numeric", "date"):
+                number = parse_number(value) if kind == "numeric" else parse_date(value)
+                ok = number is not None
+                if number is not None:
+                    numbers.append(number)
+            elif kind in ("bool", "null"):
+                ok = value.lower() in ("true", "false")
+                strings.add(value.lower())
+            elif kind == "binary":
+                decoded = _decode_binary(value)
+                ok = decoded is not None
+                if decoded is not None:
+                    binaries.add(decoded)
+            else:  # ip
+                try:
+                    networks.append(ipaddress.ip_network(value.strip(), strict=False))
+                except ValueError:
+                    ok = False
+            if not ok:
+                where = (*path, index) if len(values) > 1 else path
+                raise ConfigError(
+                    f"{self.operator} value {value!r} is not a valid {_KIND_NAMES[kind]}",
+                    path=where,
+                )
+        self._numbers = tuple(numbers)
+        self._strings = frozenset(strings)
+        self._binaries = frozenset(binaries)
+        self._networks = tuple(networks)
+        self._match = {
+            "numeric": self._match_number,
+            "date": self._match_date,
+            "bool": self._match_bool,
+            "null": self._match_bool,
+            "binary": self._match_binary,
+            "ip": self._match_ip,
+        }[kind]
+
+    # Per-value matchers: does one request value match any policy value (positive form)?
+    # None means the request value cannot be read as the operator's type. Every matcher takes the
+    # context so that they share one signature; only those with variables read it.
+
+    def _match_string(self, value: str, context: Context) -> bool | None:
+        if value in self._strings:
+            return True
+        for parts in self._string_templates:
+            text = patterns.template_text(parts, context)
+            if text is not None and text == value:
+                return True
+        return False
+
+    def _match_string_ic(self, value: str, context: Context) -> bool | None:
+        lowered = value.lower()
+        if lowered in self._strings:
+            return True
+        for parts in self._string_templates:
+            text = patterns.template_text(parts, context)
+            if text is not None and text.lower() == lowered:
+                return True
+        return False
+
+    def _match_like(self, value: str, context: Context) -> bool | None:
+        if self._like_regex is not None and self._like_regex.fullmatch(value):
+            return True
+        for matcher in self._like_templates:
+            pattern = matcher.pattern(context)
+            if pattern is not None and pattern.fullmatch(value):
+                return True
+        return False
+
+    def _match_arn(self, value: str, context: Context) -> bool | None:
+        if value.count(":") < 5:
+            return None  # not an ARN
+        for regex in self._arn_regexes:
+            if regex.fullmatch(value):
+                return True
+        for parts in self._arn_templates:
+            resolved = patterns.resolve(parts, context)
+            if resolved is not None:
+                regex = _arn_regex(patterns.substitute(parts, resolved))
+                if regex.fullmatch(value):
+                    return True
+        return False
+
+    def _compared(self, number: float | None) -> bool | None:
+        if number is None:
+            return None
+        compare = _COMPARE[self.spec.compare]
+        return any(compare(number, limit) for limit in self._numbers)
+
+    def _match_number(self, value: str, _context: Context) -> bool | None:
+        return self._compared(parse_number(value))
+
+    def _match_date(self, value: str, _context: Context) -> bool | None:
+        return self._compared(parse_date(value))
+
+    def _match_bool(self, value: str, _context: Context) -> bool | None:
+        return value.lower() in self._strings
+
+    def _match_binary(self, value: str, _context: Context) -> bool | None:
+        decoded = _decode_binary(value)
+        return None if decoded is None else decoded in self._binaries
+
+    def _match_ip(self, value: str, _context: Context) -> bool | None:
+        address = _parse_ip(value)
+        if address is None:
+            return None
+        return any(
+            address.version == network.version and address in network for network in self._networks
+        )
+
+    # the clause --------------------------------------------------------------------------------
+
+    def _one(self, value: str, context: Context) -> bool:
+        matched = self._match(value, context)
+        if matched is None:
+            return False  # an unreadable request value satisfies neither form of the operator
+        return not matched if self.negated else matched
+
+    def test(self, context: Context, trace: Trace) -> bool:
+        raw = context.get(self.key)
+        if self.spec.kind == "null":
+            absent = raw is None or raw == ()
+            # Null true: the key must be absent; Null false: it must be present.
+            return ("true" if absent else "false") in self._strings
+        if raw is None or raw == ():
+            if self.if_exists or self.qualifier == _ALL:
+                return True
+            if self.qualifier == _ANY:
+                return False
+            return self.negated
+        if isinstance(raw, str):
+            return self._one(raw, context)
+        if self.qualifier == _ANY:
+            return any(self._one(value, context) for value in raw)
+        if self.qualifier == _ALL:
+            return all(self._one(value, context) for value in raw)
+        return self._multivalued_without_qualifier(raw, context, trace)
+
+    def _multivalued_without_qualifier(
+        self, raw: tuple[str, ...], context: Context, trace: Trace
+    ) -> bool:
+        # Named assumption single-valued-operator-on-multivalued-key (assumptions.py): by default a
+        # positive operator matches when some value matches, a negated one when none does.
+        if trace.multivalued_no_match:
+            return False
+        positive = any(self._match(value, context) for value in raw)
+        result = not positive if self.negated else positive
+        if result:  # the alternative (no match) would differ only here
+            trace.note(
+                SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
+                f"{self.operator} on multivalued key {self.key_text} ({len(raw)} values) "
+                "without ForAnyValue/ForAllValues",
+            )
+        return result
+
+    def describe(self) -> str:
+        shown = self.values[0] if len(self.values) == 1 else list(self.values)
+        return f"{self.operator} {self.key_text} {shown}"
+
+
+_KIND_NAMES: Final = {
+    "numeric": "number",
+    "date": "date (ISO 8601 or epoch seconds)",
+    "bool": "boolean (true or false)",
+    "null": "boolean (true or false)",
+    "binary": "base64 value",
+    "ip": "IP address or CIDR block",
+}

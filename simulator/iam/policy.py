@@ -1,0 +1,391 @@
+"""Policy documents: parsing (dict, JSON text or URL-encoded JSON) and compiled statements.
+
+Element grammar: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+Version: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from simulator.errors import ConfigError, PathPart
+from simulator.iam import catalogue, patterns
+from simulator.iam.assumptions import NOTRESOURCE_UNSET_VARIABLE
+from simulator.iam.conditions import Clause, Trace
+from simulator.iam.patterns import Context
+from simulator.iam.request import Request
+
+Effect = Literal["Allow", "Deny"]
+# Where a policy is used decides which elements it must or must not have.
+PolicyKind = Literal["identity", "boundary", "session", "resource", "scp", "trust"]
+
+VERSION_2012: Final = "2012-10-17"
+VERSION_2008: Final = "2008-10-17"
+_TOP_KEYS: Final = frozenset({"Version", "Id", "Statement"})
+_STATEMENT_KEYS: Final = frozenset(
+    {
+        "Sid",
+        "Effect",
+        "Principal",
+        "NotPrincipal",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+    }
+)
+_PRINCIPAL_TYPES: Final = ("AWS", "Federated", "Service", "CanonicalUser")
+_ACTION: Final = re.compile(r"^[A-Za-z0-9*?_-]+:[A-Za-z0-9*?_-]+$")
+_ACTION_CACHE_LIMIT: Final = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalSpec:
+    """A Principal or NotPrincipal element: "*" or lists of identifiers by type."""
+
+    wildcard: bool = False
+    aws: tuple[str, ...] = ()
+    federated: tuple[str, ...] = ()
+    service: tuple[str, ...] = ()
+    canonical_user: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Statement:
+    index: int
+    sid: str | None
+    effect: Effect
+    actions: tuple[str, ...]
+    not_action: bool
+    resources: tuple[str, ...] | None  # None: the statement has neither Resource nor NotResource
+    not_resource: bool
+    principal: PrincipalSpec | None
+    not_principal: bool
+    clauses: tuple[Clause, ...]
+    _action_regex: re.Pattern[str] = field(repr=False)
+    _action_cache: dict[str, bool] = field(repr=False)
+    _resource_any: bool = field(repr=False)
+    _resource_regex: re.Pattern[str] | None = field(repr=False)
+    _resource_templates: tuple[patterns.TemplateMatcher, ...] = field(repr=False)
+
+    def action_matches(self, action_key: str) -> bool:
+        hit = self._action_cache.get(action_key)
+        if hit is None:
+            hit = (self._action_regex.fullmatch(action_key) is None) is self.not_action
+            if len(self._action_cache) >= _ACTION_CACHE_LIMIT:
+                self._action_cache.clear()
+            self._action_cache[action_key] = hit
+        return hit
+
+    def resource_matches(self, resource: str, context: Context, trace: Trace) -> bool:
+        if self.resources is None:
+            return True
+        hit = self._resource_any or (
+            self._resource_regex is not None
+            and self._resource_regex.fullmatch(resource) is not None
+        )
+        unset = False
+        if not hit:
+            for template in self._resource_templates:
+                pattern = template.pattern(context)
+                if pattern is None:
+                    unset = (
+                        True  # a variable with no value: this entry matches nothing (notes item 2)
+                    )
+                elif pattern.fullmatch(resource):
+                    hit = True
+                    break
+        if not self.not_resource:
+            return hit
+        if hit:
+            return False
+        if unset:
+            # Named assumption notresource-unset-variable: by default the entry excludes nothing.
+            if trace.notresource_invalid:
+                return False
+            trace.note(
+                NOTRESOURCE_UNSET_VARIABLE,
+                f"statement {self.index} applies because a NotResource entry has a variable with no value",
+            )
+        return True
+
+    def conditions_match(self, context: Context, trace: Trace) -> bool:
+        return all(clause.test(context, trace) for clause in self.clauses)
+
+    def matches(self, request: Request, trace: Trace) -> bool:
+        """Action, resource and conditions (not the principal) match the request."""
+        if not self.action_matches(request.action_key):
+            return False
+        context = request.normalised
+        if not self.resource_matches(request.resource, context, trace):
+            return False
+        for clause in self.clauses:  # noqa: SIM110 - a plain loop is faster than all() on the hot path
+            if not clause.test(context, trace):
+                return False
+        return True
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Policy:
+    version: str | None
+    id: str | None
+    statements: tuple[Statement, ...]
+    warnings: tuple[str, ...]
+    document: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def variables(self) -> bool:
+        """Policy variables are substituted only in 2012-10-17 documents (notes item 9)."""
+        return self.version == VERSION_2012
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NamedPolicy:
+    """A policy with the name a decision shows for it (file name, policy name or ARN)."""
+
+    name: str
+    policy: Policy
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def load_document(document: Any) -> Mapping[str, Any]:
+    """A policy document from a mapping, JSON text, or URL-encoded JSON text (as IAM returns it)."""
+    if isinstance(document, Mapping):
+        return document
+    if isinstance(document, (str, bytes)):
+        text = document.decode("utf-8") if isinstance(document, bytes) else document
+        stripped = text.strip()
+        if stripped.startswith(("%7B", "%7b")):
+            stripped = urllib.parse.unquote(stripped)
+        try:
+            loaded = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"policy document is not valid JSON: {exc.msg} at position {exc.pos}"
+            ) from exc
+        if not isinstance(loaded, Mapping):
+            raise ConfigError("policy document must be a JSON object")
+        return loaded
+    raise ConfigError(
+        f"policy document must be an object or a JSON string, not {_type_name(document)}"
+    )
+
+
+def parse_policy(
+    document: Any, *, kind: PolicyKind = "identity", check_actions: bool = True
+) -> Policy:
+    """Parse and compile a policy. Errors carry the path inside the document."""
+    doc = load_document(document)
+    unknown = sorted(set(doc) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown policy element '{unknown[0]}'", path=(unknown[0],))
+    version = doc.get("Version")
+    if version is not None and version not in (VERSION_2012, VERSION_2008):
+        raise ConfigError(
+            f"unsupported policy Version {version!r} (expected {VERSION_2012} or {VERSION_2008})",
+            path=("Version",),
+        )
+    policy_id = doc.get("Id")
+    if policy_id is not None and not isinstance(policy_id, str):
+        raise ConfigError("Id must be a string", path=("Id",))
+    if "Statement" not in doc:
+        raise ConfigError("policy has no Statement element", path=("Statement",))
+    raw_statements = doc["Statement"]
+    if isinstance(raw_statements, Mapping):
+        items: list[tuple[tuple[PathPart, ...], Any]] = [(("Statement",), raw_statements)]
+    elif isinstance(raw_statements, list):
+        items = [(("Statement", i), item) for i, item in enumerate(raw_statements)]
+    else:
+        raise ConfigError("Statement must be an object or a list of objects", path=("Statement",))
+    variables = version == VERSION_2012
+    warnings: list[str] = []
+    statements = tuple(
+        _parse_statement(index, raw, path, kind=kind, variables=variables)
+        for index, (path, raw) in enumerate(items)
+    )
+    if check_actions:
+        for statement in statements:
+            for action in statement.actions:
+                warning = catalogue.unknown_action_warning(action)
+                if warning and warning not in warnings:
+                    warnings.append(warning)
+    return Policy(version, policy_id, statements, tuple(warnings), doc)
+
+
+def _parse_statement(
+    index: int,
+    raw: Any,
+    path: tuple[PathPart, ...],
+    *,
+    kind: PolicyKind,
+    variables: bool,
+) -> Statement:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("a statement must be an object", path=path)
+    for key in raw:
+        if key not in _STATEMENT_KEYS:
+            raise ConfigError(f"unknown statement element '{key}'", path=(*path, key))
+    sid = raw.get("Sid")
+    if sid is not None and not isinstance(sid, str):
+        raise ConfigError("Sid must be a string", path=(*path, "Sid"))
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        raise ConfigError(
+            f"Effect must be 'Allow' or 'Deny', not {effect!r}"
+            if "Effect" in raw
+            else "missing Effect",
+            path=(*path, "Effect"),
+        )
+    action_key = _exactly_one(raw, "Action", "NotAction", path, required=True)
+    assert action_key is not None
+    actions = _strings(raw[action_key], (*path, action_key))
+    for i, action in enumerate(actions):
+        if action != "*" and not _ACTION.match(action):
+            where = (
+                (*path, action_key, i) if isinstance(raw[action_key], list) else (*path, action_key)
+            )
+            raise ConfigError(f"malformed action {action!r} (expected service:action)", path=where)
+    resource_key = _exactly_one(raw, "Resource", "NotResource", path, required=kind != "trust")
+    resources = _strings(raw[resource_key], (*path, resource_key)) if resource_key else None
+    principal_key = _exactly_one(
+        raw, "Principal", "NotPrincipal", path, required=kind in ("resource", "trust")
+    )
+    if principal_key and kind not in ("resource", "trust"):
+        raise ConfigError(
+            f"{principal_key} is not allowed in {kind} policies", path=(*path, principal_key)
+        )
+    principal = _principal(raw[principal_key], (*path, principal_key)) if principal_key else None
+    clauses = _conditions(raw.get("Condition"), (*path, "Condition"), variables=variables)
+
+    action_regex = patterns.compile_globs(
+        [(patterns.Glob(action.lower()),) for action in actions], ignore_case=True
+    )
+    resource_any = False
+    static: list[tuple[patterns.Part, ...]] = []
+    templates: list[patterns.TemplateMatcher] = []
+    for resource in resources or ():
+        parts = patterns.parse_template(resource, variables=variables)
+        if resource == "*":
+            resource_any = True
+        elif patterns.has_variables(parts):
+            templates.append(patterns.TemplateMatcher(parts, arn_segments=True, ignore_case=False))
+        else:
+            static.append(parts)
+    return Statement(
+        index=index,
+        sid=sid,
+        effect=effect,
+        actions=actions,
+        not_action=action_key == "NotAction",
+        resources=resources,
+        not_resource=resource_key == "NotResource",
+        principal=principal,
+        not_principal=principal_key == "NotPrincipal",
+        clauses=clauses,
+        _action_regex=action_regex,
+        _action_cache={},
+        _resource_any=resource_any,
+        _resource_regex=patterns.compile_globs(static, arn_segments=True) if static else None,
+        _resource_templates=tuple(templates),
+    )
+
+
+def _exactly_one(
+    raw: Mapping[str, Any], plain: str, negated: str, path: tuple[PathPart, ...], *, required: bool
+) -> str | None:
+    if plain in raw and negated in raw:
+        raise ConfigError(
+            f"a statement cannot have both {plain} and {negated}", path=(*path, negated)
+        )
+    if plain in raw:
+        return plain
+    if negated in raw:
+        return negated
+    if required:
+        raise ConfigError(f"statement has neither {plain} nor {negated}", path=path)
+    return None
+
+
+def _strings(value: Any, path: tuple[PathPart, ...]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value:
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise ConfigError(f"expected a string, not {_type_name(item)}", path=(*path, i))
+        return tuple(value)
+    if isinstance(value, list):
+        raise ConfigError("must not be an empty list", path=path)
+    raise ConfigError(f"expected a string or a list of strings, not {_type_name(value)}", path=path)
+
+
+def _principal(value: Any, path: tuple[PathPart, ...]) -> PrincipalSpec:
+    if value == "*":
+        return PrincipalSpec(wildcard=True)
+    if not isinstance(value, Mapping) or not value:
+        raise ConfigError('Principal must be "*" or an object such as {"AWS": ...}', path=path)
+    found: dict[str, tuple[str, ...]] = {}
+    for key, ids in value.items():
+        if key not in _PRINCIPAL_TYPES:
+            raise ConfigError(f"unknown principal type '{key}'", path=(*path, key))
+        found[key] = _strings(ids, (*path, key))
+    aws = found.get("AWS", ())
+    return PrincipalSpec(
+        wildcard="*" in aws,
+        aws=aws,
+        federated=found.get("Federated", ()),
+        service=found.get("Service", ()),
+        canonical_user=found.get("CanonicalUser", ()),
+    )
+
+
+def _condition_value(value: Any, path: tuple[PathPart, ...]) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise ConfigError(
+        f"condition value must be a string, number or boolean, not {_type_name(value)}", path=path
+    )
+
+
+def _conditions(raw: Any, path: tuple[PathPart, ...], *, variables: bool) -> tuple[Clause, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        raise ConfigError("Condition must be an object of operator -> {key: value}", path=path)
+    clauses: list[Clause] = []
+    for operator, block in raw.items():
+        op_path = (*path, operator)
+        if not isinstance(block, Mapping) or not block:
+            raise ConfigError("expected an object of condition key -> value(s)", path=op_path)
+        for key, values in block.items():
+            key_path = (*op_path, key)
+            if isinstance(values, list):
+                if not values:
+                    raise ConfigError("condition values must not be an empty list", path=key_path)
+                texts = tuple(_condition_value(v, (*key_path, i)) for i, v in enumerate(values))
+            else:
+                texts = (_condition_value(values, key_path),)
+            clauses.append(Clause(operator, key, texts, variables=variables, path=key_path))
+    return tuple(clauses)
+
+
+def _type_name(value: Any) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+    }.get(type(value), type(value).__name__)

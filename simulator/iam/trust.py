@@ -1,0 +1,192 @@
+"""Trust: may the identity pool's web identity assume the role (and tag the session)?
+
+cognito-semantics.md §5: the trust policy names the federated principal
+`cognito-identity.amazonaws.com`, tests `cognito-identity.amazonaws.com:aud` (the pool id) and the
+multivalued `:amr` (`authenticated` plus the login provider, or `unauthenticated`), and must also allow
+`sts:TagSession` when principal tags are passed
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html). A refusal surfaces as
+`InvalidIdentityPoolConfigurationException` in the enhanced flow and `AccessDenied` in the basic flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from simulator.iam.assumptions import DEFAULTS, Assumptions
+from simulator.iam.evaluate import (
+    AccessDecision,
+    MatchedStatement,
+    Uncertainty,
+    WebIdentityPrincipal,
+    evaluate,
+)
+from simulator.iam.patterns import ContextValue
+from simulator.iam.policy import NamedPolicy
+from simulator.iam.request import Request
+from simulator.iam.roles import IamRole
+from simulator.iam.session import COGNITO_PROVIDER, Flow
+
+ASSUME_ACTION: Final = "sts:AssumeRoleWithWebIdentity"
+TAG_ACTION: Final = "sts:TagSession"
+ENHANCED_ERROR_CODE: Final = "InvalidIdentityPoolConfigurationException"
+ENHANCED_ERROR_MESSAGE: Final = (
+    "Invalid identity pool configuration. Check assigned IAM roles for this pool."
+)
+BASIC_ERROR_CODE: Final = "AccessDenied"
+Outcome = Literal["allowed", "denied", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrustError:
+    """The AWS error a refused trust maps to."""
+
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class TrustDecision:
+    outcome: Outcome  # unknown: the role's trust policy was not supplied
+    role_arn: str
+    flow: Flow
+    failed_action: str | None
+    reason: str
+    matched: tuple[MatchedStatement, ...]
+    checks: tuple[AccessDecision, ...]  # one per action evaluated, in order
+    error: TrustError | None
+    uncertain: tuple[Uncertainty, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome == "allowed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "role_arn": self.role_arn,
+            "flow": self.flow,
+            "failed_action": self.failed_action,
+            "reason": self.reason,
+            "matched": [m.to_json() for m in self.matched],
+            "checks": [c.to_json() for c in self.checks],
+            "error": self.error.to_json() if self.error else None,
+            "uncertain": [u.to_json() for u in self.uncertain],
+            "warnings": list(self.warnings),
+        }
+
+
+def trust_context(
+    *,
+    identity_pool_id: str,
+    amr: Sequence[str],
+    identity_id: str,
+    principal_tags: Mapping[str, str],
+    provider: str = COGNITO_PROVIDER,
+) -> dict[str, ContextValue]:
+    """The AssumeRoleWithWebIdentity request context: web identity keys and the tags being passed."""
+    context: dict[str, ContextValue] = {
+        f"{provider}:aud": identity_pool_id,
+        f"{provider}:amr": tuple(amr),
+        f"{provider}:sub": identity_id,
+    }
+    for key, value in principal_tags.items():
+        context[f"aws:RequestTag/{key}"] = value
+    if principal_tags:
+        context["aws:TagKeys"] = tuple(principal_tags)
+    return context
+
+
+def evaluate_trust(
+    role: IamRole,
+    *,
+    identity_pool_id: str,
+    amr: Sequence[str],
+    identity_id: str,
+    principal_tags: Mapping[str, str],
+    flow: Flow,
+    provider: str = COGNITO_PROVIDER,
+    assumptions: Assumptions = DEFAULTS,
+) -> TrustDecision:
+    if role.trust_policy is None:
+        return TrustDecision(
+            "unknown",
+            role.arn,
+            flow,
+            None,
+            f"the trust policy of {role.arn} was not supplied (AssumeRolePolicyDocument)",
+            (),
+            (),
+            None,
+        )
+    context = trust_context(
+        identity_pool_id=identity_pool_id,
+        amr=amr,
+        identity_id=identity_id,
+        principal_tags=principal_tags,
+        provider=provider,
+    )
+    trust = NamedPolicy(f"{role.name} trust policy", role.trust_policy)
+    caller = WebIdentityPrincipal(provider)
+    actions = (ASSUME_ACTION, TAG_ACTION) if principal_tags else (ASSUME_ACTION,)
+    checks: list[AccessDecision] = []
+    for action in actions:
+        check = evaluate(
+            Request(action, role.arn, context),
+            resource_policy=trust,
+            principal=caller,
+            assumptions=assumptions,
+        )
+        checks.append(check)
+        if not check.allowed:
+            return _refused(role, flow, action, check, tuple(checks), principal_tags)
+    matched = tuple(m for check in checks for m in check.matched)
+    return TrustDecision(
+        "allowed",
+        role.arn,
+        flow,
+        None,
+        f"the trust policy of {role.name} allows {' and '.join(actions)} for {provider}",
+        matched,
+        tuple(checks),
+        None,
+        tuple(u for check in checks for u in check.uncertain),
+        tuple(dict.fromkeys(w for check in checks for w in check.warnings)),
+    )
+
+
+def _refused(
+    role: IamRole,
+    flow: Flow,
+    action: str,
+    check: AccessDecision,
+    checks: tuple[AccessDecision, ...],
+    principal_tags: Mapping[str, str],
+) -> TrustDecision:
+    if check.decision == "explicit_deny":
+        why = check.reason
+    else:
+        why = f"no statement of the trust policy of {role.name} allows {action} for this identity"
+    if action == TAG_ACTION:
+        why += f" (principal tags are passed: {', '.join(sorted(principal_tags))})"
+    if flow == "enhanced":
+        error = TrustError(ENHANCED_ERROR_CODE, ENHANCED_ERROR_MESSAGE)
+    else:
+        error = TrustError(BASIC_ERROR_CODE, f"Not authorized to perform {action}")
+    return TrustDecision(
+        "denied",
+        role.arn,
+        flow,
+        action,
+        why,
+        check.matched,
+        checks,
+        error,
+        tuple(u for c in checks for u in c.uncertain),
+        tuple(dict.fromkeys(w for c in checks for w in c.warnings)),
+    )
