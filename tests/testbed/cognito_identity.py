@@ -66,6 +66,8 @@ class IdentityPoolExtension:
         self.account_id = account_id
         self.pools: dict[str, PoolExtras] = {}
         self.identities: dict[str, Identity] = {}
+        # Every credential and token handed out, so tests can prove none is ever shown.
+        self.issued_secrets: list[str] = []
         self.openid_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.user_pool_keys = jwt.PyJWKSet.from_dict(
             load_resource("moto.cognitoidp.responses", "resources/jwks-public.json")
@@ -187,6 +189,11 @@ class IdentityPoolExtension:
             duration=3600,
             external_id=None,
         )
+        self.issued_secrets += [
+            assumed.access_key_id,
+            assumed.secret_access_key,
+            assumed.session_token,
+        ]
         return {
             "IdentityId": identity_id,
             "Credentials": {
@@ -246,6 +253,7 @@ class IdentityPoolExtension:
             algorithm="RS512",
             headers={"kid": f"{region}-1", "typ": "JWS"},
         )
+        self.issued_secrets.append(token)
         return {"IdentityId": identity_id, "Token": token}
 
     def identity_from_openid_token(self, token: str) -> tuple[str, Identity] | None:
@@ -369,4 +377,11 @@ class _StsResponse(TokenResponse):
             )
             if outcome.error_code:
                 raise _error(outcome.error_code, outcome.error_message or "")
-        return super().assume_role_with_web_identity()
+        result = super().assume_role_with_web_identity()
+        credentials = result.result["Credentials"]
+        self.extension.issued_secrets += [
+            credentials.access_key_id,
+            credentials.secret_access_key,
+            credentials.session_token,
+        ]
+        return result

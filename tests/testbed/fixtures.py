@@ -20,3 +20,12 @@ def testbed(testbed_server: Testbed) -> Iterator[Testbed]:
     testbed_server.ledger.clear()
     yield testbed_server
     testbed_server.ledger.clear()
+
+
+@pytest.fixture
+def bed(testbed: Testbed, monkeypatch: pytest.MonkeyPatch) -> Testbed:
+    """The test bed with the process environment pointed at it (dummy keys, no real profile)."""
+    for name, value in testbed.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return testbed

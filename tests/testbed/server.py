@@ -27,6 +27,8 @@ DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "t
 
 @dataclass
 class Testbed:
+    __test__ = False  # not a test class, despite the name
+
     endpoint_url: str
     ledger: OutcomeLedger
     extension: IdentityPoolExtension

@@ -1,0 +1,51 @@
+"""`rolesim pull`: a live identity pool, and optionally its IAM roles, as a pool file."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from simulator.cli.exit_codes import ExitCode
+from simulator.cli.output import open_output
+from simulator.live.pull import dump_pool_document, pull_pool
+from simulator.live.session import AwsClients, AwsSettings
+
+
+class PoolFormat(StrEnum):
+    YAML = "yaml"
+    JSON = "json"
+
+
+def pull_command(
+    identity_pool_id: str = typer.Option(
+        ..., "--identity-pool-id", help="The identity pool (REGION:GUID)."
+    ),
+    with_iam: bool = typer.Option(
+        False,
+        "--with-iam",
+        help="Also pull the referenced roles: trust, inline and attached policies, boundary, tags.",
+    ),
+    region: str | None = typer.Option(None, "--region", help="AWS region (default: the pool's)."),
+    profile: str | None = typer.Option(None, "--profile", help="AWS profile."),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="Send every AWS call here (emulators)."
+    ),
+    fmt: PoolFormat = typer.Option(PoolFormat.YAML, "--format", "-f", help="yaml or json."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here, not stdout."),
+) -> int:
+    """Write a live identity pool's configuration as a pool file that rolesim loads."""
+    clients = AwsClients(AwsSettings(region=region, profile=profile, endpoint_url=endpoint_url))
+    result = pull_pool(clients, identity_pool_id, with_iam=with_iam)
+    text = dump_pool_document(result.document, fmt.value)
+    with open_output(output) as stream:
+        stream.write(text)
+    for warning in result.warnings:
+        print(f"rolesim: pull: warning: {warning}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("pull")(pull_command)
