@@ -1,0 +1,205 @@
+"""Properties of the evaluation engine over generated policies and requests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulator.iam import NamedPolicy, Request, evaluate, parse_policy
+from simulator.iam.patterns import Glob, compile_glob
+
+ACTIONS = ["s3:GetObject", "s3:PutObject", "sqs:SendMessage", "dynamodb:GetItem"]
+ACTION_PATTERNS = [*ACTIONS, "s3:*", "s3:Get*", "*", "sqs:Send?essage", "S3:getobject"]
+RESOURCES = ["arn:aws:s3:::b/red/k", "arn:aws:s3:::b/blue/k", "arn:aws:sqs:us-east-1:1:q", "*"]
+RESOURCE_PATTERNS = [
+    "*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:s3:::b/${aws:PrincipalTag/team}/*",
+    "arn:aws:sqs:*:*:q",
+    "arn:aws:s3:::b/red/k",
+]
+KEYS = ["aws:PrincipalTag/team", "aws:TagKeys", "aws:SourceIp", "s3:prefix"]
+CONDITIONS: list[dict[str, Any]] = [
+    {"StringEquals": {"aws:PrincipalTag/team": "red"}},
+    {"StringNotEquals": {"aws:PrincipalTag/team": ["red", "${aws:PrincipalTag/other}"]}},
+    {"StringLike": {"s3:prefix": "${aws:PrincipalTag/team}/*"}},
+    {"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}},
+    {"ForAnyValue:StringLike": {"aws:TagKeys": "a*"}},
+    {"StringEqualsIfExists": {"aws:PrincipalTag/team": "blue"}},
+    {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+    {"Null": {"aws:PrincipalTag/team": "false"}},
+]
+
+
+@st.composite
+def statements(draw: st.DrawFn, effect: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Effect": effect or draw(st.sampled_from(["Allow", "Deny"])),
+        draw(st.sampled_from(["Action", "NotAction"])): draw(
+            st.lists(st.sampled_from(ACTION_PATTERNS), min_size=1, max_size=3)
+        ),
+        draw(st.sampled_from(["Resource", "Resource", "NotResource"])): draw(
+            st.lists(st.sampled_from(RESOURCE_PATTERNS), min_size=1, max_size=2)
+        ),
+    }
+    conditions = draw(st.lists(st.sampled_from(CONDITIONS), max_size=2))
+    if conditions:
+        merged: dict[str, dict[str, Any]] = {}
+        for condition in conditions:
+            for operator, block in condition.items():
+                merged.setdefault(operator, {}).update(block)
+        out["Condition"] = merged
+    return out
+
+
+def named(name: str, items: list[dict[str, Any]]) -> NamedPolicy:
+    return NamedPolicy(name, parse_policy({"Version": "2012-10-17", "Statement": items}))
+
+
+policies = st.lists(statements(), min_size=0, max_size=4)
+contexts = st.fixed_dictionaries(
+    {},
+    optional={
+        "aws:PrincipalTag/team": st.sampled_from(["red", "blue"]),
+        "aws:PrincipalTag/other": st.sampled_from(["red", "x"]),
+        "aws:TagKeys": st.lists(st.sampled_from(["a", "b", "c"]), max_size=3),
+        "aws:SourceIp": st.sampled_from(["10.1.2.3", "192.168.0.1"]),
+        "s3:prefix": st.sampled_from(["red/x", "blue/y"]),
+    },
+)
+requests = st.builds(Request, st.sampled_from(ACTIONS), st.sampled_from(RESOURCES), contexts)
+
+
+@given(policies, requests, statements(effect="Deny"))
+def test_adding_a_matching_deny_never_yields_allowed(
+    items: list[dict[str, Any]], request: Request, deny: dict[str, Any]
+) -> None:
+    extra = named("deny", [deny])
+    matching = evaluate(request, identity_policies=[extra]).decision == "explicit_deny"
+    result = evaluate(request, identity_policies=[named("p", items), extra])
+    if matching:
+        assert result.decision == "explicit_deny"
+
+
+@given(policies, requests, statements(effect="Allow"))
+def test_adding_an_allow_never_takes_access_away(
+    items: list[dict[str, Any]], request: Request, allow: dict[str, Any]
+) -> None:
+    before = evaluate(request, identity_policies=[named("p", items)])
+    after = evaluate(request, identity_policies=[named("p", [*items, allow])])
+    if before.allowed:
+        assert after.allowed
+
+
+@given(policies, policies, policies, requests)
+def test_boundary_and_session_policies_only_remove_access(
+    items: list[dict[str, Any]],
+    boundary: list[dict[str, Any]],
+    session: list[dict[str, Any]],
+    request: Request,
+) -> None:
+    identity = [named("p", items)]
+    alone = evaluate(request, identity_policies=identity)
+    limited = evaluate(
+        request,
+        identity_policies=identity,
+        permissions_boundary=named("b", boundary),
+        session_policies=[named("s", session)],
+    )
+    if limited.allowed:
+        assert alone.allowed
+
+
+@given(policies, requests)
+def test_same_request_twice_gives_the_same_answer(
+    items: list[dict[str, Any]], request: Request
+) -> None:
+    identity = [named("p", items)]
+    assert (
+        evaluate(request, identity_policies=identity).to_json()
+        == evaluate(request, identity_policies=identity).to_json()
+    )
+
+
+@given(policies, requests, st.data())
+def test_condition_key_names_are_case_insensitive(
+    items: list[dict[str, Any]], request: Request, data: st.DataObject
+) -> None:
+    def recase(key: str) -> str:
+        flips = data.draw(st.lists(st.booleans(), min_size=len(key), max_size=len(key)))
+        return "".join(c.swapcase() if flip else c for c, flip in zip(key, flips, strict=True))
+
+    recased = Request(
+        request.action, request.resource, {recase(k): v for k, v in request.context.items()}
+    )
+    identity = [named("p", items)]
+    assert (
+        evaluate(recased, identity_policies=identity).decision
+        == evaluate(request, identity_policies=identity).decision
+    )
+
+
+@given(st.text(alphabet="abAB/-:", min_size=1, max_size=12))
+def test_resource_arns_are_case_sensitive(resource_id: str) -> None:
+    arn = f"arn:aws:s3:::{resource_id}"
+    identity = [named("p", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": arn}])]
+    assert evaluate(Request("s3:GetObject", arn), identity_policies=identity).allowed
+    swapped = arn[: len("arn:aws:s3:::")] + resource_id.swapcase()
+    if swapped != arn:
+        assert not evaluate(Request("s3:GetObject", swapped), identity_policies=identity).allowed
+
+
+# --- wildcard matching against simple reference matchers ------------------------------------------
+
+GLOB_ALPHABET = "ab:/*?"
+TEXT_ALPHABET = "ab:/"
+
+
+def reference_glob(pattern: str, text: str) -> bool:
+    """fnmatch-style translation: '*' any run, '?' any one character, everything else literal."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, re.DOTALL) is not None
+
+
+def reference_arn_glob(pattern: str, text: str) -> bool:
+    """Backtracking matcher for the Resource rule: a '*' or '?' does not cross ':' unless the '*' is the
+    last character of its colon-separated segment."""
+    if not pattern:
+        return not text
+    head = pattern[0]
+    if head == "*":
+        last_in_segment = len(pattern) == 1 or pattern[1] == ":"
+        for cut in range(len(text) + 1):
+            if not last_in_segment and ":" in text[:cut]:
+                break
+            if reference_arn_glob(pattern[1:], text[cut:]):
+                return True
+        return False
+    if not text:
+        return False
+    if head == "?":
+        return text[0] != ":" and reference_arn_glob(pattern[1:], text[1:])
+    return head == text[0] and reference_arn_glob(pattern[1:], text[1:])
+
+
+@given(st.text(GLOB_ALPHABET, max_size=8), st.text(TEXT_ALPHABET, max_size=10))
+def test_glob_agrees_with_the_reference_matcher(pattern: str, text: str) -> None:
+    compiled = compile_glob((Glob(pattern),) if pattern else ())
+    assert (compiled.fullmatch(text) is not None) is reference_glob(pattern, text)
+
+
+@given(st.text(GLOB_ALPHABET, max_size=8), st.text(TEXT_ALPHABET, max_size=10))
+def test_resource_glob_agrees_with_the_reference_matcher(pattern: str, text: str) -> None:
+    compiled = compile_glob((Glob(pattern),) if pattern else (), arn_segments=True)
+    assert (compiled.fullmatch(text) is not None) is reference_arn_glob(pattern, text)
+
+
+@given(st.text("sS3:gG*?e", min_size=1, max_size=8), st.sampled_from(ACTIONS))
+def test_action_matching_agrees_with_a_case_folded_reference(pattern: str, action: str) -> None:
+    compiled = compile_glob((Glob(pattern),), ignore_case=True)
+    assert (compiled.fullmatch(action) is not None) is reference_glob(
+        pattern.lower(), action.lower()
+    )
