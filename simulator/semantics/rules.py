@@ -39,7 +39,7 @@ def _compare(kind: str, actual: str, expected: str, fold: bool, consulted: set[s
         folded = a.startswith(e)
     else:
         folded = a == e
-    if folded and consulted is not None and not fold:
+    if folded and consulted is not None:
         consulted.add("case-sensitive-match")
     return folded if fold else False
 

@@ -1,0 +1,193 @@
+"""`rolesim simulate` as a user runs it: files in, text or JSON out, documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.conftest import run_cli
+
+POOL = "rules/pool.yaml"
+ADMIN = "arn:aws:iam::111122223333:role/PoolAdmin"
+CONTRACT_FIELDS = {
+    "identity_pool_id", "flow", "authenticated", "login_provider", "role_mapping_key", "role_arn",
+    "decided_by", "principal_tags", "error", "uncertain",
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(root)
+
+
+def test_json_output_carries_the_contract_fields() -> None:
+    r = run_cli(
+        ["simulate", "--config", POOL, "--claims", "examples/claims/admin.json", "--format", "json"]
+    )
+    assert r.code == 0, r.stderr
+    out = r.json()
+    assert set(out) >= CONTRACT_FIELDS
+    assert out["role_arn"] == ADMIN
+    assert out["decided_by"] == {"kind": "rule", "rule_index": 0}
+    assert out["principal_tags"] == {"department": "engineering", "username": "alice"}
+    assert (
+        out["role_mapping_key"]
+        == "cognito-idp.us-east-1.amazonaws.com/us-east-1_Example:1example23456789"
+    )
+
+
+def test_text_output_explains_every_rule_and_the_decision() -> None:
+    r = run_cli(["simulate", "--config", POOL, "--claims", "examples/claims/unverified.json"])
+    assert r.code == 0  # a Deny outcome is a result, not an error (CONTRACT §8)
+    assert "no match" in r.stdout
+    assert "NotAuthorizedException" in r.stdout
+    assert "The ambiguous role mapping rules for" in r.stdout
+
+
+def test_a_guest_needs_no_claims() -> None:
+    r = run_cli(["simulate", "--config", POOL, "--unauthenticated", "-f", "json"])
+    assert r.json()["decided_by"] == {"kind": "unauthenticated"}
+
+
+def test_claims_from_standard_input() -> None:
+    claims = Path("examples/claims/engineer.json").read_text()
+    r = run_cli(["simulate", "--config", POOL, "--claims", "-", "-f", "json"], stdin=claims)
+    assert r.json()["role_arn"].endswith("PoolEngineering")
+
+
+def _rsa_token(claims: dict[str, object], tmp_path: Path) -> tuple[str, Path]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    raw = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{**jwk, "kid": "k1", "alg": "RS256", "use": "sig"}]}))
+    return raw, jwks
+
+
+def test_a_raw_jwt_is_decoded_without_verification_and_says_so(tmp_path: Path) -> None:
+    claims = json.loads(Path("examples/claims/admin.json").read_text())
+    raw, _ = _rsa_token(claims, tmp_path)
+    (tmp_path / "token.jwt").write_text(raw + "\n")
+    r = run_cli(["simulate", "--config", POOL, "--claims", tmp_path / "token.jwt", "-f", "json"])
+    out = r.json()
+    assert out["role_arn"] == ADMIN
+    assert out["token"]["kind"] == "jwt"
+    assert out["token"]["verified"] is False
+    assert any("without verification" in n for n in out["notes"])
+    assert raw not in r.stdout  # the token itself is never printed
+
+
+def test_jwks_verification_accepts_a_good_signature_and_rejects_a_tampered_one(
+    tmp_path: Path,
+) -> None:
+    claims = {
+        **json.loads(Path("examples/claims/admin.json").read_text()),
+        "exp": int(time.time()) + 600,
+        "iat": int(time.time()),
+    }
+    raw, jwks = _rsa_token(claims, tmp_path)
+    (tmp_path / "t.jwt").write_text(raw)
+    ok = run_cli(
+        ["simulate", "--config", POOL, "--claims", tmp_path / "t.jwt", "--jwks", jwks, "-f", "json"]
+    )
+    assert ok.json()["token"]["verified"] is True
+    header, payload, sig = raw.split(".")
+    (tmp_path / "bad.jwt").write_text(f"{header}.{payload}.{sig[:-4]}AAAA")
+    bad = run_cli(["simulate", "--config", POOL, "--claims", tmp_path / "bad.jwt", "--jwks", jwks])
+    assert bad.code == 2
+    assert "token rejected" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_an_initiate_auth_response_is_read_for_its_id_token(tmp_path: Path) -> None:
+    claims = json.loads(Path("examples/claims/admin.json").read_text())
+    raw, _ = _rsa_token(claims, tmp_path)
+    (tmp_path / "auth.json").write_text(
+        json.dumps({"AuthenticationResult": {"IdToken": raw, "AccessToken": "x"}})
+    )
+    r = run_cli(["simulate", "--config", POOL, "--claims", tmp_path / "auth.json", "-f", "json"])
+    assert r.json()["token"]["kind"] == "initiate-auth"
+
+
+def test_batch_streams_one_line_per_input_and_reports_bad_lines(tmp_path: Path) -> None:
+    admin = Path("examples/claims/admin.json").read_text().replace("\n", "")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(f'{admin}\nnot json\n{{"claims": null}}\n')
+    r = run_cli(["simulate", "--config", POOL, "--claims-file", corpus, "--format", "json"])
+    lines = r.lines()
+    assert [line["line"] for line in lines] == [1, 2, 3]
+    assert lines[0]["role_arn"] == ADMIN
+    assert "input_error" in lines[1]
+    assert lines[2]["decided_by"]["kind"] == "unauthenticated"
+    assert f"{corpus}:2:" in r.stderr
+    assert r.code == 2
+
+
+def test_assume_switches_a_named_assumption(tmp_path: Path) -> None:
+    claims = tmp_path / "c.json"
+    claims.write_text(
+        json.dumps(
+            {
+                **json.loads(Path("examples/claims/unverified.json").read_text()),
+                "custom:department": "Engineering",
+            }
+        )
+    )
+    default = run_cli(["simulate", "-c", POOL, "--claims", claims, "-f", "json"]).json()
+    assert default["error"]["code"] == "NotAuthorizedException"
+    assert [u["assumption"] for u in default["uncertain"]] == ["case-sensitive-match"]
+    switched = run_cli(
+        [
+            "simulate",
+            "-c",
+            POOL,
+            "--claims",
+            claims,
+            "-f",
+            "json",
+            "--assume",
+            "case-sensitive-match=insensitive",
+        ]
+    ).json()
+    assert switched["role_arn"].endswith("PoolEngineering")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--claims", "examples/claims/admin.json", "--unauthenticated"], "exactly one of"),
+        (["--claims", "missing.json"], "missing.json: file not found"),
+        (["--claims", "examples/claims/admin.json", "--flow", "basic"], "--role-arn"),
+        (["--claims", "examples/claims/admin.json", "--assume", "nope=1"], "unknown assumption"),
+        (["--claims", "examples/claims/admin.json", "--format", "sarif"], "does not write sarif"),
+    ],
+)
+def test_bad_usage_exits_2_with_a_clear_message(args: list[str], message: str) -> None:
+    r = run_cli(["simulate", "--config", POOL, *args])
+    assert r.code == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_a_broken_pool_file_names_file_path_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "pool.yaml"
+    text = Path(POOL).read_text()
+    bad.write_text(text.replace("MatchType: Contains", "MatchType: Has"))
+    line = text.splitlines().index("          MatchType: Contains") + 1
+    r = run_cli(["simulate", "--config", bad, "--claims", "examples/claims/admin.json"])
+    assert r.code == 2
+    assert f"{bad}:{line}:" in r.stderr
+    assert "Rules[0].MatchType" in r.stderr
+
+
+def test_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    r = run_cli(["simulate", "-c", POOL, "--unauthenticated", "-f", "json", "-o", out])
+    assert r.code == 0
+    assert r.stdout == ""
+    assert json.loads(out.read_text())["authenticated"] is False

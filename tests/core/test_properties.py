@@ -1,0 +1,225 @@
+"""Properties of the engine and the loader over generated pools and claims."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulator.errors import ConfigError
+from simulator.model import IdentityPool, limits, pool_from_dict
+from simulator.model.document import parse_text
+from simulator.model.load import pool_from_document
+from simulator.model.pool import MappingRule
+from simulator.resolve import resolve
+from tests.core.builders import AUTH, GUEST, login, pool_doc, role, token
+
+CLAIMS = ["custom:dept", "cognito:groups", "email_verified", "custom:level", "locale", "sub"]
+ROLES = [role(n) for n in ("Admin", "Dev", "Sales", "Ops")]
+WORDS = st.sampled_from(
+    ["a", "ab", "abc", "A", "Ab", "b", "ba", "eng", "Eng", "sales", "1", "true"]
+)
+KNOWN_CODES = {
+    "NotAuthorizedException",
+    "InvalidIdentityPoolConfigurationException",
+    "InvalidParameterException",
+}
+
+rules_st = st.lists(
+    st.fixed_dictionaries(
+        {
+            "Claim": st.sampled_from(CLAIMS),
+            "MatchType": st.sampled_from(limits.MATCH_TYPES),
+            "Value": WORDS,
+            "RoleARN": st.sampled_from(ROLES),
+        }
+    ),
+    min_size=1,
+    max_size=8,
+)
+ODD = st.sampled_from(["a|b", "x" * 257, "aws:x", "tab\there", ""])
+claim_value = st.one_of(WORDS, ODD, st.lists(WORDS, max_size=3), st.booleans(), st.integers(-2, 2))
+claims_st = st.dictionaries(
+    st.sampled_from([*CLAIMS[:-1], "cognito:roles", "cognito:preferred_role"]),
+    claim_value,
+    max_size=5,
+)
+
+
+@st.composite
+def pools(draw: st.DrawFn) -> IdentityPool:
+    kind = draw(st.sampled_from(["Rules", "Token", "none"]))
+    tags = draw(
+        st.none()
+        | st.dictionaries(
+            st.sampled_from(["d", "g", "v", "lvl"]), st.sampled_from(CLAIMS), max_size=3
+        )
+    )
+    doc = pool_doc(
+        rules=draw(rules_st) if kind == "Rules" else None,
+        mapping_type="Token" if kind == "Token" else "Rules",
+        ambiguous=draw(st.sampled_from(limits.AMBIGUOUS_RESOLUTIONS)),
+        tags=tags,
+        use_defaults=draw(st.booleans()) if tags is not None else False,
+        roles=draw(
+            st.sampled_from(
+                [{"authenticated": AUTH, "unauthenticated": GUEST}, {"authenticated": AUTH}, {}]
+            )
+        ),
+        allow_guests=draw(st.booleans()),
+        classic=draw(st.sampled_from([True, False, None])),
+    )
+    return pool_from_dict(doc)
+
+
+@st.composite
+def logins(draw: st.DrawFn) -> dict[str, Any]:
+    claims = draw(claims_st)
+    if "cognito:roles" in claims:
+        claims["cognito:roles"] = draw(st.lists(st.sampled_from(ROLES), max_size=3))
+    if "cognito:preferred_role" in claims:
+        claims["cognito:preferred_role"] = draw(st.sampled_from(ROLES))
+    return token(**claims)
+
+
+@given(pools(), logins())
+def test_every_decision_is_a_configured_role_or_a_known_service_error(
+    pool: IdentityPool, claims: dict[str, Any]
+) -> None:
+    d = resolve(pool, login(claims, pool))
+    token_roles = set(ROLES)  # a Token mapping may hand out any role the token carries
+    if d.role_arn is not None:
+        assert d.role_arn in set(pool.role_arns()) | token_roles
+        assert d.error is None
+    else:
+        assert d.error is not None
+        assert d.error.code in KNOWN_CODES
+
+
+@given(
+    pools(),
+    logins(),
+    st.sampled_from(["Equals", "Contains", "StartsWith", "NotEqual"]),
+    st.integers(0, 8),
+)
+def test_a_rule_on_a_claim_no_token_carries_never_changes_a_decision(
+    pool: IdentityPool, claims: dict[str, Any], match: str, position: int
+) -> None:
+    if not pool.role_mappings or pool.role_mappings[0].type != "Rules":
+        return
+    mapping = pool.role_mappings[0]
+    dead = MappingRule("custom:never-present", match, "x", ROLES[0])  # type: ignore[arg-type]
+    rules = list(mapping.rules)
+    rules.insert(min(position, len(rules)), dead)
+    changed = replace(
+        pool, role_mappings=(replace(mapping, rules=tuple(rules)),), _mapping_index={}
+    )
+    before = resolve(pool, login(claims, pool))
+    after = resolve(changed, login(claims, changed))
+    assert before.outcome.key == after.outcome.key
+
+
+@given(pools(), logins(), claim_value)
+def test_a_claim_nothing_reads_never_changes_a_decision(
+    pool: IdentityPool, claims: dict[str, Any], value: Any
+) -> None:
+    before = resolve(pool, login(claims, pool))
+    after = resolve(pool, login({**claims, "x-unread-claim": value}, pool))
+    assert before.outcome.key == after.outcome.key
+    assert [u.assumption for u in before.uncertain] == [u.assumption for u in after.uncertain]
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["d", "g", "v", "Team"]), st.sampled_from(CLAIMS), min_size=1, max_size=4
+    ),
+    st.booleans(),
+    st.dictionaries(st.sampled_from(CLAIMS), claim_value, max_size=6),
+    st.sampled_from(["fail", "drop"]),
+)
+def test_session_tags_always_satisfy_sts_limits_or_the_result_is_an_error(
+    tags: dict[str, str], defaults: bool, claims: dict[str, Any], charset: str
+) -> None:
+    pool = pool_from_dict(
+        pool_doc(tags=tags, use_defaults=defaults, Assumptions={"tag-value-charset": charset})
+    )
+    d = resolve(pool, login(token(**claims), pool))
+    assert d.role_arn is not None or d.error is not None
+    for k, v in d.principal_tags.items():
+        assert limits.tag_text_problem(k, limit=limits.SESSION_TAG_KEY_MAX) is None
+        assert limits.tag_text_problem(v, limit=limits.SESSION_TAG_VALUE_MAX) is None
+    assert len(d.principal_tags) <= limits.MAX_SESSION_TAGS
+
+
+@given(pools(), logins())
+def test_each_reported_uncertainty_is_what_the_alternative_assumption_decides(
+    pool: IdentityPool, claims: dict[str, Any]
+) -> None:
+    d = resolve(pool, login(claims, pool))
+    for u in d.uncertain:
+        flipped = replace(
+            pool, assumptions=pool.assumptions.flipped(u.assumption), _mapping_index={}
+        )
+        other = resolve(flipped, login(claims, flipped))
+        assert other.outcome.key == u.alternative_outcome.key
+        assert other.outcome.key != d.outcome.key
+
+
+@given(pools(), logins())
+def test_the_same_login_always_gets_the_same_decision(
+    pool: IdentityPool, claims: dict[str, Any]
+) -> None:
+    assert resolve(pool, login(claims, pool)) == resolve(pool, login(claims, pool))
+
+
+# Loader: any document either loads or raises ConfigError with a path, never anything else.
+_keys = st.sampled_from(
+    ["IdentityPoolId", "Roles", "RoleMappings", "RulesConfiguration", "Rules", "Claim", "MatchType", "Value",
+     "RoleARN", "Type", "AmbiguousRoleResolution", "PrincipalTagAttributeMaps", "PrincipalTags",
+     "IdentityProviderName", "CognitoIdentityProviders", "ProviderName", "ClientId", "UserPools", "Groups",
+     "Precedence", "Assumptions", "authenticated", "x"]
+)  # fmt: skip
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+    | WORDS,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_keys, children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(_keys, _json, max_size=6))
+def test_any_generated_document_loads_or_fails_with_a_path(doc: dict[str, Any]) -> None:
+    base = pool_doc()
+    try:
+        pool_from_dict({**base, **doc}, "gen.yaml")
+    except ConfigError as err:
+        assert err.file == "gen.yaml"
+        assert str(err).startswith("gen.yaml")
+
+
+@given(st.text(max_size=200))
+def test_any_text_parses_or_fails_with_a_config_error(text: str) -> None:
+    try:
+        doc = parse_text(text, "gen.yaml")
+        pool_from_document(doc)
+    except ConfigError as err:
+        assert err.file == "gen.yaml"
+
+
+@given(st.dictionaries(_keys, _json, max_size=6))
+def test_json_and_yaml_spellings_of_a_document_agree(doc: dict[str, Any]) -> None:
+    full = {**pool_doc(), **doc}
+    outcomes = []
+    for text in (json.dumps(full), json.dumps(full, indent=1)):
+        try:
+            outcomes.append(repr(pool_from_document(parse_text(text, "f"))))
+        except ConfigError as err:
+            outcomes.append(str(err.message))
+    assert outcomes[0] == outcomes[1]
