@@ -22,7 +22,7 @@ class AwsSettings:
     profile: str | None = None
     endpoint_url: str | None = None
     retry_mode: RetryMode = "standard"
-    max_attempts: int = 5
+    max_attempts: int = 5  # in total, the first try included
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
 
@@ -48,7 +48,8 @@ class AwsClients:
                 code="ProfileNotFound",
             ) from exc
         self.config = Config(
-            retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
+            # total_max_attempts counts the first try too, unlike the older max_attempts key.
+            retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
         )

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from simulator.errors import AwsError, UsageError
 from simulator.live.errors import aws_error, error_code, error_message
-from simulator.live.redact import Redactor
+from simulator.live.redact import Redactor, guarded_logging
 
 
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
@@ -40,9 +40,10 @@ def sign_in(
         parameters["SECRET_HASH"] = secret_hash(username, client_id, client_secret)
         redactor.add(parameters["SECRET_HASH"])
     try:
-        response = idp.initiate_auth(
-            ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=parameters
-        )
+        with guarded_logging(redactor):
+            response = idp.initiate_auth(
+                ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=parameters
+            )
     except ClientError as exc:
         code, message = error_code(exc), redactor.scrub(error_message(exc))
         if code == "InvalidParameterException" and "USER_PASSWORD_AUTH" in message:
