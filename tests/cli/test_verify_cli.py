@@ -318,3 +318,19 @@ def test_text_report_names_the_difference(bed: Testbed, tmp_path: Path) -> None:
     assert result.code == 1
     assert "MISMATCH" in result.stdout
     assert f"difference: role: predicted {s.roles['admin']}" in result.stdout
+
+
+def test_verify_needs_no_aws_credentials_of_its_own(
+    bed: Testbed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GetId, GetCredentialsForIdentity and GetOpenIdToken are unsigned; GetCallerIdentity is
+    # signed with the credentials the pool just issued.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    s = build(bed, mapping_type="Rules")
+    bed.ledger.record(s.pool_id, s.login("alice"), Outcome.issued(s.roles["admin"]))
+    code, report, _ = verify(
+        bed, s.write_config(tmp_path), "--id-token", s.write_token(tmp_path, "alice")
+    )
+    assert code == 0, report
