@@ -20,6 +20,17 @@ def _catalogue() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
     return actions, {service: tuple(names) for service, names in by_service.items()}
 
 
+_known: frozenset[str] | None = None
+
+
+def known_actions() -> frozenset[str]:
+    """Every action in the catalogue, lower-case."""
+    global _known  # noqa: PLW0603 - a one-time load, read on every decision
+    if _known is None:
+        _known = _catalogue()[0]
+    return _known
+
+
 def is_known_action(action: str) -> bool:
     return action.lower() in _catalogue()[0]
 
@@ -43,11 +54,3 @@ def unknown_action_warning(pattern: str) -> str | None:
     if any(regex.fullmatch(action) for action in by_service[service]):
         return None
     return f"action pattern {pattern!r} matches no action in the action catalogue"
-
-
-def request_action_warning(action: str) -> str | None:
-    if is_known_action(action):
-        return None
-    return (
-        f"requested action {action!r} is not in the action catalogue (misspelt, or newer than it)"
-    )

@@ -35,7 +35,7 @@ class Trace:
     __slots__ = ("multivalued_no_match", "notes", "notresource_invalid")
 
     def __init__(
-        self, *, multivalued_no_match: bool = False, notresource_invalid: bool = False
+        self, multivalued_no_match: bool = False, notresource_invalid: bool = False
     ) -> None:
         self.multivalued_no_match = multivalued_no_match
         self.notresource_invalid = notresource_invalid
@@ -232,7 +232,7 @@ class Clause:
         self.key_text = key_text
         self.values = values
         self._strings: frozenset[str] = frozenset()
-        self._string_templates: tuple[tuple[Part, ...], ...] = ()
+        self._string_templates: tuple[patterns.TextTemplate, ...] = ()
         self._like_regex: re.Pattern[str] | None = None
         self._like_templates: tuple[patterns.TemplateMatcher, ...] = ()
         self._arn_regexes: tuple[re.Pattern[str], ...] = ()
@@ -258,11 +258,11 @@ class Clause:
         self, values: tuple[str, ...], use_vars: bool, *, ignore_case: bool
     ) -> None:
         static: set[str] = set()
-        dynamic: list[tuple[Part, ...]] = []
+        dynamic: list[patterns.TextTemplate] = []
         for value in values:
             parts = patterns.parse_template(value, variables=use_vars)
             if patterns.has_variables(parts):
-                dynamic.append(parts)
+                dynamic.append(patterns.TextTemplate(parts))
             else:
                 text = patterns.literal_text(parts)
                 static.add(text.lower() if ignore_case else text)
@@ -350,18 +350,14 @@ class Clause:
     def _match_string(self, value: str, context: Context) -> bool | None:
         if value in self._strings:
             return True
-        for parts in self._string_templates:
-            text = patterns.template_text(parts, context)
-            if text is not None and text == value:
-                return True
-        return False
+        return any(template.text(context) == value for template in self._string_templates)
 
     def _match_string_ic(self, value: str, context: Context) -> bool | None:
         lowered = value.lower()
         if lowered in self._strings:
             return True
-        for parts in self._string_templates:
-            text = patterns.template_text(parts, context)
+        for template in self._string_templates:
+            text = template.text(context)
             if text is not None and text.lower() == lowered:
                 return True
         return False
@@ -436,8 +432,12 @@ class Clause:
             if self.qualifier == _ANY:
                 return False
             return self.negated
-        if isinstance(raw, str):
-            return self._one(raw, context)
+        if type(raw) is str:
+            matched = self._match(raw, context)
+            if matched is None:
+                return False
+            return not matched if self.negated else matched
+        assert isinstance(raw, tuple)
         if self.qualifier == _ANY:
             return any(self._one(value, context) for value in raw)
         if self.qualifier == _ALL:

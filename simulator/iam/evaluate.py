@@ -10,7 +10,7 @@ policy naming the role ARN is limited by session policies; one naming the sessio
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from simulator.iam import catalogue
@@ -40,6 +40,13 @@ class MatchedStatement:
     sid: str | None
     effect: Effect
     kind: Kind
+    label: str = field(init=False, repr=False, compare=False)  # how a reason names it
+
+    def __post_init__(self) -> None:
+        sid = f" ({self.sid})" if self.sid else ""
+        kind = self.kind.replace("_", " ")
+        label = f"{kind} policy {self.policy} statement {self.statement_index}{sid}"
+        object.__setattr__(self, "label", label)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +135,38 @@ class WebIdentityPrincipal:
 Caller = SessionPrincipal | WebIdentityPrincipal
 
 
+# The hot path builds decisions through the slots directly: the generated __init__ of a frozen
+# dataclass costs several times more, and evaluation is meant to run hundreds of thousands a second.
+_SLOT_SETTERS = tuple(
+    getattr(AccessDecision, name).__set__
+    for name in ("decision", "action", "resource", "matched", "reason", "uncertain", "warnings")
+)
+
+
+def _new_decision(
+    decision: Decision,
+    action: str,
+    resource: str,
+    matched: tuple[MatchedStatement, ...],
+    reason: str,
+) -> AccessDecision:
+    made = object.__new__(AccessDecision)
+    set_decision, set_action, set_resource, set_matched, set_reason, set_uncertain, set_warnings = (
+        _SLOT_SETTERS
+    )
+    set_decision(made, decision)
+    set_action(made, action)
+    set_resource(made, resource)
+    set_matched(made, matched)
+    set_reason(made, reason)
+    set_uncertain(made, ())
+    set_warnings(made, ())
+    return made
+
+
+# Shared stand-in for a list of matches that no policy of its kind can fill; never appended to.
+_NO_MATCHES: Final[list[MatchedStatement]] = []
+
 # How a resource-policy statement's principal relates to the caller.
 _SESSION, _ROLE, _ACCOUNT, _WILDCARD = "session", "role", "account", "wildcard"
 
@@ -177,14 +216,12 @@ def _caller_from_context(request: Request) -> SessionPrincipal | None:
 
 
 def _matched(named: NamedPolicy, kind: Kind, statement: Statement) -> MatchedStatement:
-    return MatchedStatement(named.name, statement.index, statement.sid, statement.effect, kind)
-
-
-def _label(item: MatchedStatement) -> str:
-    sid = f" ({item.sid})" if item.sid else ""
-    return (
-        f"{item.kind.replace('_', ' ')} policy {item.policy} statement {item.statement_index}{sid}"
-    )
+    key = (kind, statement.index)
+    found: MatchedStatement | None = named.matched_cache.get(key)
+    if found is None:
+        found = MatchedStatement(named.name, statement.index, statement.sid, statement.effect, kind)
+        named.matched_cache[key] = found
+    return found
 
 
 def evaluate(
@@ -203,21 +240,48 @@ def evaluate(
     When a named assumption decided part of the evaluation, the request is evaluated again with that
     assumption switched, and the decision lists it in `uncertain` if the outcome differs.
     """
-    inputs = (
+    decision, notes = _evaluate_once(
+        request,
         identity_policies,
         permissions_boundary,
         session_policies,
         resource_policy,
         scps,
         principal,
+        assumptions,
     )
-    decision, notes = _evaluate_once(request, *inputs, assumptions)
-    warnings = _warnings(request, inputs)
+    if (
+        request.action_key in catalogue.known_actions()
+        and not _has_policy_warnings(identity_policies)
+        and not _has_policy_warnings(session_policies)
+        and not _has_policy_warnings(scps)
+        and (permissions_boundary is None or not permissions_boundary.policy.warnings)
+        and (resource_policy is None or not resource_policy.policy.warnings)
+    ):
+        warnings: tuple[str, ...] = ()
+    else:
+        warnings = _warnings(
+            request,
+            identity_policies,
+            permissions_boundary,
+            session_policies,
+            resource_policy,
+            scps,
+        )
     if notes is None and not warnings:
         return decision
     uncertain: list[Uncertainty] = []
     for name, detail in _first_per_assumption(notes or []):
-        alternative, _ = _evaluate_once(request, *inputs, assumptions.flipped(name))
+        alternative, _ = _evaluate_once(
+            request,
+            identity_policies,
+            permissions_boundary,
+            session_policies,
+            resource_policy,
+            scps,
+            principal,
+            assumptions.flipped(name),
+        )
         if alternative.decision != decision.decision:
             uncertain.append(
                 Uncertainty(
@@ -237,6 +301,13 @@ def evaluate(
     )
 
 
+def _has_policy_warnings(policies: Sequence[NamedPolicy]) -> bool:
+    for named in policies:  # noqa: SIM110 - cheaper than any() with a generator on the hot path
+        if named.policy.warnings:
+            return True
+    return False
+
+
 def _first_per_assumption(notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for name, detail in notes:
@@ -246,24 +317,29 @@ def _first_per_assumption(notes: list[tuple[str, str]]) -> list[tuple[str, str]]
 
 def _warnings(
     request: Request,
-    inputs: tuple[
-        Sequence[NamedPolicy],
-        NamedPolicy | None,
-        Sequence[NamedPolicy],
-        NamedPolicy | None,
-        Sequence[NamedPolicy],
-        Caller | None,
-    ],
+    identity: Sequence[NamedPolicy],
+    boundary: NamedPolicy | None,
+    session: Sequence[NamedPolicy],
+    resource: NamedPolicy | None,
+    scps: Sequence[NamedPolicy],
 ) -> tuple[str, ...]:
-    identity, boundary, session, resource, scps, _ = inputs
-    found: list[str] = []
-    for named in (*identity, boundary, *session, resource, *scps):
-        if named is not None and named.policy.warnings:
-            found.extend(f"{named.name}: {w}" for w in named.policy.warnings)
-    warning = catalogue.request_action_warning(request.action) if request.action else None
-    if warning:
-        found.append(warning)
-    return tuple(found)
+    found: list[str] | None = None
+    for group in (identity, session, scps):
+        for named in group:
+            if named.policy.warnings:
+                found = found or []
+                found.extend(f"{named.name}: {w}" for w in named.policy.warnings)
+    for single in (boundary, resource):
+        if single is not None and single.policy.warnings:
+            found = found or []
+            found.extend(f"{single.name}: {w}" for w in single.policy.warnings)
+    if request.action_key not in catalogue.known_actions():
+        found = found or []
+        found.append(
+            f"requested action {request.action!r} is not in the action catalogue "
+            "(misspelt, or newer than it)"
+        )
+    return tuple(found) if found else ()
 
 
 def _evaluate_once(
@@ -276,11 +352,11 @@ def _evaluate_once(
     principal: Caller | None,
     assumptions: Assumptions,
 ) -> tuple[AccessDecision, list[tuple[str, str]] | None]:
+    switched = assumptions.alternatives
     trace = Trace(
-        multivalued_no_match=assumptions.uses_alternative(
-            SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY
-        ),
-        notresource_invalid=assumptions.uses_alternative(NOTRESOURCE_UNSET_VARIABLE),
+        multivalued_no_match=bool(switched)
+        and SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY in switched,
+        notresource_invalid=bool(switched) and NOTRESOURCE_UNSET_VARIABLE in switched,
     )
     denies: list[MatchedStatement] = []
 
@@ -292,15 +368,18 @@ def _evaluate_once(
                 item = _matched(named, "identity", statement)
                 (denies if statement.effect == "Deny" else identity_allows).append(item)
 
-    boundary_allows: list[MatchedStatement] = []
+    boundary_allows = _NO_MATCHES
     if permissions_boundary is not None:
+        boundary_allows = []
         for statement in permissions_boundary.policy.statements:
             if statement.matches(request, trace):
                 item = _matched(permissions_boundary, "permissions_boundary", statement)
                 (denies if statement.effect == "Deny" else boundary_allows).append(item)
 
-    session_allows: list[MatchedStatement] = []
+    session_allows = _NO_MATCHES
     session_missing: list[str] = []  # session policies with no Allow for the request
+    if session_policies:
+        session_allows = []
     for named in session_policies:
         allowed_here = False
         for statement in named.policy.statements:
@@ -314,8 +393,10 @@ def _evaluate_once(
         if not allowed_here:
             session_missing.append(named.name)
 
-    scp_allows: list[MatchedStatement] = []
+    scp_allows = _NO_MATCHES
     scp_missing: list[str] = []
+    if scps:
+        scp_allows = []
     for named in scps:
         allowed_here = False
         for statement in named.policy.statements:
@@ -329,14 +410,15 @@ def _evaluate_once(
         if not allowed_here:
             scp_missing.append(named.name)
 
-    direct_grants: list[MatchedStatement] = []  # naming the session: not limited by implicit denies
-    role_grants: list[
-        MatchedStatement
-    ] = []  # naming the role: limited by boundary and session policies
+    # Resource-policy grants naming the session (not limited by implicit denies elsewhere) and naming
+    # the role (limited by the boundary and session policies).
+    direct_grants = _NO_MATCHES
+    role_grants = _NO_MATCHES
     if resource_policy is not None:
+        direct_grants, role_grants = [], []
         caller = principal if principal is not None else _caller_from_context(request)
         resource_kind: Kind = "trust" if isinstance(caller, WebIdentityPrincipal) else "resource"
-        wildcard_is_role = assumptions.uses_alternative(RESOURCE_POLICY_WILDCARD_PRINCIPAL)
+        wildcard_is_role = RESOURCE_POLICY_WILDCARD_PRINCIPAL in switched
         for statement in resource_policy.policy.statements:
             relation = _principal_relation(statement.principal, statement.not_principal, caller)
             if relation is None or not statement.matches(request, trace):
@@ -356,56 +438,80 @@ def _evaluate_once(
                 (role_grants if wildcard_is_role else direct_grants).append(item)
             # _ACCOUNT: in the same account a grant to the account delegates to IAM policies.
 
-    action, resource = request.action, request.resource
-
-    def decided(decision: Decision, matched: list[MatchedStatement], reason: str) -> AccessDecision:
-        return AccessDecision(decision, action, resource, tuple(matched), reason)
-
-    # 1. An explicit deny in any policy wins.
+    action = request.action
+    decision: Decision
+    matched: list[MatchedStatement]
     if denies:
-        reason = f"explicitly denied by {_label(denies[0])}"
+        # 1. An explicit deny in any policy wins.
+        decision, matched = "explicit_deny", denies
+        reason = f"explicitly denied by {denies[0].label}"
         if len(denies) > 1:
             reason += f" and {len(denies) - 1} more statement(s)"
-        return decided("explicit_deny", denies, reason), trace.notes
-
-    # 2. Every SCP must allow.
-    if scp_missing:
-        return (
-            decided("implicit_deny", [], f"no statement in SCP {scp_missing[0]} allows {action}"),
-            trace.notes,
-        )
-
-    # 3. A same-account resource policy naming the session grants it regardless of other implicit denies.
-    if direct_grants:
-        return decided(
-            "allowed",
-            direct_grants + scp_allows,
-            f"{action} is allowed by {_label(direct_grants[0])}",
-        ), trace.notes
-
-    # 4-6. Identity (or a grant naming the role), then the boundary, then session policies.
-    if not identity_allows and not role_grants:
+    elif scp_missing:
+        # 2. Every SCP must allow.
+        decision, matched = "implicit_deny", []
+        reason = f"no statement in SCP {scp_missing[0]} allows {action}"
+    elif direct_grants:
+        # 3. A same-account resource policy naming the session grants it despite implicit denies.
+        decision, matched = "allowed", direct_grants + scp_allows
+        reason = f"{action} is allowed by {direct_grants[0].label}"
+    elif not identity_allows and not role_grants:
+        # 4. Identity-based policies (or a resource policy naming the role) must allow.
+        decision, matched = "implicit_deny", []
         reason = f"no identity-based policy allows {action}"
         if resource_policy is not None:
             reason += " and the resource policy does not grant it to this principal"
-        return decided("implicit_deny", [], reason), trace.notes
-    granted = identity_allows + role_grants
-    if permissions_boundary is not None and not boundary_allows:
-        reason = f"the permissions boundary {permissions_boundary.name} does not allow {action}"
-        return decided("implicit_deny", granted, reason), trace.notes
+    else:
+        granted = identity_allows + role_grants if role_grants else identity_allows
+        decision, matched, reason = _limits(
+            action,
+            granted,
+            permissions_boundary,
+            boundary_allows,
+            session_policies,
+            session_allows,
+            session_missing,
+            SESSION_POLICIES_COMBINE in switched,
+            trace,
+        )
+        if decision == "allowed":
+            matched = matched + scp_allows
+    return _new_decision(decision, action, request.resource, tuple(matched), reason), trace.notes
+
+
+def _limits(
+    action: str,
+    granted: list[MatchedStatement],
+    boundary: NamedPolicy | None,
+    boundary_allows: list[MatchedStatement],
+    session_policies: Sequence[NamedPolicy],
+    session_allows: list[MatchedStatement],
+    session_missing: list[str],
+    intersection: bool,
+    trace: Trace,
+) -> tuple[Decision, list[MatchedStatement], str]:
+    """5-6. The permissions boundary, then session policies, may turn the grant into an implicit deny."""
+    if boundary is not None and not boundary_allows:
+        return (
+            "implicit_deny",
+            granted,
+            f"the permissions boundary {boundary.name} does not allow {action}",
+        )
     if session_policies:
         # Named assumption session-policies-combine: by default any session policy suffices.
-        intersection = assumptions.uses_alternative(SESSION_POLICIES_COMBINE)
         if session_allows and session_missing and not intersection:
             trace.note(
                 SESSION_POLICIES_COMBINE,
                 f"session policy {session_missing[0]} does not allow {action} but another does",
             )
         if not session_allows:
-            reason = f"no session policy allows {action}"
-            return decided("implicit_deny", granted + boundary_allows, reason), trace.notes
+            return "implicit_deny", granted + boundary_allows, f"no session policy allows {action}"
         if intersection and session_missing:
             reason = f"session policy {session_missing[0]} does not allow {action}"
-            return decided("implicit_deny", granted + boundary_allows, reason), trace.notes
-    matched = granted + boundary_allows + session_allows + scp_allows
-    return decided("allowed", matched, f"{action} is allowed by {_label(granted[0])}"), trace.notes
+            return "implicit_deny", granted + boundary_allows, reason
+    matched = (
+        granted + boundary_allows + session_allows
+        if (boundary_allows or session_allows)
+        else granted
+    )
+    return "allowed", matched, f"{action} is allowed by {granted[0].label}"

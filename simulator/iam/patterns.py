@@ -170,38 +170,91 @@ def compile_globs(
     return _compile(body, ignore_case)
 
 
+def _single_variable(parts: tuple[Part, ...]) -> Variable | None:
+    variables = [part for part in parts if isinstance(part, Variable)]
+    return variables[0] if len(variables) == 1 else None
+
+
 class TemplateMatcher:
     """A wildcard template with variables: compiled once per distinct set of variable values."""
 
-    __slots__ = ("_arn", "_cache", "_ignore_case", "parts")
+    __slots__ = ("_arn", "_cache", "_ignore_case", "_single", "parts")
 
     def __init__(self, parts: tuple[Part, ...], *, arn_segments: bool, ignore_case: bool) -> None:
         self.parts = parts
         self._arn = arn_segments
         self._ignore_case = ignore_case
-        self._cache: dict[tuple[str | None, ...], re.Pattern[str]] = {}
+        # With one variable its value alone keys the cache (no tuple built per request).
+        self._single = _single_variable(parts)
+        self._cache: dict[object, re.Pattern[str]] = {}
 
     def pattern(self, context: Context) -> re.Pattern[str] | None:
         """The compiled pattern for this context; None when a variable has no value."""
-        values = resolve(self.parts, context)
-        if values is None:
-            return None
-        cached = self._cache.get(values)
-        if cached is None:
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            cached = compile_glob(
-                substitute(self.parts, values),
-                arn_segments=self._arn,
-                ignore_case=self._ignore_case,
-            )
-            self._cache[values] = cached
-        return cached
+        single = self._single
+        key: object
+        values: tuple[str | None, ...] | None
+        if single is not None:
+            value = context.get(single.key)
+            if type(value) is not str:
+                value = single.default  # missing or multivalued: the default, if any
+                if value is None:
+                    return None
+            cached = self._cache.get(value)
+            if cached is not None:
+                return cached
+            key, values = value, (value,)
+        else:
+            values = resolve(self.parts, context)
+            if values is None:
+                return None
+            cached = self._cache.get(values)
+            if cached is not None:
+                return cached
+            key = values
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        compiled = compile_glob(
+            substitute(self.parts, values), arn_segments=self._arn, ignore_case=self._ignore_case
+        )
+        self._cache[key] = compiled
+        return compiled
+
+
+class TextTemplate:
+    """A template read as plain text (StringEquals-style operators): wildcards are characters."""
+
+    __slots__ = ("_default", "_key", "_pieces", "parts")
+
+    def __init__(self, parts: tuple[Part, ...]) -> None:
+        self.parts = parts
+        only = parts[0] if len(parts) == 1 else None
+        # The common `${key}` alone reads one context value; anything else joins pieces.
+        self._key = only.key if isinstance(only, Variable) else None
+        self._default = only.default if isinstance(only, Variable) else None
+        self._pieces: tuple[str | Variable, ...] = tuple(
+            part if isinstance(part, Variable) else part.text for part in parts
+        )
+
+    def text(self, context: Context) -> str | None:
+        """The text for this context; None when a variable has no value."""
+        if self._key is not None:
+            value = context.get(self._key)
+            return value if type(value) is str else self._default
+        out: list[str] = []
+        for piece in self._pieces:
+            if type(piece) is str:
+                out.append(piece)
+                continue
+            assert isinstance(piece, Variable)
+            value = context.get(piece.key)
+            if type(value) is not str:
+                value = piece.default
+                if value is None:
+                    return None
+            out.append(value)
+        return "".join(out)
 
 
 def template_text(parts: tuple[Part, ...], context: Context) -> str | None:
     """A template with variables as plain text (no wildcards); None when a variable has no value."""
-    values = resolve(parts, context)
-    if values is None:
-        return None
-    return literal_text(substitute(parts, values))
+    return TextTemplate(parts).text(context)

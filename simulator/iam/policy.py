@@ -71,6 +71,7 @@ class Statement:
     _action_regex: re.Pattern[str] = field(repr=False)
     _action_cache: dict[str, bool] = field(repr=False)
     _resource_any: bool = field(repr=False)
+    _resource_free: bool = field(repr=False)  # every resource matches: no check needed
     _resource_regex: re.Pattern[str] | None = field(repr=False)
     _resource_templates: tuple[patterns.TemplateMatcher, ...] = field(repr=False)
 
@@ -120,12 +121,15 @@ class Statement:
 
     def matches(self, request: Request, trace: Trace) -> bool:
         """Action, resource and conditions (not the principal) match the request."""
-        if not self.action_matches(request.action_key):
+        hit = self._action_cache.get(request.action_key)
+        if hit is None:
+            hit = self.action_matches(request.action_key)
+        if not hit:
             return False
         context = request.normalised
-        if not self.resource_matches(request.resource, context, trace):
+        if not self._resource_free and not self.resource_matches(request.resource, context, trace):
             return False
-        for clause in self.clauses:  # noqa: SIM110 - a plain loop is faster than all() on the hot path
+        for clause in self.clauses:  # noqa: SIM110 - a plain loop is faster than all() here
             if not clause.test(context, trace):
                 return False
         return True
@@ -151,6 +155,10 @@ class NamedPolicy:
 
     name: str
     policy: Policy
+    # Trace records of this policy's statements, built once per (slot, statement) by the evaluator.
+    matched_cache: dict[tuple[str, int], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -293,6 +301,7 @@ def _parse_statement(
         _action_regex=action_regex,
         _action_cache={},
         _resource_any=resource_any,
+        _resource_free=resources is None or (resource_any and resource_key == "Resource"),
         _resource_regex=patterns.compile_globs(static, arn_segments=True) if static else None,
         _resource_templates=tuple(templates),
     )

@@ -6,7 +6,11 @@ Session policies: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_polici
 
 from __future__ import annotations
 
-from simulator.iam import Assumptions, SessionPrincipal
+import dataclasses
+
+import pytest
+
+from simulator.iam import AccessDecision, Assumptions, SessionPrincipal
 from tests.iam.helpers import decide, policy, statement
 
 ROLE = "arn:aws:iam::111122223333:role/app/PoolAuth"
@@ -244,3 +248,11 @@ def test_to_json_has_the_contract_fields() -> None:
     assert data["decision"] == "allowed"
     assert set(data["matched"][0]) >= {"policy", "statement_index", "sid", "effect"}
     assert {"reason", "uncertain", "warnings"} <= set(data)
+
+
+def test_decisions_are_frozen_values_equal_to_constructed_ones() -> None:
+    result = decide("s3:GetObject", OBJECT, identity=[read])
+    expected = AccessDecision("allowed", "s3:GetObject", OBJECT, result.matched, result.reason)
+    assert result == expected
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.decision = "explicit_deny"  # type: ignore[misc]
