@@ -25,6 +25,7 @@ from simulator.iam.session import (
     evaluate_for_role,
     guest_session_policies,
     merged_principal_tags,
+    session_arn,
     session_context,
     session_policies_for,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "load_iam",
     "merged_principal_tags",
     "parse_policy",
+    "session_arn",
     "session_context",
     "session_policies_for",
     "trust_context",

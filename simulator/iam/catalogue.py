@@ -31,10 +31,6 @@ def known_actions() -> frozenset[str]:
     return _known
 
 
-def is_known_action(action: str) -> bool:
-    return action.lower() in _catalogue()[0]
-
-
 def unknown_action_warning(pattern: str) -> str | None:
     """A warning when an Action entry names nothing in the catalogue, else None."""
     if pattern == "*":

@@ -461,10 +461,6 @@ class Clause:
             )
         return result
 
-    def describe(self) -> str:
-        shown = self.values[0] if len(self.values) == 1 else list(self.values)
-        return f"{self.operator} {self.key_text} {shown}"
-
 
 _KIND_NAMES: Final = {
     "numeric": "number",

@@ -113,6 +113,13 @@ class SessionPrincipal:
         return parts[4] if len(parts) > 5 else ""
 
     @property
+    def root_arn(self) -> str:
+        """The account principal `arn:<partition>:iam::<account>:root`."""
+        parts = self.role_arn.split(":")
+        partition = parts[1] if len(parts) > 1 else "aws"
+        return f"arn:{partition}:iam::{self.account_id}:root"
+
+    @property
     def session_arn(self) -> str | None:
         """`arn:aws:sts::<account>:assumed-role/<role name without path>/<session name>`."""
         if self.session_name is None:
@@ -192,9 +199,7 @@ def _principal_relation(
                 break
             if entry == caller.role_arn:
                 relation = _ROLE
-            elif (
-                relation is None and account and entry in (account, f"arn:aws:iam::{account}:root")
-            ):
+            elif relation is None and account and entry in (account, caller.root_arn):
                 relation = _ACCOUNT
     if negated:
         # NotPrincipal: applies to everyone not listed (treated like a wildcard grant).

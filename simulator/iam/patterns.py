@@ -253,8 +253,3 @@ class TextTemplate:
                     return None
             out.append(value)
         return "".join(out)
-
-
-def template_text(parts: tuple[Part, ...], context: Context) -> str | None:
-    """A template with variables as plain text (no wildcards); None when a variable has no value."""
-    return TextTemplate(parts).text(context)

@@ -18,6 +18,7 @@ from simulator.iam import (
     load_account_authorization_details,
     load_iam,
     merged_principal_tags,
+    session_arn,
     session_context,
 )
 
@@ -290,6 +291,17 @@ def test_session_tags_override_role_tags_regardless_of_case() -> None:
         "Env": "prod",
         "team": "session",
     }
+
+
+def test_session_arn_uses_the_role_name_without_its_path() -> None:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html (cognito-semantics.md §7)
+    loaded = load_iam(
+        [role(Arn="arn:aws:iam::111122223333:role/app/PoolAuth", Path="/app/")]
+    ).roles[0]
+    assert (
+        session_arn(loaded)
+        == "arn:aws:sts::111122223333:assumed-role/PoolAuth/CognitoIdentityCredentials"
+    )
 
 
 def test_session_context_carries_the_documented_keys() -> None:
