@@ -43,6 +43,14 @@ class TokenInfo:
     fingerprint: str | None = None  # sha256 prefix of a raw token, safe to print
     expires_at: int | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "verified": self.verified}
+        if self.fingerprint:
+            out["fingerprint"] = self.fingerprint
+        if self.expires_at is not None:
+            out["expires_at"] = self.expires_at
+        return out
+
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= int(now.timestamp())
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from simulator.claims import TokenInfo
 
 DecidedKind = Literal[
     "rule",
@@ -119,11 +122,11 @@ class Decision:
     login_provider: str | None
     role_mapping_key: str | None
     outcome: Outcome
-    identity_id: str
+    identity_id: str | None  # as given (--identity-id); None lets evaluators pick a stand-in
     uncertain: tuple[Uncertainty, ...] = ()
     trace: tuple[TraceStep, ...] = ()
     notes: tuple[str, ...] = ()
-    token: Mapping[str, Any] | None = None
+    token: TokenInfo | None = None  # how the claims were read; never the token itself
     assumptions: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -156,7 +159,7 @@ class Decision:
             "assumptions": dict(self.assumptions),
         }
         if self.token is not None:
-            out["token"] = dict(self.token)
+            out["token"] = self.token.to_json()
         if trace:
             out["trace"] = [s.to_json() for s in self.trace]
         return out

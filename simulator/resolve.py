@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from simulator.claims import Login, default_identity_id
+from simulator.claims import Login
 from simulator.decision import (
     DecidedBy,
     Decision,
@@ -24,6 +24,7 @@ from simulator.decision import (
 from simulator.model.pool import IdentityPool, RoleMapping
 from simulator.model.providers import ProviderKind
 from simulator.semantics.assumptions import REGISTRY, AssumptionSet
+from simulator.semantics.compiled import CompiledRules
 from simulator.semantics.rules import evaluate_rule
 from simulator.tags import principal_tags
 
@@ -85,20 +86,22 @@ def resolve(
         login_provider=login.provider.name if login.provider else None,
         role_mapping_key=mapping.key if mapping else login.role_mapping_key,
         outcome=outcome,
-        identity_id=options.identity_id or default_identity_id(pool.identity_pool_id, login),
+        identity_id=options.identity_id,
+        token=login.info if login.authenticated else None,
         uncertain=tuple(uncertain),
         trace=tuple(trace or ()),
-        assumptions=pool.assumptions.to_json(),
+        assumptions=pool.cached("assumptions-json", pool.assumptions.to_json),
     )
 
 
 class _Step:
     """Appends trace steps only when explaining; keeps the hot path free of string building."""
 
-    __slots__ = ("trace",)
+    __slots__ = ("on", "trace")
 
     def __init__(self, trace: list[TraceStep] | None) -> None:
         self.trace = trace
+        self.on = trace is not None
 
     def __call__(self, step: str, message: str, **data: Any) -> None:
         if self.trace is not None:
@@ -122,12 +125,13 @@ def _decide(
         return _guest(pool, options, assumptions, consulted, say)
     provider = login.provider
     assert provider is not None
-    say(
-        "provider",
-        f"{provider.name} ({provider.kind}), from {login.provider_source or 'the claims'}",
-        provider=provider.name,
-        kind=str(provider.kind),
-    )
+    if say.on:
+        say(
+            "provider",
+            f"{provider.name} ({provider.kind}), from {login.provider_source or 'the claims'}",
+            provider=provider.name,
+            kind=str(provider.kind),
+        )
     refusal = _unsupported_provider(pool, login)
     if refusal is not None:
         say("decision", f"{refusal.error.code}: {refusal.error.message}")
@@ -250,7 +254,8 @@ def _authenticated_default(pool: IdentityPool, kind: Any, say: _Step, why: str) 
         # [M] InvalidIdentityPoolConfigurationException: "the identity pool has no authenticated role".
         say("decision", f"{why}, but no authenticated role is configured")
         return _error("InvalidIdentityPoolConfigurationException", INVALID_POOL_CONFIG)
-    say("decision", f"{why}: the pool's default authenticated role {role}")
+    if say.on:
+        say("decision", f"{why}: the pool's default authenticated role {role}")
     return Granted(role, DecidedBy(kind))
 
 
@@ -318,12 +323,18 @@ def _rules(
     consulted: set[str] | None,
     say: _Step,
 ) -> Outcome:
+    custom = options.custom_role_arn
+    claims = login.claims
+    if not say.on and custom is None:
+        compiled = pool.cached(("rules", mapping.key), lambda: CompiledRules(mapping.rules))
+        hit = compiled.first_match(claims, assumptions, consulted)
+        if hit is not None:
+            return Granted(mapping.rules[hit].role_arn, DecidedBy("rule", hit))
+        return _ambiguous(pool, login, mapping, say, "no rule matched")
     say("mapping", f"RoleMappings[{mapping.key!r}]: Type Rules, AmbiguousRoleResolution {mapping.ambiguous_role_resolution}",
         key=mapping.key)  # fmt: skip
-    custom = options.custom_role_arn
     first: int | None = None
     custom_index: int | None = None
-    claims = login.claims
     for i, rule in enumerate(mapping.rules):
         if first is not None and custom is None:
             say(
@@ -335,7 +346,7 @@ def _rules(
             )
             continue
         verdict = evaluate_rule(rule, claims, assumptions, consulted)
-        if say.trace is not None:
+        if say.on:
             say("rule", _rule_message(verdict, rule, claims), index=i, verdict=verdict, **_rule_data(rule),
                 claim_value=claims.get(rule.claim))  # fmt: skip
         if verdict == "match":
@@ -458,7 +469,7 @@ def _token(
 ) -> Outcome:
     say("mapping", f"RoleMappings[{mapping.key!r}]: Type Token, AmbiguousRoleResolution {mapping.ambiguous_role_resolution}",
         key=mapping.key)  # fmt: skip
-    roles, preferred = token_role_claims(pool, login, say if say.trace is not None else None)
+    roles, preferred = token_role_claims(pool, login, say if say.on else None)
     say("token-roles", f"cognito:roles {list(roles) if roles is not None else 'absent'}; "
         f"cognito:preferred_role {preferred or 'absent'}")  # fmt: skip
     custom = options.custom_role_arn
@@ -511,9 +522,7 @@ def _with_tags(
     if tag_map is None:
         say("tags", "no principal tag map for this provider: no session tags")
         return granted
-    result = principal_tags(
-        tag_map, login.claims, assumptions, consulted, explain=say.trace is not None
-    )
+    result = principal_tags(tag_map, login.claims, assumptions, consulted, explain=say.on)
     for s in result.steps:
         say("tag", f"{s.tag} <- {s.claim}: {s.value!r} ({s.note})" if s.value is not None else f"{s.tag} <- {s.claim}: {s.note}",
             tag=s.tag, claim=s.claim, value=s.value)  # fmt: skip

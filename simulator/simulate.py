@@ -52,26 +52,25 @@ def simulate_one(
             identity_id=request.identity_id or options.identity_id,
         )
     decision = resolve(pool, login, options)
+    notes = token_notes(request, now)
+    return replace(decision, notes=notes + decision.notes) if notes else decision
+
+
+def token_notes(request: LoginRequest, now: datetime | None) -> tuple[str, ...]:
+    """What a reviewer should know about the token itself (verification, expiry, token type)."""
+    if request.claims is None:
+        return ()
     notes: list[str] = []
-    if request.claims is not None:
-        info = request.info
-        if info.kind != "claims" and not info.verified:
-            notes.append("token decoded without verification (give --jwks to verify its signature)")
-        if (exp := expiry_note(info, now)) is not None:
-            notes.append(exp)
-        token_use = request.claims.get("token_use")
-        if token_use == "access":
-            notes.append(
-                "this is an access token; identity pools take the user pool's ID token [UP-IP]"
-            )
-    token = None
-    if request.claims is not None:
-        token = {"kind": request.info.kind, "verified": request.info.verified}
-        if request.info.fingerprint:
-            token["fingerprint"] = request.info.fingerprint
-        if request.info.expires_at is not None:
-            token["expires_at"] = request.info.expires_at
-    return replace(decision, notes=tuple(notes) + decision.notes, token=token)
+    info = request.info
+    if info.kind != "claims" and not info.verified:
+        notes.append("token decoded without verification (give --jwks to verify its signature)")
+    if info.expires_at is not None and now is not None and info.expired(now):
+        notes.append(expiry_note(info, now) or "")
+    if request.claims.get("token_use") == "access":
+        notes.append(
+            "this is an access token; identity pools take the user pool's ID token [UP-IP]"
+        )
+    return tuple(notes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +119,7 @@ def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:
             data.get("identity_id", base.identity_id),
         )
     claims, info = claims_from_json(data)
-    return replace(base, claims=claims, info=info)
+    return LoginRequest(claims, info, base.provider, base.custom_role_arn, base.identity_id)
 
 
 def simulate_lines(

@@ -18,7 +18,9 @@ from simulator.cli.app import run
 ROOT = Path(__file__).resolve().parent.parent
 
 # CI runs the same properties with a fixed budget; locally `--hypothesis-profile=dev` explores more.
-settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile("dev", max_examples=500, deadline=None)
 settings.load_profile("ci")
 

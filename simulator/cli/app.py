@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
 
 from simulator import __version__
@@ -57,6 +57,24 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _click_types(name: str) -> tuple[type[BaseException], ...]:
+    """Typer 0.2x bundles its own click; older releases use the click package. Accept both."""
+    found: list[type[BaseException]] = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            cls = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            found.append(cls)
+    return tuple(found)
+
+
+_CLICK_ERROR = _click_types("ClickException")
+_EXIT: tuple[type[BaseException], ...] = (typer.Exit, *_click_types("Exit"))
+_ABORT: tuple[type[BaseException], ...] = (typer.Abort, *_click_types("Abort"))
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in-process and return the exit status (tests call this)."""
     command = typer.main.get_command(app)
@@ -66,12 +84,13 @@ def run(argv: Sequence[str] | None = None) -> int:
             prog_name="rolesim",
             standalone_mode=False,
         )
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        return ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except _CLICK_ERROR as exc:
+        exc.show()  # type: ignore[attr-defined]
+        code = int(exc.exit_code)  # type: ignore[attr-defined]
+        return ExitCode.BAD_INPUT if code == 2 else code
+    except _EXIT as exc:
+        return int(getattr(exc, "exit_code", 0))
+    except _ABORT:
         print("rolesim: aborted", file=sys.stderr)
         return 130
     except RolesimError as exc:

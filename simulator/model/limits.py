@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # [M] RoleMappingMap max 10; [LIM] "Identity providers for which role mappings can be specified: 10".
@@ -50,8 +51,13 @@ def is_tag_text(text: str) -> bool:
     return all(_is_tag_char(c) for c in text)
 
 
+_ASCII_TAG = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
+
+
 def tag_text_problem(text: str, *, limit: int) -> str | None:
     """Why STS would refuse this tag key or value, or None."""
+    if len(text) <= limit and _ASCII_TAG.fullmatch(text) and text[:4].lower() != "aws:":
+        return None  # the common case, without a per-character Unicode lookup
     if len(text) > limit:
         return f"longer than {limit} characters"
     bad = sorted({c for c in text if not _is_tag_char(c)})

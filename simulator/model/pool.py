@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from simulator.errors import Path
 from simulator.model.providers import ProviderName
 from simulator.semantics.assumptions import DEFAULTS, AssumptionSet
 
+T = TypeVar("T")
 MatchType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]
 
 
@@ -111,7 +112,10 @@ class IdentityPool:
     assumptions: AssumptionSet = DEFAULTS
     source: str = "<input>"
     warnings: tuple[str, ...] = ()
-    _mapping_index: dict[str, RoleMapping] = field(default_factory=dict, repr=False, compare=False)
+    _mapping_index: dict[str, RoleMapping] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for m in self.role_mappings:
@@ -131,6 +135,14 @@ class IdentityPool:
 
     def mapping_for(self, provider: ProviderName) -> RoleMapping | None:
         return self._mapping_index.get(_mapping_lookup_key(provider))
+
+    def cached(self, key: Any, build: Callable[[], T]) -> T:
+        """Derived data (compiled rules, tag sources) built once per pool value."""
+        try:
+            return self._cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._cache[key] = build()
+            return value
 
     def tag_map_for(self, provider_name: str) -> PrincipalTagMap | None:
         for t in self.tag_maps:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from rich.console import Console
@@ -39,14 +40,14 @@ class DecisionText(Renderer[Decision]):
 
 def render_decision(d: Decision, console: Console) -> None:
     _label(console, "Identity pool", f"{d.identity_pool_id} ({d.flow} flow)")
-    if d.token:
+    if d.token is not None:
         tok = d.token
-        how = "verified against the JWKS" if tok.get("verified") else "decoded without verification"
-        body = {"claims": "claims given as JSON"}.get(
-            str(tok.get("kind")), f"{tok.get('kind')}, {how}"
-        )
-        if tok.get("fingerprint"):
-            body += f" [{tok['fingerprint']}]"
+        how = "verified against the JWKS" if tok.verified else "decoded without verification"
+        body = "claims given as JSON" if tok.kind == "claims" else f"{tok.kind}, {how}"
+        if tok.fingerprint:
+            body += f" [{tok.fingerprint}]"
+        if tok.expires_at is not None:
+            body += f", expires {datetime.fromtimestamp(tok.expires_at, tz=UTC).isoformat()}"
         _label(console, "Token", body)
     for note in d.notes:
         _label(console, "Note", note)

@@ -7,6 +7,7 @@ resolver re-checks only those.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -17,8 +18,15 @@ Verdict = Literal["match", "no-match", "skipped"]
 _MISSING = object()
 
 
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+
+
 def claim_text(value: Any) -> str:
     """A non-string claim's JSON text (`true`, `42`, `["a","b"]`), as scalar-claim-text assumes."""
+    if type(value) is list and all(type(v) is str for v in value):
+        joined = '","'.join(value)
+        if not _NEEDS_ESCAPE.search(joined):
+            return f'["{joined}"]' if value else "[]"  # what json.dumps writes, without its cost
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 

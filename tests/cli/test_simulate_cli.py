@@ -191,3 +191,10 @@ def test_output_file(tmp_path: Path) -> None:
     assert r.code == 0
     assert r.stdout == ""
     assert json.loads(out.read_text())["authenticated"] is False
+
+
+def test_an_unknown_option_is_a_usage_error_without_traceback() -> None:
+    r = run_cli(["simulate", "--bogus"])
+    assert r.code == 2
+    assert "No such option" in r.stderr
+    assert "Traceback" not in r.stderr

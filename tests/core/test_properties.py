@@ -114,9 +114,7 @@ def test_a_rule_on_a_claim_no_token_carries_never_changes_a_decision(
     dead = MappingRule("custom:never-present", match, "x", ROLES[0])  # type: ignore[arg-type]
     rules = list(mapping.rules)
     rules.insert(min(position, len(rules)), dead)
-    changed = replace(
-        pool, role_mappings=(replace(mapping, rules=tuple(rules)),), _mapping_index={}
-    )
+    changed = replace(pool, role_mappings=(replace(mapping, rules=tuple(rules)),))
     before = resolve(pool, login(claims, pool))
     after = resolve(changed, login(claims, changed))
     assert before.outcome.key == after.outcome.key
@@ -160,9 +158,7 @@ def test_each_reported_uncertainty_is_what_the_alternative_assumption_decides(
 ) -> None:
     d = resolve(pool, login(claims, pool))
     for u in d.uncertain:
-        flipped = replace(
-            pool, assumptions=pool.assumptions.flipped(u.assumption), _mapping_index={}
-        )
+        flipped = replace(pool, assumptions=pool.assumptions.flipped(u.assumption))
         other = resolve(flipped, login(claims, flipped))
         assert other.outcome.key == u.alternative_outcome.key
         assert other.outcome.key != d.outcome.key
@@ -223,3 +219,52 @@ def test_json_and_yaml_spellings_of_a_document_agree(doc: dict[str, Any]) -> Non
         except ConfigError as err:
             outcomes.append(str(err.message))
     assert outcomes[0] == outcomes[1]
+
+
+@given(
+    rules_st,
+    st.lists(claims_st, min_size=1, max_size=6),
+    st.lists(
+        st.frozensets(
+            st.sampled_from(["array-claim-match", "case-sensitive-match", "scalar-claim-text"])
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_the_indexed_matcher_agrees_with_the_reference_predicates(
+    rules: list[dict[str, str]], logins: list[dict[str, Any]], choices: list[frozenset[str]]
+) -> None:
+    from simulator.semantics.assumptions import AssumptionSet
+    from simulator.semantics.compiled import CompiledRules
+    from simulator.semantics.rules import evaluate_rule
+
+    mapping = [MappingRule(r["Claim"], r["MatchType"], r["Value"], r["RoleARN"]) for r in rules]  # type: ignore[arg-type]
+    compiled = CompiledRules(
+        mapping
+    )  # one instance for every query: its memo must not leak verdicts
+    for alternatives in choices:
+        assumptions = AssumptionSet(alternatives)
+        for claims in logins + logins:
+            reference = next(
+                (
+                    i
+                    for i, r in enumerate(mapping)
+                    if evaluate_rule(r, claims, assumptions) == "match"
+                ),
+                None,
+            )
+            assert compiled.first_match(claims, assumptions, set()) == reference
+
+
+@given(pools(), logins())
+def test_the_fast_batch_path_decides_exactly_as_the_explained_path(
+    pool: IdentityPool, claims: dict[str, Any]
+) -> None:
+    from simulator.resolve import ResolveOptions
+
+    explained = resolve(pool, login(claims, pool), ResolveOptions(explain=True))
+    fast = resolve(pool, login(claims, pool), ResolveOptions(explain=False))
+    assert fast.outcome == explained.outcome
+    assert fast.uncertain == explained.uncertain
+    assert fast.trace == ()

@@ -1,0 +1,146 @@
+"""Throughput of batch simulation against a parse-and-reserialise baseline (issue: core engine).
+
+Run: python benchmarks/bench_simulate.py [--lines 100000]
+Prints decisions/s for the decision core alone (resolve on pre-parsed logins), for the whole batch
+path (JSON line in -> decision -> JSON line out), and for the baseline that only parses and
+re-serialises the same corpus with the same JSON library; then the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from simulator.claims import PLAIN_CLAIMS, login_for
+from simulator.model import IdentityPool, pool_from_dict
+from simulator.resolve import ResolveOptions, resolve
+from simulator.simulate import LoginRequest, simulate_lines
+
+USER_POOL = "cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench"
+CLIENT = "benchclient0001"
+DEPARTMENTS = ["eng", "sales", "ops", "legal", "hr", "finance", "support", "research"]
+GROUPS = ["admins", "dev", "qa", "viewers", "billing", "oncall"]
+
+
+def bench_pool() -> IdentityPool:
+    rules: list[dict[str, str]] = []
+    for i in range(25):
+        kind = ["Equals", "Contains", "StartsWith", "NotEqual"][i % 4]
+        claim = ["custom:department", "cognito:groups", "email", "custom:level"][i % 4]
+        value = {
+            "custom:department": DEPARTMENTS[i % len(DEPARTMENTS)],
+            "cognito:groups": GROUPS[i % len(GROUPS)],
+            "email": f"@corp{i}.example",
+            "custom:level": f"L{i}",
+        }[claim]
+        rules.append(
+            {
+                "Claim": claim,
+                "MatchType": kind,
+                "Value": value,
+                "RoleARN": f"arn:aws:iam::111122223333:role/R{i}",
+            }
+        )
+    return pool_from_dict(
+        {
+            "IdentityPoolId": "us-east-1:00000000-0000-0000-0000-000000000000",
+            "AllowUnauthenticatedIdentities": True,
+            "CognitoIdentityProviders": [{"ProviderName": USER_POOL, "ClientId": CLIENT}],
+            "Roles": {"authenticated": "arn:aws:iam::111122223333:role/Auth"},
+            "RoleMappings": {
+                f"{USER_POOL}:{CLIENT}": {
+                    "Type": "Rules",
+                    "AmbiguousRoleResolution": "AuthenticatedRole",
+                    "RulesConfiguration": {"Rules": rules},
+                }
+            },
+            "PrincipalTagAttributeMaps": [
+                {
+                    "IdentityProviderName": USER_POOL,
+                    "PrincipalTags": {
+                        "department": "custom:department",
+                        "level": "custom:level",
+                        "user": "sub",
+                    },
+                }
+            ],
+        },
+        "bench",
+    )
+
+
+def corpus(n: int, seed: int = 7) -> list[str]:
+    rnd = random.Random(seed)
+    lines = []
+    for i in range(n):
+        claims: dict[str, Any] = {
+            "iss": f"https://{USER_POOL}",
+            "aud": CLIENT,
+            "sub": f"00000000-0000-0000-0000-{i:012d}",
+            "token_use": "id",
+            "cognito:username": f"user{i}",
+            "custom:department": rnd.choice([*DEPARTMENTS, "unknown"]),
+            "cognito:groups": rnd.sample(GROUPS, rnd.randint(0, 2)),
+            "email": f"user{i}@corp{rnd.randint(0, 30)}.example",
+            "exp": 1893456000,
+            "iat": 1893452400,
+        }
+        if rnd.random() < 0.5:
+            claims["custom:level"] = f"L{rnd.randint(0, 30)}"
+        lines.append(json.dumps(claims))
+    return lines
+
+
+def timed(fn: Callable[[], int]) -> tuple[float, int]:
+    start = time.perf_counter()
+    n = fn()
+    return time.perf_counter() - start, n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=100_000)
+    args = parser.parse_args()
+    pool = bench_pool()
+    lines = corpus(args.lines)
+    logins = [login_for(json.loads(line), PLAIN_CLAIMS, pool) for line in lines]
+    fast = ResolveOptions(explain=False)
+
+    def core() -> int:
+        for login in logins:
+            resolve(pool, login, fast)
+        return len(logins)
+
+    def batch() -> int:
+        out = io.StringIO()
+        n = 0
+        for result in simulate_lines(pool, lines, fast, LoginRequest(None)):
+            out.write(json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")))
+            out.write("\n")
+            n += 1
+        return n
+
+    def baseline() -> int:
+        out = io.StringIO()
+        for line in lines:
+            out.write(json.dumps(json.loads(line), ensure_ascii=False, separators=(",", ":")))
+            out.write("\n")
+        return len(lines)
+
+    t_core, n = timed(core)
+    t_batch, _ = timed(batch)
+    t_base, _ = timed(baseline)
+    print(f"corpus: {n} lines, 25-rule mapping, 3 principal tags")
+    print(f"decision core: {n / t_core:,.0f} decisions/s")
+    print(f"batch (JSON in -> decision -> JSON out): {n / t_batch:,.0f} lines/s")
+    print(f"baseline (json.loads + json.dumps only): {n / t_base:,.0f} lines/s")
+    print(f"batch time / baseline time: {t_batch / t_base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

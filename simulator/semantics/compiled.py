@@ -1,0 +1,248 @@
+"""A mapping's rules indexed by claim, for the first match in O(claims) instead of O(rules).
+
+Same semantics as `evaluate_rule` (the reference, which traces and handles CustomRoleArn); a
+property test holds the two together. Used on the batch path, where no trace is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.model.pool import MappingRule
+from simulator.semantics.assumptions import AssumptionSet
+from simulator.semantics.rules import claim_text
+
+_Entry = tuple[int, str]  # (rule index, value)
+
+
+@dataclass(slots=True)
+class _ClaimRules:
+    first: int  # the lowest rule index on this claim
+    equals: dict[str, int] = field(default_factory=dict)
+    equals_folded: dict[str, int] = field(default_factory=dict)
+    # Each list twice: as written, and casefolded for case-sensitive-match=insensitive.
+    contains: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
+    starts: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
+    not_equal: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
+    caseless: bool = (
+        True  # every value is its own casefold: folding a caseless claim changes nothing
+    )
+
+    def earliest(self, text: str, fold: bool) -> int | None:
+        if fold:
+            text = text.casefold()
+            best = self.equals_folded.get(text)
+        else:
+            best = self.equals.get(text)
+        for i, value in self.contains[fold]:
+            if best is not None and i >= best:
+                break
+            if value in text:
+                best = i
+                break
+        for i, value in self.starts[fold]:
+            if best is not None and i >= best:
+                break
+            if text.startswith(value):
+                best = i
+                break
+        for i, value in self.not_equal[fold]:
+            if best is not None and i >= best:
+                break
+            if value != text:
+                best = i
+                break
+        return best
+
+    def earliest_any(self, texts: Sequence[str], fold: bool) -> int | None:
+        """Some element matches (array-claim-match=some-element); NotEqual: no element equals."""
+        best: int | None = None
+        if fold:
+            texts = [t.casefold() for t in texts]
+        equals = self.equals_folded if fold else self.equals
+        for t in texts:
+            hit = equals.get(t)
+            if hit is not None and (best is None or hit < best):
+                best = hit
+        for entries, test in ((self.contains[fold], _contains), (self.starts[fold], _starts)):
+            for i, value in entries:
+                if best is not None and i >= best:
+                    break
+                if any(test(t, value) for t in texts):
+                    best = i
+                    break
+        present = set(texts)
+        for i, value in self.not_equal[fold]:
+            if best is not None and i >= best:
+                break
+            if value not in present:
+                best = i
+                break
+        return best
+
+
+def _contains(text: str, value: str) -> bool:
+    return value in text
+
+
+def _starts(text: str, value: str) -> bool:
+    return text.startswith(value)
+
+
+_MEMO_LIMIT = 4096  # per claim and assumption set; keeps batch memory constant
+
+
+class CompiledRules:
+    __slots__ = ("by_claim", "memo", "order")
+
+    def __init__(self, rules: Sequence[MappingRule]) -> None:
+        # Claims like groups or department repeat across a corpus: remember each value's verdict.
+        self.memo: dict[
+            tuple[frozenset[str], str], dict[Any, tuple[int | None, tuple[str, ...]]]
+        ] = {}
+        self.by_claim: dict[str, _ClaimRules] = {}
+        for i, r in enumerate(rules):
+            cr = self.by_claim.get(r.claim)
+            if cr is None:
+                cr = self.by_claim[r.claim] = _ClaimRules(i)
+            folded = r.value.casefold()
+            cr.caseless = cr.caseless and folded == r.value
+            if r.match_type == "Equals":
+                cr.equals.setdefault(r.value, i)
+                cr.equals_folded.setdefault(folded, i)
+            else:
+                as_written, casefolded = {
+                    "Contains": cr.contains,
+                    "StartsWith": cr.starts,
+                    "NotEqual": cr.not_equal,
+                }[r.match_type]
+                as_written.append((i, r.value))
+                casefolded.append((i, folded))
+        # Claims in order of their first rule, so a decided prefix stops the search early.
+        self.order = sorted(self.by_claim.items(), key=lambda kv: kv[1].first)
+
+    def first_match(
+        self, claims: Mapping[str, Any], assumptions: AssumptionSet, consulted: set[str] | None
+    ) -> int | None:
+        fold = assumptions.alt("case-sensitive-match")
+        best: int | None = None
+        for claim, cr in self.order:
+            if best is not None and cr.first >= best:
+                break
+            value = claims.get(claim)
+            if value is None and claim not in claims:
+                continue  # missing: NotEqual is skipped [RBAC], the others do not match
+            hit = self._memo_claim(claim, cr, value, fold, assumptions, consulted)
+            if hit is not None and (best is None or hit < best):
+                best = hit
+        return best
+
+    def _memo_claim(
+        self,
+        claim: str,
+        cr: _ClaimRules,
+        value: Any,
+        fold: bool,
+        assumptions: AssumptionSet,
+        consulted: set[str] | None,
+    ) -> int | None:
+        if type(value) is str:
+            key: Any = value
+        elif type(value) is list and all(type(v) is str for v in value):
+            key = (None, *value)
+        else:
+            return self._claim(cr, value, fold, assumptions, consulted)
+        memo = self.memo.get((assumptions.alternatives, claim))
+        if memo is None:
+            memo = self.memo[(assumptions.alternatives, claim)] = {}
+        found = memo.get(key)
+        if found is None:
+            seen: set[str] = set()
+            found = (self._claim(cr, value, fold, assumptions, seen), tuple(seen))
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = found
+        if consulted is not None and found[1]:
+            consulted.update(found[1])
+        return found[0]
+
+    def _claim(
+        self,
+        cr: _ClaimRules,
+        value: Any,
+        fold: bool,
+        assumptions: AssumptionSet,
+        consulted: set[str] | None,
+    ) -> int | None:
+        if isinstance(value, str):
+            hit = cr.earliest(value, fold)
+            if (
+                consulted is not None
+                and not (cr.caseless and value.casefold() == value)
+                and cr.earliest(value, not fold) != hit
+            ):
+                consulted.add("case-sensitive-match")
+            return hit
+        if isinstance(value, list):
+            hit = self._array(cr, value, fold, assumptions, consulted)
+            if consulted is not None:
+                other = self._array(cr, value, fold, assumptions.flipped("array-claim-match"), None)
+                if other != hit:
+                    consulted.add("array-claim-match")
+            return hit
+        hit = self._scalar(cr, value, fold, assumptions, consulted)
+        if (
+            consulted is not None
+            and self._scalar(cr, value, fold, assumptions.flipped("scalar-claim-text"), None) != hit
+        ):
+            consulted.add("scalar-claim-text")
+        return hit
+
+    def _scalar(
+        self,
+        cr: _ClaimRules,
+        value: Any,
+        fold: bool,
+        assumptions: AssumptionSet,
+        consulted: set[str] | None,
+    ) -> int | None:
+        if assumptions.alt("scalar-claim-text"):
+            return None  # treated as absent
+        text = claim_text(value)
+        hit = cr.earliest(text, fold)
+        if consulted is not None and cr.earliest(text, not fold) != hit:
+            consulted.add("case-sensitive-match")
+        return hit
+
+    def _array(
+        self,
+        cr: _ClaimRules,
+        value: list[Any],
+        fold: bool,
+        assumptions: AssumptionSet,
+        consulted: set[str] | None,
+    ) -> int | None:
+        if assumptions.alt("array-claim-match"):
+            text = claim_text(value)
+            hit = cr.earliest(text, fold)
+            if consulted is not None and cr.earliest(text, not fold) != hit:
+                consulted.add("case-sensitive-match")
+            return hit
+        texts = [v for v in value if isinstance(v, str)]
+        if len(texts) != len(value):
+            if consulted is not None:
+                with_text = [v if isinstance(v, str) else claim_text(v) for v in value]
+                if cr.earliest_any(with_text, fold) != cr.earliest_any(texts, fold):
+                    consulted.add("scalar-claim-text")
+            if not assumptions.alt("scalar-claim-text"):
+                texts = [v if isinstance(v, str) else claim_text(v) for v in value]
+        hit = cr.earliest_any(texts, fold)
+        if (
+            consulted is not None
+            and not (cr.caseless and all(t.casefold() == t for t in texts))
+            and cr.earliest_any(texts, not fold) != hit
+        ):
+            consulted.add("case-sensitive-match")
+        return hit
