@@ -200,6 +200,7 @@ class Clause:
         "_like_templates",
         "_match",
         "_networks",
+        "_null",
         "_numbers",
         "_string_templates",
         "_strings",
@@ -228,6 +229,7 @@ class Clause:
         self.qualifier = qualifier
         self.if_exists = if_exists
         self.negated = spec.negated
+        self._null = spec.kind == "null"
         self.key = key_text.lower()  # key names are case-insensitive
         self.key_text = key_text
         self.values = values
@@ -350,7 +352,10 @@ class Clause:
     def _match_string(self, value: str, context: Context) -> bool | None:
         if value in self._strings:
             return True
-        return any(template.text(context) == value for template in self._string_templates)
+        for template in self._string_templates:  # noqa: SIM110 - any() with a generator is slower
+            if template.text(context) == value:
+                return True
+        return False
 
     def _match_string_ic(self, value: str, context: Context) -> bool | None:
         lowered = value.lower()
@@ -422,7 +427,7 @@ class Clause:
 
     def test(self, context: Context, trace: Trace) -> bool:
         raw = context.get(self.key)
-        if self.spec.kind == "null":
+        if self._null:
             absent = raw is None or raw == ()
             # Null true: the key must be absent; Null false: it must be present.
             return ("true" if absent else "false") in self._strings

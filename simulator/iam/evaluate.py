@@ -257,9 +257,9 @@ def evaluate(
     )
     if (
         request.action_key in catalogue.known_actions()
-        and not _has_policy_warnings(identity_policies)
-        and not _has_policy_warnings(session_policies)
-        and not _has_policy_warnings(scps)
+        and not (identity_policies and _has_policy_warnings(identity_policies))
+        and not (session_policies and _has_policy_warnings(session_policies))
+        and not (scps and _has_policy_warnings(scps))
         and (permissions_boundary is None or not permissions_boundary.policy.warnings)
         and (resource_policy is None or not resource_policy.policy.warnings)
     ):
