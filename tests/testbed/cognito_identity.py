@@ -9,10 +9,12 @@ a signed OpenID token. Which role, tags or refusal a login gets comes from the O
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import Any, ClassVar
 
 import jwt
@@ -22,7 +24,6 @@ from moto.cognitoidentity.responses import CognitoIdentityResponse
 from moto.core.exceptions import ServiceException
 from moto.sts.models import sts_backends
 from moto.sts.responses import TokenResponse
-from moto.utilities.utils import load_resource
 
 from tests.testbed.outcomes import LoginKey, OutcomeLedger, UnrecordedLoginError
 
@@ -58,6 +59,17 @@ class Identity:
     login: LoginKey
 
 
+def _moto_user_pool_jwks() -> dict[str, Any]:
+    """The public keys moto signs user-pool tokens with (plain JSON in older moto, gzip in newer)."""
+    resources = files("moto.cognitoidp").joinpath("resources")
+    for name in ("jwks-public.json", "jwks-public.json.gz"):
+        entry = resources.joinpath(name)
+        if entry.is_file():
+            data = entry.read_bytes()
+            return json.loads(gzip.decompress(data) if name.endswith(".gz") else data)  # type: ignore[no-any-return]
+    raise RuntimeError("this moto release ships no user-pool JWKS")
+
+
 class IdentityPoolExtension:
     """State and behaviour behind the response subclasses; one per test-bed server."""
 
@@ -69,9 +81,7 @@ class IdentityPoolExtension:
         # Every credential and token handed out, so tests can prove none is ever shown.
         self.issued_secrets: list[str] = []
         self.openid_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.user_pool_keys = jwt.PyJWKSet.from_dict(
-            load_resource("moto.cognitoidp.responses", "resources/jwks-public.json")
-        )
+        self.user_pool_keys = jwt.PyJWKSet.from_dict(_moto_user_pool_jwks())
 
     # -- pool lookups -------------------------------------------------------------------------
 
