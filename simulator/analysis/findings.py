@@ -1,0 +1,210 @@
+"""The lint catalogue, kept as data: a stable id, a severity, a title, what it means, and the AWS
+page the behaviour is documented on. Findings are values; renderers only format them."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path as FsPath
+from typing import Any
+
+from simulator.errors import ConfigError, Path, format_path
+from simulator.model.document import Node, read_file
+
+_DOCS = "https://docs.aws.amazon.com/cognito/latest/developerguide/"
+RBAC = _DOCS + "role-based-access-control.html"
+AF = _DOCS + "authentication-flow.html"
+AFAC = _DOCS + "using-afac-with-cognito-identity-pools.html"
+RTP = _DOCS + "role-trust-and-permissions.html"
+IAMR = _DOCS + "iam-roles.html"
+IDTOK = _DOCS + "amazon-cognito-user-pools-using-the-id-token.html"
+ATTRS = _DOCS + "user-pool-settings-attributes.html"
+IAM_ST = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html"
+CFN_PT = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolprincipaltag.html"
+LIMITS = _DOCS + "limits.html"
+
+
+class Severity(IntEnum):
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}: choose error, warning or info") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    id: str
+    name: str
+    severity: Severity
+    title: str
+    description: str
+    doc: str
+
+
+CATALOGUE: Mapping[str, Check] = {c.id: c for c in (
+    Check("RS100", "malformed-pool-file", Severity.ERROR, "The pool file cannot be loaded",
+          "The file breaks the pool-file format or a service limit; the service would reject the "
+          "configuration. Other checks run on the rest of the file where they can.",
+          "https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_SetIdentityPoolRoles.html"),
+    Check("RS101", "mapping-key-https", Severity.ERROR, "Role-mapping key starts with https://",
+          "RoleMappings keys name the provider without a scheme; the service rejects the key as "
+          "'not a valid RoleMapping ProviderName or is not a configured provider'.", RBAC),
+    Check("RS102", "mapping-key-without-client", Severity.ERROR,
+          "User pool role-mapping key without its app client id",
+          "A user pool's RoleMappings key is cognito-idp.<region>.amazonaws.com/<poolId>:<appClientId>; "
+          "without the client id the service rejects it.", RBAC),
+    Check("RS103", "mapping-key-unconfigured", Severity.ERROR,
+          "Role mapping for a provider the pool is not configured for",
+          "The mapping names a provider that is not among the pool's identity providers; the "
+          "service rejects it, and no token could ever use it.", RBAC),
+    Check("RS104", "too-many-rules", Severity.ERROR, "More than 25 rules for one provider",
+          "AWS documents at most 25 role-mapping rules per identity provider (not adjustable).", LIMITS),
+    Check("RS105", "unreachable-rule", Severity.WARNING, "Rule can never match",
+          "No token from this provider satisfies the rule's claim condition, so its role is never "
+          "handed out by it.", RBAC),
+    Check("RS106", "shadowed-rule", Severity.WARNING, "Rule is shadowed by earlier rules",
+          "Rules are evaluated in order and the first match wins; every token this rule matches "
+          "also matches an earlier rule, so it never decides (except through CustomRoleArn).", RBAC),
+    Check("RS107", "broad-notequal-rule", Severity.WARNING, "NotEqual rule matches nearly every token",
+          "A NotEqual rule matches every token that carries the claim with any other value: typos, "
+          "other tenants, case variants and values added later all get its role.", RBAC),
+    Check("RS108", "ambiguous-to-default-role", Severity.WARNING,
+          "Tokens matching no rule get the default authenticated role",
+          "With AmbiguousRoleResolution AuthenticatedRole, every token that matches no rule gets the "
+          "pool's default authenticated role; Deny refuses them instead.", RBAC),
+    Check("RS109", "token-mapping-without-roles", Severity.ERROR,
+          "Token mapping on a provider that never sends cognito:roles",
+          "Type Token reads cognito:roles and cognito:preferred_role, which only user pool ID tokens "
+          "(users in groups with a role) carry; other tokens fall to AmbiguousRoleResolution.", RBAC),
+    Check("RS110", "claim-never-sent", Severity.WARNING, "Rule or tag on a claim the provider never sends",
+          "The provider's tokens do not carry this claim, so the rule never matches (NotEqual is "
+          "skipped) and the tag is never set.", RBAC),
+    Check("RS111", "tag-map-backwards", Severity.WARNING, "Principal tag map looks written backwards",
+          "PrincipalTags maps a tag key to a claim name; this entry's key looks like a claim and its "
+          "value like a tag key.", CFN_PT),
+    Check("RS112", "tags-without-tagsession", Severity.ERROR,
+          "Principal tags, but the role's trust policy lacks sts:TagSession",
+          "When principal tags are mapped, every role the provider's users get must allow "
+          "sts:TagSession in its trust policy, or assuming it fails.", IAM_ST),
+    Check("RS113", "trust-without-aud", Severity.ERROR,
+          "Role trusts Cognito identities without an aud condition",
+          "Without cognito-identity.amazonaws.com:aud, identities of any identity pool can assume the role.",
+          RTP),
+    Check("RS114", "trust-without-amr", Severity.WARNING,
+          "Role trusts Cognito identities without an amr condition",
+          "Without cognito-identity.amazonaws.com:amr, guests (unauthenticated identities) can assume "
+          "the role as well as signed-in users.", RTP),
+    Check("RS115", "classic-flow-enabled", Severity.ERROR,
+          "Basic (classic) flow is enabled while roles trust the pool",
+          "The basic flow lets a client call AssumeRoleWithWebIdentity for any role that trusts the "
+          "pool; the trust policy is then the only guard and no mapping rule applies.", AF),
+    Check("RS116", "guest-role-broad", Severity.WARNING, "Guest role with broad permissions",
+          "The unauthenticated role allows wildcard actions; anyone on the internet can get its "
+          "credentials.", IAMR),
+    Check("RS117", "user-writable-attribute", Severity.ERROR,
+          "A user-writable attribute feeds a rule or a tag",
+          "The app client lets users write this attribute, so a user can change the claim and pick "
+          "their own role or session tag. Map only claims the user cannot modify.", RBAC),
+    Check("RS118", "analysis-sampled", Severity.INFO, "Analysis was sampled, not exhaustive",
+          "The claims space was too large to enumerate within the budget; rule findings are based "
+          "on a sample.", RBAC),
+    Check("RS119", "depends-on-assumption", Severity.INFO,
+          "Outcome depends on undocumented behaviour",
+          "Some tokens get a different outcome under the alternative of a named assumption (where "
+          "AWS is silent); settle it with a live probe or avoid the construct.", RBAC),
+)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    id: str
+    path: Path
+    message: str
+    line: int | None = None
+    severity: Severity | None = None  # None: the catalogue's severity
+    suppressed: str | None = None  # the ignore entry's justification
+
+    @property
+    def check(self) -> Check:
+        return CATALOGUE[self.id]
+
+    @property
+    def level(self) -> Severity:
+        return self.severity if self.severity is not None else self.check.severity
+
+    @property
+    def path_text(self) -> str:
+        return format_path(self.path)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "severity": self.level.label,
+            "path": self.path_text,
+            "message": self.message,
+            "line": self.line,
+            "title": self.check.title,
+            "doc": self.check.doc,
+        }
+        if self.suppressed is not None:
+            out["justification"] = self.suppressed
+        return out
+
+
+# --- ignore file --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreEntry:
+    id: str
+    path: str  # glob on the rendered path, e.g. RoleMappings*Rules[[]2[]]
+    justification: str
+
+    def covers(self, f: Finding) -> bool:
+        return fnmatch.fnmatchcase(f.id, self.id) and fnmatch.fnmatchcase(f.path_text, self.path)
+
+
+def load_ignore(path: FsPath | str) -> tuple[IgnoreEntry, ...]:
+    """`.rolesim-ignore.yaml`: `ignore: [{id, path (glob, default *), justification}]`."""
+    doc = read_file(path)
+    try:
+        root = Node(doc.data)
+        root.check_keys(("ignore",), required=("ignore",))
+        out = []
+        for e in root.require("ignore").elements():
+            e.check_keys(("id", "path", "justification"), required=("id", "justification"))
+            ident = e.require("id").string()
+            if not any(fnmatch.fnmatchcase(c, ident) for c in CATALOGUE):
+                e.child("id").fail(f"{ident!r} names no check", hint="ids run RS100-RS119")
+            text = e.require("justification").string()
+            if not text.strip():
+                e.child("justification").fail("a justification is required")
+            p = e.get("path")
+            out.append(IgnoreEntry(ident, p.string() if p else "*", text.strip()))
+        return tuple(out)
+    except ConfigError as err:
+        raise doc.error(err) from None
+
+
+def apply_ignores(findings: Sequence[Finding], ignores: Sequence[IgnoreEntry]) -> list[Finding]:
+    out = []
+    for f in findings:
+        entry = next((i for i in ignores if i.covers(f)), None)
+        out.append(f if entry is None else _suppressed(f, entry.justification))
+    return out
+
+
+def _suppressed(f: Finding, why: str) -> Finding:
+    return Finding(f.id, f.path, f.message, f.line, f.severity, why)

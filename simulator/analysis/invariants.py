@@ -1,0 +1,539 @@
+"""`rolesim check POOL --invariants FILE`: stated invariants, checked by exact analysis and search.
+
+An invariants file (YAML or JSON):
+
+```yaml
+invariants:
+  - id: admin-role-needs-admins-group        # stable id, reported with each violation
+    description: Only tokens in group admins may get the PoolAdmin role.
+    when:                                     # which requests (all of its keys must hold)
+      not: {claim: cognito:groups, contains: admins}
+    expect:                                   # what must hold for them (all of its keys)
+      role_not: arn:aws:iam::111122223333:role/PoolAdmin
+```
+
+`when` (optional: every request, guests included) is a mapping of any of: `unauthenticated: bool`;
+`provider: GLOB` (the role-mapping key form `name:clientId` for user pools); `flow: enhanced|basic`;
+`claim: NAME` with one of `equals`, `contains`, `starts_with`, `not_equals` (the rule match types,
+same semantics and assumptions) or `present: bool`; `all: [...]`, `any: [...]`, `not: {...}`.
+
+`expect` is a mapping of any of: `role: ARN`, `role_in: [ARN...]`, `role_not: ARN | [ARN...]`,
+`granted: bool`, `error: CODE`, `tag_equals_claim: {tag: KEY, claim: NAME}` (when granted: the tag
+is set to the claim's value when the claim is a string, and unset when the claim is absent),
+`tags_absent: [KEY...]`, `denies: [{action, resource}]` / `allows: [...]` (IAM data needed).
+
+Checking: the exact analysis splits the claims space by the rules and by the invariant's own claim
+conditions, so every request a `when` selects lies in a region whose witness it shares the outcome
+with; an invariant about role, error or tags is then decided exactly. Access (`denies`, `allows`)
+also depends on tag values, so those invariants are additionally searched with Hypothesis (seeded,
+shrinking to a small counterexample) and reported `complete: false` unless only guests are selected.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from simulator.analysis.access import AccessCheck, allowed, iam_of
+from simulator.analysis.probe import Probe, outcome_summary
+from simulator.analysis.regions import (
+    DEFAULT_BUDGET,
+    base_claims,
+    configured_providers,
+    explore,
+    other_role_arn,
+    provider_label,
+)
+from simulator.decision import Decision
+from simulator.errors import ConfigError
+from simulator.model.document import Node, read_file
+from simulator.model.pool import IdentityPool, MappingRule
+from simulator.semantics.rules import evaluate_rule
+from simulator.tags import tag_sources
+
+_MATCH_KEYS = {
+    "equals": "Equals",
+    "contains": "Contains",
+    "starts_with": "StartsWith",
+    "not_equals": "NotEqual",
+}
+_SELECTOR_ARN = "arn:aws:iam::000000000000:role/rolesim-selector"
+
+
+# --- selectors ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    provider: str  # label, or "unauthenticated"
+    probe: Probe
+    pool: IdentityPool
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    kind: Literal["all", "any", "not", "claim", "present", "guest", "provider", "flow"]
+    children: tuple[Selector, ...] = ()
+    rule: MappingRule | None = None
+    claim: str = ""
+    flag: bool = True
+    text: str = ""
+
+    def test(self, ctx: Context) -> bool:
+        k = self.kind
+        if k == "all":
+            return all(c.test(ctx) for c in self.children)
+        if k == "any":
+            return any(c.test(ctx) for c in self.children)
+        if k == "not":
+            return not self.children[0].test(ctx)
+        if k == "guest":
+            return ctx.probe.guest is self.flag
+        if k == "provider":
+            return fnmatch.fnmatchcase(ctx.provider, self.text)
+        if k == "flow":
+            return ctx.probe.flow == self.text
+        claims = ctx.probe.claims or {}
+        if k == "present":
+            return (self.claim in claims) is self.flag
+        assert self.rule is not None
+        if ctx.probe.guest:
+            return False
+        return evaluate_rule(self.rule, claims, ctx.pool.assumptions) == "match"
+
+    def rules(self) -> list[MappingRule]:
+        own = [self.rule] if self.rule is not None else []
+        return own + [r for c in self.children for r in c.rules()]
+
+    def claims(self) -> set[str]:
+        own = {self.claim} if self.claim else set()
+        return own.union(*(c.claims() for c in self.children))
+
+    def only_guests(self) -> bool:
+        if self.kind == "guest":
+            return self.flag
+        if self.kind == "all":
+            return any(c.only_guests() for c in self.children)
+        return False
+
+
+ALWAYS = Selector("all")
+
+
+def _selector(node: Node) -> Selector:
+    m = node.mapping()
+    parts: list[Selector] = []
+    claim_node = node.get("claim")
+    keys = set(m)
+    allowed_keys = {"unauthenticated", "provider", "flow", "claim", "present", "all", "any", "not",
+                    *_MATCH_KEYS}  # fmt: skip
+    for k in keys - allowed_keys:
+        node.fail(
+            f"unknown condition {k!r}", at=(k,), hint="allowed: " + ", ".join(sorted(allowed_keys))
+        )
+    tests = [k for k in (*_MATCH_KEYS, "present") if k in m]
+    if claim_node is not None or tests:
+        if claim_node is None:
+            node.fail(f"{tests[0]!r} needs 'claim'")
+        if len(tests) != 1:
+            node.fail("a claim condition needs exactly one of equals, contains, starts_with, "
+                      "not_equals or present")  # fmt: skip
+        claim = claim_node.string(length=(1, 256))
+        test = tests[0]
+        if test == "present":
+            parts.append(Selector("present", claim=claim, flag=node.child("present").boolean()))
+        else:
+            value = node.child(test).string(length=(1, 128))
+            rule = MappingRule(claim, _MATCH_KEYS[test], value, _SELECTOR_ARN)  # type: ignore[arg-type]
+            parts.append(Selector("claim", rule=rule, claim=claim))
+    if (n := node.get("unauthenticated")) is not None:
+        parts.append(Selector("guest", flag=n.boolean()))
+    if (n := node.get("provider")) is not None:
+        parts.append(Selector("provider", text=n.string()))
+    if (n := node.get("flow")) is not None:
+        parts.append(Selector("flow", text=n.string(check=lambda s: s in ("enhanced", "basic"),
+                                                    what="a flow", hint="enhanced or basic")))  # fmt: skip
+    for k in ("all", "any"):
+        if (n := node.get(k)) is not None:
+            parts.append(Selector(k, tuple(_selector(e) for e in n.elements())))  # type: ignore[arg-type]
+    if (n := node.get("not")) is not None:
+        parts.append(Selector("not", (_selector(n),)))
+    if not parts:
+        node.fail("an empty condition", hint="remove 'when' to select every request")
+    return parts[0] if len(parts) == 1 else Selector("all", tuple(parts))
+
+
+# --- expectations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    role_in: tuple[str, ...] | None = None
+    role_not: tuple[str, ...] = ()
+    granted: bool | None = None
+    error: str | None = None
+    tag_equals_claim: tuple[tuple[str, str], ...] = ()
+    tags_absent: tuple[str, ...] = ()
+    denies: tuple[AccessCheck, ...] = ()
+    allows: tuple[AccessCheck, ...] = ()
+
+    @property
+    def needs_access(self) -> bool:
+        return bool(self.denies or self.allows)
+
+    def claims(self) -> set[str]:
+        return {c for _, c in self.tag_equals_claim}
+
+    def broken(self, ctx: Context, d: Decision) -> str | None:
+        """Why the decision breaks the expectation, or None."""
+        role = d.role_arn
+        if self.granted is True and role is None:
+            return f"refused ({d.error.code if d.error else '?'}), expected credentials"
+        if self.granted is False and role is not None:
+            return f"granted {role}, expected a refusal"
+        if self.role_in is not None and role not in self.role_in:
+            return f"got {role or 'no credentials'}, expected {' or '.join(self.role_in)}"
+        if role is not None and role in self.role_not:
+            return f"granted {role}, which it must not get"
+        if self.error is not None and (d.error is None or d.error.code != self.error):
+            return f"got {outcome_summary(d)}, expected error {self.error}"
+        if role is not None:
+            claims = ctx.probe.claims or {}
+            for tag, claim in self.tag_equals_claim:
+                value = claims.get(claim)
+                have = d.principal_tags.get(tag)
+                want = value if isinstance(value, str) else None
+                if have != want:
+                    return (f"tag {tag} is {have!r} but claim {claim} is "
+                            f"{'absent' if claim not in claims else repr(value)}")  # fmt: skip
+            for tag in self.tags_absent:
+                if tag in d.principal_tags:
+                    return f"tag {tag} is set ({d.principal_tags[tag]!r})"
+        for check in self.denies:
+            if allowed(ctx.pool, ctx.probe, d, check):
+                return f"{check.action} on {check.resource} is allowed"
+        for check in self.allows:
+            if role is not None and allowed(ctx.pool, ctx.probe, d, check) is False:
+                return f"{check.action} on {check.resource} is not allowed"
+        return None
+
+
+def _arns(node: Node) -> tuple[str, ...]:
+    if isinstance(node.value, list):
+        return node.strings()
+    return (node.string(),)
+
+
+def _checks(node: Node) -> tuple[AccessCheck, ...]:
+    out = []
+    for e in node.elements():
+        e.check_keys(("action", "resource"), required=("action", "resource"))
+        out.append(AccessCheck(e.require("action").string(), e.require("resource").string()))
+    return tuple(out)
+
+
+def _expectation(node: Node) -> Expectation:
+    node.check_keys(("role", "role_in", "role_not", "granted", "error", "tag_equals_claim",
+                     "tags_absent", "denies", "allows"))  # fmt: skip
+    if not node.mapping():
+        node.fail("an empty expectation")
+    role_in: tuple[str, ...] | None = None
+    if (n := node.get("role")) is not None:
+        role_in = (n.string(),)
+    if (n := node.get("role_in")) is not None:
+        role_in = _arns(n)
+    tags: list[tuple[str, str]] = []
+    if (n := node.get("tag_equals_claim")) is not None:
+        items = list(n.elements()) if isinstance(n.value, list) else [n]
+        for e in items:
+            e.check_keys(("tag", "claim"), required=("tag", "claim"))
+            tags.append((e.require("tag").string(), e.require("claim").string()))
+    g, err, ta = node.get("granted"), node.get("error"), node.get("tags_absent")
+    rn, de, al = node.get("role_not"), node.get("denies"), node.get("allows")
+    return Expectation(
+        role_in=role_in,
+        role_not=_arns(rn) if rn else (),
+        granted=g.boolean() if g else None,
+        error=err.string() if err else None,
+        tag_equals_claim=tuple(tags),
+        tags_absent=ta.strings() if ta else (),
+        denies=_checks(de) if de else (),
+        allows=_checks(al) if al else (),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    id: str
+    description: str
+    when: Selector
+    expect: Expectation
+    path: tuple[str | int, ...] = ()
+    line: int | None = None
+
+
+def load_invariants(path: Path | str) -> tuple[Invariant, ...]:
+    doc = read_file(path)
+    try:
+        root = Node(doc.data)
+        root.check_keys(("invariants",), required=("invariants",))
+        out: list[Invariant] = []
+        for e in root.require("invariants").elements():
+            e.check_keys(("id", "description", "when", "expect"), required=("id", "expect"))
+            ident = e.require("id").string(length=(1, 128))
+            if any(i.id == ident for i in out):
+                e.child("id").fail(f"a second invariant with id {ident!r}")
+            desc = e.get("description")
+            when = e.get("when")
+            out.append(
+                Invariant(
+                    ident,
+                    desc.string() if desc else "",
+                    _selector(when) if when is not None else ALWAYS,
+                    _expectation(e.require("expect")),
+                    e.path,
+                    doc.line_of(e.path),
+                )
+            )
+        return tuple(out)
+    except ConfigError as err:
+        raise doc.error(err) from None
+
+
+# --- checking -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    invariant: str
+    provider: str
+    probe: Probe
+    decision: Decision
+    reason: str
+    method: Literal["exact", "hypothesis"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "invariant": self.invariant,
+            "claims": dict(self.probe.claims) if self.probe.claims is not None else None,
+            "witness": self.probe.to_json(),
+            "provider": self.provider,
+            "outcome": self.decision.to_json(trace=False),
+            "reason": self.reason,
+            "method": self.method,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class InvariantResult:
+    invariant: Invariant
+    method: str  # "exact", "hypothesis" or "exact+hypothesis"
+    complete: bool
+    violations: tuple[Violation, ...]
+    requests_checked: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def holds(self) -> bool:
+        return not self.violations
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.invariant.id,
+            "description": self.invariant.description,
+            "holds": self.holds,
+            "method": self.method,
+            "complete": self.complete,
+            "requests_checked": self.requests_checked,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    source: str
+    invariants_source: str
+    results: tuple[InvariantResult, ...]
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        return tuple(v for r in self.results for v in r.violations)
+
+    @property
+    def complete(self) -> bool:
+        return all(r.complete for r in self.results)
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "violations": [v.to_json() for v in self.violations],
+            "complete": self.complete,
+            "pool": self.source,
+            "invariants_file": self.invariants_source,
+            "invariants": [r.to_json() for r in self.results],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSettings:
+    examples: int = 200
+    seed: int = 0
+    budget: int = DEFAULT_BUDGET
+
+
+def check_pool(
+    pool: IdentityPool,
+    invariants: Sequence[Invariant],
+    *,
+    settings: SearchSettings = SearchSettings(),
+    invariants_source: str = "",
+) -> CheckReport:
+    results = [_check_one(pool, inv, settings) for inv in invariants]
+    return CheckReport(pool.source, invariants_source, tuple(results))
+
+
+def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> InvariantResult:
+    notes: list[str] = []
+    if inv.expect.needs_access and iam_of(pool) is None:
+        raise ConfigError(
+            f"invariant {inv.id!r} checks access, but the pool file has no IAM data",
+            path=inv.path,
+            hint="add IamRoles (and Policies) to the pool file",
+        )
+    found = explore(
+        [pool],
+        budget=s.budget,
+        seed=s.seed,
+        selectors=inv.when.rules(),
+        enumerate_claims=inv.when.claims() | inv.expect.claims(),
+    )
+    violations: list[Violation] = []
+    checked = 0
+    for region in found.regions:
+        ctx = Context(region.provider, region.probe, pool)
+        if not inv.when.test(ctx):
+            continue
+        checked += 1
+        why = inv.expect.broken(ctx, region.decision)
+        if why is not None:
+            violations.append(Violation(inv.id, region.provider, region.probe, region.decision,
+                                        why, "exact"))  # fmt: skip
+    notes += found.notes
+    complete = found.complete
+    method = "exact"
+    exact_enough = found.complete and (not inv.expect.needs_access or inv.when.only_guests())
+    if not exact_enough:
+        method = "exact+hypothesis"
+        complete = False
+        if not violations:
+            found_by_search = _search(pool, inv, s)
+            if found_by_search is not None:
+                violations.append(found_by_search)
+        if inv.expect.needs_access and not inv.when.only_guests():
+            notes.append("access depends on tag values and identity; searched, not proven")
+    # One counterexample per outcome is enough for a reviewer.
+    unique: dict[tuple[Any, ...], Violation] = {}
+    for v in violations:
+        unique.setdefault((v.provider, v.reason.split(",")[0], v.decision.role_arn), v)
+    return InvariantResult(inv, method, complete, tuple(unique.values()), checked, tuple(notes))
+
+
+def _search(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Violation | None:
+    """A seeded Hypothesis search for a counterexample, shrunk by Hypothesis."""
+    from hypothesis import HealthCheck, find
+    from hypothesis import settings as hsettings
+    from hypothesis.errors import NoSuchExample
+
+    strategy = probe_strategy(pool, extra_rules=inv.when.rules(),
+                              extra_claims=inv.when.claims() | inv.expect.claims())  # fmt: skip
+
+    def broken(item: tuple[str, Probe]) -> bool:
+        label, probe = item
+        ctx = Context(label, probe, pool)
+        return inv.when.test(ctx) and inv.expect.broken(ctx, probe.decide(pool)) is not None
+
+    try:
+        label, probe = find(
+            strategy,
+            broken,
+            settings=hsettings(
+                max_examples=s.examples,
+                database=None,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+            random=random.Random(s.seed),
+        )
+    except NoSuchExample:
+        return None
+    d = probe.decide(pool)
+    reason = inv.expect.broken(Context(label, probe, pool), d) or "?"
+    return Violation(inv.id, label, probe, d, reason, "hypothesis")
+
+
+def probe_strategy(
+    pool: IdentityPool,
+    *,
+    extra_rules: Sequence[MappingRule] = (),
+    extra_claims: set[str] | None = None,
+) -> Any:
+    """Requests built from the values the pool's rules, tags and roles mention, and variations of
+    them (case, prefixes, suffixes, arrays, scalars), for Hypothesis to search and shrink."""
+    from hypothesis import strategies as st
+
+    providers = configured_providers(pool)
+    roles = [*pool.role_arns(), other_role_arn([pool])]
+    claim_values: dict[str, set[str]] = {c: set() for c in (extra_claims or set())}
+    for m in pool.role_mappings:
+        for r in m.rules:
+            claim_values.setdefault(r.claim, set()).add(r.value)
+    for r in extra_rules:
+        claim_values.setdefault(r.claim, set()).add(r.value)
+    for t in pool.tag_maps:
+        for _, c in tag_sources(t, pool.assumptions, None):
+            claim_values.setdefault(c, set())
+    for c in ("cognito:roles", "cognito:preferred_role"):
+        claim_values.setdefault(c, set()).update(roles)
+    names = sorted(claim_values)
+
+    def text_for(values: set[str]) -> Any:
+        base = sorted(values) or ["x"]
+        seeds = st.sampled_from(base)
+        return st.one_of(
+            seeds,
+            seeds.map(str.upper),
+            st.tuples(seeds, st.text(max_size=3)).map(lambda t: t[0] + t[1]),
+            st.tuples(st.text(max_size=3), seeds).map(lambda t: t[0] + t[1]),
+            st.text(max_size=8),
+        )
+
+    def value_for(name: str) -> Any:
+        text = text_for(claim_values[name])
+        return st.one_of(
+            st.none(), text, st.lists(text, max_size=3), st.booleans(), st.integers(-2, 100)
+        )
+
+    @st.composite
+    def request(draw: Callable[[Any], Any]) -> tuple[str, Probe]:
+        custom = draw(st.one_of(st.none(), st.sampled_from(roles)))
+        if not providers or draw(st.integers(0, 9)) == 0:
+            flow = draw(st.sampled_from(["enhanced", "basic"]))
+            return "unauthenticated", Probe(None, None, None, flow,
+                                            roles[0] if flow == "basic" else None)  # fmt: skip
+        p = draw(st.sampled_from(providers))
+        claims: dict[str, Any] = dict(base_claims(pool, p))
+        claims["sub"] = draw(st.sampled_from(["user-1", "user-2"]))
+        for n in names:
+            v = draw(value_for(n))
+            if v is not None:
+                claims[n] = v
+        return provider_label(p), Probe(p.name, claims, custom)
+
+    return request()

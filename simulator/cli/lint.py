@@ -1,0 +1,73 @@
+"""`rolesim lint POOL`: findings about the configuration itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from simulator.analysis.findings import IgnoreEntry, Severity, load_ignore
+from simulator.analysis.lint import lint_file
+from simulator.cli.common import parse_assume
+from simulator.cli.exit_codes import ExitCode
+from simulator.cli.output import open_output
+from simulator.errors import UsageError
+from simulator.render.base import OutputFormat, pick
+from simulator.render.gate import LINT_RENDERERS
+
+DEFAULT_IGNORE = Path(".rolesim-ignore.yaml")
+
+
+def severity_option(text: str, name: str) -> Severity:
+    try:
+        return Severity.parse(text)
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+
+
+def read_ignores(path: Path | None) -> tuple[IgnoreEntry, ...]:
+    if path is None:
+        return load_ignore(DEFAULT_IGNORE) if DEFAULT_IGNORE.is_file() else ()
+    return load_ignore(path)
+
+
+def lint(
+    pool: Path = typer.Argument(..., help="The pool file (YAML or JSON)."),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write here instead of stdout."
+    ),
+    min_severity: str = typer.Option(
+        "info", "--min-severity", help="Report findings at or above: error, warning, info."
+    ),
+    fail_on: str = typer.Option(
+        "error", "--fail-on", help="Exit 1 on findings at or above: error, warning, info."
+    ),
+    ignore_file: Path | None = typer.Option(
+        None,
+        "--ignore-file",
+        help="Reviewed findings to suppress (default: .rolesim-ignore.yaml if present): "
+        "ignore: [{id, path (glob), justification}].",
+    ),
+    assume: list[str] = typer.Option(
+        [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
+    ),
+) -> int:
+    """Report findings about the pool configuration, each with its path (and line) in the file."""
+    renderer = pick(LINT_RENDERERS, fmt, "lint")
+    report = lint_file(
+        pool,
+        assume=parse_assume(assume),
+        ignores=read_ignores(ignore_file),
+        min_severity=severity_option(min_severity, "--min-severity"),
+    )
+    with open_output(output) as stream:
+        renderer.render(report, stream)
+    failing = report.failing(severity_option(fail_on, "--fail-on"))
+    return ExitCode.FAILED if failing else ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("lint")(lint)

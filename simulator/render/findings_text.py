@@ -1,0 +1,108 @@
+"""Text (Markdown-friendly) reports for `lint`, `check` and `diff`: a reviewer reads them in a pull
+request comment as they are."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import IO, Any
+
+from simulator.analysis.diff import Change, DiffReport
+from simulator.analysis.invariants import CheckReport
+from simulator.analysis.lint import LintReport
+from simulator.render.base import Renderer
+
+_HIDDEN = ("iss", "aud", "token_use")
+
+
+def _claims(claims: Mapping[str, Any] | None) -> str:
+    if claims is None:
+        return "(no token: unauthenticated)"
+    return json.dumps(dict(claims), ensure_ascii=False, sort_keys=True)
+
+
+def _short_claims(claims: Mapping[str, Any] | None) -> str:
+    if claims is None:
+        return "guest"
+    shown = {k: v for k, v in claims.items() if k not in _HIDDEN}
+    return json.dumps(shown, ensure_ascii=False, sort_keys=True)
+
+
+class LintText(Renderer[LintReport]):
+    def render(self, result: LintReport, stream: IO[str]) -> None:
+        w = stream.write
+        w(f"## rolesim lint: {result.source}\n\n")
+        if not result.findings:
+            w("No findings.\n")
+        for f in result.findings:
+            where = f"{result.source}:{f.line}" if f.line else result.source
+            w(f"- **{f.id} {f.level.label}** {f.check.title} — `{f.path_text}` ({where})\n")
+            w(f"  {f.message}\n  See {f.check.doc}\n")
+        if result.suppressed:
+            w(f"\n{len(result.suppressed)} finding(s) suppressed by the ignore file:\n")
+            for f in result.suppressed:
+                w(f"- {f.id} `{f.path_text}`: {f.suppressed}\n")
+        if not result.complete:
+            w("\nThe claims analysis was sampled (RS118); rule findings may be incomplete.\n")
+
+
+class CheckText(Renderer[CheckReport]):
+    def render(self, result: CheckReport, stream: IO[str]) -> None:
+        w = stream.write
+        w(f"## rolesim check: {result.source} against {result.invariants_source}\n\n")
+        w("| invariant | result | method | complete | requests |\n|---|---|---|---|---|\n")
+        for r in result.results:
+            status = "holds" if r.holds else f"**broken** ({len(r.violations)})"
+            w(f"| {r.invariant.id} | {status} | {r.method} | {str(r.complete).lower()} | "
+              f"{r.requests_checked} |\n")  # fmt: skip
+        for r in result.results:
+            for v in r.violations:
+                w(f"\n### {v.invariant}: {v.reason}\n")
+                if r.invariant.description:
+                    w(f"{r.invariant.description}\n")
+                w(f"- request: {v.probe.describe()}\n- claims: `{_claims(v.probe.claims)}`\n")
+                w(f"- found by: {v.method}\n")
+        for r in result.results:
+            for n in r.notes:
+                w(f"\nnote ({r.invariant.id}): {n}\n")
+
+
+def _change_lines(c: Change) -> list[str]:
+    old, new = c.to_json()["old_summary"], c.to_json()["new_summary"]
+    lines = [
+        f"### {c.id} {c.classification.replace('_', ' ')}: {c.provider}",
+        f"- before: {old}",
+        f"- after: {new}",
+        f"- witness ({c.probe.describe()}): `{_claims(c.probe.claims)}`",
+    ]
+    if c.regions > 1:
+        lines.append(f"- {c.regions} regions of the claims space change this way")
+    lines += [f"- {r}" for r in c.reasons]
+    if c.source != "analysis":
+        lines.append(f"- found in the claims corpus ({c.source})")
+    if c.accepted is not None:
+        lines.append(f"- accepted: {c.accepted}")
+    return lines
+
+
+class DiffText(Renderer[DiffReport]):
+    def render(self, result: DiffReport, stream: IO[str]) -> None:
+        w = stream.write
+        w(f"## rolesim diff: {result.old_source} → {result.new_source}\n\n")
+        scope = "every region of the claims space" if result.complete else "a sample of regions"
+        if result.equivalent:
+            w(f"No outcome changes ({scope}; {result.regions_checked} regions).\n")
+        else:
+            w(f"{len(result.changes)} change(s), {len(result.unaccepted)} not accepted "
+              f"({scope}; {result.regions_checked} regions).\n\n")  # fmt: skip
+            w("| id | provider | before | after | kind | witness | accepted |\n")
+            w("|---|---|---|---|---|---|---|\n")
+            for c in result.changes:
+                j = c.to_json()
+                w(f"| {c.id} | {c.provider} | {j['old_summary']} | {j['new_summary']} | "
+                  f"{c.classification} | `{_short_claims(c.probe.claims)}` | "
+                  f"{'yes' if c.accepted else 'no'} |\n")  # fmt: skip
+            for c in result.changes:
+                w("\n" + "\n".join(_change_lines(c)) + "\n")
+        for n in result.notes:
+            w(f"\nnote: {n}\n")

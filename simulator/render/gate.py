@@ -1,0 +1,185 @@
+"""Every output format for the gate's three results (lint, check, diff), one renderer each.
+
+The three registries cover every OutputFormat member (tests walk the enum).
+"""
+
+from __future__ import annotations
+
+from typing import IO
+
+from simulator.analysis.diff import DiffReport
+from simulator.analysis.findings import CATALOGUE
+from simulator.analysis.invariants import CheckReport
+from simulator.analysis.lint import LintReport
+from simulator.errors import format_path
+from simulator.render.base import JsonRenderer, OutputFormat, Renderer
+from simulator.render.findings_text import CheckText, DiffText, LintText
+from simulator.render.junit import JUnitCase, JUnitSuite, write_junit
+from simulator.render.sarif import SarifResult, SarifRule, level_for, sarif_log, write_sarif
+
+_LINT_RULES = [
+    SarifRule(c.id, c.name, c.title, c.description, c.doc, level_for(c.severity.label))
+    for c in CATALOGUE.values()
+]
+
+
+class LintSarif(Renderer[LintReport]):
+    def render(self, result: LintReport, stream: IO[str]) -> None:
+        results = [
+            SarifResult(
+                f.id,
+                level_for(f.level.label),
+                f.message,
+                result.source,
+                f.line,
+                f.path_text,
+                suppression=f.suppressed,
+            )
+            for f in (*result.findings, *result.suppressed)
+        ]
+        write_sarif(sarif_log(_LINT_RULES, results), stream)
+
+
+class LintJUnit(Renderer[LintReport]):
+    def render(self, result: LintReport, stream: IO[str]) -> None:
+        cases = [
+            JUnitCase(
+                f"{f.id} {f.path_text}",
+                f"rolesim.lint.{f.id}",
+                failure=f"{f.message}\n{f.check.doc}" if f.level.label == "error" else None,
+                failure_message=f.message,
+                skipped=None if f.level.label == "error" else f"{f.level.label}: {f.message}",
+            )
+            for f in result.findings
+        ]
+        cases += [
+            JUnitCase(
+                f"{f.id} {f.path_text}",
+                f"rolesim.lint.{f.id}",
+                skipped=f"suppressed: {f.suppressed}",
+            )
+            for f in result.suppressed
+        ]
+        if not cases:
+            cases = [JUnitCase("no findings", "rolesim.lint")]
+        write_junit([JUnitSuite(f"rolesim lint {result.source}", cases)], stream)
+
+
+class CheckSarif(Renderer[CheckReport]):
+    def render(self, result: CheckReport, stream: IO[str]) -> None:
+        rules = [
+            SarifRule(
+                r.invariant.id,
+                r.invariant.id,
+                r.invariant.description or r.invariant.id,
+                r.invariant.description or r.invariant.id,
+                level="error",
+            )
+            for r in result.results
+        ]
+        results = [
+            SarifResult(
+                v.invariant,
+                "error",
+                f"{v.reason} for {v.probe.describe()}",
+                result.invariants_source,
+                r.invariant.line,
+                format_path(r.invariant.path),
+                {"claims": v.probe.to_json(), "method": v.method},
+            )
+            for r in result.results
+            for v in r.violations
+        ]
+        write_sarif(sarif_log(rules, results, properties={"complete": result.complete}), stream)
+
+
+class CheckJUnit(Renderer[CheckReport]):
+    def render(self, result: CheckReport, stream: IO[str]) -> None:
+        cases = []
+        for r in result.results:
+            failure = "\n".join(
+                f"{v.reason}: {v.probe.describe()} claims {v.probe.to_json()['claims']}"
+                for v in r.violations
+            )
+            cases.append(
+                JUnitCase(
+                    r.invariant.id,
+                    "rolesim.check",
+                    failure=failure or None,
+                    failure_message=r.violations[0].reason if r.violations else None,
+                    properties=(("method", r.method), ("complete", str(r.complete).lower())),
+                )
+            )
+        write_junit([JUnitSuite(f"rolesim check {result.source}", cases)], stream)
+
+
+_DIFF_RULES = [
+    SarifRule(
+        f"diff/{k}",
+        k,
+        f"Outcome change: {k.replace('_', ' ')}",
+        f"A region of the claims space gets a different outcome ({k.replace('_', ' ')}).",
+        level="error",
+    )
+    for k in ("more_privileged", "less_privileged", "mixed", "same_access", "changed", "unknown")
+]
+
+
+class DiffSarif(Renderer[DiffReport]):
+    def render(self, result: DiffReport, stream: IO[str]) -> None:
+        results = [
+            SarifResult(
+                f"diff/{c.classification}",
+                "note" if c.accepted else "error",
+                f"{c.id}: {c.to_json()['old_summary']} -> {c.to_json()['new_summary']} for "
+                f"{c.probe.describe()}",
+                result.new_source,
+                c.line,
+                format_path(c.path) if c.path else None,
+                {"witness": c.probe.to_json(), "regions": c.regions, "reasons": list(c.reasons)},
+                c.accepted,
+            )
+            for c in result.changes
+        ]
+        write_sarif(
+            sarif_log(_DIFF_RULES, results, properties={"complete": result.complete}), stream
+        )
+
+
+class DiffJUnit(Renderer[DiffReport]):
+    def render(self, result: DiffReport, stream: IO[str]) -> None:
+        cases = [
+            JUnitCase(
+                f"{c.id} {c.provider}",
+                f"rolesim.diff.{c.classification}",
+                failure=None
+                if c.accepted
+                else f"{c.to_json()['old_summary']} -> {c.to_json()['new_summary']}\n"
+                f"witness: {c.probe.to_json()}",
+                skipped=f"accepted: {c.accepted}" if c.accepted else None,
+            )
+            for c in result.changes
+        ] or [JUnitCase("no outcome changes", "rolesim.diff")]
+        write_junit(
+            [JUnitSuite(f"rolesim diff {result.old_source} {result.new_source}", cases)], stream
+        )
+
+
+LINT_RENDERERS: dict[OutputFormat, Renderer[LintReport]] = {
+    OutputFormat.TEXT: LintText(),
+    OutputFormat.JSON: JsonRenderer(),
+    OutputFormat.SARIF: LintSarif(),
+    OutputFormat.JUNIT: LintJUnit(),
+}
+CHECK_RENDERERS: dict[OutputFormat, Renderer[CheckReport]] = {
+    OutputFormat.TEXT: CheckText(),
+    OutputFormat.JSON: JsonRenderer(),
+    OutputFormat.SARIF: CheckSarif(),
+    OutputFormat.JUNIT: CheckJUnit(),
+}
+DIFF_RENDERERS: dict[OutputFormat, Renderer[DiffReport]] = {
+    OutputFormat.TEXT: DiffText(),
+    OutputFormat.JSON: JsonRenderer(),
+    OutputFormat.SARIF: DiffSarif(),
+    OutputFormat.JUNIT: DiffJUnit(),
+}
