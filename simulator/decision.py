@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from simulator.access import AccessResult
     from simulator.claims import TokenInfo
+    from simulator.iam import TrustDecision
 
 DecidedKind = Literal[
     "rule",
@@ -128,6 +130,8 @@ class Decision:
     notes: tuple[str, ...] = ()
     token: TokenInfo | None = None  # how the claims were read; never the token itself
     assumptions: Mapping[str, str] = field(default_factory=dict)
+    trust: TrustDecision | None = None  # with IAM data: may STS assume the role for this login?
+    access: tuple[AccessResult, ...] = ()  # with IAM data and requests: what the credentials may do
 
     @property
     def role_arn(self) -> str | None:
@@ -160,6 +164,10 @@ class Decision:
         }
         if self.token is not None:
             out["token"] = self.token.to_json()
+        if self.trust is not None:
+            out["trust"] = self.trust.to_json()
+        if self.access:
+            out["access"] = [a.to_json() for a in self.access]
         if trace:
             out["trace"] = [s.to_json() for s in self.trace]
         return out

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from simulator.access import AccessRequest, assess
 from simulator.claims import (
     PLAIN_CLAIMS,
     Claims,
@@ -18,7 +20,8 @@ from simulator.claims import (
     login_for,
 )
 from simulator.decision import Decision
-from simulator.errors import ClaimsError
+from simulator.errors import ClaimsError, ConfigError
+from simulator.iam import IamData
 from simulator.model.pool import IdentityPool
 from simulator.resolve import ResolveOptions, resolve
 
@@ -40,7 +43,10 @@ def simulate_one(
     options: ResolveOptions,
     *,
     now: datetime | None = None,
+    iam: IamData | None = None,
+    requests: Sequence[AccessRequest] = (),
 ) -> Decision:
+    """One login's decision; with IAM data (the pool's or `iam`) also trust and `requests`' access."""
     if request.claims is None:
         login = Login.guest()
     else:
@@ -52,6 +58,8 @@ def simulate_one(
             identity_id=request.identity_id or options.identity_id,
         )
     decision = resolve(pool, login, options)
+    if iam is not None or pool.iam is not None:
+        decision = assess(pool, decision, login, requests, iam=iam)
     notes = token_notes(request, now)
     return replace(decision, notes=notes + decision.notes) if notes else decision
 
@@ -71,6 +79,51 @@ def token_notes(request: LoginRequest, now: datetime | None) -> tuple[str, ...]:
             "this is an access token; identity pools take the user pool's ID token [UP-IP]"
         )
     return tuple(notes)
+
+
+def read_access_requests(path: Path) -> list[AccessRequest]:
+    """`--requests FILE`: JSON lines of {"action", "resource", "context"} (CONTRACT §6 fields)."""
+    out: list[AccessRequest] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"not valid JSON: {exc.msg}", file=str(path), line=number) from None
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("action"), str)
+            or not isinstance(data.get("resource"), str)
+        ):
+            raise ConfigError(
+                'expected {"action": ..., "resource": ..., "context": {...}}',
+                file=str(path),
+                line=number,
+            )
+        context = data.get("context") or {}
+        if not isinstance(context, dict) or not all(
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+            for v in context.values()
+        ):
+            raise ConfigError(
+                "'context' maps keys to strings or lists of strings",
+                path=("context",),
+                file=str(path),
+                line=number,
+            )
+        out.append(
+            AccessRequest(
+                data["action"],
+                data["resource"],
+                {k: v if isinstance(v, str) else tuple(v) for k, v in context.items()},
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from simulator.errors import ConfigError, UsageError
+from simulator.iam import IamData, load_account_authorization_details
 from simulator.model import IdentityPool, load_pool
+from simulator.model.document import plain, read_file
 from simulator.semantics.assumptions import AssumptionSet
 
 
@@ -30,3 +33,30 @@ def parse_assume(items: list[str]) -> list[tuple[str, str]]:
 
 def load_pool_option(path: Path, assume: list[tuple[str, str]]) -> IdentityPool:
     return load_pool(path, assume=assume)
+
+
+def parse_context(
+    items: Sequence[str], option: str = "--context"
+) -> dict[str, str | tuple[str, ...]]:
+    """`KEY=VALUE` pairs; a key given twice (in any case) becomes multivalued."""
+    values: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(
+                f"{option} {item!r}: expected KEY=VALUE, e.g. aws:PrincipalTag/team=red"
+            )
+        name = names.setdefault(key.lower(), key)
+        values.setdefault(name, []).append(value)
+    return {k: v[0] if len(v) == 1 else tuple(v) for k, v in values.items()}
+
+
+def load_iam_file(path: Path) -> IamData:
+    """`--iam FILE`: a whole `aws iam get-account-authorization-details` output (JSON or YAML)."""
+    doc = read_file(path)
+    try:
+        return load_account_authorization_details(plain(doc.data))
+    except ConfigError as err:
+        raise doc.error(err) from None

@@ -12,6 +12,7 @@ from typing import IO, Any
 import typer
 from rich.markup import escape
 
+from simulator.cli.common import parse_context
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import ConfigError, UsageError, format_path
@@ -109,22 +110,6 @@ def _policy_file(path: Path, kind: PolicyKind) -> NamedPolicy:
         return NamedPolicy(path.name, parse_policy(_read_document(path), kind=kind))
     except ConfigError as exc:
         raise exc.locate(str(path)) from None
-
-
-def parse_context(items: Sequence[str]) -> dict[str, str | tuple[str, ...]]:
-    """`KEY=VALUE` pairs; a key given twice (in any case) becomes multivalued."""
-    values: dict[str, list[str]] = {}
-    names: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UsageError(
-                f"--context {item!r}: expected KEY=VALUE, e.g. aws:PrincipalTag/team=red"
-            )
-        name = names.setdefault(key.lower(), key)
-        values.setdefault(name, []).append(value)
-    return {k: v[0] if len(v) == 1 else tuple(v) for k, v in values.items()}
 
 
 def parse_assumptions(items: Sequence[str]) -> Assumptions:

@@ -13,8 +13,9 @@ from typing import IO
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
+from simulator.access import AccessRequest
 from simulator.claims import read_claims
-from simulator.cli.common import load_pool_option, parse_assume
+from simulator.cli.common import load_iam_file, load_pool_option, parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.decision import Decision
@@ -23,7 +24,7 @@ from simulator.model import IdentityPool
 from simulator.render.base import JsonRenderer, OutputFormat, Renderer, pick
 from simulator.render.decision_text import DecisionText
 from simulator.resolve import ResolveOptions
-from simulator.simulate import LoginRequest, simulate_lines, simulate_one
+from simulator.simulate import LoginRequest, read_access_requests, simulate_lines, simulate_one
 
 
 class Flow(StrEnum):
@@ -70,6 +71,22 @@ def simulate(
     jwks: str | None = typer.Option(
         None, "--jwks", help="Verify the JWT's signature and expiry against this JWKS file."
     ),
+    action: str | None = typer.Option(
+        None, "--action", help="Evaluate this API action with the credentials (needs IAM data)."
+    ),
+    resource: str | None = typer.Option(None, "--resource", help="The resource ARN of --action."),
+    context: list[str] = typer.Option(
+        [], "--context", help="KEY=VALUE request context for --action (repeatable)."
+    ),
+    resource_tag: list[str] = typer.Option(
+        [], "--resource-tag", help="KEY=VALUE tag of the resource (aws:ResourceTag/KEY)."
+    ),
+    requests: Path | None = typer.Option(
+        None, "--requests", help="JSONL of {action, resource, context} to evaluate."
+    ),
+    iam: Path | None = typer.Option(
+        None, "--iam", help="IAM data: an `aws iam get-account-authorization-details` output."
+    ),
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
@@ -91,6 +108,12 @@ def simulate(
             "--role-arn applies to --flow basic; the enhanced flow picks the role itself"
         )
     pool = load_pool_option(config, parse_assume(assume))
+    iam_data = load_iam_file(iam) if iam is not None else pool.iam
+    access = _access_requests(action, resource, context, resource_tag, requests)
+    if access and iam_data is None:
+        raise UsageError(
+            "--action and --requests need IAM data: IamRoles in the pool file, or --iam FILE"
+        )
     options = ResolveOptions(
         flow=flow.value,
         custom_role_arn=custom_role_arn,
@@ -114,10 +137,32 @@ def simulate(
         stdin_text = sys.stdin.read() if claims == "-" else None
         parsed, info = read_claims(claims, jwks_path=jwks, stdin_text=stdin_text)
         request = LoginRequest(parsed, info, provider, custom_role_arn, identity_id)
-    decision = simulate_one(pool, request, options, now=now)
+    decision = simulate_one(pool, request, options, now=now, iam=iam_data, requests=access)
     with open_output(output) as stream:
         renderer.render(decision, stream)
     return ExitCode.OK
+
+
+def _access_requests(
+    action: str | None,
+    resource: str | None,
+    context: list[str],
+    resource_tags: list[str],
+    requests: Path | None,
+) -> list[AccessRequest]:
+    if (action is None) != (resource is None):
+        raise UsageError("--action and --resource go together")
+    if (context or resource_tags) and action is None:
+        raise UsageError("--context and --resource-tag describe the request of --action")
+    out: list[AccessRequest] = []
+    if action is not None and resource is not None:
+        ctx = parse_context(context)
+        for key, value in parse_context(resource_tags, "--resource-tag").items():
+            ctx[f"aws:ResourceTag/{key}"] = value
+        out.append(AccessRequest(action, resource, ctx))
+    if requests is not None:
+        out.extend(read_access_requests(requests))
+    return out
 
 
 def _batch(

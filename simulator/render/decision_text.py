@@ -114,6 +114,41 @@ def render_decision(d: Decision, console: Console) -> None:
             "Decision",
             Text(f"no credentials: {out.error.code}: {out.error.message}", style="bold red"),
         )
+    if d.trust is not None:
+        t = d.trust
+        style = {"allowed": "green", "denied": "bold red"}.get(t.outcome, "yellow")
+        by = "; ".join(dict.fromkeys(m.label for m in t.matched))
+        _label(
+            console,
+            "Trust",
+            Text(f"{t.outcome}: {t.reason}" + (f" [{by}]" if by else ""), style=style),
+        )
+        for doubt in t.uncertain:
+            _label(
+                console, "  uncertain", Text(f"{doubt.assumption}: {doubt.detail}", style="yellow")
+            )
+    for a in d.access:
+        verdict = a.verdict
+        style = {"allowed": "bold green", "explicit_deny": "bold red", "implicit_deny": "red"}.get(
+            verdict, "yellow"
+        )
+        line = Text(f"{a.request.action} on {a.request.resource}: ")
+        line.append(verdict.replace("_", " "), style=style)
+        _label(console, "Access", line)
+        reason = a.decision.reason if a.decision is not None else a.reason
+        if reason:
+            _label(console, "  because", reason)
+        if a.decision is not None:
+            for m in a.decision.matched:
+                _label(console, "  statement", m.label)
+            for doubt in a.decision.uncertain:
+                _label(
+                    console,
+                    "  uncertain",
+                    Text(f"{doubt.assumption}: {doubt.detail}", style="yellow"),
+                )
+            for w in a.decision.warnings:
+                _label(console, "  warning", w)
     if not d.uncertain:
         _label(console, "Uncertain", "no undocumented behaviour changes this decision")
     for u in d.uncertain:

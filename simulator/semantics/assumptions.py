@@ -152,7 +152,18 @@ _ALL = (
     ),
 )
 
-REGISTRY: Mapping[str, Assumption] = {a.name: a for a in _ALL}
+
+def _iam_side() -> tuple[Assumption, ...]:
+    # The IAM engine keeps its own registry (simulator.iam.assumptions); one name space for users.
+    from simulator.iam.assumptions import REGISTRY as IAM
+
+    return tuple(
+        Assumption(a.name, a.default, a.alternative, a.default_text, a.alternative_text, a.citation)
+        for a in IAM
+    )
+
+
+REGISTRY: Mapping[str, Assumption] = {a.name: a for a in (*_ALL, *_iam_side())}
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,3 +198,56 @@ def test_an_unknown_option_is_a_usage_error_without_traceback() -> None:
     assert r.code == 2
     assert "No such option" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_action_adds_trust_and_access_to_the_result() -> None:
+    r = run_cli([
+        "simulate", "-c", POOL, "--claims", "examples/claims/engineer.json", "-f", "json",
+        "--action", "s3:PutObject", "--resource", "arn:aws:s3:::example-data/engineering/r.csv",
+    ])  # fmt: skip
+    out = r.json()
+    assert out["trust"]["outcome"] == "allowed"
+    assert out["access"][0]["decision"] == "allowed"
+    assert out["access"][0]["matched"][0]["sid"] == "EngineeringReadWrite"
+
+
+def test_requests_file_and_resource_tags(tmp_path: Path) -> None:
+    reqs = tmp_path / "r.jsonl"
+    reqs.write_text(
+        '{"action": "s3:DeleteBucket", "resource": "arn:aws:s3:::example-data"}\n'
+        '{"action": "s3:GetObject", "resource": "arn:aws:s3:::example-data/x", "context": {"aws:SourceIp": "10.0.0.1"}}\n'
+    )
+    r = run_cli(
+        [
+            "simulate",
+            "-c",
+            POOL,
+            "--claims",
+            "examples/claims/admin.json",
+            "-f",
+            "json",
+            "--requests",
+            reqs,
+        ]
+    )
+    assert [a["decision"] for a in r.json()["access"]] == ["explicit_deny", "allowed"]
+
+
+def test_action_without_iam_data_is_a_usage_error(tmp_path: Path) -> None:
+    bare = tmp_path / "pool.yaml"
+    bare.write_text(Path(POOL).read_text().split("# The roles the pool hands out")[0])
+    r = run_cli(
+        [
+            "simulate",
+            "-c",
+            bare,
+            "--claims",
+            "examples/claims/admin.json",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "*",
+        ]
+    )
+    assert r.code == 2
+    assert "IAM data" in r.stderr
