@@ -48,9 +48,9 @@ def _root(
 
 def _register_commands() -> None:
     # One module per command; each exposes register(app).
-    from simulator.cli import check, diff, lint, policy, pull, simulate, verify
+    from simulator.cli import check, diff, lint, policy, pull, simulate, testcases, verify
 
-    for module in (simulate, verify, pull, policy, diff, check, lint):
+    for module in (simulate, testcases, verify, pull, policy, diff, check, lint):
         module.register(app)
 
 

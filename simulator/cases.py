@@ -1,0 +1,295 @@
+"""Table-driven expectations for a pool (`rolesim test CASES.yaml`): the library twin.
+
+A cases file names a pool and lists logins with what must happen to each: the role or the error,
+what decided it, the session tags, the undocumented assumptions it may depend on, whether STS
+trusts the pool for the role, and which requests the credentials must allow or deny.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from simulator.access import AccessRequest
+from simulator.claims import claims_from_json, read_claims
+from simulator.decision import Decision
+from simulator.errors import ClaimsError, ConfigError
+from simulator.iam import IamData, load_account_authorization_details
+from simulator.model import IdentityPool, load_pool
+from simulator.model.document import Document, Node, plain, read_file
+from simulator.resolve import Flow, ResolveOptions
+from simulator.simulate import LoginRequest, simulate_one
+
+CASE_KEYS = (
+    "name", "claims", "claims_file", "unauthenticated", "provider", "custom_role_arn",
+    "identity_id", "flow", "role_arn", "expect",
+)  # fmt: skip
+EXPECT_KEYS = (
+    "role_arn", "role", "error", "decided_by", "principal_tags", "uncertain", "trust", "allowed", "denied",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    role_arn: str | None = None
+    role: str | None = None  # the role's name, for readability
+    error: str | None = None
+    decided_by: Mapping[str, Any] | None = None
+    principal_tags: Mapping[str, str] | None = None
+    uncertain: frozenset[str] | None = None
+    trust: str | None = None
+    allowed: tuple[AccessRequest, ...] = ()
+    denied: tuple[AccessRequest, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    name: str
+    login: LoginRequest
+    options: ResolveOptions
+    expect: Expectation
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    path: str
+    pool: IdentityPool
+    iam: IamData | None
+    cases: tuple[Case, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    case: Case
+    decision: Decision
+    failures: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.case.name,
+            "passed": self.passed,
+            "failures": list(self.failures),
+            "result": self.decision.to_json(trace=False),
+        }
+
+
+@dataclass(frozen=True)
+class TestReport:
+    path: str
+    results: tuple[CaseResult, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> int:
+        return sum(not r.passed for r in self.results)
+
+    @property
+    def passed(self) -> int:
+        return len(self.results) - self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cases_file": self.path,
+            "passed": self.passed,
+            "failed": self.failed,
+            "cases": [r.to_json() for r in self.results],
+        }
+
+
+def load_cases(path: Path | str, *, assume: Sequence[tuple[str, str]] = ()) -> CaseFile:
+    doc = read_file(path)
+    try:
+        return _build(doc, Path(path), assume)
+    except ConfigError as err:
+        raise doc.error(err) from None
+
+
+def _build(doc: Document, path: Path, assume: Sequence[tuple[str, str]]) -> CaseFile:
+    root = Node(doc.data)
+    root.check_keys(("pool", "iam", "assume", "cases"), required=("pool", "cases"))
+    base = path.parent
+    file_assume = [(k, v.string()) for k, v in n.items()] if (n := root.get("assume")) else []
+    pool = load_pool(base / root.require("pool").string(), assume=[*file_assume, *assume])
+    iam = None
+    if (iam_node := root.get("iam")) is not None:
+        iam_doc = read_file(base / iam_node.string())
+        try:
+            iam = load_account_authorization_details(plain(iam_doc.data))
+        except ConfigError as err:
+            raise iam_doc.error(err) from None
+    cases = []
+    names: set[str] = set()
+    for node in root.require("cases").elements():
+        case = _case(node, base, doc)
+        if case.name in names:
+            node.fail(f"a second case named {case.name!r}", at=("name",))
+        names.add(case.name)
+        cases.append(case)
+    return CaseFile(str(path), pool, iam, tuple(cases))
+
+
+def _case(node: Node, base: Path, doc: Document) -> Case:
+    node.check_keys(CASE_KEYS, required=("name", "expect"))
+    name = node.require("name").string(length=(1, 200))
+    sources = [k for k in ("claims", "claims_file", "unauthenticated") if node.get(k) is not None]
+    if len(sources) != 1:
+        node.fail("give exactly one of claims, claims_file or unauthenticated: true")
+    opt = {
+        k: n.string()
+        for k in ("provider", "custom_role_arn", "identity_id", "role_arn")
+        if (n := node.get(k))
+    }
+    flow = node.get("flow")
+    flow_text = (
+        flow.string(
+            check=lambda s: s in ("enhanced", "basic"), what="a flow", hint="enhanced or basic"
+        )
+        if flow
+        else "enhanced"
+    )
+    if flow_text == "basic" and "role_arn" not in opt:
+        node.fail("flow basic needs role_arn: in the classic flow the application picks the role")
+    if sources[0] == "unauthenticated":
+        if not node.require("unauthenticated").boolean():
+            node.fail("unauthenticated must be true when given", at=("unauthenticated",))
+        login = LoginRequest(
+            None, custom_role_arn=opt.get("custom_role_arn"), identity_id=opt.get("identity_id")
+        )
+    else:
+        try:
+            if sources[0] == "claims":
+                claims, info = claims_from_json(
+                    plain(node.require("claims").value), source="claims"
+                )
+            else:
+                claims, info = read_claims(str(base / node.require("claims_file").string()))
+        except ClaimsError as exc:
+            node.fail(exc.message, at=(sources[0],))
+        login = LoginRequest(
+            claims, info, opt.get("provider"), opt.get("custom_role_arn"), opt.get("identity_id")
+        )
+    options = ResolveOptions(flow=cast("Flow", flow_text), custom_role_arn=opt.get("custom_role_arn"), basic_role_arn=opt.get("role_arn"),
+                             identity_id=opt.get("identity_id"), explain=False)  # fmt: skip
+    return Case(name, login, options, _expect(node.require("expect")), doc.line_of(node.path))
+
+
+def _requests(node: Node | None) -> tuple[AccessRequest, ...]:
+    if node is None:
+        return ()
+    out = []
+    for e in node.elements():
+        e.check_keys(
+            ("action", "resource", "context", "resource_tags"), required=("action", "resource")
+        )
+        context: dict[str, str | tuple[str, ...]] = {}
+        for key in ("context", "resource_tags"):
+            if (c := e.get(key)) is not None:
+                for k, v in c.items():
+                    value: str | tuple[str, ...] = (
+                        v.strings() if isinstance(v.value, list) else v.string()
+                    )
+                    context[f"aws:ResourceTag/{k}" if key == "resource_tags" else k] = value
+        out.append(
+            AccessRequest(e.require("action").string(), e.require("resource").string(), context)
+        )
+    return tuple(out)
+
+
+def _expect(node: Node) -> Expectation:
+    node.check_keys(EXPECT_KEYS)
+    if not node.mapping():
+        node.fail(
+            "an expectation needs at least one field", hint="allowed: " + ", ".join(EXPECT_KEYS)
+        )
+    s = {k: n.string() for k in ("role_arn", "role", "error", "trust") if (n := node.get(k))}
+    if "role_arn" in s and "error" in s or "role" in s and "error" in s:
+        node.fail("expect either a role or an error, not both")
+    decided = node.get("decided_by")
+    decided_by: dict[str, Any] | None = None
+    if decided is not None:
+        if isinstance(decided.value, str):
+            decided_by = {"kind": decided.string()}
+        else:
+            decided.check_keys(("kind", "rule_index"), required=("kind",))
+            decided_by = {"kind": decided.require("kind").string()}
+            if (index := decided.get("rule_index")) is not None:
+                decided_by["rule_index"] = index.integer()
+    tags = node.get("principal_tags")
+    uncertain = node.get("uncertain")
+    if "trust" in s and s["trust"] not in ("allowed", "denied", "unknown"):
+        node.fail(f"trust {s['trust']!r} is not allowed, denied or unknown", at=("trust",))
+    return Expectation(
+        role_arn=s.get("role_arn"),
+        role=s.get("role"),
+        error=s.get("error"),
+        decided_by=decided_by,
+        principal_tags={k: v.string() for k, v in tags.items()} if tags is not None else None,
+        uncertain=frozenset(uncertain.strings()) if uncertain is not None else None,
+        trust=s.get("trust"),
+        allowed=_requests(node.get("allowed")),
+        denied=_requests(node.get("denied")),
+    )
+
+
+def run_case(case_file: CaseFile, case: Case) -> CaseResult:
+    e = case.expect
+    requests = (*e.allowed, *e.denied)
+    decision = simulate_one(
+        case_file.pool, case.login, case.options, iam=case_file.iam, requests=requests
+    )
+    failures: list[str] = []
+
+    def differ(what: str, expected: Any, actual: Any) -> None:
+        if expected != actual:
+            failures.append(f"{what}: expected {expected!r}, got {actual!r}")
+
+    got_error = decision.error.code if decision.error else None
+    if e.role_arn is not None:
+        differ("role_arn", e.role_arn, decision.role_arn)
+    if e.role is not None:
+        differ("role", e.role, decision.role_arn.rsplit("/", 1)[-1] if decision.role_arn else None)
+    if e.error is not None:
+        differ("error", e.error, got_error)
+    elif (e.role_arn or e.role) and got_error:
+        failures.append(
+            f"error: expected credentials, got {got_error}: {decision.error.message if decision.error else ''}"
+        )
+    if e.decided_by is not None:
+        actual = decision.decided_by.to_json()
+        differ("decided_by", dict(e.decided_by), {k: actual.get(k) for k in e.decided_by})
+    if e.principal_tags is not None:
+        differ("principal_tags", dict(e.principal_tags), dict(decision.principal_tags))
+    if e.uncertain is not None:
+        differ("uncertain", sorted(e.uncertain), sorted(u.assumption for u in decision.uncertain))
+    if e.trust is not None:
+        if case_file.iam is None and case_file.pool.iam is None:
+            failures.append("trust: the pool has no IAM data (IamRoles) to evaluate trust with")
+        else:
+            differ("trust", e.trust, decision.trust.outcome if decision.trust else None)
+    for result in decision.access:
+        want_allowed = result.request in e.allowed
+        got = result.verdict
+        if want_allowed and got != "allowed":
+            failures.append(
+                f"allowed {result.request.action} on {result.request.resource}: got {got}"
+                + (f" ({result.decision.reason})" if result.decision else f" ({result.reason})")
+            )
+        if not want_allowed and got == "allowed":
+            failures.append(
+                f"denied {result.request.action} on {result.request.resource}: got allowed ({result.decision.reason if result.decision else ''})"
+            )
+    if requests and not decision.access:
+        failures.append(
+            "allowed/denied: the pool has no IAM data (IamRoles or iam:) to evaluate requests with"
+        )
+    return CaseResult(case, decision, tuple(failures))
+
+
+def run_cases(case_file: CaseFile) -> TestReport:
+    return TestReport(case_file.path, tuple(run_case(case_file, c) for c in case_file.cases))

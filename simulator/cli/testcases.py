@@ -1,0 +1,38 @@
+"""`rolesim test CASES.yaml`: table-driven expectations for a pool; exit 1 on any failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from simulator.cases import load_cases, run_cases
+from simulator.cli.common import parse_assume
+from simulator.cli.exit_codes import ExitCode
+from simulator.cli.output import open_output
+from simulator.render.base import OutputFormat, pick
+from simulator.render.cases import RENDERERS
+
+
+def test_command(
+    cases: Path = typer.Argument(..., help="The cases file (YAML or JSON); see the README."),
+    assume: list[str] = typer.Option(
+        [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
+    ),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.TEXT, "--format", "-f", help="text, json or junit."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write here instead of stdout."
+    ),
+) -> int:
+    """Check a pool against table-driven expectations: roles, errors, tags, trust and access."""
+    renderer = pick(RENDERERS, fmt, "test")
+    report = run_cases(load_cases(cases, assume=parse_assume(assume)))
+    with open_output(output) as stream:
+        renderer.render(report, stream)
+    return ExitCode.FAILED if report.failed else ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("test")(test_command)

@@ -1,0 +1,102 @@
+"""`rolesim test CASES.yaml`: expectations pass, fail with reasons, or are reported as bad input."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+EXAMPLE = "examples/tests/pool-cases.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(root)
+
+
+def cases_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "cases.yaml"
+    path.write_text(f"pool: {Path('rules/pool.yaml').resolve()}\ncases:\n{body}")
+    return path
+
+
+def test_the_bundled_example_passes() -> None:
+    r = run_cli(["test", EXAMPLE])
+    assert r.code == 0, r.stdout
+    assert r.stdout.strip().endswith("7 passed, 0 failed")
+
+
+def test_a_wrong_expectation_fails_with_what_differs(tmp_path: Path) -> None:
+    path = cases_file(
+        tmp_path,
+        """  - name: admin expected to be an engineer
+    claims_file: %s
+    expect:
+      role: PoolEngineering
+      principal_tags: {department: sales}
+      denied:
+        - {action: s3:PutObject, resource: "arn:aws:s3:::example-data/x"}
+"""
+        % Path("examples/claims/admin.json").resolve(),
+    )
+    r = run_cli(["test", path])
+    assert r.code == 1
+    assert "FAIL admin expected to be an engineer" in r.stdout
+    assert "role: expected 'PoolEngineering', got 'PoolAdmin'" in r.stdout
+    assert "principal_tags: expected" in r.stdout
+    assert "denied s3:PutObject on arn:aws:s3:::example-data/x: got allowed" in r.stdout
+    assert "0 passed, 1 failed" in r.stdout
+
+
+def test_json_and_junit_reports(tmp_path: Path) -> None:
+    js = run_cli(["test", EXAMPLE, "--format", "json"]).json()
+    assert (js["passed"], js["failed"]) == (7, 0)
+    assert js["cases"][0]["result"]["role_arn"].endswith("PoolAdmin")
+    out = tmp_path / "junit.xml"
+    r = run_cli(["test", EXAMPLE, "--format", "junit", "--output", out])
+    assert r.code == 0
+    root = ET.parse(out).getroot()
+    assert root.get("tests") == "7"
+    assert root.get("failures") == "0"
+    assert len(root.findall("./testsuite/testcase")) == 7
+
+
+def test_a_malformed_cases_file_names_the_path_and_line(tmp_path: Path) -> None:
+    path = cases_file(
+        tmp_path, "  - name: x\n    unauthenticated: true\n    expect:\n      rol: PoolGuest\n"
+    )
+    r = run_cli(["test", path])
+    assert r.code == 2
+    assert f"{path}:6: cases[0].expect.rol: unknown field 'rol'" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_a_case_needs_exactly_one_login(tmp_path: Path) -> None:
+    path = cases_file(tmp_path, "  - name: x\n    expect: {role: PoolGuest}\n")
+    r = run_cli(["test", path])
+    assert r.code == 2
+    assert "exactly one of claims, claims_file or unauthenticated" in r.stderr
+
+
+def test_uncertain_expectations_catch_a_dependence_on_an_assumption(tmp_path: Path) -> None:
+    # A rule on a boolean claim compares its JSON text (scalar-claim-text): a reviewer can pin that
+    # the decision does not depend on it, and is told when it does.
+    path = cases_file(
+        tmp_path,
+        """  - name: boolean claim
+    claims:
+      iss: https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example
+      aud: 1example23456789
+      sub: s
+      email_verified: true
+    expect:
+      role: PoolAuth
+      uncertain: []
+""",
+    )
+    r = run_cli(["test", path])
+    assert r.code == 1
+    assert "uncertain: expected [], got ['scalar-claim-text']" in r.stdout
