@@ -208,7 +208,7 @@ def _expect(node: Node) -> Expectation:
             "an expectation needs at least one field", hint="allowed: " + ", ".join(EXPECT_KEYS)
         )
     s = {k: n.string() for k in ("role_arn", "role", "error", "trust") if (n := node.get(k))}
-    if "role_arn" in s and "error" in s or "role" in s and "error" in s:
+    if "error" in s and ("role_arn" in s or "role" in s):
         node.fail("expect either a role or an error, not both")
     decided = node.get("decided_by")
     decided_by: dict[str, Any] | None = None

@@ -14,7 +14,7 @@ from simulator.render.base import OutputFormat, pick
 from simulator.render.cases import RENDERERS
 
 
-def test_command(
+def cases_command(
     cases: Path = typer.Argument(..., help="The cases file (YAML or JSON); see the README."),
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
@@ -35,4 +35,4 @@ def test_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("test")(test_command)
+    app.command("test")(cases_command)
