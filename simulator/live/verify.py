@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from simulator.access import assess
 from simulator.claims import Login, login_for, parse_claims_text
 from simulator.decision import Decision
 from simulator.errors import ClaimsError, UsageError
@@ -215,6 +216,9 @@ def verify_login(
             basic_role_arn=options.basic_role_arn,
         ),
     )
+    if pool.iam is not None:
+        # With the roles' trust policies known, a trust failure is part of the prediction.
+        predicted = assess(pool, predicted, login)
     request = FlowRequest(
         identity_pool_id=pool.identity_pool_id,
         flow=options.flow,

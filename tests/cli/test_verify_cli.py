@@ -334,3 +334,40 @@ def test_verify_needs_no_aws_credentials_of_its_own(
         bed, s.write_config(tmp_path), "--id-token", s.write_token(tmp_path, "alice")
     )
     assert code == 0, report
+
+
+def test_a_trust_policy_without_tag_session_is_predicted_and_matches_the_refusal(
+    bed: Testbed, tmp_path: Path
+) -> None:
+    # [IAM-ST] without sts:TagSession the assume fails; Cognito answers
+    # InvalidIdentityPoolConfigurationException [M], [OS]. The pool file carries the role's trust.
+    s = build(bed, allow_classic_flow=True, tag_map={"department": "custom:department"})
+    bed.ledger.record(
+        s.pool_id,
+        s.login("dave"),
+        Outcome.refused(
+            "InvalidIdentityPoolConfigurationException",
+            "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
+        ),
+    )
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": s.pool_id}},
+            }
+        ],
+    }
+    name = s.roles["auth"].rsplit("/", 1)[1]
+    s.document["IamRoles"] = [
+        {"RoleName": name, "Arn": s.roles["auth"], "Path": "/", "AssumeRolePolicyDocument": trust}
+    ]
+    code, report, _ = verify(
+        bed, s.write_config(tmp_path), "--id-token", s.write_token(tmp_path, "dave")
+    )
+    assert code == 0, report
+    assert report["predicted"]["error"]["code"] == "InvalidIdentityPoolConfigurationException"
+    assert report["predicted"]["trust"]["failed_action"] == "sts:TagSession"
