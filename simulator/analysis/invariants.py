@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import fnmatch
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +188,15 @@ class Expectation:
 
     def claims(self) -> set[str]:
         return {c for _, c in self.tag_equals_claim}
+
+    def mentioned_values(self) -> set[str]:
+        """Words of the requests it names: a tag value in a resource path often decides access."""
+        words: set[str] = set()
+        for check in (*self.denies, *self.allows):
+            parts = check.resource.split(":", 5)
+            tail = parts[5] if len(parts) == 6 else check.resource
+            words.update(w for w in re.split(r"[/:*?${}]+", tail) if len(w) > 1)
+        return words
 
     def broken(self, ctx: Context, d: Decision) -> str | None:
         """Why the decision breaks the expectation, or None."""
@@ -407,11 +417,21 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
             path=inv.path,
             hint="add IamRoles (and Policies) to the pool file",
         )
+    selectors = inv.when.rules()
+    if inv.expect.needs_access:
+        # Access often turns on a tag's value (a resource path with ${aws:PrincipalTag/...}): split
+        # the tag claims also by the words the invariant's requests mention.
+        tag_claims = {c for t in pool.tag_maps for _, c in tag_sources(t, pool.assumptions)}
+        selectors += [
+            MappingRule(c, "Equals", w, _SELECTOR_ARN)
+            for c in sorted(tag_claims)
+            for w in sorted(inv.expect.mentioned_values())
+        ]
     found = explore(
         [pool],
         budget=s.budget,
         seed=s.seed,
-        selectors=inv.when.rules(),
+        selectors=selectors,
         enumerate_claims=inv.when.claims() | inv.expect.claims(),
     )
     violations: list[Violation] = []
@@ -451,8 +471,12 @@ def _search(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Violation 
     from hypothesis import settings as hsettings
     from hypothesis.errors import NoSuchExample
 
-    strategy = probe_strategy(pool, extra_rules=inv.when.rules(),
-                              extra_claims=inv.when.claims() | inv.expect.claims())  # fmt: skip
+    strategy = probe_strategy(
+        pool,
+        extra_rules=inv.when.rules(),
+        extra_claims=inv.when.claims() | inv.expect.claims(),
+        extra_values=inv.expect.mentioned_values(),
+    )
 
     def broken(item: tuple[str, Probe]) -> bool:
         label, probe = item
@@ -483,6 +507,7 @@ def probe_strategy(
     *,
     extra_rules: Sequence[MappingRule] = (),
     extra_claims: set[str] | None = None,
+    extra_values: set[str] | None = None,
 ) -> Any:
     """Requests built from the values the pool's rules, tags and roles mention, and variations of
     them (case, prefixes, suffixes, arrays, scalars), for Hypothesis to search and shrink."""
@@ -497,16 +522,18 @@ def probe_strategy(
     for r in extra_rules:
         claim_values.setdefault(r.claim, set()).add(r.value)
     for t in pool.tag_maps:
-        for _, c in tag_sources(t, pool.assumptions, None):
+        for _, c in tag_sources(t, pool.assumptions):
             claim_values.setdefault(c, set())
     for c in ("cognito:roles", "cognito:preferred_role"):
         claim_values.setdefault(c, set()).update(roles)
     names = sorted(claim_values)
 
     def text_for(values: set[str]) -> Any:
-        base = sorted(values) or ["x"]
+        base = sorted(values | (extra_values or set())) or ["x"]
         seeds = st.sampled_from(base)
+        # The values themselves weigh most: they are where outcomes change.
         return st.one_of(
+            seeds,
             seeds,
             seeds.map(str.upper),
             st.tuples(seeds, st.text(max_size=3)).map(lambda t: t[0] + t[1]),
@@ -516,9 +543,8 @@ def probe_strategy(
 
     def value_for(name: str) -> Any:
         text = text_for(claim_values[name])
-        return st.one_of(
-            st.none(), text, st.lists(text, max_size=3), st.booleans(), st.integers(-2, 100)
-        )
+        scalar = st.one_of(st.booleans(), st.integers(-2, 100))
+        return st.one_of(st.none(), text, text, st.lists(text, max_size=3), scalar)
 
     @st.composite
     def request(draw: Callable[[Any], Any]) -> tuple[str, Probe]:

@@ -355,7 +355,7 @@ class _Explorer:
         for pool in self.pools:
             tm = pool.tag_map_for(p.name)
             if tm is not None:
-                tag_claims.update(c for _, c in tag_sources(tm, pool.assumptions, None))
+                tag_claims.update(c for _, c in tag_sources(tm, pool.assumptions))
         rule_claims = {r.claim for pool in self.pools for r in (_rules_of(pool, p))}
         token = any(
             (m := pool.mapping_for(p)) is not None and m.type == "Token" for pool in self.pools

@@ -1,0 +1,83 @@
+"""Pool dictionaries and generated role mappings for the gate's tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import strategies as st
+
+PROVIDER = "cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
+CLIENT = "1example23456789"
+KEY = f"{PROVIDER}:{CLIENT}"
+ACCOUNT = "111122223333"
+
+
+def role(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
+def pool_dict(rules: list[dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "IdentityPoolId": "us-east-1:11111111-2222-3333-4444-555555555555",
+        "AccountId": ACCOUNT,
+        "AllowUnauthenticatedIdentities": True,
+        "AllowClassicFlow": False,
+        "CognitoIdentityProviders": [{"ProviderName": PROVIDER, "ClientId": CLIENT}],
+        "Roles": {"authenticated": role("Auth"), "unauthenticated": role("Guest")},
+    }
+    if rules is not None:
+        data["RoleMappings"] = {
+            KEY: {
+                "Type": "Rules",
+                "AmbiguousRoleResolution": "Deny",
+                "RulesConfiguration": {"Rules": rules},
+            }
+        }
+    data.update(copy.deepcopy(extra))
+    return data
+
+
+def rule(claim: str, match: str, value: str, role_name: str) -> dict[str, str]:
+    return {"Claim": claim, "MatchType": match, "Value": value, "RoleARN": role(role_name)}
+
+
+CLAIMS = ("cognito:groups", "custom:dept", "email")
+VALUES = ("admins", "adm", "Admins", "dev", "ad", "dev-admins")
+ROLES = ("A", "B", "C")
+
+rules_strategy = st.lists(
+    st.builds(
+        rule,
+        st.sampled_from(CLAIMS),
+        st.sampled_from(("Equals", "Contains", "StartsWith", "NotEqual")),
+        st.sampled_from(VALUES),
+        st.sampled_from(ROLES),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+# Claim values that exercise the predicates: absent, each value and variants, arrays, scalars.
+_text = st.one_of(
+    st.sampled_from(VALUES),
+    st.sampled_from(VALUES).map(lambda v: v + "x"),
+    st.sampled_from(VALUES).map(lambda v: "x" + v),
+    st.sampled_from(VALUES).map(str.upper),
+    st.text(alphabet="admisnevx-", max_size=6),
+)
+claim_value = st.one_of(st.none(), _text, st.lists(_text, max_size=3), st.booleans())
+
+
+@st.composite
+def claims_strategy(draw: Any) -> dict[str, Any]:
+    claims: dict[str, Any] = {
+        "iss": f"https://{PROVIDER}",
+        "aud": CLIENT,
+        "sub": draw(st.sampled_from(["u1", "u2"])),
+    }
+    for name in CLAIMS:
+        v = draw(claim_value)
+        if v is not None:
+            claims[name] = v
+    return claims

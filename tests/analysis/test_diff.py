@@ -1,0 +1,84 @@
+"""`diff`: no change reported exactly when none exists; every sampled difference is reported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.analysis.diff import AcceptEntry, AcceptList, change_key, diff_pools
+from simulator.analysis.probe import Probe
+from simulator.model import pool_from_dict
+from tests.analysis.pools import (
+    KEY,
+    PROVIDER,
+    claims_strategy,
+    pool_dict,
+    role,
+    rule,
+    rules_strategy,
+)
+
+
+def _pool(rules: list[dict[str, str]], name: str) -> Any:
+    return pool_from_dict(pool_dict(rules), name)
+
+
+@settings(max_examples=60)
+@given(rules_strategy, rules_strategy, st.lists(claims_strategy(), min_size=30, max_size=60))
+def test_diff_reports_exactly_the_sampled_differences(
+    old_rules: list[dict[str, str]], new_rules: list[dict[str, str]], samples: list[dict[str, Any]]
+) -> None:
+    old, new = _pool(old_rules, "old.yaml"), _pool(new_rules, "new.yaml")
+    report = diff_pools(old, new)
+    assert report.complete
+    reported = {change_key(c.provider, c.probe, c.old, c.new) for c in report.changes}
+    for claims in samples:
+        probe = Probe(PROVIDER, claims)
+        d_old, d_new = probe.decide(old), probe.decide(new)
+        if d_old.outcome.key != d_new.outcome.key:
+            # A sampled difference lies in a reported region (so the diff is not equivalent).
+            assert not report.equivalent
+            assert change_key(KEY, probe, d_old, d_new) in reported, claims
+    for c in report.changes:
+        # Every reported witness really differs.
+        assert c.probe.decide(old).outcome.key != c.probe.decide(new).outcome.key
+
+
+@settings(max_examples=30)
+@given(rules_strategy)
+def test_a_pool_is_equivalent_to_itself(rules: list[dict[str, str]]) -> None:
+    pool = _pool(rules, "p.yaml")
+    report = diff_pools(pool, pool)
+    assert report.equivalent
+    assert report.complete
+
+
+def test_swapping_two_rules_is_classified_and_accepted() -> None:
+    a = rule("cognito:groups", "Contains", "admins", "Admin")
+    b = rule("custom:dept", "Equals", "eng", "Eng")
+    old, new = _pool([a, b], "old.yaml"), _pool([b, a], "new.yaml")
+    report = diff_pools(old, new)
+    assert not report.equivalent
+    (change,) = [c for c in report.changes if c.probe.custom_role_arn is None]
+    assert change.old.role_arn == role("Admin")
+    assert change.new.role_arn == role("Eng")
+    assert change.classification == "unknown"  # no IAM data in the pool files
+    assert change.probe.claims is not None
+    assert "admins" in change.probe.claims["cognito:groups"]
+    assert change.probe.claims["custom:dept"] == "eng"
+    accept = AcceptList((AcceptEntry("reviewed in PR 7", new={"role_arn": role("Eng")}),))
+    assert diff_pools(old, new, accept=accept).passed
+
+
+def test_new_grant_is_more_privileged_and_corpus_is_replayed() -> None:
+    old = _pool([rule("custom:dept", "Equals", "eng", "Eng")], "old.yaml")
+    new = _pool([rule("custom:dept", "StartsWith", "eng", "Eng")], "new.yaml")
+    line = (
+        '{"iss": "https://%s", "aud": "1example23456789", "sub": "u", "custom:dept": "engineering"}'
+    )
+    report = diff_pools(old, new, corpus=[line % PROVIDER])
+    kinds = {c.classification for c in report.changes}
+    assert "more_privileged" in kinds
+    assert any(c.source == "corpus:1" for c in report.changes)
