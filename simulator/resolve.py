@@ -22,11 +22,11 @@ from simulator.decision import (
     Uncertainty,
 )
 from simulator.model.pool import IdentityPool, RoleMapping
-from simulator.model.providers import ProviderKind
+from simulator.model.providers import ProviderKind, ProviderName
 from simulator.semantics.assumptions import REGISTRY, AssumptionSet
 from simulator.semantics.compiled import CompiledRules
 from simulator.semantics.rules import evaluate_rule
-from simulator.tags import principal_tags
+from simulator.tags import principal_tags, tag_sources
 
 Flow = Literal["enhanced", "basic"]
 
@@ -55,6 +55,41 @@ def ambiguous_deny_message(provider: str) -> str:
     return f"The ambiguous role mapping rules for: {provider} denied this request."
 
 
+class _Plan:
+    """What the pool fixes for one provider, looked up once per pool and provider."""
+
+    __slots__ = ("compiled", "mapping", "sources", "tag_map", "user_pool_supported")
+
+    def __init__(self, pool: IdentityPool, provider: ProviderName) -> None:
+        self.mapping = pool.mapping_for(provider)
+        self.tag_map = pool.tag_map_for(provider.name)
+        self.compiled = (
+            CompiledRules(self.mapping.rules)
+            if self.mapping and self.mapping.type == "Rules"
+            else None
+        )
+        # A user pool's support depends on (provider, client) alone (§8).
+        self.user_pool_supported = provider.kind is ProviderKind.USER_POOL and any(
+            c.provider_name == provider.name and c.client_id == provider.client_id
+            for c in pool.cognito_providers
+        )
+        self.sources: dict[frozenset[str], tuple[tuple[str, str], ...]] = {}
+
+    def tag_sources(self, assumptions: AssumptionSet) -> tuple[tuple[str, str], ...]:
+        found = self.sources.get(assumptions.alternatives)
+        if found is None and self.tag_map is not None:
+            found = self.sources[assumptions.alternatives] = tag_sources(self.tag_map, assumptions)
+        return found or ()
+
+
+def _plan(pool: IdentityPool, provider: ProviderName) -> _Plan:
+    plans: dict[ProviderName, _Plan] = pool.cached("plans", dict)
+    plan = plans.get(provider)
+    if plan is None:
+        plan = plans[provider] = _Plan(pool, provider)
+    return plan
+
+
 def resolve(
     pool: IdentityPool, login: Login, options: ResolveOptions = ResolveOptions()
 ) -> Decision:
@@ -78,7 +113,7 @@ def resolve(
                     other,
                 )
             )
-    mapping = pool.mapping_for(login.provider) if login.provider else None
+    mapping = _plan(pool, login.provider).mapping if login.provider else None
     return Decision(
         identity_pool_id=pool.identity_pool_id,
         flow=options.flow,
@@ -132,7 +167,8 @@ def _decide(
             provider=provider.name,
             kind=str(provider.kind),
         )
-    refusal = _unsupported_provider(pool, login)
+    plan = _plan(pool, provider)
+    refusal = None if plan.user_pool_supported else _unsupported_provider(pool, login)
     if refusal is not None:
         say("decision", f"{refusal.error.code}: {refusal.error.message}")
         return refusal
@@ -144,22 +180,22 @@ def _decide(
         say("decision", f"basic flow: the application asks STS for {options.basic_role_arn}; the "
             "role's trust policy is the only guard [AF]")  # fmt: skip
         return _with_tags(
-            pool,
+            plan,
             login,
             Granted(options.basic_role_arn, DecidedBy("basic_flow")),
             assumptions,
             consulted,
             say,
         )
-    mapping = pool.mapping_for(provider)
+    mapping = plan.mapping
     if mapping is None:
         outcome = _no_mapping(pool, options, assumptions, consulted, say)
-    elif mapping.type == "Rules":
-        outcome = _rules(pool, login, mapping, options, assumptions, consulted, say)
+    elif plan.compiled is not None:
+        outcome = _rules(pool, login, mapping, plan.compiled, options, assumptions, consulted, say)
     else:
         outcome = _token(pool, login, mapping, options, assumptions, consulted, say)
-    if isinstance(outcome, Granted):
-        return _with_tags(pool, login, outcome, assumptions, consulted, say)
+    if type(outcome) is Granted:
+        return _with_tags(plan, login, outcome, assumptions, consulted, say)
     return outcome
 
 
@@ -318,6 +354,7 @@ def _rules(
     pool: IdentityPool,
     login: Login,
     mapping: RoleMapping,
+    compiled: CompiledRules,
     options: ResolveOptions,
     assumptions: AssumptionSet,
     consulted: set[str] | None,
@@ -326,7 +363,6 @@ def _rules(
     custom = options.custom_role_arn
     claims = login.claims
     if not say.on and custom is None:
-        compiled = pool.cached(("rules", mapping.key), lambda: CompiledRules(mapping.rules))
         hit = compiled.first_match(claims, assumptions, consulted)
         if hit is not None:
             return Granted(mapping.rules[hit].role_arn, DecidedBy("rule", hit))
@@ -509,7 +545,7 @@ def _token(
 
 
 def _with_tags(
-    pool: IdentityPool,
+    plan: _Plan,
     login: Login,
     granted: Granted,
     assumptions: AssumptionSet,
@@ -517,12 +553,18 @@ def _with_tags(
     say: _Step,
 ) -> Outcome:
     """Principal tags are added to whichever role was chosen (§10.16, assumed)."""
-    assert login.provider is not None
-    tag_map = pool.tag_map_for(login.provider.name)
+    tag_map = plan.tag_map
     if tag_map is None:
         say("tags", "no principal tag map for this provider: no session tags")
         return granted
-    result = principal_tags(tag_map, login.claims, assumptions, consulted, explain=say.on)
+    result = principal_tags(
+        tag_map,
+        login.claims,
+        assumptions,
+        consulted,
+        explain=say.on,
+        sources=plan.tag_sources(assumptions),
+    )
     for s in result.steps:
         say("tag", f"{s.tag} <- {s.claim}: {s.value!r} ({s.note})" if s.value is not None else f"{s.tag} <- {s.claim}: {s.note}",
             tag=s.tag, claim=s.claim, value=s.value)  # fmt: skip

@@ -6,7 +6,7 @@ cognito-semantics.md §6. Custom maps are tag key -> claim name [CFN-PT]; defaul
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,19 +46,19 @@ class TagResult:
 
 
 def tag_sources(
-    tag_map: PrincipalTagMap, assumptions: AssumptionSet, consulted: set[str] | None
-) -> list[tuple[str, str]]:
+    tag_map: PrincipalTagMap, assumptions: AssumptionSet, consulted: set[str] | None = None
+) -> tuple[tuple[str, str], ...]:
     """(tag key, claim name) pairs: defaults first, then the custom map (which wins on a clash)."""
     pairs: dict[str, str] = {}
     if tag_map.use_defaults:
         if consulted is not None:
-            consulted.add("default-tag-keys")
+            consulted.add("default-tag-keys")  # the default keys' names are undocumented (§10.14)
         client_claim, user_claim = default_claims(tag_map.provider)
         client_key = "clientID" if assumptions.alt("default-tag-keys") else "client"
         pairs["username"] = user_claim
         pairs[client_key] = client_claim
     pairs.update(tag_map.tags)
-    return list(pairs.items())
+    return tuple(pairs.items())
 
 
 def principal_tags(
@@ -68,13 +68,29 @@ def principal_tags(
     consulted: set[str] | None = None,
     *,
     explain: bool = True,
+    sources: Sequence[tuple[str, str]] | None = None,
 ) -> TagResult:
     if tag_map is None:
         return TagResult({}, (), None)
+    if sources is None:
+        sources = tag_sources(tag_map, assumptions, consulted)
+    elif tag_map.use_defaults and consulted is not None:
+        consulted.add("default-tag-keys")
+    if not explain:
+        # Batch path: plain string claims (or absent ones) need no assumption and no trace.
+        plain: dict[str, str] = {}
+        for key, claim in sources:
+            value = claims.get(claim)
+            if type(value) is str and limits.is_plain_tag_value(value):
+                plain[key] = value
+            elif value is not None:
+                break
+        else:
+            return TagResult(plain, (), None)
     tags: dict[str, str] = {}
     steps: list[TagStep] = []
     failure: str | None = None
-    for key, claim in tag_sources(tag_map, assumptions, consulted):
+    for key, claim in sources:
         value, note = _tag_value(claims.get(claim), claim in claims, assumptions, consulted)
         if value is None and note.startswith("fail:"):
             failure = failure or f"tag {key!r}: {note[5:]}"

@@ -26,8 +26,11 @@ class _ClaimRules:
     contains: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
     starts: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
     not_equal: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
-    caseless: bool = (
-        True  # every value is its own casefold: folding a caseless claim changes nothing
+    # True while every value is its own casefold: folding a caseless claim changes nothing.
+    caseless: bool = True
+    # Verdicts already computed for a claim value, per assumption set: (rule index, consulted names).
+    memo: dict[frozenset[str], dict[Any, tuple[int | None, tuple[str, ...]]]] = field(
+        default_factory=dict
     )
 
     def earliest(self, text: str, fold: bool) -> int | None:
@@ -95,13 +98,10 @@ _MEMO_LIMIT = 4096  # per claim and assumption set; keeps batch memory constant
 
 
 class CompiledRules:
-    __slots__ = ("by_claim", "memo", "order")
+    __slots__ = ("by_claim", "order")
 
     def __init__(self, rules: Sequence[MappingRule]) -> None:
         # Claims like groups or department repeat across a corpus: remember each value's verdict.
-        self.memo: dict[
-            tuple[frozenset[str], str], dict[Any, tuple[int | None, tuple[str, ...]]]
-        ] = {}
         self.by_claim: dict[str, _ClaimRules] = {}
         for i, r in enumerate(rules):
             cr = self.by_claim.get(r.claim)
@@ -134,14 +134,13 @@ class CompiledRules:
             value = claims.get(claim)
             if value is None and claim not in claims:
                 continue  # missing: NotEqual is skipped [RBAC], the others do not match
-            hit = self._memo_claim(claim, cr, value, fold, assumptions, consulted)
+            hit = self._memo_claim(cr, value, fold, assumptions, consulted)
             if hit is not None and (best is None or hit < best):
                 best = hit
         return best
 
     def _memo_claim(
         self,
-        claim: str,
         cr: _ClaimRules,
         value: Any,
         fold: bool,
@@ -154,9 +153,9 @@ class CompiledRules:
             key = (None, *value)
         else:
             return self._claim(cr, value, fold, assumptions, consulted)
-        memo = self.memo.get((assumptions.alternatives, claim))
+        memo = cr.memo.get(assumptions.alternatives)
         if memo is None:
-            memo = self.memo[(assumptions.alternatives, claim)] = {}
+            memo = cr.memo[assumptions.alternatives] = {}
         found = memo.get(key)
         if found is None:
             seen: set[str] = set()
