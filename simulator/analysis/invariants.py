@@ -48,13 +48,13 @@ from simulator.analysis.regions import (
     explore,
     other_role_arn,
     provider_label,
+    tag_claim_names,
 )
 from simulator.decision import Decision
 from simulator.errors import ConfigError
 from simulator.model.document import Node, read_file
 from simulator.model.pool import IdentityPool, MappingRule
 from simulator.semantics.rules import evaluate_rule
-from simulator.tags import tag_sources
 
 _MATCH_KEYS = {
     "equals": "Equals",
@@ -421,7 +421,7 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
     if inv.expect.needs_access:
         # Access often turns on a tag's value (a resource path with ${aws:PrincipalTag/...}): split
         # the tag claims also by the words the invariant's requests mention.
-        tag_claims = {c for t in pool.tag_maps for _, c in tag_sources(t, pool.assumptions)}
+        tag_claims = {c for t in pool.tag_maps for c in tag_claim_names(t)}
         selectors += [
             MappingRule(c, "Equals", w, _SELECTOR_ARN)
             for c in sorted(tag_claims)
@@ -522,7 +522,7 @@ def probe_strategy(
     for r in extra_rules:
         claim_values.setdefault(r.claim, set()).add(r.value)
     for t in pool.tag_maps:
-        for _, c in tag_sources(t, pool.assumptions):
+        for c in tag_claim_names(t):
             claim_values.setdefault(c, set())
     for c in ("cognito:roles", "cognito:preferred_role"):
         claim_values.setdefault(c, set()).update(roles)

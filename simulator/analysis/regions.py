@@ -34,17 +34,26 @@ from simulator.analysis.solver import (
     value_for,
 )
 from simulator.decision import Decision
-from simulator.model.pool import IdentityPool, MappingRule, RoleMapping
+from simulator.model.pool import IdentityPool, MappingRule, PrincipalTagMap, RoleMapping
 from simulator.model.providers import OIDC_ARN, ProviderKind, ProviderName
 from simulator.resolve import SAML_ROLE_ATTRIBUTE
 from simulator.semantics.rules import evaluate_rule
-from simulator.tags import tag_sources
+from simulator.tags import default_claims
 
 DEFAULT_BUDGET = 20_000
 ARRAY_CLAIMS = frozenset({"cognito:groups", "cognito:roles", "groups", "amr", "roles"})
 TOKEN_CLAIMS = ("cognito:roles", "cognito:preferred_role", "cognito:groups", SAML_ROLE_ATTRIBUTE)
 _EMPTY = ClaimConstraint()
 _MAX_GROUP_SUBSETS = 64
+
+
+def tag_claim_names(tag_map: PrincipalTagMap) -> set[str]:
+    """The claims a principal tag map reads: its own entries, and the provider's default claims
+    when UseDefaults is on (which tag keys they get is a named assumption; the claims are not)."""
+    names = set(tag_map.tags.values())
+    if tag_map.use_defaults:
+        names.update(default_claims(tag_map.provider))
+    return names
 
 
 def semantics_of(pool: IdentityPool) -> Semantics:
@@ -287,7 +296,9 @@ class _Explorer:
         seed: int = 0,
         selectors: Sequence[MappingRule] = (),
         enumerate_claims: Iterable[str] = (),
+        custom_role_arns: bool = True,
     ) -> None:
+        self.custom_role_arns = custom_role_arns
         self.pools = tuple(pools)
         self.budget = budget
         self.rng = random.Random(seed)
@@ -355,7 +366,7 @@ class _Explorer:
         for pool in self.pools:
             tm = pool.tag_map_for(p.name)
             if tm is not None:
-                tag_claims.update(c for _, c in tag_sources(tm, pool.assumptions))
+                tag_claims.update(tag_claim_names(tm))
         rule_claims = {r.claim for pool in self.pools for r in (_rules_of(pool, p))}
         token = any(
             (m := pool.mapping_for(p)) is not None and m.type == "Token" for pool in self.pools
@@ -387,6 +398,8 @@ class _Explorer:
 
     def _custom_options(self, p: ProviderName) -> list[str | None]:
         options: dict[str | None, None] = {None: None}
+        if not self.custom_role_arns:
+            return list(options)
         for pool in self.pools:
             m = pool.mapping_for(p)
             a = pool.assumptions
@@ -650,13 +663,20 @@ def explore(
     seed: int = 0,
     selectors: Sequence[MappingRule] = (),
     enumerate_claims: Iterable[str] = (),
+    custom_role_arns: bool = True,
 ) -> Exploration:
     """Regions of the claims space for pools evaluated side by side, with witnesses.
 
     `selectors` are predicates the regions must also be split by (an invariant's token selector);
-    `enumerate_claims` are claims whose presence and kind must vary as a tag claim's do."""
+    `enumerate_claims` are claims whose presence and kind must vary as a tag claim's do;
+    `custom_role_arns=False` leaves out GetCredentialsForIdentity's CustomRoleArn dimension."""
     return _Explorer(
-        pools, budget=budget, seed=seed, selectors=selectors, enumerate_claims=enumerate_claims
+        pools,
+        budget=budget,
+        seed=seed,
+        selectors=selectors,
+        enumerate_claims=enumerate_claims,
+        custom_role_arns=custom_role_arns,
     ).run()
 
 
@@ -674,9 +694,15 @@ def rule_can_match(pool: IdentityPool, mapping: RoleMapping, index: int) -> bool
     return feasible(space, c, sem)
 
 
-def analyze(pool: IdentityPool, *, budget: int = DEFAULT_BUDGET, seed: int = 0) -> PoolAnalysis:
+def analyze(
+    pool: IdentityPool,
+    *,
+    budget: int = DEFAULT_BUDGET,
+    seed: int = 0,
+    custom_role_arns: bool = True,
+) -> PoolAnalysis:
     """Every reachable outcome of one pool with a witness each; unreachable and shadowed rules."""
-    found = explore([pool], budget=budget, seed=seed)
+    found = explore([pool], budget=budget, seed=seed, custom_role_arns=custom_role_arns)
     providers: list[ProviderAnalysis] = []
     for p in configured_providers(pool):
         label = provider_label(p)
