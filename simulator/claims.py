@@ -204,9 +204,22 @@ def provider_from_claims(claims: Claims, pool: IdentityPool | None = None) -> Pr
     iss = claims.get("iss")
     if not isinstance(iss, str) or not iss:
         return None
+    aud = claims.get("aud")
+    if pool is None or not isinstance(aud, str | None):
+        return _provider_for(iss, aud, pool)
+    # A corpus repeats a few issuers and clients: derive each pair once per pool.
+    seen: dict[tuple[str, str | None], ProviderName] = pool.cached("providers", dict)
+    found = seen.get((iss, aud))
+    if found is None:
+        if len(seen) >= 1024:
+            seen.clear()
+        found = seen[(iss, aud)] = _provider_for(iss, aud, pool)
+    return found
+
+
+def _provider_for(iss: str, aud: Any, pool: IdentityPool | None) -> ProviderName:
     host = issuer_host(iss)
     if USER_POOL_PROVIDER.fullmatch(host):
-        aud = claims.get("aud")
         return ProviderName(ProviderKind.USER_POOL, host, aud if isinstance(aud, str) else None)
     if host in SOCIAL_PROVIDERS:
         return ProviderName(ProviderKind.SOCIAL, host)
