@@ -56,7 +56,11 @@ _ASCII_TAG = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
 
 def is_plain_tag_value(text: str) -> bool:
     """The common case, decided without a per-character Unicode lookup."""
-    return len(text) <= SESSION_TAG_VALUE_MAX and _ASCII_TAG.fullmatch(text) is not None and text[:4].lower() != "aws:"
+    return (
+        len(text) <= SESSION_TAG_VALUE_MAX
+        and _ASCII_TAG.fullmatch(text) is not None
+        and text[:4].lower() != "aws:"
+    )
 
 
 def tag_text_problem(text: str, *, limit: int) -> str | None:
