@@ -82,3 +82,23 @@ def test_new_grant_is_more_privileged_and_corpus_is_replayed() -> None:
     kinds = {c.classification for c in report.changes}
     assert "more_privileged" in kinds
     assert any(c.source == "corpus:1" for c in report.changes)
+
+
+def test_role_swap_is_classified_with_iam_data() -> None:
+    def iam_role(name: str, action: str) -> dict[str, Any]:
+        doc = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": action, "Resource": "arn:aws:s3:::bucket/*"}]}  # fmt: skip
+        return {"RoleName": name, "Arn": role(name), "RolePolicyList": [
+            {"PolicyName": "p", "PolicyDocument": doc}]}  # fmt: skip
+
+    roles = [iam_role("Reader", "s3:GetObject"), iam_role("Writer", "s3:*")]
+    old = pool_from_dict(
+        pool_dict([rule("custom:dept", "Equals", "eng", "Reader")], IamRoles=roles), "old.yaml"
+    )
+    new = pool_from_dict(
+        pool_dict([rule("custom:dept", "Equals", "eng", "Writer")], IamRoles=roles), "new.yaml"
+    )
+    changes = [c for c in diff_pools(old, new).changes if c.old.role_arn == role("Reader")]
+    assert changes
+    assert {c.classification for c in changes} == {"more_privileged"}
+    assert any("now allowed" in r for r in changes[0].reasons)

@@ -191,3 +191,11 @@ def test_min_severity_and_justified_ignores() -> None:
     assert [f.suppressed for f in report.suppressed if f.id == "RS107"] == [
         "tenants are closed; reviewed"
     ]
+
+
+def test_sampled_analysis_and_assumption_dependence_are_reported() -> None:
+    # cognito:groups is an array [IDTOK]; whether Equals tests elements or the JSON text is a
+    # named assumption (array-claim-match), so some tokens' outcome depends on it.
+    text = json.dumps(pool_dict([rule("cognito:groups", "Equals", "admins", "A")]))
+    assert "RS119" in {f.id for f in lint_text(text).findings}
+    assert "RS118" in {f.id for f in lint_text(text, budget=1).findings}
