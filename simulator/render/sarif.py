@@ -14,7 +14,6 @@ from typing import IO, Any, Literal
 from simulator import __version__
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/rolesim/rolesim"
 Level = Literal["error", "warning", "note", "none"]
 
 
@@ -82,7 +81,6 @@ def sarif_log(
             "driver": {
                 "name": tool,
                 "version": __version__,
-                "informationUri": INFORMATION_URI,
                 "rules": [
                     {
                         "id": r.id,
