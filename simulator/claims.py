@@ -180,13 +180,17 @@ def read_claims(
     jwks = read_jwks(jwks_path) if jwks_path else None
     if path == "-":
         return parse_claims_text(stdin_text or "", jwks=jwks, source="<stdin>")
+    return parse_claims_text(read_token_file(path), jwks=jwks, source=path)
+
+
+def read_token_file(path: str) -> str:
+    """A claims or token file's text; a missing or unreadable file is a ClaimsError naming it."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ClaimsError("file not found", source=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ClaimsError(f"cannot read: {exc}", source=path) from None
-    return parse_claims_text(text, jwks=jwks, source=path)
 
 
 def read_jwks(path: str) -> Mapping[str, Any]:

@@ -173,20 +173,10 @@ def _decide(
         say("decision", f"{refusal.error.code}: {refusal.error.message}")
         return refusal
     if options.flow == "basic":
-        gate = _basic_flow_gate(pool, assumptions, consulted, say)
-        if gate is not None:
-            return gate
-        assert options.basic_role_arn is not None
-        say("decision", f"basic flow: the application asks STS for {options.basic_role_arn}; the "
-            "role's trust policy is the only guard [AF]")  # fmt: skip
-        return _with_tags(
-            plan,
-            login,
-            Granted(options.basic_role_arn, DecidedBy("basic_flow")),
-            assumptions,
-            consulted,
-            say,
-        )
+        basic = _basic_flow(pool, options, assumptions, consulted, say)
+        if type(basic) is Granted:
+            return _with_tags(plan, login, basic, assumptions, consulted, say)
+        return basic
     mapping = plan.mapping
     if mapping is None:
         outcome = _no_mapping(pool, options, assumptions, consulted, say)
@@ -211,13 +201,7 @@ def _guest(
         say("decision", "AllowUnauthenticatedIdentities is false")
         return _error("NotAuthorizedException", UNAUTH_NOT_SUPPORTED)
     if options.flow == "basic":
-        gate = _basic_flow_gate(pool, assumptions, consulted, say)
-        if gate is not None:
-            return gate
-        assert options.basic_role_arn is not None
-        say("decision", f"basic flow: the application asks STS for {options.basic_role_arn}; no scope-down "
-            "session policy applies [IAMR]")  # fmt: skip
-        return Granted(options.basic_role_arn, DecidedBy("basic_flow"))
+        return _basic_flow(pool, options, assumptions, consulted, say)
     # [RBAC]: unauthenticated users always get the unauthenticated role; role mappings do not apply.
     role = pool.unauthenticated_role
     if role is None:
@@ -260,6 +244,24 @@ def _unsupported_provider(pool: IdentityPool, login: Login) -> Refused | None:
     else:
         ok = p.name in pool.saml_provider_arns
     return None if ok else _error("NotAuthorizedException", UNSUPPORTED_PROVIDER)
+
+
+def _basic_flow(
+    pool: IdentityPool,
+    options: ResolveOptions,
+    assumptions: AssumptionSet,
+    consulted: set[str] | None,
+    say: _Step,
+) -> Outcome:
+    gate = _basic_flow_gate(pool, assumptions, consulted, say)
+    if gate is not None:
+        return gate
+    assert options.basic_role_arn is not None
+    # [AF] "Your application selects the IAM role"; the trust policy is the only guard, and no
+    # scope-down session policy applies to guests [IAMR].
+    say("decision", f"basic flow: the application asks STS for {options.basic_role_arn}; the role's "
+        "trust policy is the only guard [AF]")  # fmt: skip
+    return Granted(options.basic_role_arn, DecidedBy("basic_flow"))
 
 
 def _basic_flow_gate(

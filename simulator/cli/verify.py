@@ -12,10 +12,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from simulator.claims import read_token_file
 from simulator.cli.common import load_pool_option, parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
-from simulator.errors import ClaimsError, UsageError
+from simulator.errors import UsageError
 from simulator.live.redact import Redactor
 from simulator.live.session import AwsClients, AwsSettings, RetryMode
 from simulator.live.signin import sign_in
@@ -235,12 +236,7 @@ def _sources(
             text, label = sys.stdin.read(), "<stdin>"
         else:
             label = path
-            try:
-                text = Path(path).read_text(encoding="utf-8")
-            except FileNotFoundError:
-                raise ClaimsError("file not found", source=path) from None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ClaimsError(f"cannot read: {exc}", source=path) from None
+            text = read_token_file(path)
         token = read_id_token(text, label)
         redactor.add(token)
         sources.append(LoginSource(label, token))

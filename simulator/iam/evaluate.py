@@ -229,6 +229,33 @@ def _matched(named: NamedPolicy, kind: Kind, statement: Statement) -> MatchedSta
     return found
 
 
+def _each_policy(
+    policies: Sequence[NamedPolicy],
+    kind: Kind,
+    request: Request,
+    trace: Trace,
+    denies: list[MatchedStatement],
+) -> tuple[list[MatchedStatement], list[str]]:
+    """Allows across `policies` (denies go to `denies`), and the names of those allowing nothing."""
+    if not policies:
+        return _NO_MATCHES, []
+    allows: list[MatchedStatement] = []
+    missing: list[str] = []
+    for named in policies:
+        allowed_here = False
+        for statement in named.policy.statements:
+            if statement.matches(request, trace):
+                item = _matched(named, kind, statement)
+                if statement.effect == "Deny":
+                    denies.append(item)
+                else:
+                    allows.append(item)
+                    allowed_here = True
+        if not allowed_here:
+            missing.append(named.name)
+    return allows, missing
+
+
 def evaluate(
     request: Request,
     *,
@@ -381,39 +408,11 @@ def _evaluate_once(
                 item = _matched(permissions_boundary, "permissions_boundary", statement)
                 (denies if statement.effect == "Deny" else boundary_allows).append(item)
 
-    session_allows = _NO_MATCHES
-    session_missing: list[str] = []  # session policies with no Allow for the request
-    if session_policies:
-        session_allows = []
-    for named in session_policies:
-        allowed_here = False
-        for statement in named.policy.statements:
-            if statement.matches(request, trace):
-                item = _matched(named, "session", statement)
-                if statement.effect == "Deny":
-                    denies.append(item)
-                else:
-                    session_allows.append(item)
-                    allowed_here = True
-        if not allowed_here:
-            session_missing.append(named.name)
-
-    scp_allows = _NO_MATCHES
-    scp_missing: list[str] = []
-    if scps:
-        scp_allows = []
-    for named in scps:
-        allowed_here = False
-        for statement in named.policy.statements:
-            if statement.matches(request, trace):
-                item = _matched(named, "scp", statement)
-                if statement.effect == "Deny":
-                    denies.append(item)
-                else:
-                    scp_allows.append(item)
-                    allowed_here = True
-        if not allowed_here:
-            scp_missing.append(named.name)
+    # Session policies and SCPs: each policy's allows, and which policies allow nothing here.
+    session_allows, session_missing = _each_policy(
+        session_policies, "session", request, trace, denies
+    )
+    scp_allows, scp_missing = _each_policy(scps, "scp", request, trace, denies)
 
     # Resource-policy grants naming the session (not limited by implicit denies elsewhere) and naming
     # the role (limited by the boundary and session policies).
