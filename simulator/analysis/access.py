@@ -9,11 +9,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.access import AccessRequest, assess
 from simulator.analysis.probe import Probe
 from simulator.decision import Decision
 from simulator.iam.request import Request
 from simulator.iam.roles import IamData, IamRole
-from simulator.iam.session import evaluate_for_role
 from simulator.model.pool import IdentityPool
 
 
@@ -43,26 +43,15 @@ def role_of(pool: IdentityPool, arn: str | None) -> IamRole | None:
 def allowed(
     pool: IdentityPool, probe: Probe, decision: Decision, check: AccessCheck
 ) -> bool | None:
-    """Whether the decision's credentials allow the request; None when the pool has no IAM data for
-    the role (no credentials: False)."""
+    """Whether the decision's credentials allow the request (through trust and access, as
+    `simulate --action` evaluates them); None when the pool has no IAM data for the role."""
     if decision.role_arn is None:
         return False
-    iam = iam_of(pool)
-    role = role_of(pool, decision.role_arn)
-    if iam is None or role is None:
+    if role_of(pool, decision.role_arn) is None:
         return None
-    amr = ["unauthenticated"] if probe.guest else ["authenticated", decision.login_provider or ""]
-    result = evaluate_for_role(
-        check.request(),
-        role=role,
-        iam=iam,
-        identity_pool_id=pool.identity_pool_id,
-        identity_id=decision.identity_id or "",
-        amr=amr,
-        principal_tags=decision.principal_tags,
-        flow=decision.flow,
-    )
-    return result.decision == "allowed"
+    request = AccessRequest(check.action, check.resource, dict(check.context))
+    assessed = assess(pool, decision, probe.login(pool), [request])
+    return assessed.access[0].verdict == "allowed"
 
 
 def candidate_checks(pools: Sequence[IdentityPool], roles: Iterable[str]) -> list[AccessCheck]:

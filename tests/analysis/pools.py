@@ -11,6 +11,7 @@ PROVIDER = "cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
 CLIENT = "1example23456789"
 KEY = f"{PROVIDER}:{CLIENT}"
 ACCOUNT = "111122223333"
+POOL_ID = "us-east-1:11111111-2222-3333-4444-555555555555"
 
 
 def role(name: str) -> str:
@@ -19,7 +20,7 @@ def role(name: str) -> str:
 
 def pool_dict(rules: list[dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "IdentityPoolId": "us-east-1:11111111-2222-3333-4444-555555555555",
+        "IdentityPoolId": POOL_ID,
         "AccountId": ACCOUNT,
         "AllowUnauthenticatedIdentities": True,
         "AllowClassicFlow": False,

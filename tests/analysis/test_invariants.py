@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from simulator.analysis.invariants import SearchSettings, check_pool, load_invariants
 from simulator.errors import ConfigError
 from simulator.model import pool_from_dict
-from tests.analysis.pools import PROVIDER, VALUES, pool_dict, role, rule, rules_strategy
+from tests.analysis.pools import POOL_ID, PROVIDER, VALUES, pool_dict, role, rule, rules_strategy
 
 
 def _check(tmp_path: Path, data: dict[str, Any], text: str, **kw: Any) -> Any:
@@ -91,7 +91,18 @@ invariants:
 
 
 def test_access_invariant_is_searched_with_hypothesis(tmp_path: Path) -> None:
-    trust = {"Version": "2012-10-17", "Statement": []}
+    # [RTP]/[AFAC]: the standard trust statement, with sts:TagSession since tags are passed.
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+                "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": POOL_ID}},
+            }
+        ],
+    }
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
               "Resource": "arn:aws:s3:::bucket/${aws:PrincipalTag/department}/*"}]}  # fmt: skip
     data = pool_dict(
@@ -111,6 +122,44 @@ invariants:
     assert not result.complete
     assert not result.holds
     assert result.violations[0].probe.claims["custom:dept"] == "eng"
+
+
+def test_only_tokens_that_pass_no_tag_get_credentials_when_trust_lacks_tag_session(
+    tmp_path: Path,
+) -> None:
+    # [IAM-ST]: without sts:TagSession in the trust policy an assume that passes tags fails, so
+    # only tokens whose department claim sets no tag (e.g. a multi-valued claim) can write.
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+            }
+        ],
+    }
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    }
+    data = pool_dict(
+        [rule("custom:dept", "StartsWith", "e", "Eng")],
+        PrincipalTagAttributeMaps=[{"IdentityProviderName": PROVIDER,
+                                    "PrincipalTags": {"department": "custom:dept"}}],
+        IamRoles=[{"RoleName": "Eng", "Arn": role("Eng"), "AssumeRolePolicyDocument": trust,
+                   "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": policy}]}],
+    )  # fmt: skip
+    text = """
+invariants:
+  - id: no-writes
+    expect: {denies: [{action: s3:PutObject, resource: "arn:aws:s3:::bucket/eng/report"}]}
+"""
+    (result,) = _check(tmp_path, data, text, settings=SearchSettings(examples=100, seed=3)).results
+    assert not result.holds
+    for violation in result.violations:
+        assert violation.decision.role_arn == role("Eng")
+        assert "department" not in violation.decision.principal_tags
 
 
 def test_access_invariant_without_iam_data_is_an_input_error(tmp_path: Path) -> None:
