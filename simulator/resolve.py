@@ -114,6 +114,7 @@ def resolve(
                 )
             )
     mapping = _plan(pool, login.provider).mapping if login.provider else None
+    assumptions_json: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
     return Decision(
         identity_pool_id=pool.identity_pool_id,
         flow=options.flow,
@@ -125,7 +126,7 @@ def resolve(
         token=login.info if login.authenticated else None,
         uncertain=tuple(uncertain),
         trace=tuple(trace or ()),
-        assumptions=pool.cached("assumptions-json", pool.assumptions.to_json),
+        assumptions=assumptions_json,
     )
 
 
@@ -143,6 +144,9 @@ class _Step:
             self.trace.append(TraceStep(step, message, data))
 
 
+_SILENT = _Step(None)  # shared by every decision that builds no trace
+
+
 def _error(code: str, message: str, kind: Any = "error") -> Refused:
     return Refused(ServiceError(code, message), DecidedBy(kind))
 
@@ -155,7 +159,7 @@ def _decide(
     consulted: set[str] | None,
     trace: list[TraceStep] | None,
 ) -> Outcome:
-    say = _Step(trace)
+    say = _SILENT if trace is None else _Step(trace)
     if not login.authenticated:
         return _guest(pool, options, assumptions, consulted, say)
     provider = login.provider

@@ -21,6 +21,10 @@ _SAML_NAMEID = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidenti
 _SAML_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 
 
+_VALUE_MAX = limits.SESSION_TAG_VALUE_MAX
+_plain = limits.PLAIN_TAG_TEXT.fullmatch  # bound once: this runs for every tag of every login
+
+
 def default_claims(provider: ProviderName) -> tuple[str, str]:
     """(client claim, username claim) for UseDefaults, in the order the AFAC table lists them."""
     if provider.kind is ProviderKind.SAML:
@@ -81,7 +85,12 @@ def principal_tags(
         plain: dict[str, str] = {}
         for key, claim in sources:
             value = claims.get(claim)
-            if type(value) is str and limits.is_plain_tag_value(value):
+            if (
+                type(value) is str
+                and len(value) <= _VALUE_MAX
+                and _plain(value)
+                and value[:4].lower() != "aws:"
+            ):
                 plain[key] = value
             elif value is not None:
                 break

@@ -51,21 +51,12 @@ def is_tag_text(text: str) -> bool:
     return all(_is_tag_char(c) for c in text)
 
 
-_ASCII_TAG = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
-
-
-def is_plain_tag_value(text: str) -> bool:
-    """The common case, decided without a per-character Unicode lookup."""
-    return (
-        len(text) <= SESSION_TAG_VALUE_MAX
-        and _ASCII_TAG.fullmatch(text) is not None
-        and text[:4].lower() != "aws:"
-    )
+PLAIN_TAG_TEXT = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
 
 
 def tag_text_problem(text: str, *, limit: int) -> str | None:
     """Why STS would refuse this tag key or value, or None."""
-    if len(text) <= limit and _ASCII_TAG.fullmatch(text) and text[:4].lower() != "aws:":
+    if len(text) <= limit and PLAIN_TAG_TEXT.fullmatch(text) and text[:4].lower() != "aws:":
         return None
     if len(text) > limit:
         return f"longer than {limit} characters"
