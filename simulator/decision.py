@@ -149,8 +149,10 @@ class Decision:
     def decided_by(self) -> DecidedBy:
         return self.outcome.decided_by
 
-    def to_json(self, *, trace: bool = True) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_json(self, *, trace: bool = True, line: int | None = None) -> dict[str, Any]:
+        """CONTRACT §5; batch output puts the input's `line` number first."""
+        out: dict[str, Any] = {} if line is None else {"line": line}
+        out |= {
             "identity_pool_id": self.identity_pool_id,
             "flow": self.flow,
             "authenticated": self.authenticated,

@@ -135,18 +135,17 @@ class BatchLine:
     def to_json(self) -> dict[str, Any]:
         if self.decision is None:
             return {"line": self.line, "input_error": self.problem}
-        return {"line": self.line, **self.decision.to_json(trace=False)}
+        return self.decision.to_json(trace=False, line=self.line)
+
+
+_WRAPPED_CLAIMS = (dict, str, type(None))
 
 
 def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:
     """One JSONL line: a claims object, a JWT as a JSON string, or {"claims": {...}, options...}."""
     stripped = text.strip()
     data: Any = stripped if stripped[:1] not in '{"' else json.loads(stripped)
-    if (
-        isinstance(data, dict)
-        and isinstance(data.get("claims"), dict | str | type(None))
-        and "claims" in data
-    ):
+    if type(data) is dict and "claims" in data and isinstance(data["claims"], _WRAPPED_CLAIMS):
         unknown = set(data) - {
             "claims",
             "provider",
