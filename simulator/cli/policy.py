@@ -26,6 +26,7 @@ from simulator.iam import (
 )
 from simulator.iam.assumptions import BY_NAME, Assumptions
 from simulator.iam.policy import PolicyKind
+from simulator.model.document import plain, read_file
 from simulator.render.base import OutputFormat, Renderer, console_for, pick
 
 policy_app = typer.Typer(
@@ -86,30 +87,13 @@ RENDERERS: dict[OutputFormat, Renderer[AccessDecision]] = {
 # --- input --------------------------------------------------------------------------------------
 
 
-def _read_document(path: Path) -> Any:
-    """A policy file: JSON, or YAML (which JSON is a subset of)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        pass
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        return YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
-        raise ConfigError(f"neither JSON nor YAML: {exc}").locate(str(path)) from None
-
-
 def _policy_file(path: Path, kind: PolicyKind) -> NamedPolicy:
+    """A policy file, JSON or YAML; errors name the file, the line and the path inside it."""
+    doc = read_file(path)
     try:
-        return NamedPolicy(path.name, parse_policy(_read_document(path), kind=kind))
+        return NamedPolicy(path.name, parse_policy(plain(doc.data), kind=kind))
     except ConfigError as exc:
-        raise exc.locate(str(path)) from None
+        raise doc.error(exc) from None
 
 
 def parse_assumptions(items: Sequence[str]) -> Assumptions:
