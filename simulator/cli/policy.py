@@ -12,7 +12,8 @@ from typing import IO, Any
 import typer
 from rich.markup import escape
 
-from simulator.cli.common import parse_context
+from simulator.access import iam_assumptions
+from simulator.cli.common import parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import ConfigError, UsageError, format_path
@@ -24,10 +25,11 @@ from simulator.iam import (
     evaluate,
     parse_policy,
 )
-from simulator.iam.assumptions import BY_NAME, Assumptions
+from simulator.iam.assumptions import Assumptions
 from simulator.iam.policy import PolicyKind
 from simulator.model.document import plain, read_file
 from simulator.render.base import OutputFormat, Renderer, console_for, pick
+from simulator.semantics.assumptions import AssumptionSet
 
 policy_app = typer.Typer(
     name="policy",
@@ -97,21 +99,8 @@ def _policy_file(path: Path, kind: PolicyKind) -> NamedPolicy:
 
 
 def parse_assumptions(items: Sequence[str]) -> Assumptions:
-    """`--assume NAME=CHOICE` with the IAM-side assumptions' labels."""
-    alternatives: set[str] = set()
-    for item in items:
-        name, sep, choice = (part.strip() for part in item.partition("="))
-        assumption = BY_NAME.get(name)
-        if assumption is None:
-            known = ", ".join(sorted(BY_NAME))
-            raise UsageError(f"--assume {item!r}: unknown assumption {name!r}; known: {known}")
-        if not sep or choice not in (assumption.default, assumption.alternative):
-            raise UsageError(
-                f"--assume {item!r}: choose {name}={assumption.default} or {name}={assumption.alternative}"
-            )
-        if choice == assumption.alternative:
-            alternatives.add(name)
-    return Assumptions(frozenset(alternatives))
+    """`--assume NAME=CHOICE`, checked against the one registry; only IAM-side names matter here."""
+    return iam_assumptions(AssumptionSet.parse(parse_assume(list(items))))
 
 
 @dataclass(frozen=True, slots=True)
