@@ -131,7 +131,7 @@ def parse_claims_text(
         raise ClaimsError(
             "empty input; expected claims JSON, a JWT or an initiate-auth response", source=source
         )
-    if stripped[0] in '{"':
+    if stripped[0] in '{["':
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as exc:
@@ -236,15 +236,21 @@ def _provider_for(iss: str, aud: Any, pool: IdentityPool | None) -> ProviderName
 
 
 def login_for(
-    claims: Claims, info: TokenInfo, pool: IdentityPool | None, *, provider: str | None = None
+    claims: Claims,
+    info: TokenInfo,
+    pool: IdentityPool | None,
+    *,
+    provider: str | None = None,
+    source: str = "claims",
 ) -> Login:
     """Derive the login a token presents; `provider` (--provider) overrides what `iss` says."""
     if provider is None:
         derived = provider_from_claims(claims, pool)
         if derived is None:
             raise ClaimsError(
-                "the claims have no 'iss', so the login provider is unknown",
-                source="claims",
+                "the claims have no 'iss', so the login provider is unknown; "
+                "name it with --provider (e.g. a SAML provider ARN)",
+                source=source,
             )
         return Login(True, derived, claims, info, "iss")
     name = parse_logins_name(provider)

@@ -35,6 +35,7 @@ class LoginRequest:
     provider: str | None = None
     custom_role_arn: str | None = None
     identity_id: str | None = None
+    source: str = "claims"  # where the claims came from, for error messages
 
 
 def simulate_one(
@@ -50,7 +51,9 @@ def simulate_one(
     if request.claims is None:
         login = Login.guest()
     else:
-        login = login_for(request.claims, request.info, pool, provider=request.provider)
+        login = login_for(
+            request.claims, request.info, pool, provider=request.provider, source=request.source
+        )
     if request.custom_role_arn or request.identity_id:
         options = replace(
             options,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -96,9 +97,20 @@ def run(argv: Sequence[str] | None = None) -> int:
     except RolesimError as exc:
         return report(exc)
     except BrokenPipeError:
+        _quiet_stdout()
         return ExitCode.OK
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 
+def _quiet_stdout() -> None:
+    # The reader went away (`rolesim ... | head`): drop the rest instead of a traceback at exit.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main() -> None:
-    sys.exit(run())
+    code = run()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    sys.exit(code)

@@ -136,7 +136,8 @@ def simulate(
         assert claims is not None
         stdin_text = sys.stdin.read() if claims == "-" else None
         parsed, info = read_claims(claims, jwks_path=jwks, stdin_text=stdin_text)
-        request = LoginRequest(parsed, info, provider, custom_role_arn, identity_id)
+        source = "<stdin>" if claims == "-" else claims
+        request = LoginRequest(parsed, info, provider, custom_role_arn, identity_id, source)
     decision = simulate_one(pool, request, options, now=now, iam=iam_data, requests=access)
     with open_output(output) as stream:
         renderer.render(decision, stream)

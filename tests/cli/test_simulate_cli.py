@@ -165,6 +165,7 @@ def test_assume_switches_a_named_assumption(tmp_path: Path) -> None:
         (["--claims", "examples/claims/admin.json", "--flow", "basic"], "--role-arn"),
         (["--claims", "examples/claims/admin.json", "--assume", "nope=1"], "unknown assumption"),
         (["--claims", "examples/claims/admin.json", "--format", "sarif"], "does not write sarif"),
+        (["--claims", "rules/invariants.yaml"], "rules/invariants.yaml: not a JWT"),
     ],
 )
 def test_bad_usage_exits_2_with_a_clear_message(args: list[str], message: str) -> None:
@@ -251,3 +252,19 @@ def test_action_without_iam_data_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert r.code == 2
     assert "IAM data" in r.stderr
+
+
+def test_claims_that_are_not_an_object_or_lack_iss_say_what_to_do(tmp_path: Path) -> None:
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]")
+    r = run_cli(["simulate", "-c", POOL, "--claims", listed])
+    assert (r.code, r.stderr.strip()) == (
+        2,
+        f"rolesim: error: {listed}: expected a JSON object of claims",
+    )
+    no_iss = tmp_path / "no-iss.json"
+    no_iss.write_text('{"sub": "x"}')
+    r = run_cli(["simulate", "-c", POOL, "--claims", no_iss])
+    assert r.code == 2
+    assert f"{no_iss}: the claims have no 'iss'" in r.stderr
+    assert "--provider" in r.stderr
