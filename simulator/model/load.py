@@ -470,7 +470,10 @@ class _Configured:
         # a configured provider."
         aws = f"{text} is not a valid RoleMapping ProviderName or is not a configured provider"
         if text.startswith(("https://", "http://")):
-            node.fail(aws, hint=f"drop the scheme: {text.split('://', 1)[1]!r}")
+            bare = text.split("://", 1)[1]
+            clients = [c.client_id for c in self.cognito if c.provider_name == bare]
+            fixed = f"{bare}:{clients[0]}" if clients and USER_POOL_PROVIDER.fullmatch(bare) else bare
+            node.fail(aws, hint=f"drop the scheme: {fixed!r}")
         provider = parse_mapping_key(text)
         if provider is None and USER_POOL_PROVIDER.fullmatch(text):
             clients = [c.client_id for c in self.cognito if c.provider_name == text]
