@@ -115,7 +115,11 @@ def _build(doc: Document, path: Path, assume: Sequence[tuple[str, str]]) -> Case
     root.check_keys(("pool", "iam", "assume", "cases"), required=("pool", "cases"))
     base = path.parent
     file_assume = [(k, v.string()) for k, v in n.items()] if (n := root.get("assume")) else []
-    pool = load_pool(base / root.require("pool").string(), assume=[*file_assume, *assume])
+    pool_node = root.require("pool")
+    pool_path = base / pool_node.string()
+    if not pool_path.is_file():
+        pool_node.fail(f"no pool file at {pool_path}", hint="paths are relative to the cases file")
+    pool = load_pool(pool_path, assume=[*file_assume, *assume])
     iam = None
     if (iam_node := root.get("iam")) is not None:
         iam_doc = read_file(base / iam_node.string())
