@@ -9,6 +9,7 @@ re-serialises the same corpus with the same JSON library; then the ratios.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import random
@@ -110,6 +111,10 @@ def main() -> None:
     lines = corpus(args.lines)
     logins = [login_for(json.loads(line), PLAIN_CLAIMS, pool) for line in lines]
     fast = ResolveOptions(explain=False)
+    # The prepared corpus is the benchmark's, not the work measured: keep the cyclic collector
+    # from rescanning it (a streamed batch holds no such list). Same for all three timings.
+    gc.collect()
+    gc.freeze()
 
     def core() -> int:
         for login in logins:

@@ -95,14 +95,15 @@ def resolve(
 ) -> Decision:
     consulted: set[str] = set()
     trace: list[TraceStep] | None = [] if options.explain else None
-    outcome = _decide(pool, login, options, pool.assumptions, consulted, trace)
+    plan = _plan(pool, login.provider) if login.provider is not None else None
+    outcome = _decide(pool, plan, login, options, pool.assumptions, consulted, trace)
     uncertain: list[Uncertainty] = []
-    for name in sorted(consulted):
+    for name in sorted(consulted) if consulted else ():
         a = REGISTRY[name]
         if a.alternative is None:
             continue
         flipped = pool.assumptions.flipped(name)
-        other = _decide(pool, login, options, flipped, None, None)
+        other = _decide(pool, plan, login, options, flipped, None, None)
         if other.key != outcome.key:
             uncertain.append(
                 Uncertainty(
@@ -113,7 +114,7 @@ def resolve(
                     other,
                 )
             )
-    mapping = _plan(pool, login.provider).mapping if login.provider else None
+    mapping = plan.mapping if plan is not None else None
     assumptions_json: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
     return Decision(
         identity_pool_id=pool.identity_pool_id,
@@ -153,6 +154,7 @@ def _error(code: str, message: str, kind: Any = "error") -> Refused:
 
 def _decide(
     pool: IdentityPool,
+    plan: _Plan | None,
     login: Login,
     options: ResolveOptions,
     assumptions: AssumptionSet,
@@ -171,7 +173,7 @@ def _decide(
             provider=provider.name,
             kind=str(provider.kind),
         )
-    plan = _plan(pool, provider)
+    assert plan is not None
     refusal = None if plan.user_pool_supported else _unsupported_provider(pool, login)
     if refusal is not None:
         say("decision", f"{refusal.error.code}: {refusal.error.message}")
