@@ -140,8 +140,13 @@ class BatchLine:
             return {"line": self.line, "input_error": self.problem}
         return self.decision.to_json(trace=False, line=self.line)
 
+    def to_json_line(self) -> str:
+        return JSON_LINE.encode(self.to_json()) + "\n"
+
 
 _WRAPPED_CLAIMS = (dict, str, type(None))
+# One encoder for every output line (json.dumps with options builds a new one per call).
+JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -188,8 +187,7 @@ def _batch(
                 if result.problem is not None:
                     bad += 1
                     print(f"rolesim: {path}:{result.line}: {result.problem}", file=sys.stderr)
-                out.write(json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")))
-                out.write("\n")
+                out.write(result.to_json_line())
     return ExitCode.BAD_INPUT if bad else ExitCode.OK
 
 

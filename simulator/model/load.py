@@ -472,7 +472,9 @@ class _Configured:
         if text.startswith(("https://", "http://")):
             bare = text.split("://", 1)[1]
             clients = [c.client_id for c in self.cognito if c.provider_name == bare]
-            fixed = f"{bare}:{clients[0]}" if clients and USER_POOL_PROVIDER.fullmatch(bare) else bare
+            fixed = (
+                f"{bare}:{clients[0]}" if clients and USER_POOL_PROVIDER.fullmatch(bare) else bare
+            )
             node.fail(aws, hint=f"drop the scheme: {fixed!r}")
         provider = parse_mapping_key(text)
         if provider is None and USER_POOL_PROVIDER.fullmatch(text):
