@@ -216,6 +216,19 @@ def _guest(
             "no unauthenticated role is configured [M InvalidIdentityPoolConfigurationException]",
         )
         return _error("InvalidIdentityPoolConfigurationException", INVALID_POOL_CONFIG)
+    custom = options.custom_role_arn
+    if custom is not None and custom != role:
+        # Undocumented for guests, as without a mapping (§10.6): the same named assumption decides.
+        if consulted is not None:
+            consulted.add("custom-role-arn-without-mapping")
+        if assumptions.alt("custom-role-arn-without-mapping"):
+            say(
+                "decision", "CustomRoleArn given for a guest (custom-role-arn-without-mapping=deny)"
+            )
+            return _custom_role_refused(assumptions, consulted, custom)
+        say(
+            "note", "CustomRoleArn is ignored for a guest (custom-role-arn-without-mapping=ignored)"
+        )
     say("decision", f"the pool's unauthenticated role {role}; the enhanced flow scopes guest credentials "
         "down with session policies [IAMR]")  # fmt: skip
     return Granted(role, DecidedBy("unauthenticated"))

@@ -174,6 +174,13 @@ class TestGuests:
         d = decide(p, None)
         assert (d.role_arn, d.decided_by.kind, d.authenticated) == (GUEST, "unauthenticated", False)
 
+    def test_a_guest_custom_role_arn_is_ignored_under_a_named_assumption(self) -> None:
+        # §10.6: AWS does not say what CustomRoleArn does where no mapping applies
+        d = decide(pool(), None, custom_role_arn=ADMIN)
+        assert d.role_arn == GUEST
+        assert [u.assumption for u in d.uncertain] == ["custom-role-arn-without-mapping"]
+        assert d.uncertain[0].alternative_outcome.key[0] == "error"
+
     def test_guests_are_refused_when_the_pool_does_not_allow_them(self) -> None:
         # §4.2 [community] CLI output: "Unauthenticated access is not supported for this identity pool."
         d = decide(pool(allow_guests=False), None)
