@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from simulator.access import AccessRequest
 from simulator.claims import read_claims
 from simulator.cli.common import load_iam_file, load_pool_option, parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
-from simulator.cli.output import open_output
+from simulator.cli.output import open_output, stderr_console
 from simulator.decision import Decision
 from simulator.errors import ClaimsError, UsageError
 from simulator.model import IdentityPool
@@ -180,7 +181,7 @@ def _batch(
     bad = 0
     with handle, open_output(output) as out:
         progress = _progress(path)
-        with progress or _Null():
+        with progress or contextlib.nullcontext():
             task = progress.add_task("simulating", total=path.stat().st_size) if progress else None
             lines = _counting(handle, progress, task)
             for result in simulate_lines(pool, lines, options, base, now=now):
@@ -191,20 +192,13 @@ def _batch(
     return ExitCode.BAD_INPUT if bad else ExitCode.OK
 
 
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-
 def _progress(path: Path) -> Progress | None:
+    """A progress bar on stderr when it is a terminal; stdout carries only the JSON lines."""
     if not sys.stderr.isatty():
         return None
     return Progress(
         TextColumn(f"[bold]{path.name}"), BarColumn(), TransferSpeedColumn(), transient=True,
-        console=None,
+        console=stderr_console(),
     )  # fmt: skip
 
 
