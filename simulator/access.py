@@ -16,11 +16,10 @@ from simulator.iam import (
     AccessDecision,
     IamData,
     Request,
-    TrustDecision,
     evaluate_for_role,
     evaluate_trust,
 )
-from simulator.iam.assumptions import Assumptions
+from simulator.iam.assumptions import BY_NAME, Assumptions
 from simulator.model.pool import IdentityPool
 from simulator.model.providers import OIDC_ARN, ProviderKind
 from simulator.semantics.assumptions import AssumptionSet
@@ -72,8 +71,6 @@ def amr_for(login: Login) -> tuple[str, ...]:
 
 
 def iam_assumptions(assumptions: AssumptionSet) -> Assumptions:
-    from simulator.iam.assumptions import BY_NAME
-
     return Assumptions(frozenset(n for n in assumptions.alternatives if n in BY_NAME))
 
 
@@ -143,6 +140,3 @@ def assess(
         for r in requests
     )
     return replace(decision, trust=trust, access=results)
-
-
-__all__ = ["AccessRequest", "AccessResult", "TrustDecision", "amr_for", "assess"]

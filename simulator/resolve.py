@@ -6,7 +6,7 @@ computed under the pool's assumptions, then re-checked with every consulted assu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -595,9 +595,3 @@ def _with_tags(
         say("decision", f"STS would refuse the session tags: {result.failure}")
         return _error("InvalidIdentityPoolConfigurationException", INVALID_POOL_CONFIG)
     return Granted(granted.role_arn, granted.decided_by, result.tags)
-
-
-def resolve_many(
-    pool: IdentityPool, logins: Sequence[Login], options: ResolveOptions = ResolveOptions()
-) -> list[Decision]:
-    return [resolve(pool, login, options) for login in logins]
