@@ -58,7 +58,14 @@ def ambiguous_deny_message(provider: str) -> str:
 class _Plan:
     """What the pool fixes for one provider, looked up once per pool and provider."""
 
-    __slots__ = ("compiled", "mapping", "sources", "tag_map", "user_pool_supported")
+    __slots__ = (
+        "compiled",
+        "mapping",
+        "rule_outcomes",
+        "sources",
+        "tag_map",
+        "user_pool_supported",
+    )
 
     def __init__(self, pool: IdentityPool, provider: ProviderName) -> None:
         self.mapping = pool.mapping_for(provider)
@@ -74,6 +81,11 @@ class _Plan:
             for c in pool.cognito_providers
         )
         self.sources: dict[frozenset[str], tuple[tuple[str, str], ...]] = {}
+        # Outcomes are values: one per rule, shared by every login that rule decides.
+        rules = self.mapping.rules if self.mapping else ()
+        self.rule_outcomes = tuple(
+            Granted(r.role_arn, DecidedBy("rule", i)) for i, r in enumerate(rules)
+        )
 
     def tag_sources(self, assumptions: AssumptionSet) -> tuple[tuple[str, str], ...]:
         found = self.sources.get(assumptions.alternatives)
@@ -187,7 +199,7 @@ def _decide(
     if mapping is None:
         outcome = _no_mapping(pool, options, assumptions, consulted, say)
     elif plan.compiled is not None:
-        outcome = _rules(pool, login, mapping, plan.compiled, options, assumptions, consulted, say)
+        outcome = _rules(pool, login, mapping, plan, options, assumptions, consulted, say)
     else:
         outcome = _token(pool, login, mapping, options, assumptions, consulted, say)
     if type(outcome) is Granted:
@@ -375,7 +387,7 @@ def _rules(
     pool: IdentityPool,
     login: Login,
     mapping: RoleMapping,
-    compiled: CompiledRules,
+    plan: _Plan,
     options: ResolveOptions,
     assumptions: AssumptionSet,
     consulted: set[str] | None,
@@ -384,9 +396,10 @@ def _rules(
     custom = options.custom_role_arn
     claims = login.claims
     if not say.on and custom is None:
-        hit = compiled.first_match(claims, assumptions, consulted)
+        assert plan.compiled is not None  # a Rules mapping's plan always compiles its rules
+        hit = plan.compiled.first_match(claims, assumptions, consulted)
         if hit is not None:
-            return Granted(mapping.rules[hit].role_arn, DecidedBy("rule", hit))
+            return plan.rule_outcomes[hit]
         return _ambiguous(pool, login, mapping, say, "no rule matched")
     say("mapping", f"RoleMappings[{mapping.key!r}]: Type Rules, AmbiguousRoleResolution {mapping.ambiguous_role_resolution}",
         key=mapping.key)  # fmt: skip

@@ -32,6 +32,10 @@ class _ClaimRules:
     memo: dict[frozenset[str], dict[Any, tuple[int | None, tuple[str, ...]]]] = field(
         default_factory=dict
     )
+    # A claim whose values rarely repeat (email, sub) is not worth remembering: count, then stop.
+    lookups: int = 0
+    misses: int = 0
+    memo_off: bool = False
 
     def earliest(self, text: str, fold: bool) -> int | None:
         if fold:
@@ -95,6 +99,7 @@ def _starts(text: str, value: str) -> bool:
 
 
 _MEMO_LIMIT = 4096  # per claim and assumption set; keeps batch memory constant
+_MEMO_TRIAL = 2048  # lookups before a claim that mostly misses (over 3 in 4) stops being remembered
 
 
 class CompiledRules:
@@ -147,17 +152,24 @@ class CompiledRules:
         assumptions: AssumptionSet,
         consulted: set[str] | None,
     ) -> int | None:
+        if cr.memo_off:
+            return self._claim(cr, value, fold, assumptions, consulted)
         if type(value) is str:
             key: Any = value
         elif type(value) is list and all(type(v) is str for v in value):
             key = (None, *value)
         else:
             return self._claim(cr, value, fold, assumptions, consulted)
+        cr.lookups += 1
         memo = cr.memo.get(assumptions.alternatives)
         if memo is None:
             memo = cr.memo[assumptions.alternatives] = {}
         found = memo.get(key)
         if found is None:
+            cr.misses += 1
+            if cr.lookups >= _MEMO_TRIAL and cr.misses * 4 > cr.lookups * 3:
+                cr.memo_off = True
+                cr.memo.clear()
             seen: set[str] = set()
             found = (self._claim(cr, value, fold, assumptions, seen), tuple(seen))
             if len(memo) >= _MEMO_LIMIT:

@@ -268,3 +268,32 @@ def test_the_fast_batch_path_decides_exactly_as_the_explained_path(
     assert fast.outcome == explained.outcome
     assert fast.uncertain == explained.uncertain
     assert fast.trace == ()
+
+
+def test_a_claim_that_never_repeats_stops_being_remembered_and_still_decides_the_same() -> None:
+    from simulator.semantics.assumptions import AssumptionSet
+    from simulator.semantics.compiled import CompiledRules
+    from simulator.semantics.rules import evaluate_rule
+
+    mapping = [
+        MappingRule("email", "StartsWith", "admin", ROLES[0]),
+        MappingRule("email", "Contains", "@ops.", ROLES[1]),
+        MappingRule("email", "NotEqual", "nobody@x", ROLES[2]),
+        MappingRule("custom:dept", "Equals", "eng", ROLES[3]),
+    ]
+    compiled = CompiledRules(mapping)
+    assumptions = AssumptionSet()
+    for i in range(5000):
+        claims = {
+            "email": f"{['admin', 'user', 'nobody'][i % 3]}{i}@{['ops', 'dev'][i % 2]}.example",
+            "custom:dept": "eng",
+        }
+        if i % 7 == 0:
+            claims["email"] = "nobody@x"
+        reference = next(
+            (j for j, r in enumerate(mapping) if evaluate_rule(r, claims, assumptions) == "match"),
+            None,
+        )
+        assert compiled.first_match(claims, assumptions, set()) == reference
+    assert compiled.by_claim["email"].memo_off
+    assert not compiled.by_claim["custom:dept"].memo_off
