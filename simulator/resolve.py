@@ -26,7 +26,7 @@ from simulator.model.providers import ProviderKind, ProviderName
 from simulator.semantics.assumptions import REGISTRY, AssumptionSet
 from simulator.semantics.compiled import CompiledRules
 from simulator.semantics.rules import evaluate_rule
-from simulator.tags import principal_tags, tag_sources
+from simulator.tags import plain_tags, principal_tags, tag_sources
 
 Flow = Literal["enhanced", "basic"]
 
@@ -160,8 +160,19 @@ class _Step:
 _SILENT = _Step(None)  # shared by every decision that builds no trace
 
 
+# DecidedBy values are immutable: one per kind that carries no rule index.
+_BY_KIND: dict[str, DecidedBy] = {}
+
+
+def _by(kind: Any) -> DecidedBy:
+    found = _BY_KIND.get(kind)
+    if found is None:
+        found = _BY_KIND[kind] = DecidedBy(kind)
+    return found
+
+
 def _error(code: str, message: str, kind: Any = "error") -> Refused:
-    return Refused(ServiceError(code, message), DecidedBy(kind))
+    return Refused(ServiceError(code, message), _by(kind))
 
 
 def _decide(
@@ -243,7 +254,7 @@ def _guest(
         )
     say("decision", f"the pool's unauthenticated role {role}; the enhanced flow scopes guest credentials "
         "down with session policies [IAMR]")  # fmt: skip
-    return Granted(role, DecidedBy("unauthenticated"))
+    return Granted(role, _by("unauthenticated"))
 
 
 def _unsupported_provider(pool: IdentityPool, login: Login) -> Refused | None:
@@ -292,7 +303,7 @@ def _basic_flow(
     # scope-down session policy applies to guests [IAMR].
     say("decision", f"basic flow: the application asks STS for {options.basic_role_arn}; the role's "
         "trust policy is the only guard [AF]")  # fmt: skip
-    return Granted(options.basic_role_arn, DecidedBy("basic_flow"))
+    return Granted(options.basic_role_arn, _by("basic_flow"))
 
 
 def _basic_flow_gate(
@@ -325,7 +336,7 @@ def _authenticated_default(pool: IdentityPool, kind: Any, say: _Step, why: str) 
         return _error("InvalidIdentityPoolConfigurationException", INVALID_POOL_CONFIG)
     if say.on:
         say("decision", f"{why}: the pool's default authenticated role {role}")
-    return Granted(role, DecidedBy(kind))
+    return Granted(role, _by(kind))
 
 
 def _custom_role_refused(
@@ -336,7 +347,7 @@ def _custom_role_refused(
     code = assumptions.label("custom-role-arn-deny-code")
     return Refused(
         ServiceError(code, f"CustomRoleArn {custom} is not a role this token allows."),
-        DecidedBy("custom_role_arn"),
+        _by("custom_role_arn"),
     )
 
 
@@ -547,7 +558,7 @@ def _token(
     if custom is not None:
         if roles is not None and custom in roles:
             say("decision", f"CustomRoleArn {custom} is in cognito:roles")
-            return Granted(custom, DecidedBy("custom_role_arn"))
+            return Granted(custom, _by("custom_role_arn"))
         say(
             "decision",
             f"CustomRoleArn {custom} is not in cognito:roles: access denied [RBAC] (error code undocumented)",
@@ -556,7 +567,7 @@ def _token(
     # 2. cognito:preferred_role.
     if preferred is not None:
         say("decision", f"cognito:preferred_role {preferred}")
-        return Granted(preferred, DecidedBy("token_preferred_role"))
+        return Granted(preferred, _by("token_preferred_role"))
     # 3. cognito:roles without a preferred role: AmbiguousRoleResolution.
     if roles:
         return _ambiguous(pool, login, mapping, say, "cognito:roles without cognito:preferred_role")
@@ -591,13 +602,20 @@ def _with_tags(
     if tag_map is None:
         say("tags", "no principal tag map for this provider: no session tags")
         return granted
+    sources = plan.tag_sources(assumptions)
+    if not say.on:
+        plain = plain_tags(sources, login.claims)
+        if plain is not None:
+            if tag_map.use_defaults and consulted is not None:
+                consulted.add("default-tag-keys")
+            return Granted(granted.role_arn, granted.decided_by, plain) if plain else granted
     result = principal_tags(
         tag_map,
         login.claims,
         assumptions,
         consulted,
         explain=say.on,
-        sources=plan.tag_sources(assumptions),
+        sources=sources,
     )
     for s in result.steps:
         say("tag", f"{s.tag} <- {s.claim}: {s.value!r} ({s.note})" if s.value is not None else f"{s.tag} <- {s.claim}: {s.note}",

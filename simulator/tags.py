@@ -21,8 +21,22 @@ _SAML_NAMEID = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidenti
 _SAML_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 
 
-_VALUE_MAX = limits.SESSION_TAG_VALUE_MAX
-_plain = limits.PLAIN_TAG_TEXT.fullmatch  # bound once: this runs for every tag of every login
+_plain = limits.PLAIN_TAG_VALUE.fullmatch  # bound once: this runs for every tag of every login
+
+
+def plain_tags(
+    sources: Sequence[tuple[str, str]], claims: Mapping[str, Any]
+) -> dict[str, str] | None:
+    """The tags when every mapped claim is absent or a plain string STS accepts as it is (the
+    batch path: no assumption applies, nothing to explain); None when any needs the full rules."""
+    tags: dict[str, str] = {}
+    for key, claim in sources:
+        value = claims.get(claim)
+        if type(value) is str and _plain(value):
+            tags[key] = value
+        elif value is not None:
+            return None
+    return tags
 
 
 def default_claims(provider: ProviderName) -> tuple[str, str]:
@@ -81,20 +95,8 @@ def principal_tags(
     elif tag_map.use_defaults and consulted is not None:
         consulted.add("default-tag-keys")
     if not explain:
-        # Batch path: plain string claims (or absent ones) need no assumption and no trace.
-        plain: dict[str, str] = {}
-        for key, claim in sources:
-            value = claims.get(claim)
-            if (
-                type(value) is str
-                and len(value) <= _VALUE_MAX
-                and _plain(value)
-                and value[:4].lower() != "aws:"
-            ):
-                plain[key] = value
-            elif value is not None:
-                break
-        else:
+        plain = plain_tags(sources, claims)
+        if plain is not None:
             return TagResult(plain, (), None)
     tags: dict[str, str] = {}
     steps: list[TagStep] = []

@@ -51,6 +51,8 @@ def is_tag_text(text: str) -> bool:
     return all(_is_tag_char(c) for c in text)
 
 
+# An ASCII tag value STS accepts as it is: allowed characters, at most 256, no aws: prefix.
+PLAIN_TAG_VALUE = re.compile(r"(?![aA][wW][sS]:)[A-Za-z0-9 _.:/=+\-@]{0,256}")
 PLAIN_TAG_TEXT = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
 
 

@@ -297,3 +297,13 @@ def test_a_claim_that_never_repeats_stops_being_remembered_and_still_decides_the
         assert compiled.first_match(claims, assumptions, set()) == reference
     assert compiled.by_claim["email"].memo_off
     assert not compiled.by_claim["custom:dept"].memo_off
+
+
+@given(
+    st.text(max_size=300)
+    | st.sampled_from(["aws:x", "AWS:y", "Aws:", "a|b", "x" * 256, "x" * 257, "ok value"])
+)
+def test_the_plain_tag_shortcut_only_passes_values_sts_accepts(value: str) -> None:
+    # The batch path's single regex must never accept what the full STS check refuses.
+    if limits.PLAIN_TAG_VALUE.fullmatch(value):
+        assert limits.tag_text_problem(value, limit=limits.SESSION_TAG_VALUE_MAX) is None
