@@ -149,16 +149,23 @@ class Decision:
     def decided_by(self) -> DecidedBy:
         return self.outcome.decided_by
 
-    def to_json(self, *, trace: bool = True, line: int | None = None) -> dict[str, Any]:
-        """CONTRACT §5; batch output puts the input's `line` number first."""
-        out: dict[str, Any] = {} if line is None else {"line": line}
-        out |= {
+    def to_json(self, *, trace: bool = True) -> dict[str, Any]:
+        """CONTRACT §5, plus identity_id, notes, assumptions, token, trust, access and trace."""
+        o = self.outcome
+        if isinstance(o, Granted):
+            role_arn, tags, error = o.role_arn, dict(o.principal_tags), None
+        else:
+            role_arn, tags, error = None, {}, o.error.to_json()
+        out: dict[str, Any] = {
             "identity_pool_id": self.identity_pool_id,
             "flow": self.flow,
             "authenticated": self.authenticated,
             "login_provider": self.login_provider,
             "role_mapping_key": self.role_mapping_key,
-            **outcome_json(self.outcome),
+            "role_arn": role_arn,
+            "decided_by": o.decided_by.to_json(),
+            "principal_tags": tags,
+            "error": error,
             "uncertain": [u.to_json() for u in self.uncertain],
             "identity_id": self.identity_id,
             "notes": list(self.notes),

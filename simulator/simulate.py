@@ -138,10 +138,13 @@ class BatchLine:
     def to_json(self) -> dict[str, Any]:
         if self.decision is None:
             return {"line": self.line, "input_error": self.problem}
-        return self.decision.to_json(trace=False, line=self.line)
+        return {"line": self.line, **self.decision.to_json(trace=False)}
 
     def to_json_line(self) -> str:
-        return JSON_LINE.encode(self.to_json()) + "\n"
+        if self.decision is None:
+            return JSON_LINE.encode(self.to_json()) + "\n"
+        # The line number goes first without copying the result: splice it into the object's text.
+        return f'{{"line":{self.line},{JSON_LINE.encode(self.decision.to_json(trace=False))[1:]}\n'
 
 
 _WRAPPED_CLAIMS = (dict, str, type(None))
