@@ -268,3 +268,46 @@ def test_claims_that_are_not_an_object_or_lack_iss_say_what_to_do(tmp_path: Path
     assert r.code == 2
     assert f"{no_iss}: the claims have no 'iss'" in r.stderr
     assert "--provider" in r.stderr
+
+
+def test_the_bundled_tokens_and_corpus_run_as_the_examples_readme_says() -> None:
+    verified = run_cli(
+        [
+            "simulate",
+            "-c",
+            POOL,
+            "--claims",
+            "examples/tokens/admin.jwt",
+            "--jwks",
+            "examples/tokens/jwks.json",
+            "-f",
+            "json",
+        ]
+    ).json()
+    assert (verified["role_arn"], verified["token"]["verified"]) == (ADMIN, True)
+    auth = run_cli(
+        [
+            "simulate",
+            "-c",
+            POOL,
+            "--claims",
+            "examples/tokens/initiate-auth-response.json",
+            "-f",
+            "json",
+        ]
+    ).json()
+    assert auth["role_arn"].endswith("PoolEngineering")
+    batch = run_cli(
+        ["simulate", "-c", POOL, "--claims-file", "examples/claims/corpus.jsonl", "-f", "json"]
+    )
+    assert batch.code == 0
+    kinds = [line["decided_by"]["kind"] for line in batch.lines()]
+    assert kinds == [
+        "rule",
+        "rule",
+        "ambiguous_deny",
+        "error",
+        "default_authenticated",
+        "unauthenticated",
+        "custom_role_arn",
+    ]
