@@ -96,9 +96,6 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 130
     except RolesimError as exc:
         return report(exc)
-    except BrokenPipeError:
-        _quiet_stdout()
-        return ExitCode.OK
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 
