@@ -15,15 +15,48 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from simulator.errors import ConfigError, Path, PathPart
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a value of a pool document was written: for an imported template, the native file.
+
+    `native_path` is the path inside that file (`Resources.Attachment.Properties.RoleMappings`), and
+    `construct` what the user recognises it by (CDK's `aws:cdk:path`, a Terraform address).
+    """
+
+    file: str
+    line: int | None = None
+    native_path: str | None = None
+    construct: str | None = None
+
+
 @dataclass(frozen=True)
 class Document:
-    """A parsed file: plain data (dicts from ruamel keep line info) and the file's name."""
+    """A parsed file: plain data (dicts from ruamel keep line info) and the file's name.
+
+    An imported infrastructure file (simulator.importers) is a Document too: `data` is the pool in
+    AWS's shapes and `origins` maps paths inside it to where the user wrote each value.
+    """
 
     data: Any
     source: str
+    origins: Mapping[Path, Origin] | None = None
+
+    def origin_of(self, path: Sequence[PathPart]) -> Origin | None:
+        """The origin recorded for the longest prefix of `path` (imported documents only)."""
+        if not self.origins:
+            return None
+        key = tuple(path)
+        while True:
+            found = self.origins.get(key)
+            if found is not None or not key:
+                return found
+            key = key[:-1]
 
     def line_of(self, path: Sequence[PathPart]) -> int | None:
         """1-based line of the deepest node along `path` that the parser recorded."""
+        if self.origins is not None:
+            origin = self.origin_of(path)
+            return origin.line if origin is not None else None
         node, line = self.data, None
         for part in path:
             lc = getattr(node, "lc", None)
@@ -43,6 +76,9 @@ class Document:
         return line
 
     def error(self, err: ConfigError) -> ConfigError:
+        origin = self.origin_of(err.path)
+        if origin is not None:
+            return err.locate(origin.file, origin.line)
         return err.locate(self.source, self.line_of(err.path))
 
 
