@@ -1,0 +1,856 @@
+"""Terraform configuration (`.tf`) as neutral resources (IMPORT.md D1-D5, D8).
+
+The module is the folder of the named file, every `*.tf` in it read as `terraform` does (D1); files
+are parsed with python-hcl2 (simulator.importers.hcl_syntax) and evaluated here: input variables
+from `--parameter` or their defaults, `locals`, resource and data-source references, `count` and
+`for_each` (a count of 0 removes the resource), `dynamic` blocks, the default `provider "aws"`
+region, and the data sources that need no AWS call (`aws_caller_identity`, `aws_region`,
+`aws_partition`, `aws_iam_policy_document`). What the provider computes at deploy time becomes a
+D4 placeholder; other data sources, module outputs and variables without a value are unknown (D5),
+which only a decision that needs them turns into an error. Evaluation is lazy: a resource rolesim
+does not translate is evaluated only if something it translates refers to it.
+Sources: https://developer.hashicorp.com/terraform/language (Files and Directories, Resources,
+Data Sources, Meta-Arguments, Expressions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from simulator.errors import ConfigError, Path, UsageError
+from simulator.importers.hcl_eval import (
+    Evaluator,
+    LimitError,
+    Namespace,
+    ResourceObject,
+)
+from simulator.importers.hcl_syntax import (
+    Attr,
+    Attribute,
+    Block,
+    Body,
+    Expr,
+    Name,
+    Pos,
+    Traversal,
+    parse_body,
+    parse_template,
+)
+from simulator.importers.hcl_values import (
+    EvalError,
+    HclSet,
+    as_mapping,
+    iterate,
+)
+from simulator.importers.resources import Resource
+from simulator.importers.terraform_aws import (
+    CFN_TYPES,
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    AwsContext,
+    Instance,
+    Translated,
+    computed_attributes,
+    partition_of,
+    translate,
+)
+from simulator.importers.terraform_policy import policy_document
+from simulator.importers.terraform_variables import (
+    Variable,
+    convert,
+    declare,
+    literal_evaluator,
+    parameter_value,
+    validate,
+)
+from simulator.importers.values import Placeholder, Unresolved
+from simulator.model.document import Origin
+
+MAX_INSTANCES = 1000  # per resource (count or for_each)
+MAX_FILES = 500
+MAX_MODULE_CHARS = 10_000_000
+MAX_FILE_READ = 1_000_000  # file() and templatefile()
+
+ACCOUNT_PARAMETER = "AWS::AccountId"
+REGION_PARAMETER = "AWS::Region"
+PARTITION_PARAMETER = "AWS::Partition"
+
+_META_ARGUMENTS = frozenset({"count", "for_each", "provider", "depends_on"})
+_META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
+_TOP_LEVEL = frozenset(
+    {"terraform", "provider", "variable", "locals", "resource", "data", "module", "output",
+     "moved", "import", "check", "removed", "ephemeral"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TerraformImport:
+    """What a Terraform reader found: the neutral resources and where they deploy."""
+
+    resources: tuple[Resource, ...]
+    attributes: Mapping[str, Mapping[str, Any]]  # Fn::GetAtt-like values, by resource id
+    aws: AwsContext
+    notes: tuple[str, ...]  # what was not read, said once each (modules, a region fallback)
+    source: str  # the module folder, or the plan file
+
+
+# Content detection --------------------------------------------------------------------------------
+
+
+def is_terraform_source(path: str | FsPath) -> bool:
+    """A `.tf` file, or a folder holding `.tf` files (D1)."""
+    p = FsPath(path)
+    if p.is_dir():
+        return any(_module_file(f) for f in p.iterdir())
+    return p.suffix == ".tf"
+
+
+def looks_like_terraform(text: str) -> bool:
+    """True when `text` parses as HCL whose top-level blocks are Terraform's."""
+    try:
+        body = parse_body(text, "<text>")
+    except ConfigError:
+        return False
+    return bool(body.blocks) and all(b.type in _TOP_LEVEL for b in body.blocks)
+
+
+def _module_file(path: FsPath) -> bool:
+    # Terraform ignores editor and hidden files (configs/parser_config_dir.go: IsIgnoredFile).
+    name = path.name
+    if name.startswith(".") or name.endswith("~") or (name.startswith("#") and name.endswith("#")):
+        return False
+    return name.endswith(".tf") and path.is_file()
+
+
+# Reading the module -------------------------------------------------------------------------------
+
+
+def read_terraform(
+    path: str | FsPath, parameters: Mapping[str, str] | None = None
+) -> TerraformImport:
+    """The neutral resources of the Terraform module `path` is in (or is)."""
+    folder, files = _module_files(FsPath(path))
+    bodies = [(f, parse_body(_read(f), str(f))) for f in files]
+    module = _Module(folder, bodies, dict(parameters or {}))
+    return module.result()
+
+
+def _module_files(path: FsPath) -> tuple[FsPath, list[FsPath]]:
+    if path.is_dir():
+        folder = path
+    elif path.exists():
+        folder = path.parent
+    else:
+        raise ConfigError("file not found", file=str(path))
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise ConfigError(f"cannot read the folder: {exc.strerror}", file=str(folder)) from None
+    for entry in entries:
+        name = entry.name
+        if name.endswith(".tf.json"):
+            raise ConfigError(
+                "Terraform JSON configuration is not supported; rolesim reads .tf files",
+                file=str(entry),
+            )
+        if name in ("override.tf",) or name.endswith("_override.tf"):
+            raise ConfigError(
+                "override files are not supported (they merge into other files' blocks)",
+                file=str(entry),
+                hint="merge the override into the block it overrides",
+            )
+    files = [e for e in entries if _module_file(e)]
+    if not files:
+        raise ConfigError("no .tf files in this folder", file=str(folder))
+    if len(files) > MAX_FILES:
+        raise ConfigError(f"more than {MAX_FILES} .tf files in one module", file=str(folder))
+    total = sum(f.stat().st_size for f in files)
+    if total > MAX_MODULE_CHARS:
+        raise ConfigError(
+            f"the module's .tf files hold {total} bytes, more than rolesim reads",
+            file=str(folder),
+        )
+    return folder, files
+
+
+def _read(path: FsPath) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text file", file=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+
+
+@dataclass(frozen=True)
+class _Declared:
+    kind: str  # resource, data
+    type: str
+    name: str
+    block: Block
+
+    @property
+    def address(self) -> str:
+        prefix = "data." if self.kind == "data" else ""
+        return f"{prefix}{self.type}.{self.name}"
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    """The instances of one resource or data source, and the value a reference to it sees."""
+
+    instances: tuple[tuple[Instance, str], ...]  # with the D4 name of each
+    value: Any
+
+
+def _fail_at(err: ConfigError, path: Path) -> ConfigError:
+    if not err.path:
+        err.path = tuple(path)
+        err.args = (str(err),)
+    return err
+
+
+class _Module:
+    """One Terraform module being evaluated: the Resolver and FunctionContext of its expressions."""
+
+    def __init__(
+        self, folder: FsPath, bodies: list[tuple[FsPath, Body]], parameters: dict[str, str]
+    ) -> None:
+        self.folder = folder
+        self.parameters = parameters
+        self.evaluator = Evaluator(self, self)
+        self.literal = literal_evaluator(self, self.evaluator)
+        self.variables: dict[str, Variable] = {}
+        self.locals: dict[str, Attribute] = {}
+        self.declared: dict[tuple[str, str, str], _Declared] = {}
+        self.resource_types: set[str] = set()
+        self.modules: dict[str, Block] = {}
+        self.providers: dict[str | None, Block] = {}
+        self.notes: list[str] = []
+        self.cache: dict[tuple[str, ...], Any] = {}
+        self.active: list[tuple[str, ...]] = []
+        self.in_template = False
+        self.aws = AwsContext()
+        for file, body in bodies:
+            self._declare(file, body)
+        self._check_parameters()
+        self.aws = self._aws()
+
+    # declarations ------------------------------------------------------------------------------
+
+    def _declare(self, file: FsPath, body: Body) -> None:
+        for attribute in body.attributes:
+            raise ConfigError(
+                f"argument {attribute.name!r} outside a block: not a Terraform configuration",
+                file=str(file),
+                line=attribute.pos.line,
+            )
+        for block in body.blocks:
+            kind = block.type
+            if kind == "variable":
+                self._unique_labels(block, 1)
+                self._once(self.variables, block.labels[0], block, "variable")
+                self.variables[block.labels[0]] = declare(block)
+            elif kind == "locals":
+                for attribute in block.body.attributes:
+                    if attribute.name in self.locals:
+                        first = self.locals[attribute.name].pos
+                        raise ConfigError(
+                            f"local.{attribute.name} is defined twice "
+                            f"(first at {first.file}:{first.line})",
+                            file=attribute.pos.file,
+                            line=attribute.pos.line,
+                        )
+                    self.locals[attribute.name] = attribute
+            elif kind in ("resource", "data"):
+                self._unique_labels(block, 2)
+                key = (kind, block.labels[0], block.labels[1])
+                if key in self.declared:
+                    first = self.declared[key].block.pos
+                    raise ConfigError(
+                        f"{self._address(key)} is declared twice (first at {first.file}:{first.line})",
+                        file=block.pos.file,
+                        line=block.pos.line,
+                    )
+                self.declared[key] = _Declared(kind, block.labels[0], block.labels[1], block)
+                if kind == "resource":
+                    self.resource_types.add(block.labels[0])
+            elif kind == "module":
+                self._unique_labels(block, 1)
+                self._once(self.modules, block.labels[0], block, "module")
+                self.modules[block.labels[0]] = block
+            elif kind == "provider" and block.labels[:1] == ("aws",):
+                alias = self._literal_string(block.body.attribute("alias"))
+                if alias in self.providers:
+                    first = self.providers[alias].pos
+                    what = f'provider "aws" with alias {alias!r}' if alias else 'provider "aws"'
+                    raise ConfigError(
+                        f"{what} is configured twice (first at {first.file}:{first.line})",
+                        file=block.pos.file,
+                        line=block.pos.line,
+                    )
+                self.providers[alias] = block
+
+    @staticmethod
+    def _address(key: tuple[str, str, str]) -> str:
+        return ("data." if key[0] == "data" else "") + f"{key[1]}.{key[2]}"
+
+    @staticmethod
+    def _unique_labels(block: Block, count: int) -> None:
+        if len(block.labels) != count:
+            raise ConfigError(
+                f"a {block.type} block needs {count} label{'s' if count > 1 else ''}",
+                file=block.pos.file,
+                line=block.pos.line,
+            )
+
+    @staticmethod
+    def _once(seen: Mapping[str, Any], name: str, block: Block, what: str) -> None:
+        if name in seen:
+            raise ConfigError(
+                f"{what} {name!r} is declared twice", file=block.pos.file, line=block.pos.line
+            )
+
+    def _literal_string(self, attribute: Attribute | None) -> str | None:
+        if attribute is None:
+            return None
+        value = self.literal.evaluate(attribute.expr)
+        if not isinstance(value, str):
+            raise ConfigError(
+                "a literal string is required", file=attribute.pos.file, line=attribute.pos.line
+            )
+        return value
+
+    def _check_parameters(self) -> None:
+        aws_names = (ACCOUNT_PARAMETER, REGION_PARAMETER, PARTITION_PARAMETER)
+        for name in self.parameters:
+            if name not in self.variables and name not in aws_names:
+                declared = ", ".join(sorted(self.variables)) or "none"
+                raise UsageError(
+                    f"--parameter {name}: the Terraform module in {self.folder} declares no "
+                    f"variable {name!r} (variables: {declared})"
+                )
+
+    def _aws(self) -> AwsContext:
+        account = self.parameters.get(ACCOUNT_PARAMETER, DEFAULT_ACCOUNT)
+        region = self.parameters.get(REGION_PARAMETER)
+        if region is None:
+            region = self._provider_region(None)
+        partition = self.parameters.get(PARTITION_PARAMETER, partition_of(region))
+        return AwsContext(region=region, account=account, partition=partition)
+
+    def _provider_region(self, alias: str | None) -> str:
+        """The region of `provider "aws"` (D3: literal, variable default or local; else us-east-1)."""
+        block = self.providers.get(alias)
+        attribute = block.body.attribute("region") if block is not None else None
+        if attribute is None:
+            if alias is not None and block is None:
+                raise ConfigError(f'no provider "aws" with alias {alias!r} is configured')
+            return self.aws.region if alias is not None else DEFAULT_REGION
+        value = self._evaluate(attribute.expr, {}, ("provider", "aws", "region"))
+        if isinstance(value, str) and not isinstance(value, Placeholder) and value:
+            return value
+        self.notes.append(
+            f'{attribute.pos.file}:{attribute.pos.line}: the region of provider "aws" cannot be '
+            f"known offline; using {DEFAULT_REGION} (give it with --parameter {REGION_PARAMETER}=...)"
+        )
+        return DEFAULT_REGION
+
+    # evaluation helpers ------------------------------------------------------------------------
+
+    def _evaluate(self, expr: Expr, scope: Mapping[str, Any], where: Path) -> Any:
+        try:
+            return self.evaluator.evaluate(expr, scope)
+        except LimitError:
+            raise
+        except ConfigError as exc:
+            raise _fail_at(exc, where) from None
+
+    def _memo(self, key: tuple[str, ...], pos: Pos, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per `key`; a reference back to a key being computed is a cycle."""
+        if key in self.cache:
+            return self.cache[key]
+        if key in self.active:
+            cycle = [*self.active[self.active.index(key) :], key]
+            raise ConfigError(
+                "reference cycle: " + " -> ".join(".".join(k[1:]) for k in cycle),
+                file=pos.file,
+                line=pos.line,
+            )
+        self.active.append(key)
+        try:
+            value = compute()
+        finally:
+            self.active.pop()
+        self.cache[key] = value
+        return value
+
+    def _origin(self, pos: Pos, address: str, path: Path) -> Origin:
+        from simulator.errors import format_path
+
+        native = f"{address}.{format_path(path)}" if path else address
+        return Origin(pos.file, pos.line, native_path=native, construct=address)
+
+    # the Resolver ------------------------------------------------------------------------------
+
+    def root(self, name: str, pos: Pos) -> Any:
+        if self.in_template:
+            raise EvalError(f"{name!r} is not a variable passed to the template")
+        if name == "var":
+            return Namespace("var", self._variable)
+        if name == "local":
+            return Namespace("local", self._local)
+        if name == "data":
+            return Namespace("data", self._data_type)
+        if name == "module":
+            return Namespace("module", self._module_call)
+        if name == "path":
+            return Namespace("path", self._path)
+        if name == "terraform":
+            return Namespace("terraform", self._terraform)
+        if name in ("count", "each", "self"):
+            raise ConfigError(
+                f"{name!r} can only be used inside a resource that sets "
+                + {"count": "count", "each": "for_each", "self": "a provisioner"}[name],
+                file=pos.file,
+                line=pos.line,
+            )
+        if name in self.resource_types:
+            return Namespace(name, lambda n, p: self._resource_value("resource", name, n, p))
+        raise ConfigError(f"reference to undeclared {name!r}", file=pos.file, line=pos.line)
+
+    def _variable(self, name: str, pos: Pos) -> Any:
+        variable = self.variables.get(name)
+        if variable is None:
+            raise ConfigError(
+                f"reference to undeclared input variable var.{name}", file=pos.file, line=pos.line
+            )
+        return self._memo(("var", name), pos, lambda: self._variable_value(variable))
+
+    def _variable_value(self, variable: Variable) -> Any:
+        where: Path = ("var", variable.name)
+        if variable.name in self.parameters:
+            value = parameter_value(self.parameters[variable.name], variable, self.literal)
+        elif variable.has_default and variable.default is not None:
+            raw = self.literal.evaluate(variable.default)
+            try:
+                value = convert(raw, variable.type, self.literal)
+            except EvalError as exc:
+                raise ConfigError(
+                    f"the default does not fit the variable's type: {exc}",
+                    file=variable.pos.file,
+                    line=variable.pos.line,
+                    path=where,
+                ) from None
+        else:
+            return Unresolved(
+                f"var.{variable.name} (no default; give it with --parameter {variable.name}=...)",
+                Origin(variable.pos.file, variable.pos.line, construct=f"var.{variable.name}"),
+            )
+        if value is None and not variable.nullable:
+            raise ConfigError(
+                "the variable is not nullable and has no value",
+                file=variable.pos.file,
+                line=variable.pos.line,
+                path=where,
+            )
+        validate(variable, self.evaluator, Namespace("var", self._validation_var(variable, value)))
+        return value
+
+    def _validation_var(self, variable: Variable, value: Any) -> Any:
+        def get(name: str, pos: Pos) -> Any:
+            return value if name == variable.name else self._variable(name, pos)
+
+        return get
+
+    def _local(self, name: str, pos: Pos) -> Any:
+        attribute = self.locals.get(name)
+        if attribute is None:
+            raise ConfigError(
+                f"reference to undeclared local value local.{name}", file=pos.file, line=pos.line
+            )
+        return self._memo(
+            ("local", name), pos, lambda: self._evaluate(attribute.expr, {}, ("local", name))
+        )
+
+    def _data_type(self, type_: str, pos: Pos) -> Any:
+        if not any(k[0] == "data" and k[1] == type_ for k in self.declared):
+            raise ConfigError(
+                f"reference to undeclared data source type data.{type_}",
+                file=pos.file,
+                line=pos.line,
+            )
+        return Namespace(f"data.{type_}", lambda n, p: self._resource_value("data", type_, n, p))
+
+    def _module_call(self, name: str, pos: Pos) -> Any:
+        block = self.modules.get(name)
+        if block is None:
+            raise ConfigError(
+                f"reference to undeclared module.{name}", file=pos.file, line=pos.line
+            )
+
+        def output(attribute: str, at: Pos) -> Unresolved:
+            return Unresolved(
+                f"module.{name}.{attribute} (module outputs are not evaluated)",
+                Origin(at.file, at.line, construct=f"module.{name}"),
+            )
+
+        return Namespace(f"module.{name}", output)
+
+    def _path(self, name: str, pos: Pos) -> Any:
+        if name in ("module", "root"):
+            return "."
+        return Unresolved(f"path.{name}", Origin(pos.file, pos.line))
+
+    def _terraform(self, name: str, pos: Pos) -> Any:
+        if name == "workspace":
+            return "default"
+        raise ConfigError(
+            f"terraform.{name} is not a known attribute", file=pos.file, line=pos.line
+        )
+
+    # resources and data sources ----------------------------------------------------------------
+
+    def _resource_value(self, kind: str, type_: str, name: str, pos: Pos) -> Any:
+        declared = self.declared.get((kind, type_, name))
+        if declared is None:
+            prefix = "data." if kind == "data" else ""
+            raise ConfigError(
+                f"reference to undeclared {kind} {prefix}{type_}.{name}",
+                file=pos.file,
+                line=pos.line,
+            )
+        return self._evaluated(declared, pos).value
+
+    def _evaluated(self, declared: _Declared, pos: Pos) -> _Evaluated:
+        key = (declared.kind, declared.type, declared.name)
+        result: _Evaluated = self._memo(key, pos, lambda: self._evaluate_declared(declared))
+        return result
+
+    def _evaluate_declared(self, declared: _Declared) -> _Evaluated:
+        body = declared.block.body
+        keys = self._instance_keys(declared)
+        region = self._resource_region(declared)
+        aws = (
+            self.aws
+            if region == self.aws.region
+            else AwsContext(region, self.aws.account, self.aws.partition)
+        )
+        instances: list[tuple[Instance, str]] = []
+        objects: list[ResourceObject] = []
+        for key, scope in keys:
+            address, d4_name = self._instance_names(declared, key, len(keys))
+            origins: dict[Path, Origin] = {}
+            values = self._body(body, scope, address, (), origins, top=True)
+            values = self._computed(declared, d4_name, address, values, aws)
+            origin = self._origin(declared.block.pos, address, ())
+            instances.append((Instance(declared.type, address, values, origin, origins), d4_name))
+            reason = (
+                "data sources are not read offline"
+                if declared.kind == "data"
+                else "known only after apply"
+            )
+            objects.append(ResourceObject(address, values, reason))
+        count_attr = body.attribute("count")
+        value: Any
+        if count_attr is not None:
+            value = objects
+        elif body.attribute("for_each") is not None:
+            value = {k: obj for (k, _), obj in zip(keys, objects, strict=True)}
+        else:
+            value = objects[0]
+        return _Evaluated(tuple(instances), value)
+
+    def _computed(
+        self,
+        declared: _Declared,
+        d4_name: str,
+        address: str,
+        values: dict[str, Any],
+        aws: AwsContext,
+    ) -> dict[str, Any]:
+        if declared.kind == "resource":
+            return {**values, **computed_attributes(declared.type, d4_name, address, values, aws)}
+        if declared.type == "aws_caller_identity":
+            return {**values, "account_id": aws.account, "id": aws.account}
+        if declared.type == "aws_region":
+            region = values.get("region") or values.get("name") or aws.region
+            return {**values, "name": region, "region": region, "id": region}
+        if declared.type == "aws_partition":
+            cn = aws.partition == "aws-cn"
+            return {
+                **values,
+                "partition": aws.partition,
+                "id": aws.partition,
+                "dns_suffix": "amazonaws.com.cn" if cn else "amazonaws.com",
+                "reverse_dns_prefix": "cn.com.amazonaws" if cn else "com.amazonaws",
+            }
+        if declared.type == "aws_iam_policy_document":
+            block = declared.block
+
+            def fail(path: Path, message: str) -> ConfigError:
+                return ConfigError(
+                    f"{address}.{'.'.join(str(p) for p in path)}: {message}",
+                    file=block.pos.file,
+                    line=block.pos.line,
+                )
+
+            return {**values, **policy_document(values, address, fail)}
+        return values
+
+    def _resource_region(self, declared: _Declared) -> str:
+        attribute = declared.block.body.attribute("provider")
+        if attribute is None:
+            return self.aws.region
+        expr = attribute.expr
+        if (
+            isinstance(expr, Traversal)
+            and isinstance(expr.root, Name)
+            and expr.root.name == "aws"
+            and len(expr.steps) == 1
+            and isinstance(expr.steps[0], Attr)
+        ):
+            alias = expr.steps[0].name
+            try:
+                return self._provider_region(alias)
+            except ConfigError as exc:
+                raise exc.locate(attribute.pos.file, attribute.pos.line) from None
+        if isinstance(expr, Name) and expr.name == "aws":
+            return self.aws.region
+        return self.aws.region  # another provider's resource: its region does not matter here
+
+    def _instance_keys(self, declared: _Declared) -> list[tuple[Any, dict[str, Any]]]:
+        body = declared.block.body
+        count, for_each = body.attribute("count"), body.attribute("for_each")
+        address = declared.address
+        if count is not None and for_each is not None:
+            raise ConfigError(
+                f"{address}: count and for_each cannot both be set",
+                file=count.pos.file,
+                line=count.pos.line,
+            )
+        if count is not None:
+            n = self._evaluate(count.expr, {}, (*address.split("."), "count"))
+            if isinstance(n, Unresolved):
+                raise ConfigError(
+                    f"{address}.count cannot be known offline: it depends on {n.construct}",
+                    file=count.pos.file,
+                    line=count.pos.line,
+                    hint="give the variables it uses with --parameter",
+                )
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise ConfigError(
+                    f"{address}.count must be a whole number of 0 or more",
+                    file=count.pos.file,
+                    line=count.pos.line,
+                )
+            self._check_instances(n, address, count.pos)
+            return [(i, {"count": {"index": i}}) for i in range(n)]
+        if for_each is not None:
+            return self._for_each_keys(for_each, address)
+        return [(None, {})]
+
+    def _for_each_keys(self, for_each: Attribute, address: str) -> list[tuple[Any, dict[str, Any]]]:
+        pos = for_each.pos
+        value = self._evaluate(for_each.expr, {}, (*address.split("."), "for_each"))
+        if isinstance(value, Unresolved):
+            raise ConfigError(
+                f"{address}.for_each cannot be known offline: it depends on {value.construct}",
+                file=pos.file,
+                line=pos.line,
+                hint="give the variables it uses with --parameter",
+            )
+        if isinstance(value, dict):
+            items = [(k, value[k]) for k in sorted(value)]
+        elif isinstance(value, HclSet) and all(isinstance(v, str) for v in value):
+            items = [(v, v) for v in value]
+        else:
+            raise ConfigError(
+                f"{address}.for_each must be a map or a set of strings, found a "
+                f"{'list' if isinstance(value, list) else type(value).__name__}",
+                file=pos.file,
+                line=pos.line,
+                hint="convert a list with toset(...)",
+            )
+        for k, _ in items:
+            if isinstance(k, Placeholder):
+                raise ConfigError(
+                    f"{address}.for_each keys include {k.of}.{k.attribute}, which is known only "
+                    "after apply (Terraform refuses to plan this)",
+                    file=pos.file,
+                    line=pos.line,
+                )
+        self._check_instances(len(items), address, pos)
+        return [(k, {"each": {"key": k, "value": v}}) for k, v in items]
+
+    @staticmethod
+    def _check_instances(n: int, address: str, pos: Pos) -> None:
+        if n > MAX_INSTANCES:
+            raise LimitError(
+                f"{address} has {n} instances, more than rolesim evaluates ({MAX_INSTANCES})",
+                file=pos.file,
+                line=pos.line,
+            )
+
+    @staticmethod
+    def _instance_names(declared: _Declared, key: Any, total: int) -> tuple[str, str]:
+        """The instance's address and its D4 name (the `[0]` of a count = 1 instance dropped)."""
+        if key is None:
+            return declared.address, declared.name
+        suffix = f"[{key}]" if isinstance(key, int) else '["' + str(key).replace('"', '\\"') + '"]'
+        d4 = declared.name if isinstance(key, int) and total == 1 else declared.name + suffix
+        return declared.address + suffix, d4
+
+    def _body(
+        self,
+        body: Body,
+        scope: Mapping[str, Any],
+        address: str,
+        prefix: Path,
+        origins: dict[Path, Origin],
+        *,
+        top: bool,
+    ) -> dict[str, Any]:
+        """A block's arguments and nested blocks in Terraform's shapes (blocks as lists)."""
+        out: dict[str, Any] = {}
+        where = tuple(address.split(".")) + prefix
+        for attribute in body.attributes:
+            if top and attribute.name in _META_ARGUMENTS:
+                continue
+            path = (*prefix, attribute.name)
+            origins[path] = self._origin(attribute.pos, address, path)
+            value = self._evaluate(attribute.expr, scope, (*where, attribute.name))
+            if value is not None:  # null leaves the argument unset
+                out[attribute.name] = value
+        for block in body.blocks:
+            if top and block.type in _META_BLOCKS:
+                continue
+            if block.type == "dynamic":
+                self._dynamic(block, scope, address, prefix, origins, out)
+                continue
+            listed = out.setdefault(block.type, [])
+            if not isinstance(listed, list):
+                continue  # an unknown dynamic expansion of the same block type
+            path = (*prefix, block.type, len(listed))
+            origins[path] = self._origin(block.pos, address, path)
+            listed.append(self._body(block.body, scope, address, path, origins, top=False))
+        return out
+
+    def _dynamic(
+        self,
+        block: Block,
+        scope: Mapping[str, Any],
+        address: str,
+        prefix: Path,
+        origins: dict[Path, Origin],
+        out: dict[str, Any],
+    ) -> None:
+        if len(block.labels) != 1:
+            raise ConfigError(
+                "a dynamic block needs one label: the block type it generates",
+                file=block.pos.file,
+                line=block.pos.line,
+            )
+        label = block.labels[0]
+        for_each = block.body.attribute("for_each")
+        content = next(block.body.blocks_of("content"), None)
+        if for_each is None or content is None:
+            raise ConfigError(
+                f'dynamic "{label}" needs for_each and a content block',
+                file=block.pos.file,
+                line=block.pos.line,
+            )
+        iterator = label
+        iterator_attr = block.body.attribute("iterator")
+        if iterator_attr is not None:
+            expr = iterator_attr.expr
+            if isinstance(expr, Traversal) and not expr.steps:
+                expr = expr.root
+            if not isinstance(expr, Name):
+                raise ConfigError(
+                    "iterator must be a name",
+                    file=iterator_attr.pos.file,
+                    line=iterator_attr.pos.line,
+                )
+            iterator = expr.name
+        where = (*address.split("."), *prefix, label)
+        collection = self._evaluate(for_each.expr, scope, (*where, "for_each"))
+        if isinstance(collection, Unresolved):
+            out[label] = collection  # how many blocks there will be is not known offline
+            return
+        try:
+            pairs = list(iterate(collection))
+        except EvalError as exc:
+            raise ConfigError(
+                f'dynamic "{label}" for_each: {exc}', file=for_each.pos.file, line=for_each.pos.line
+            ) from None
+        self.evaluator.count(len(pairs), for_each.pos)
+        listed = out.setdefault(label, [])
+        if not isinstance(listed, list):
+            return
+        for key, value in pairs:
+            inner = {**scope, iterator: {"key": key, "value": value}}
+            path = (*prefix, label, len(listed))
+            origins[path] = self._origin(content.pos, address, path)
+            listed.append(self._body(content.body, inner, address, path, origins, top=False))
+
+    # the FunctionContext -----------------------------------------------------------------------
+
+    def read_module_file(self, path: str) -> Any:
+        target = (self.folder / path).resolve()
+        folder = self.folder.resolve()
+        if folder not in (target, *target.parents):
+            # Only the module's own files are read: a file outside it may hold anything.
+            return Unresolved(f"file({path!r}) outside the module's folder (not read)")
+        if not target.is_file():
+            raise EvalError(f"no file {path!r} in the module's folder")
+        if target.stat().st_size > MAX_FILE_READ:
+            raise EvalError(
+                f"the file {path!r} is larger than rolesim reads ({MAX_FILE_READ} bytes)"
+            )
+        try:
+            return target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise EvalError(f"the file {path!r} is not readable UTF-8 text") from None
+
+    def render_template(self, text: str, variables: Mapping[str, Any], path: str) -> Any:
+        if self.in_template:
+            raise EvalError("templatefile() cannot be called from a template")
+        if isinstance(text, Unresolved):
+            return text
+        template = parse_template(text, Pos(str(self.folder / path), 1))
+        self.in_template = True
+        try:
+            return self.evaluator.eval(template, dict(as_mapping(variables)))
+        finally:
+            self.in_template = False
+
+    # the result --------------------------------------------------------------------------------
+
+    def result(self) -> TerraformImport:
+        resources: list[Resource] = []
+        attributes: dict[str, Mapping[str, Any]] = {}
+        for declared in self._translated():
+            evaluated = self._evaluated(declared, declared.block.pos)
+            for instance, _ in evaluated.instances:
+                translated: Translated | None = translate(instance, instance.values.get("id"))
+                if translated is not None:
+                    resources.append(translated.resource)
+                    attributes[translated.resource.id] = translated.attributes
+        for name, block in self.modules.items():
+            source = block.body.attribute("source")
+            self.notes.append(
+                f"{block.pos.file}:{block.pos.line}: module.{name} is not read"
+                + (" (resources inside modules are not imported)" if source is not None else "")
+            )
+        return TerraformImport(
+            tuple(resources), attributes, self.aws, tuple(self.notes), str(self.folder)
+        )
+
+    def _translated(self) -> Iterator[_Declared]:
+        for declared in self.declared.values():
+            if declared.kind == "resource" and declared.type in CFN_TYPES:
+                yield declared
