@@ -57,7 +57,7 @@ from simulator.importers.hcl_values import (
 from simulator.importers.values import Placeholder, Unresolved
 
 MAX_DEPTH = 150  # nested evaluations, across references
-MAX_STEPS = 2_000_000  # expression nodes and collection elements evaluated per import
+MAX_STEPS = 500_000  # expression nodes and collection elements evaluated per import
 
 
 class LimitError(ConfigError):

@@ -206,6 +206,11 @@ class _Evaluated:
     value: Any
 
 
+def _describe_key(key: tuple[str, ...]) -> str:
+    """How Terraform writes what a memo key stands for: local.x, var.x, aws_x.y, data.aws_x.y."""
+    return ".".join(key[1:]) if key[0] == "resource" else ".".join(key)
+
+
 def _fail_at(err: ConfigError, path: Path) -> ConfigError:
     if not err.path:
         err.path = tuple(path)
@@ -376,7 +381,7 @@ class _Module:
         if key in self.active:
             cycle = [*self.active[self.active.index(key) :], key]
             raise ConfigError(
-                "reference cycle: " + " -> ".join(".".join(k[1:]) for k in cycle),
+                "reference cycle: " + " -> ".join(_describe_key(k) for k in cycle),
                 file=pos.file,
                 line=pos.line,
             )

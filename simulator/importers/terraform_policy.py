@@ -21,6 +21,7 @@ from simulator.importers.hcl_values import (
     EncodedJson,
     EvalError,
     decode_json,
+    derived_string,
     first_unresolved,
     go_json,
 )
@@ -178,7 +179,7 @@ def _set_of_strings(items: list[str]) -> Any:
 def _policy_variables(text: str, version: str, path: Path, fail: Fail) -> str:
     if "&{" in text and version == "2008-10-17":
         raise fail(path, "&{ is not supported in policy version 2008-10-17")
-    return text.replace("&{", "${")
+    return derived_string(text.replace("&{", "${"), [text]) if "&{" in text else text
 
 
 def _principals(blocks: Any, version: str, path: Path, fail: Fail) -> Any:
