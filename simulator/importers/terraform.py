@@ -133,7 +133,7 @@ def read_terraform(
 ) -> TerraformImport:
     """The neutral resources of the Terraform module `path` is in (or is)."""
     folder, files = _module_files(FsPath(path))
-    bodies = [(f, parse_body(_read(f), str(f))) for f in files]
+    bodies = [(f, parse_body(read_text(f, MAX_MODULE_CHARS), str(f))) for f in files]
     module = _Module(folder, bodies, dict(parameters or {}))
     return module.result()
 
@@ -176,13 +176,19 @@ def _module_files(path: FsPath) -> tuple[FsPath, list[FsPath]]:
     return folder, files
 
 
-def _read(path: FsPath) -> str:
+def read_text(path: FsPath, limit: int) -> str:
+    """A UTF-8 file of at most `limit` bytes; ConfigError naming it otherwise."""
+    source = str(path)
     try:
+        if path.stat().st_size > limit:
+            raise ConfigError(f"the file is larger than rolesim reads ({limit} bytes)", file=source)
         return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=source) from None
     except UnicodeDecodeError:
-        raise ConfigError("not a UTF-8 text file", file=str(path)) from None
+        raise ConfigError("not a UTF-8 text file", file=source) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+        raise ConfigError(f"cannot read file: {exc.strerror}", file=source) from None
 
 
 @dataclass(frozen=True)

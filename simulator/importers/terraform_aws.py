@@ -140,6 +140,13 @@ class _Convert:
             raise self.fail(path, f"a list of strings is required, found {_kind(value)}")
         return [self.string(v, (*path, i)) for i, v in enumerate(value)]
 
+    def string_set(self, value: Any, path: Path) -> Any:
+        """A set of strings, in the lexical order Terraform keeps a set in."""
+        items = self.strings(value, path)
+        if isinstance(items, Unresolved) or any(isinstance(i, Unresolved) for i in items):
+            return items
+        return sorted(set(items), key=str)
+
     def string_map(self, value: Any, path: Path) -> Any:
         if isinstance(value, Unresolved):
             return value
@@ -203,6 +210,17 @@ def _json_ready(value: Any) -> Any:
 Field = tuple[str, str, str, Any]  # CloudFormation name, Terraform name, schema type, default
 
 
+def _unset(value: Any, kind: str) -> bool:
+    """What the provider does not send: it reads optional arguments with the plugin SDK's GetOk,
+    which reports a zero value ("" for a string, 0 for an `optional_int`) as not set
+    (terraform-plugin-sdk helper/schema ResourceData.GetOk)."""
+    if kind == "string":
+        return value == "" and not isinstance(value, Placeholder)
+    if kind in ("strings", "string_set", "map"):
+        return value in ([], {})
+    return kind == "optional_int" and value == 0 and not isinstance(value, bool)
+
+
 class _Out:
     """CloudFormation properties being written, each with the origin of its Terraform source."""
 
@@ -213,7 +231,9 @@ class _Out:
             "string": self.convert.string,
             "bool": self.convert.boolean,
             "int": self.convert.integer,
+            "optional_int": self.convert.integer,
             "strings": self.convert.strings,
+            "string_set": self.convert.string_set,
             "map": self.convert.string_map,
             "policy": self.convert.policy,
         }
@@ -241,7 +261,10 @@ class _Out:
                 if default is None:
                     continue
                 value = default
-            target[cfn] = self.kinds[kind](value, (*at, tf))
+            converted = self.kinds[kind](value, (*at, tf))
+            if _unset(converted, kind):
+                continue
+            target[cfn] = converted
             self.origin((*cfn_at, cfn), (*at, tf))
         return target
 
@@ -305,7 +328,7 @@ def _identity_pool(out: _Out) -> dict[str, Any]:
             # The provider always sends AllowClassicFlow, false unless set (D8).
             ("AllowClassicFlow", "allow_classic_flow", "bool", False),
             ("DeveloperProviderName", "developer_provider_name", "string", None),
-            ("OpenIdConnectProviderARNs", "openid_connect_provider_arns", "strings", None),
+            ("OpenIdConnectProviderARNs", "openid_connect_provider_arns", "string_set", None),
             ("SamlProviderARNs", "saml_provider_arns", "strings", None),
             ("SupportedLoginProviders", "supported_login_providers", "map", None),
         )
@@ -410,9 +433,9 @@ def _user_pool(out: _Out) -> dict[str, Any]:
     out.fields(
         (
             ("UserPoolName", "name", "string", None),
-            ("UsernameAttributes", "username_attributes", "strings", None),
-            ("AliasAttributes", "alias_attributes", "strings", None),
-            ("AutoVerifiedAttributes", "auto_verified_attributes", "strings", None),
+            ("UsernameAttributes", "username_attributes", "string_set", None),
+            ("AliasAttributes", "alias_attributes", "string_set", None),
+            ("AutoVerifiedAttributes", "auto_verified_attributes", "string_set", None),
         )
     )
     schema_fields: tuple[Field, ...] = (
@@ -441,20 +464,20 @@ def _user_pool_client(out: _Out) -> dict[str, Any]:
         (
             ("ClientName", "name", "string", None),
             ("UserPoolId", "user_pool_id", "string", None),
-            ("ReadAttributes", "read_attributes", "strings", None),
-            ("WriteAttributes", "write_attributes", "strings", None),
-            ("ExplicitAuthFlows", "explicit_auth_flows", "strings", None),
+            ("ReadAttributes", "read_attributes", "string_set", None),
+            ("WriteAttributes", "write_attributes", "string_set", None),
+            ("ExplicitAuthFlows", "explicit_auth_flows", "string_set", None),
             ("GenerateSecret", "generate_secret", "bool", None),
             ("SupportedIdentityProviders", "supported_identity_providers", "strings", None),
-            ("AllowedOAuthFlows", "allowed_oauth_flows", "strings", None),
-            ("AllowedOAuthScopes", "allowed_oauth_scopes", "strings", None),
+            ("AllowedOAuthFlows", "allowed_oauth_flows", "string_set", None),
+            ("AllowedOAuthScopes", "allowed_oauth_scopes", "string_set", None),
             (
                 "AllowedOAuthFlowsUserPoolClient",
                 "allowed_oauth_flows_user_pool_client",
                 "bool",
                 None,
             ),
-            ("CallbackURLs", "callback_urls", "strings", None),
+            ("CallbackURLs", "callback_urls", "string_set", None),
         )
     )
     return {"ClientId": out.instance.values.get("id")}
@@ -465,7 +488,8 @@ def _user_group(out: _Out) -> dict[str, Any]:
         (
             ("GroupName", "name", "string", None),
             ("UserPoolId", "user_pool_id", "string", None),
-            ("Precedence", "precedence", "int", None),
+            # CreateGroup is called without a precedence of 0 (user_group.go reads it with GetOk).
+            ("Precedence", "precedence", "optional_int", None),
             ("RoleArn", "role_arn", "string", None),
             ("Description", "description", "string", None),
         )
@@ -477,12 +501,12 @@ def _iam_role(out: _Out) -> dict[str, Any]:
     out.fields(
         (
             ("RoleName", "name", "string", None),
-            ("Path", "path", "string", None),
+            ("Path", "path", "string", "/"),  # the provider schema's default
             ("Description", "description", "string", None),
             ("AssumeRolePolicyDocument", "assume_role_policy", "policy", None),
-            ("MaxSessionDuration", "max_session_duration", "int", None),
+            ("MaxSessionDuration", "max_session_duration", "int", 3600),  # the schema's default
             ("PermissionsBoundary", "permissions_boundary", "string", None),
-            ("ManagedPolicyArns", "managed_policy_arns", "strings", None),
+            ("ManagedPolicyArns", "managed_policy_arns", "string_set", None),
         )
     )
     policy_fields: tuple[Field, ...] = (
@@ -524,7 +548,7 @@ def _managed_policy(out: _Out) -> dict[str, Any]:
     out.fields(
         (
             ("ManagedPolicyName", "name", "string", None),
-            ("Path", "path", "string", None),
+            ("Path", "path", "string", "/"),  # the provider schema's default
             ("Description", "description", "string", None),
             ("PolicyDocument", "policy", "policy", None),
         )
@@ -541,7 +565,7 @@ def _oidc_provider(out: _Out) -> dict[str, Any]:
     out.fields(
         (
             ("Url", "url", "string", None),
-            ("ClientIdList", "client_id_list", "strings", None),
+            ("ClientIdList", "client_id_list", "string_set", None),
             ("ThumbprintList", "thumbprint_list", "strings", None),
         )
     )

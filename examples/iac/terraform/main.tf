@@ -31,7 +31,7 @@ locals {
   ]
 
   groups = {
-    admins = { precedence = 0, role = "admin" }
+    admins = { precedence = 1, role = "admin" }
     dev    = { precedence = 10, role = null }
   }
 }

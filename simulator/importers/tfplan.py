@@ -1,0 +1,368 @@
+"""A Terraform plan (`terraform show -json PLANFILE`) as neutral resources (IMPORT.md D9).
+
+Values come from `planned_values.root_module` and its `child_modules` (`resources[].values`); a
+state (`terraform show -json` without a plan) is read from `values` the same way. What
+`resource_changes[].change.after_unknown` marks is unknown until apply: it gets no placeholder but
+an `Unresolved` naming the address and attribute, with the references the configuration gives for
+it, so that only a decision that needs it fails. A computed attribute the configuration does not set
+(the provider fills it at apply time) is left out, as the configuration reader leaves it out. The
+account is the one the plan's own ARNs name, unless `--parameter AWS::AccountId` gives it.
+Values the plan marks sensitive are not read (they may be secrets). The plan has no line numbers:
+origins name the plan file and the resource address.
+Format: https://developer.hashicorp.com/terraform/internals/json-format
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from simulator.errors import ConfigError, Path, UsageError, format_path
+from simulator.importers.resources import Resource
+from simulator.importers.terraform import (
+    ACCOUNT_PARAMETER,
+    PARTITION_PARAMETER,
+    REGION_PARAMETER,
+    TerraformImport,
+    read_text,
+)
+from simulator.importers.terraform_aws import (
+    CFN_TYPES,
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    AwsContext,
+    Instance,
+    partition_of,
+    translate,
+)
+from simulator.importers.values import Unresolved
+from simulator.model.document import Origin
+
+MAX_PLAN_BYTES = 100_000_000
+MAX_DEPTH = 64  # nesting of attribute values
+
+
+def is_terraform_plan(data: object) -> bool:
+    """A `terraform show -json` object: `format_version` with `planned_values` (a plan) or
+    `terraform_version` (a plan or a state)."""
+    return (
+        isinstance(data, dict)
+        and "format_version" in data
+        and ("planned_values" in data or "terraform_version" in data)
+    )
+
+
+def read_plan(path: str | FsPath, parameters: Mapping[str, str] | None = None) -> TerraformImport:
+    """The neutral resources of the plan (or state) JSON file `path`."""
+    source = str(path)
+    text = read_text(FsPath(path), MAX_PLAN_BYTES)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ConfigError("the JSON is nested too deeply", file=source) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
+    return plan_resources(data, source, parameters)
+
+
+def plan_resources(
+    data: Any, source: str, parameters: Mapping[str, str] | None = None
+) -> TerraformImport:
+    """The neutral resources of a parsed plan or state object read from `source`."""
+    if not is_terraform_plan(data):
+        raise ConfigError("not a `terraform show -json` plan or state", file=source)
+    version = str(data.get("format_version", ""))
+    if version.split(".", maxsplit=1)[0] != "1":
+        raise ConfigError(
+            f"format_version {version!r} is not supported (rolesim reads 1.x)",
+            file=source,
+            path=("format_version",),
+        )
+    given = dict(parameters or {})
+    for name in given:
+        if name not in (ACCOUNT_PARAMETER, REGION_PARAMETER, PARTITION_PARAMETER):
+            raise UsageError(
+                f"--parameter {name}: a plan's variables are fixed when it is made "
+                "(give them to terraform plan with -var)"
+            )
+    plan = _Plan(data, source)
+    instances = list(plan.instances())
+    region = given.get(REGION_PARAMETER) or plan.provider_region()
+    aws = AwsContext(
+        region=region,
+        account=given.get(ACCOUNT_PARAMETER) or _account(instances) or DEFAULT_ACCOUNT,
+        partition=given.get(PARTITION_PARAMETER, partition_of(region)),
+    )
+    resources: list[Resource] = []
+    attributes: dict[str, Mapping[str, Any]] = {}
+    for instance in instances:
+        translated = translate(instance, instance.values.get("id"))
+        if translated is not None:
+            resources.append(translated.resource)
+            attributes[translated.resource.id] = translated.attributes
+    return TerraformImport(tuple(resources), attributes, aws, tuple(plan.notes), source)
+
+
+@dataclass(frozen=True)
+class _Configured:
+    """What the configuration says about one resource's attributes (for names of unknowns)."""
+
+    expressions: Mapping[str, Any]
+
+
+class _Plan:
+    def __init__(self, data: dict[str, Any], source: str) -> None:
+        self.data = data
+        self.source = source
+        self.notes: list[str] = []
+        self.unknown = self._after_unknown()
+        self.configured = self._configuration()
+
+    def fail(self, message: str, path: Path) -> ConfigError:
+        return ConfigError(message, file=self.source, path=path)
+
+    # where the values are ----------------------------------------------------------------------
+
+    def _root_module(self) -> tuple[Any, Path]:
+        planned = self.data.get("planned_values")
+        if planned is not None:
+            return _mapping(planned, ("planned_values",), self).get("root_module"), (
+                "planned_values",
+                "root_module",
+            )
+        values = self.data.get("values")
+        if values is not None:
+            return _mapping(values, ("values",), self).get("root_module"), ("values", "root_module")
+        raise self.fail("the plan has no planned_values (and the state no values)", ())
+
+    def _modules(self) -> Iterator[tuple[Mapping[str, Any], Path]]:
+        module, path = self._root_module()
+        stack: list[tuple[Any, Path]] = [(module, path)]
+        while stack:
+            module, path = stack.pop()
+            if module is None:
+                continue
+            m = _mapping(module, path, self)
+            yield m, path
+            children = _list(m.get("child_modules", []), (*path, "child_modules"), self)
+            for i, child in reversed(list(enumerate(children))):
+                stack.append((child, (*path, "child_modules", i)))
+
+    def instances(self) -> Iterator[Instance]:
+        for module, path in self._modules():
+            resources = _list(module.get("resources", []), (*path, "resources"), self)
+            for i, resource in enumerate(resources):
+                at: Path = (*path, "resources", i)
+                r = _mapping(resource, at, self)
+                if r.get("mode", "managed") != "managed" or r.get("type") not in CFN_TYPES:
+                    continue
+                address = r.get("address")
+                if not isinstance(address, str):
+                    raise self.fail("a resource without an address", at)
+                values = _mapping(r.get("values") or {}, (*at, "values"), self)
+                sensitive = r.get("sensitive_values") or {}
+                yield self._instance(str(r["type"]), address, values, sensitive)
+
+    # unknown and sensitive values --------------------------------------------------------------
+
+    def _after_unknown(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        changes = _list(self.data.get("resource_changes", []), ("resource_changes",), self)
+        for i, change in enumerate(changes):
+            c = _mapping(change, ("resource_changes", i), self)
+            address = c.get("address")
+            body = c.get("change")
+            if isinstance(address, str) and isinstance(body, dict):
+                out[address] = body.get("after_unknown") or {}
+        return out
+
+    def _configuration(self) -> dict[str, _Configured]:
+        out: dict[str, _Configured] = {}
+        configuration = self.data.get("configuration")
+        if not isinstance(configuration, dict):
+            return out
+        stack: list[tuple[Any, str]] = [(configuration.get("root_module"), "")]
+        while stack:
+            module, prefix = stack.pop()
+            if not isinstance(module, dict):
+                continue
+            for resource in module.get("resources") or []:
+                if isinstance(resource, dict) and isinstance(resource.get("address"), str):
+                    expressions = resource.get("expressions")
+                    out[prefix + resource["address"]] = _Configured(
+                        expressions if isinstance(expressions, dict) else {}
+                    )
+            calls = module.get("module_calls") or {}
+            if isinstance(calls, dict):
+                for name, call in calls.items():
+                    if isinstance(call, dict):
+                        stack.append((call.get("module"), f"{prefix}module.{name}."))
+        return out
+
+    def _configured(self, address: str) -> _Configured | None:
+        # The configuration names resources, not instances: drop a trailing [index].
+        base = address
+        if base.endswith("]") and "[" in base:
+            base = base[: base.rindex("[")]
+        return self.configured.get(base)
+
+    def _instance(
+        self, tf_type: str, address: str, values: Mapping[str, Any], sensitive: Any
+    ) -> Instance:
+        unknown = self.unknown.get(address, {})
+        configured = self._configured(address)
+        origins: dict[Path, Origin] = {}
+        out: dict[str, Any] = {}
+        names = set(values) | (set(unknown) if isinstance(unknown, dict) else set())
+        for name in sorted(names):
+            marked = unknown.get(name) if isinstance(unknown, dict) else None
+            if marked is True and configured is not None and name not in configured.expressions:
+                continue  # computed by the provider and not configured: absent, as in the .tf
+            value = self._value(
+                values.get(name),
+                marked,
+                _child(sensitive, name),
+                address,
+                (name,),
+                configured,
+                origins,
+            )
+            if value is not None:
+                out[name] = value
+        origin = Origin(self.source, None, native_path=address, construct=address)
+        return Instance(tf_type, address, out, origin, origins)
+
+    def _value(
+        self,
+        value: Any,
+        unknown: Any,
+        sensitive: Any,
+        address: str,
+        path: Path,
+        configured: _Configured | None,
+        origins: dict[Path, Origin],
+    ) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise self.fail(f"{address}: attribute values nested too deeply", (address,))
+        origins[path] = Origin(
+            self.source, None, native_path=f"{address}.{format_path(path)}", construct=address
+        )
+        where = f"{address}.{format_path(path)}"
+        if unknown is True:
+            references = _references(configured, path)
+            because = f"; from {', '.join(references)}" if references else ""
+            return Unresolved(f"{where} (known only after apply{because})", origins[path])
+        if sensitive is True:
+            return Unresolved(f"{where} (sensitive in the plan: not read)", origins[path])
+        if isinstance(value, dict):
+            return {
+                k: self._value(
+                    v,
+                    _child(unknown, k),
+                    _child(sensitive, k),
+                    address,
+                    (*path, k),
+                    configured,
+                    origins,
+                )
+                for k, v in value.items()
+            } | {
+                k: self._value(None, True, None, address, (*path, k), configured, origins)
+                for k in (unknown if isinstance(unknown, dict) else {})
+                if k not in value and unknown[k] is True
+            }
+        if isinstance(value, list):
+            return [
+                self._value(
+                    v,
+                    _child(unknown, i),
+                    _child(sensitive, i),
+                    address,
+                    (*path, i),
+                    configured,
+                    origins,
+                )
+                for i, v in enumerate(value)
+            ]
+        return value
+
+    # the provider's region ---------------------------------------------------------------------
+
+    def provider_region(self) -> str:
+        """The default `provider "aws"` region from the configuration (D3), else us-east-1."""
+        configuration = self.data.get("configuration")
+        providers = (
+            configuration.get("provider_config") if isinstance(configuration, dict) else None
+        )
+        aws = providers.get("aws") if isinstance(providers, dict) else None
+        expressions = aws.get("expressions") if isinstance(aws, dict) else None
+        region = expressions.get("region") if isinstance(expressions, dict) else None
+        if not isinstance(region, dict):
+            return DEFAULT_REGION
+        if isinstance(region.get("constant_value"), str):
+            return str(region["constant_value"])
+        variables = self.data.get("variables")
+        for reference in region.get("references") or []:
+            if (
+                isinstance(reference, str)
+                and reference.startswith("var.")
+                and isinstance(variables, dict)
+            ):
+                entry = variables.get(reference[4:])
+                if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+                    return str(entry["value"])
+        self.notes.append(
+            f'{self.source}: the region of provider "aws" is not in the plan; using {DEFAULT_REGION}'
+        )
+        return DEFAULT_REGION
+
+
+_ARN_ACCOUNT = re.compile(r"^arn:[^:]+:[^:]+:[^:]*:(\d{12}):")
+
+
+def _account(instances: list[Instance]) -> str | None:
+    """The account the plan's own ARNs name (D3's default applies only when none does)."""
+    for instance in instances:
+        arn = instance.values.get("arn")
+        match = _ARN_ACCOUNT.match(arn) if isinstance(arn, str) else None
+        if match:
+            return match.group(1)
+    return None
+
+
+def _child(marks: Any, key: str | int) -> Any:
+    if isinstance(marks, dict) and isinstance(key, str):
+        return marks.get(key)
+    if isinstance(marks, list) and isinstance(key, int) and key < len(marks):
+        return marks[key]
+    return None
+
+
+def _references(configured: _Configured | None, path: Path) -> list[str]:
+    """The configuration's references for the attribute at `path` (the longest that is known)."""
+    if configured is None:
+        return []
+    node: Any = configured.expressions
+    found: list[str] = []
+    for part in path:
+        node = _child(node, part)
+        if isinstance(node, dict) and isinstance(node.get("references"), list):
+            found = [str(r) for r in node["references"]]
+    # Terraform lists each reference with its prefixes (a.b.c, a.b, a): the first is the fullest.
+    return found[:1]
+
+
+def _mapping(value: Any, path: Path, plan: _Plan) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise plan.fail("expected a JSON object", path)
+    return value
+
+
+def _list(value: Any, path: Path, plan: _Plan) -> list[Any]:
+    if not isinstance(value, list):
+        raise plan.fail("expected a JSON list", path)
+    return value
