@@ -336,19 +336,16 @@ def _string_end(text: str, i: int, pos: Pos) -> int:
     raise ConfigError("a quoted string in a template is never closed", file=pos.file, line=pos.line)
 
 
+# A Lark Tree has `.data`; a Token is a `str` (so neither needs lark imported here).
+
+
 def _children(tree: Any) -> list[Any]:
     """Children that carry meaning (comments and newlines dropped)."""
-    from lark import Tree
-
-    return [
-        c for c in tree.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")
-    ]
+    return [c for c in tree.children if getattr(c, "data", None) != "new_line_or_comment"]
 
 
 def _subtrees(tree: Any) -> list[Any]:
-    from lark import Tree
-
-    return [c for c in _children(tree) if isinstance(c, Tree)]
+    return [c for c in tree.children if hasattr(c, "data") and c.data != "new_line_or_comment"]
 
 
 def _only_tree(tree: Any, data: str) -> Any:
@@ -359,9 +356,7 @@ def _only_tree(tree: Any, data: str) -> Any:
 
 
 def _tokens(tree: Any) -> list[Any]:
-    from lark import Token
-
-    return [c for c in tree.children if isinstance(c, Token)]
+    return [c for c in tree.children if isinstance(c, str)]
 
 
 _KEYWORD_TREES = ("identifier", "keyword", "literal_value")
@@ -631,9 +626,7 @@ class _Builder:
         return Template(pos, _fold(_strip(flat), self, tree))
 
     def template_item(self, content: Any) -> Any:
-        from lark import Token
-
-        if isinstance(content, Token):
+        if isinstance(content, str):
             text = str(content)
             if content.type == "STRING_CHARS":
                 return _unescape(text)
@@ -691,12 +684,10 @@ def _unescape(text: str) -> str:
 
 
 def _strip_markers(directive: Any) -> tuple[bool, bool]:
-    from lark import Token
-
     strip_left = strip_right = False
     seen_keyword = False
     for child in directive.children:
-        if isinstance(child, Token):
+        if isinstance(child, str):
             if child.type == "STRIP_MARKER":
                 if seen_keyword:
                     strip_right = True
