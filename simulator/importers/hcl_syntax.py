@@ -628,7 +628,7 @@ class _Builder:
     def template_item(self, content: Any) -> Any:
         if isinstance(content, str):
             text = str(content)
-            if content.type == "STRING_CHARS":
+            if getattr(content, "type", None) == "STRING_CHARS":
                 return _unescape(text)
             # ESCAPED_INTERPOLATION `$${` / ESCAPED_DIRECTIVE `%%{`: the text, one sign fewer.
             return text[1:]
@@ -687,14 +687,14 @@ def _strip_markers(directive: Any) -> tuple[bool, bool]:
     strip_left = strip_right = False
     seen_keyword = False
     for child in directive.children:
-        if isinstance(child, str):
-            if child.type == "STRIP_MARKER":
-                if seen_keyword:
-                    strip_right = True
-                else:
-                    strip_left = True
-            elif child.type in ("IF", "ELSE", "ENDIF", "FOR", "ENDFOR"):
-                seen_keyword = True
+        kind = getattr(child, "type", None)
+        if kind == "STRIP_MARKER":
+            if seen_keyword:
+                strip_right = True
+            else:
+                strip_left = True
+        elif kind in ("IF", "ELSE", "ENDIF", "FOR", "ENDFOR"):
+            seen_keyword = True
     return strip_left, strip_right
 
 
