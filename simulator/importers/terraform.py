@@ -443,6 +443,13 @@ class _Module:
 
     def _variable_value(self, variable: Variable) -> Any:
         where: Path = ("var", variable.name)
+        if variable.name in self.parameters and variable.sensitive:
+            # A value given for a sensitive variable may be a secret of the CI run: not read, so
+            # that no output or message can show it.
+            return Unresolved(
+                f"var.{variable.name} (sensitive: a value given for it is not read)",
+                Origin(variable.pos.file, variable.pos.line, construct=f"var.{variable.name}"),
+            )
         if variable.name in self.parameters:
             value = parameter_value(self.parameters[variable.name], variable, self.literal)
         elif variable.has_default and variable.default is not None:

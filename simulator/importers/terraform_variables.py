@@ -81,6 +81,7 @@ class Variable:
     has_default: bool
     nullable: bool
     validations: tuple[Block, ...]
+    sensitive: bool = False
 
 
 def declare(block: Block) -> Variable:
@@ -89,27 +90,27 @@ def declare(block: Block) -> Variable:
     type_attr = body.attribute("type")
     spec = parse_type(type_attr.expr) if type_attr is not None else ANY
     default = body.attribute("default")
-    nullable_attr = body.attribute("nullable")
-    nullable = True
-    if nullable_attr is not None:
-        if not isinstance(nullable_attr.expr, Literal) or not isinstance(
-            nullable_attr.expr.value, bool
-        ):
-            raise ConfigError(
-                "nullable must be true or false",
-                file=nullable_attr.pos.file,
-                line=nullable_attr.pos.line,
-            )
-        nullable = nullable_attr.expr.value
     return Variable(
         name=block.labels[0],
         pos=block.pos,
         type=spec,
         default=default.expr if default is not None else None,
         has_default=default is not None,
-        nullable=nullable,
+        nullable=_flag(block, "nullable", default=True),
         validations=tuple(body.blocks_of("validation")),
+        sensitive=_flag(block, "sensitive", default=False),
     )
+
+
+def _flag(block: Block, name: str, *, default: bool) -> bool:
+    attribute = block.body.attribute(name)
+    if attribute is None:
+        return default
+    if not isinstance(attribute.expr, Literal) or not isinstance(attribute.expr.value, bool):
+        raise ConfigError(
+            f"{name} must be true or false", file=attribute.pos.file, line=attribute.pos.line
+        )
+    return attribute.expr.value
 
 
 def parse_type(expr: Expr) -> TypeSpec:

@@ -711,3 +711,23 @@ def test_the_example_module_imports(root: Path) -> None:
         "arn:aws:iam::123456789012:role/PoolAdmin"
     )
     assert "RoleArn" not in found['aws_cognito_user_group.group["dev"]'].properties
+
+
+def test_a_value_given_for_a_sensitive_variable_is_not_read(tmp_path: Path) -> None:
+    text = """
+    variable "client_id" {
+      sensitive = true
+      default   = "from-the-repository"
+    }
+    resource "aws_cognito_identity_pool" "p" {
+      identity_pool_name        = "p"
+      supported_login_providers = { "accounts.google.com" = var.client_id }
+    }
+    """
+    default = props(tmp_path, text, "aws_cognito_identity_pool.p")["SupportedLoginProviders"]
+    assert default == {"accounts.google.com": "from-the-repository"}
+    given = props(tmp_path, "", "aws_cognito_identity_pool.p", client_id="s3cr3t")
+    value = given["SupportedLoginProviders"]["accounts.google.com"]
+    assert isinstance(value, Unresolved)
+    assert "s3cr3t" not in value.construct
+    assert "sensitive" in value.construct
