@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-from simulator.errors import ConfigError, Path, UsageError
+from simulator.errors import ConfigError, Path
 from simulator.importers.hcl_eval import (
     Evaluator,
     LimitError,
@@ -93,8 +93,16 @@ class TerraformImport:
     resources: tuple[Resource, ...]
     attributes: Mapping[str, Mapping[str, Any]]  # Fn::GetAtt-like values, by resource id
     aws: AwsContext
-    notes: tuple[str, ...]  # what was not read, said once each (modules, a region fallback)
+    notes: tuple[str, ...]  # what the reader should know (a region fallback, ignored parameters)
     source: str  # the module folder, or the plan file
+    # The names --parameter can set: the module's variables and the AWS:: pseudo parameters (a
+    # name nothing declares is the caller's to refuse: `diff` reads two sources).
+    parameters: frozenset[str] = frozenset()
+    skipped: tuple[tuple[str, str, str], ...] = ()  # (address, type, why it has no instance)
+    unread: tuple[str, ...] = ()  # what the configuration uses but rolesim does not read
+
+
+AWS_PARAMETERS = frozenset({"AWS::AccountId", "AWS::Region", "AWS::Partition"})
 
 
 # Content detection --------------------------------------------------------------------------------
@@ -247,7 +255,6 @@ class _Module:
         self.aws = AwsContext()
         for file, body in bodies:
             self._declare(file, body)
-        self._check_parameters()
         self.aws = self._aws()
 
     # declarations ------------------------------------------------------------------------------
@@ -334,16 +341,6 @@ class _Module:
                 "a literal string is required", file=attribute.pos.file, line=attribute.pos.line
             )
         return value
-
-    def _check_parameters(self) -> None:
-        aws_names = (ACCOUNT_PARAMETER, REGION_PARAMETER, PARTITION_PARAMETER)
-        for name in self.parameters:
-            if name not in self.variables and name not in aws_names:
-                declared = ", ".join(sorted(self.variables)) or "none"
-                raise UsageError(
-                    f"--parameter {name}: the Terraform module in {self.folder} declares no "
-                    f"variable {name!r} (variables: {declared})"
-                )
 
     def _aws(self) -> AwsContext:
         account = self.parameters.get(ACCOUNT_PARAMETER, DEFAULT_ACCOUNT)
@@ -851,21 +848,31 @@ class _Module:
     def result(self) -> TerraformImport:
         resources: list[Resource] = []
         attributes: dict[str, Mapping[str, Any]] = {}
+        skipped: list[tuple[str, str, str]] = []
         for declared in self._translated():
             evaluated = self._evaluated(declared, declared.block.pos)
+            if not evaluated.instances:
+                why = "count = 0" if declared.block.body.attribute("count") else "for_each is empty"
+                skipped.append((declared.address, CFN_TYPES[declared.type], why))
             for instance, _ in evaluated.instances:
                 translated: Translated | None = translate(instance, instance.values.get("id"))
                 if translated is not None:
                     resources.append(translated.resource)
                     attributes[translated.resource.id] = translated.attributes
-        for name, block in self.modules.items():
-            source = block.body.attribute("source")
-            self.notes.append(
-                f"{block.pos.file}:{block.pos.line}: module.{name} is not read"
-                + (" (resources inside modules are not imported)" if source is not None else "")
-            )
+        unread = tuple(
+            f"module.{name} ({block.pos.file}:{block.pos.line}) is not read: resources inside "
+            "modules are not imported, and its outputs stay unknown"
+            for name, block in self.modules.items()
+        )
         return TerraformImport(
-            tuple(resources), attributes, self.aws, tuple(self.notes), str(self.folder)
+            tuple(resources),
+            attributes,
+            self.aws,
+            (*self.notes, *unread),
+            str(self.folder),
+            frozenset(self.variables) | AWS_PARAMETERS,
+            tuple(skipped),
+            unread,
         )
 
     def _translated(self) -> Iterator[_Declared]:

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-from simulator.errors import ConfigError, Path, UsageError, format_path
+from simulator.errors import ConfigError, Path, format_path
 from simulator.importers.resources import Resource
 from simulator.importers.terraform import (
     ACCOUNT_PARAMETER,
+    AWS_PARAMETERS,
     PARTITION_PARAMETER,
     REGION_PARAMETER,
     TerraformImport,
@@ -83,12 +84,6 @@ def plan_resources(
             path=("format_version",),
         )
     given = dict(parameters or {})
-    for name in given:
-        if name not in (ACCOUNT_PARAMETER, REGION_PARAMETER, PARTITION_PARAMETER):
-            raise UsageError(
-                f"--parameter {name}: a plan's variables are fixed when it is made "
-                "(give them to terraform plan with -var)"
-            )
     plan = _Plan(data, source)
     instances = list(plan.instances())
     region = given.get(REGION_PARAMETER) or plan.provider_region()
@@ -104,7 +99,15 @@ def plan_resources(
         if translated is not None:
             resources.append(translated.resource)
             attributes[translated.resource.id] = translated.attributes
-    return TerraformImport(tuple(resources), attributes, aws, tuple(plan.notes), source)
+    ignored = sorted(set(given) - AWS_PARAMETERS)
+    if ignored:
+        plan.notes.append(
+            f"{source}: --parameter {', '.join(ignored)} ignored: a plan's variables are fixed when "
+            "it is made (give them to terraform plan with -var)"
+        )
+    return TerraformImport(
+        tuple(resources), attributes, aws, tuple(plan.notes), source, AWS_PARAMETERS
+    )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from simulator.errors import ConfigError, UsageError
+from simulator.errors import ConfigError
 from simulator.importers.terraform import read_terraform
 from simulator.importers.tfplan import is_terraform_plan, plan_resources, read_plan
 from simulator.importers.values import Placeholder, Unresolved
@@ -308,8 +308,9 @@ def test_a_plan_that_is_not_json_names_the_line(tmp_path: Path) -> None:
 
 
 def test_variables_are_fixed_in_a_plan() -> None:
-    with pytest.raises(UsageError, match="-var"):
-        plan_resources(plan([]), "plan.json", {"region": "eu-west-1"})
+    ignored = plan_resources(plan([]), "plan.json", {"region": "eu-west-1"})
+    assert any("-var" in note for note in ignored.notes)
+    assert ignored.parameters == {"AWS::AccountId", "AWS::Region", "AWS::Partition"}
     assert plan_resources(
         plan([]), "plan.json", {"AWS::AccountId": "999999999999"}
     ).aws.account == ("999999999999")
