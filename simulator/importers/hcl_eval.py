@@ -56,7 +56,11 @@ from simulator.importers.hcl_values import (
 )
 from simulator.importers.values import Placeholder, Unresolved
 
-MAX_DEPTH = 150  # nested evaluations, across references
+# Nested evaluations across references and blocks, in expression levels: a reference to a local or
+# a resource costs several, as it goes through more of the Python stack. The bound keeps the
+# evaluation well inside Python's default recursion limit, whatever the file says.
+MAX_DEPTH = 200
+REFERENCE_WEIGHT = 5
 MAX_STEPS = 500_000  # expression nodes and collection elements evaluated per import
 
 
@@ -136,24 +140,27 @@ class Evaluator:
         except LocatedError as exc:
             raise ConfigError(exc.message, file=exc.pos.file, line=exc.pos.line) from None
 
-    def enter(self, pos: Pos) -> None:
+    def enter(self, pos: Pos, weight: int = 1) -> None:
+        """Go one level deeper (`weight`: how many expression levels of stack it costs); the
+        caller calls `leave` with the same weight."""
         budget = self.budget
-        budget.depth += 1
-        budget.steps += 1
+        budget.depth += weight
         if budget.depth > MAX_DEPTH:
-            budget.depth -= 1
+            budget.depth -= weight
             raise LimitError(
-                f"expressions and references nested more than {MAX_DEPTH} levels deep",
+                "expressions, references and blocks nested too deeply "
+                f"(more than {MAX_DEPTH} levels, a reference counting as {REFERENCE_WEIGHT})",
                 file=pos.file,
                 line=pos.line,
             )
-        if budget.steps > MAX_STEPS:
-            budget.depth -= 1
-            raise LimitError(
-                f"the configuration takes more than {MAX_STEPS} evaluation steps",
-                file=pos.file,
-                line=pos.line,
-            )
+        try:
+            self.count(1, pos)
+        except LimitError:
+            budget.depth -= weight
+            raise
+
+    def leave(self, weight: int = 1) -> None:
+        self.budget.depth -= weight
 
     def count(self, n: int, pos: Pos) -> None:
         self.budget.steps += n
@@ -173,7 +180,7 @@ class Evaluator:
         except EvalError as exc:
             raise LocatedError(str(exc), expr.pos) from None
         finally:
-            self.budget.depth -= 1
+            self.leave()
 
     def _dispatch(self, expr: Expr, scope: Scope) -> Any:
         if isinstance(expr, Literal):

@@ -301,18 +301,24 @@ def _template_segments(text: str, pos: Pos) -> Iterator[tuple[str, str]]:
     yield text[start:], ""
 
 
-def _sequence_end(text: str, i: int, pos: Pos) -> int:
-    depth, n = 1, len(text)
+def _sequence_end(text: str, i: int, pos: Pos, depth: int = 0) -> int:
+    if depth > MAX_NESTING:
+        raise ConfigError(
+            f"template sequences nested more than {MAX_NESTING} levels deep",
+            file=pos.file,
+            line=pos.line,
+        )
+    braces, n = 1, len(text)
     while i < n:
         c = text[i]
         if c == '"':
-            i = _string_end(text, i + 1, pos)
+            i = _string_end(text, i + 1, pos, depth + 1)
             continue
         if c == "{":
-            depth += 1
+            braces += 1
         elif c == "}":
-            depth -= 1
-            if depth == 0:
+            braces -= 1
+            if braces == 0:
                 return i + 1
         i += 1
     raise ConfigError(
@@ -320,7 +326,7 @@ def _sequence_end(text: str, i: int, pos: Pos) -> int:
     )
 
 
-def _string_end(text: str, i: int, pos: Pos) -> int:
+def _string_end(text: str, i: int, pos: Pos, depth: int) -> int:
     n = len(text)
     while i < n:
         c = text[i]
@@ -330,7 +336,7 @@ def _string_end(text: str, i: int, pos: Pos) -> int:
         if c == '"':
             return i + 1
         if text.startswith("${", i) or text.startswith("%{", i):
-            i = _sequence_end(text, i + 2, pos)
+            i = _sequence_end(text, i + 2, pos, depth + 1)
             continue
         i += 1
     raise ConfigError("a quoted string in a template is never closed", file=pos.file, line=pos.line)
@@ -406,6 +412,15 @@ class _Builder:
         return Attribute(self.pos(tree), self.word(parts[0]), self.expr(parts[-1]))
 
     def block(self, tree: Any) -> Block:
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                raise self.fail(f"blocks nested more than {MAX_NESTING} levels deep", tree)
+            return self._block(tree)
+        finally:
+            self.depth -= 1
+
+    def _block(self, tree: Any) -> Block:
         parts = _subtrees(tree)
         body_tree = parts[-1]
         words = parts[:-1]

@@ -183,7 +183,7 @@ def describe(value: Any) -> str:
 
 def equal(a: Any, b: Any, depth: int = 0) -> bool | Unresolved:
     """`==`: same type and value; a deploy-time placeholder equals only itself, "" or null."""
-    if depth > MAX_VALUE_DEPTH * 4:
+    if depth > MAX_VALUE_DEPTH:
         raise EvalError("values nested too deeply to compare")
     if isinstance(a, Unresolved):
         return a

@@ -22,6 +22,7 @@ from typing import Any
 
 from simulator.errors import ConfigError, Path
 from simulator.importers.hcl_eval import (
+    REFERENCE_WEIGHT,
     Evaluator,
     LimitError,
     Namespace,
@@ -372,8 +373,6 @@ class _Module:
     def _evaluate(self, expr: Expr, scope: Mapping[str, Any], where: Path) -> Any:
         try:
             return self.evaluator.evaluate(expr, scope)
-        except LimitError:
-            raise
         except ConfigError as exc:
             raise _fail_at(exc, where) from None
 
@@ -388,11 +387,13 @@ class _Module:
                 file=pos.file,
                 line=pos.line,
             )
+        self.evaluator.enter(pos, REFERENCE_WEIGHT)
         self.active.append(key)
         try:
             value = compute()
         finally:
             self.active.pop()
+            self.evaluator.leave(REFERENCE_WEIGHT)
         self.cache[key] = value
         return value
 
@@ -751,7 +752,11 @@ class _Module:
                 continue  # an unknown dynamic expansion of the same block type
             path = (*prefix, block.type, len(listed))
             origins[path] = self._origin(block.pos, address, path)
-            listed.append(self._body(block.body, scope, address, path, origins, top=False))
+            self.evaluator.enter(block.pos)
+            try:
+                listed.append(self._body(block.body, scope, address, path, origins, top=False))
+            finally:
+                self.evaluator.leave()
         return out
 
     def _dynamic(
@@ -810,7 +815,11 @@ class _Module:
             inner = {**scope, iterator: {"key": key, "value": value}}
             path = (*prefix, label, len(listed))
             origins[path] = self._origin(content.pos, address, path)
-            listed.append(self._body(content.body, inner, address, path, origins, top=False))
+            self.evaluator.enter(content.pos)
+            try:
+                listed.append(self._body(content.body, inner, address, path, origins, top=False))
+            finally:
+                self.evaluator.leave()
 
     # the FunctionContext -----------------------------------------------------------------------
 

@@ -298,3 +298,15 @@ def test_invalid_hcl_names_the_file_and_line() -> None:
 def test_an_unclosed_directive_is_an_error() -> None:
     with pytest.raises(ConfigError, match="never closed"):
         evaluate('"%{ if true }x"')
+
+
+def test_values_nested_too_deeply_to_compare_fail_cleanly() -> None:
+    deep = "[" * 90 + "1" + "]" * 90
+    with pytest.raises(ConfigError, match="too deeply"):
+        evaluate(f"{deep} == {deep}")
+
+
+def test_deeply_nested_heredoc_sequences_fail_cleanly() -> None:
+    text = "<<EOT\n" + '${"' * 3000 + '"}' * 3000 + "\nEOT"
+    with pytest.raises(ConfigError, match="nested more than"):
+        evaluate(text)

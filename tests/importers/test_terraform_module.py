@@ -739,3 +739,25 @@ def test_a_value_given_for_a_sensitive_variable_is_not_read(tmp_path: Path) -> N
     assert isinstance(value, Unresolved)
     assert "s3cr3t" not in value.construct
     assert "sensitive" in value.construct
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a chain of references longer than the reader follows
+        "locals {\n"
+        + "".join(f"  l{i} = local.l{i + 1}\n" for i in range(400))
+        + '  l400 = "x"\n}\nresource "aws_iam_role" "r" { name = local.l0 }\n',
+        # references whose expressions nest too
+        "locals {\n"
+        + "".join(f"  l{i} = [[[[[[[[[[local.l{i + 1}]]]]]]]]]]\n" for i in range(60))
+        + '  l60 = "x"\n}\nresource "aws_iam_role" "r" { name = jsonencode(local.l0) }\n',
+        # blocks inside blocks
+        'resource "aws_iam_role" "r" {\n' + "a {\n" * 3000 + "}\n" * 3000 + "}\n",
+    ],
+)
+def test_deep_references_and_blocks_fail_cleanly(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match="nested") as info:
+        read(tmp_path, text)
+    assert info.value.file == str(tmp_path / "main.tf")
+    assert info.value.line is not None
