@@ -45,6 +45,7 @@ from simulator.importers.hcl_values import (
     MAX_STRING,
     EvalError,
     HclSet,
+    Sourced,
     derived_string,
     equal,
     iterate,
@@ -184,7 +185,7 @@ class Evaluator:
 
     def _dispatch(self, expr: Expr, scope: Scope) -> Any:
         if isinstance(expr, Literal):
-            return expr.value
+            return Sourced(expr.value, expr.pos) if isinstance(expr.value, str) else expr.value
         if isinstance(expr, Template):
             return self.template(expr.parts, scope, expr.pos)
         if isinstance(expr, Traversal):
@@ -443,6 +444,8 @@ class Evaluator:
         if len(parts) == 1 and isinstance(parts[0], Interp):
             # A template that is one interpolation is that value, unconverted (HCL spec).
             return self.eval(parts[0].expr, scope)
+        if all(isinstance(p, str) for p in parts):
+            return Sourced("".join(p for p in parts if isinstance(p, str)), pos)
         out = _Rendered()
         unknown = self._render(parts, scope, pos, out)
         if unknown is not None:

@@ -40,6 +40,35 @@ class HclSet(tuple[Any, ...]):
         return cls(unique)
 
 
+class Sourced(str):
+    """A string the configuration writes as a literal, remembering where: a value that a local, a
+    variable default or a map passes along still points at the line that wrote it."""
+
+    pos: Any  # simulator.importers.hcl_syntax.Pos
+
+    def __new__(cls, text: str, pos: Any) -> Sourced:
+        made = super().__new__(cls, text)
+        made.pos = pos
+        return made
+
+
+def unsourced(value: Any, found: dict[tuple[Any, ...], Any], path: tuple[Any, ...] = ()) -> Any:
+    """`value` with plain strings for Sourced ones, recording where each was written in `found`
+    (by its path inside `value`)."""
+    if isinstance(value, Sourced):
+        found[path] = value.pos
+        return str(value)
+    if isinstance(value, EncodedJson):
+        return EncodedJson(str(value), unsourced(value.value, found, path))
+    if isinstance(value, dict):
+        return {str(k): unsourced(v, found, (*path, str(k))) for k, v in value.items()}
+    if isinstance(value, HclSet):
+        return HclSet(unsourced(v, found, (*path, i)) for i, v in enumerate(value))
+    if isinstance(value, list):
+        return [unsourced(v, found, (*path, i)) for i, v in enumerate(value)]
+    return value
+
+
 class EncodedJson(str):
     """The text `jsonencode` produced, remembering the value it encodes (with its placeholders)."""
 

@@ -45,6 +45,7 @@ from simulator.importers.hcl_values import (
     HclSet,
     as_mapping,
     iterate,
+    unsourced,
 )
 from simulator.importers.resources import Resource
 from simulator.importers.terraform_aws import (
@@ -563,7 +564,12 @@ class _Module:
             values = self._body(body, scope, address, (), origins, top=True)
             values = self._computed(declared, d4_name, address, values, aws)
             origin = self._origin(declared.block.pos, address, ())
-            instances.append((Instance(declared.type, address, values, origin, origins), d4_name))
+            written: dict[Path, Pos] = {}
+            plain = unsourced(values, written)
+            for path, pos in written.items():
+                # A literal that a local, a variable or a map passed along: the line that wrote it.
+                origins[path] = self._origin(pos, address, path)
+            instances.append((Instance(declared.type, address, plain, origin, origins), d4_name))
             reason = (
                 "data sources are not read offline"
                 if declared.kind == "data"

@@ -266,7 +266,16 @@ class _Out:
                 continue
             target[cfn] = converted
             self.origin((*cfn_at, cfn), (*at, tf))
+            if kind != "string_set":  # a set is reordered: its elements' origins do not carry
+                self.nested_origins((*cfn_at, cfn), (*at, tf))
         return target
+
+    def nested_origins(self, cfn: Path, tf: Path) -> None:
+        """Origins recorded inside a value (map entries, list elements, a policy's statements)."""
+        n = len(tf)
+        for key, origin in self.instance.origins.items():
+            if len(key) > n and key[:n] == tf:
+                self.origins.setdefault((*cfn, *key[n:]), origin)
 
     def blocks(
         self,

@@ -36,6 +36,7 @@ from simulator.importers.hcl_values import (
     to_number,
     to_string,
     type_name,
+    unsourced,
 )
 from simulator.importers.values import Unresolved
 
@@ -201,7 +202,8 @@ def parameter_value(text: str, variable: Variable, literal: Evaluator) -> Any:
         attribute = body.attribute("value")
         if attribute is None or len(body.attributes) != 1 or body.blocks:
             raise ConfigError("expected one HCL value", file=where)
-        raw = literal.evaluate(attribute.expr)
+        # Written on the command line, not in a file: no line to point back at.
+        raw = unsourced(literal.evaluate(attribute.expr), {})
     try:
         return convert(raw, variable.type, literal)
     except EvalError as exc:

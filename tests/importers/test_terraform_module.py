@@ -514,7 +514,12 @@ def test_every_property_points_at_the_line_that_wrote_it(tmp_path: Path) -> None
     assert attachment.origin.file == str(tmp_path / "main.tf")
     assert attachment.origin_of(("Roles",)).line == 10
     assert attachment.origin_of((*rules, 0, "Value")).line == 18
-    assert attachment.origin_of((*rules, 2, "Value")).line == 27  # the dynamic content
+    # A value a local passes along points at the line that wrote it; what the dynamic block
+    # writes itself, at the content block's line.
+    assert attachment.origin_of((*rules, 2, "Value")).line == 4
+    assert attachment.origin_of((*rules, 1, "Value")).line == 5
+    assert attachment.origin_of((*rules, 2, "MatchType")).line == 26
+    assert attachment.origin_of((*rules, 2, "RoleARN")).line == 28
     origin = attachment.origin_of(("RoleMappings", key, "Type"))
     assert origin.line == 13
     assert origin.native_path == (
@@ -761,3 +766,33 @@ def test_deep_references_and_blocks_fail_cleanly(tmp_path: Path, text: str) -> N
         read(tmp_path, text)
     assert info.value.file == str(tmp_path / "main.tf")
     assert info.value.line is not None
+
+
+def test_values_passed_along_point_at_the_line_that_wrote_them(tmp_path: Path) -> None:
+    write_module(
+        tmp_path,
+        {
+            "variables.tf": 'variable "app" {\n  default = "shop"\n}\n',
+            "main.tf": """\
+            data "aws_iam_policy_document" "trust" {
+              statement {
+                actions = ["sts:AssumeRoleWithWebIdentity"]
+                principals {
+                  type        = "Federated"
+                  identifiers = ["cognito-identity.amazonaws.com"]
+                }
+              }
+            }
+            resource "aws_iam_role" "r" {
+              name               = var.app
+              assume_role_policy = data.aws_iam_policy_document.trust.json
+            }
+            """,
+        },
+    )
+    role = by_id(read_terraform(tmp_path))["aws_iam_role.r"]
+    name = role.origin_of(("RoleName",))
+    assert (name.file, name.line) == (str(tmp_path / "variables.tf"), 2)  # the default
+    action = role.origin_of(("AssumeRolePolicyDocument", "Statement", 0, "Action"))
+    assert (action.file, action.line) == (str(tmp_path / "main.tf"), 3)  # the statement's actions
+    assert action.native_path == "aws_iam_role.r.assume_role_policy.Statement[0].Action"
