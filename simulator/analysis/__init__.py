@@ -14,7 +14,6 @@ from simulator.analysis.invariants import (
     load_invariants,
 )
 from simulator.analysis.lint import LintReport, lint_document, lint_file, lint_text
-from simulator.analysis.probe import Probe
 from simulator.analysis.regions import PoolAnalysis, ProviderAnalysis, Region, analyze, explore
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "Invariant",
     "LintReport",
     "PoolAnalysis",
-    "Probe",
     "ProviderAnalysis",
     "Region",
     "SearchSettings",

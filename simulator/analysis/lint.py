@@ -23,6 +23,7 @@ from simulator.analysis.regions import (
     configured_providers,
     provider_label,
 )
+from simulator.assumptions import Name
 from simulator.errors import ConfigError, Path
 from simulator.iam.roles import IamRole
 from simulator.iam.trust import TAG_ACTION, evaluate_trust
@@ -30,6 +31,7 @@ from simulator.model.document import Document, parse_text, read_file
 from simulator.model.load import pool_from_document
 from simulator.model.pool import IdentityPool, RoleMapping, UserPool
 from simulator.model.providers import ProviderKind, ProviderName
+from simulator.request import Flow
 
 # [RBAC] "Which claims can be used": Login with Amazon and Facebook tokens give only these.
 _LIMITED_CLAIMS = {
@@ -205,8 +207,8 @@ def _classify(
         # Set the mapping aside and load the rest.
         data["RoleMappings"].pop(path[1], None)
         return Finding(ident, path[:2], text, line), True
-    if "rules; AWS documents at most" in err.message and ("rule-limit", "400") not in assume:
-        assume.append(("rule-limit", "400"))
+    if "rules; AWS documents at most" in err.message and (Name.RULE_LIMIT, "400") not in assume:
+        assume.append((Name.RULE_LIMIT, "400"))
         return Finding("RS104", path, text, line), True
     return Finding("RS100", path, text, line), False
 
@@ -463,7 +465,7 @@ def _tagsession_checks(ctx: _Context) -> Iterable[Finding]:
                 continue
             d = evaluate_trust(role, identity_pool_id=ctx.pool.identity_pool_id,
                                amr=["authenticated", t.provider.name], identity_id="x",
-                               principal_tags={"rolesim": "x"}, flow="enhanced")  # fmt: skip
+                               principal_tags={"rolesim": "x"}, flow=Flow.ENHANCED)  # fmt: skip
             if d.outcome == "denied" and d.failed_action == TAG_ACTION:
                 yield ctx.finding("RS112", t.path, f"{t.provider.name} users get {arn} with session "
                                   f"tags, but {role.name}'s trust policy does not allow "
@@ -474,7 +476,7 @@ def _classic_flow_checks(ctx: _Context) -> Iterable[Finding]:
     pool = ctx.pool
     enabled = pool.allow_classic_flow
     if enabled is None:
-        enabled = pool.assumptions.alt("classic-flow-default")
+        enabled = pool.assumptions.alt(Name.CLASSIC_FLOW_DEFAULT)
     if not enabled:
         return
     path: Path = ("AllowClassicFlow",)

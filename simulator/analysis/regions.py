@@ -17,9 +17,9 @@ import itertools
 import random
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from simulator.analysis.probe import Probe, outcome_shape, outcome_summary
+from simulator.analysis.outcomes import outcome_shape, outcome_summary
 from simulator.analysis.solver import (
     Atom,
     ClaimConstraint,
@@ -33,11 +33,14 @@ from simulator.analysis.solver import (
     text_ok,
     value_for,
 )
+from simulator.assumptions import Consult, Name
 from simulator.decision import Decision
 from simulator.model.pool import IdentityPool, MappingRule, PrincipalTagMap, RoleMapping
 from simulator.model.providers import OIDC_ARN, ProviderKind, ProviderName
+from simulator.request import NO_TOKEN, PLAIN_CLAIMS, Flow, LoginRequest
 from simulator.resolve import SAML_ROLE_ATTRIBUTE
 from simulator.semantics.rules import evaluate_rule
+from simulator.simulate import decide
 from simulator.tags import default_claims
 
 DEFAULT_BUDGET = 20_000
@@ -59,9 +62,9 @@ def tag_claim_names(tag_map: PrincipalTagMap) -> set[str]:
 def semantics_of(pool: IdentityPool) -> Semantics:
     a = pool.assumptions
     return Semantics(
-        fold=a.alt("case-sensitive-match"),
-        array_json=a.alt("array-claim-match"),
-        scalar_absent=a.alt("scalar-claim-text"),
+        fold=a.alt(Name.CASE_SENSITIVE_MATCH),
+        array_json=a.alt(Name.ARRAY_CLAIM_MATCH),
+        scalar_absent=a.alt(Name.SCALAR_CLAIM_TEXT),
     )
 
 
@@ -120,7 +123,7 @@ class Region:
     """One region of the claims space, its witness, and the engine's decision in each pool."""
 
     provider: str  # provider label (role-mapping key form), or "unauthenticated"
-    probe: Probe
+    probe: LoginRequest
     decisions: tuple[Decision, ...]
     path: tuple[Step, ...] = ()
 
@@ -341,17 +344,17 @@ class _Explorer:
         return self.out
 
     def guests(self) -> None:
-        probes = [Probe(None, None)]
+        probes = [LoginRequest.guest()]
         if any(self._basic_possible(pool) for pool in self.pools):
             role = self.pools[0].unauthenticated_role or self.other_role
-            probes.append(Probe(None, None, flow="basic", basic_role_arn=role))
+            probes.append(LoginRequest(None, NO_TOKEN, flow=Flow.BASIC, basic_role_arn=role))
         for probe in probes:
             self._emit("unauthenticated", probe, ())
 
     def _basic_possible(self, pool: IdentityPool) -> bool:
         allowed = pool.allow_classic_flow
         if allowed is None:
-            allowed = pool.assumptions.alt("classic-flow-default")
+            allowed = pool.assumptions.alt(Name.CLASSIC_FLOW_DEFAULT)
         return bool(allowed) and not pool.role_mappings
 
     def provider(self, p: ProviderName) -> None:
@@ -394,7 +397,7 @@ class _Explorer:
             basic_tags = tag_claims if any(map(self._basic_possible, self.pools)) else set()
             self._leaf(label, p, base, {k: v for k, v in base.items() if isinstance(v, str)},
                        spaces, basic_tags, sides, {"sub": ClaimConstraint(present=True)}, (),
-                       flow="basic", basic_role=role)  # fmt: skip
+                       flow=Flow.BASIC, basic_role=role)  # fmt: skip
 
     def _custom_options(self, p: ProviderName) -> list[str | None]:
         options: dict[str | None, None] = {None: None}
@@ -404,7 +407,7 @@ class _Explorer:
             m = pool.mapping_for(p)
             a = pool.assumptions
             if m is None:
-                if a.alt("custom-role-arn-without-mapping"):
+                if a.alt(Name.CUSTOM_ROLE_ARN_WITHOUT_MAPPING):
                     options.setdefault(self.other_role)
             elif m.type == "Token":
                 for arn in self._known_roles(p):
@@ -413,7 +416,7 @@ class _Explorer:
             else:
                 for r in m.rules:
                     options.setdefault(r.role_arn)
-                if a.alt("custom-role-arn-with-rules"):
+                if a.alt(Name.CUSTOM_ROLE_ARN_WITH_RULES):
                     options.setdefault(self.other_role)
         return list(options)
 
@@ -517,7 +520,7 @@ class _Explorer:
         constraints: dict[str, ClaimConstraint],
         path: tuple[Step, ...],
         *,
-        flow: Literal["enhanced", "basic"] = "enhanced",
+        flow: Flow = Flow.ENHANCED,
         basic_role: str | None = None,
     ) -> None:
         token_sides = [s for s in sides if s.mapping is not None and s.mapping.type == "Token"]
@@ -573,11 +576,12 @@ class _Explorer:
                     f"a witness under {label} did not reproduce its rule path; region skipped"
                 )
                 continue
-            probe = Probe(
-                p.name,
+            probe = LoginRequest(
                 claims,
+                PLAIN_CLAIMS,
+                p.name,
                 custom_role_arn=sides[0].custom if flow == "enhanced" else None,
-                flow=flow,
+                flow=Flow(flow),
                 basic_role_arn=basic_role,
             )
             self._emit(label, probe, path)
@@ -597,7 +601,7 @@ class _Explorer:
     ) -> bool:
         for si, index, matched in path:
             side = sides[si]
-            verdict = evaluate_rule(side.rules[index], claims, side.pool.assumptions)
+            verdict = evaluate_rule(side.rules[index], claims, Consult(side.pool.assumptions))
             if (verdict == "match") != matched:
                 return False
         return True
@@ -646,8 +650,8 @@ class _Explorer:
             ]
         return combos
 
-    def _emit(self, label: str, probe: Probe, path: tuple[Step, ...]) -> None:
-        decisions = tuple(probe.decide(pool) for pool in self.pools)
+    def _emit(self, label: str, probe: LoginRequest, path: tuple[Step, ...]) -> None:
+        decisions = tuple(decide(pool, probe) for pool in self.pools)
         self.out.regions.append(Region(label, probe, decisions, path))
 
 

@@ -12,7 +12,7 @@ from typing import IO, Any
 import typer
 from rich.markup import escape
 
-from simulator.access import iam_assumptions
+from simulator.assumptions import AssumptionSet
 from simulator.cli.common import parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
@@ -25,11 +25,9 @@ from simulator.iam import (
     evaluate,
     parse_policy,
 )
-from simulator.iam.assumptions import Assumptions
 from simulator.iam.policy import PolicyKind
 from simulator.model.document import plain, read_file
 from simulator.render.base import OutputFormat, Renderer, console_for, pick
-from simulator.semantics.assumptions import AssumptionSet
 
 policy_app = typer.Typer(
     name="policy",
@@ -98,9 +96,9 @@ def _policy_file(path: Path, kind: PolicyKind) -> NamedPolicy:
         raise doc.error(exc) from None
 
 
-def parse_assumptions(items: Sequence[str]) -> Assumptions:
+def parse_assumptions(items: Sequence[str]) -> AssumptionSet:
     """`--assume NAME=CHOICE`, checked against the one registry; only IAM-side names matter here."""
-    return iam_assumptions(AssumptionSet.parse(parse_assume(list(items))))
+    return AssumptionSet.parse(parse_assume(list(items)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +110,7 @@ class PolicyInputs:
     scps: tuple[NamedPolicy, ...] = ()
 
     def decide(
-        self, request: Request, principal: SessionPrincipal | None, assumptions: Assumptions
+        self, request: Request, principal: SessionPrincipal | None, assumptions: AssumptionSet
     ) -> AccessDecision:
         return evaluate(
             request,
@@ -230,7 +228,7 @@ def _batch(
     path: Path,
     base: PolicyInputs,
     principal: SessionPrincipal | None,
-    assumptions: Assumptions,
+    assumptions: AssumptionSet,
     fmt: OutputFormat,
     output: Path | None,
 ) -> int:

@@ -22,7 +22,6 @@ from simulator.live.session import AwsClients, AwsSettings, RetryMode
 from simulator.live.signin import sign_in
 from simulator.live.verify import (
     LoginSource,
-    VerifyOptions,
     VerifyReport,
     VerifyResult,
     read_id_token,
@@ -30,14 +29,10 @@ from simulator.live.verify import (
 )
 from simulator.model import IdentityPool
 from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for, pick
+from simulator.request import NO_TOKEN, Flow, LoginRequest
 
 PASSWORD_ENV = "ROLESIM_PASSWORD"
 CLIENT_SECRET_ENV = "ROLESIM_CLIENT_SECRET"
-
-
-class Flow(StrEnum):
-    ENHANCED = "enhanced"
-    BASIC = "basic"
 
 
 class Retry(StrEnum):
@@ -190,7 +185,7 @@ def verify_command(
         pool,
         sources,
         clients,
-        VerifyOptions(flow=flow.value, custom_role_arn=custom_role_arn, basic_role_arn=role_arn),
+        LoginRequest(None, NO_TOKEN, None, custom_role_arn, None, flow, role_arn),
         redactor=redactor,
     )
     with open_output(output) as stream:

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
+from simulator.assumptions import Name
 from simulator.errors import ConfigError, PathPart
 from simulator.iam import patterns
-from simulator.iam.assumptions import SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY
 from simulator.iam.patterns import Context, Part
 
 
@@ -39,9 +39,9 @@ class Trace:
     ) -> None:
         self.multivalued_no_match = multivalued_no_match
         self.notresource_invalid = notresource_invalid
-        self.notes: list[tuple[str, str]] | None = None
+        self.notes: list[tuple[Name, str]] | None = None
 
-    def note(self, assumption: str, detail: str) -> None:
+    def note(self, assumption: Name, detail: str) -> None:
         if self.notes is None:
             self.notes = []
         self.notes.append((assumption, detail))
@@ -460,7 +460,7 @@ class Clause:
         result = not positive if self.negated else positive
         if result:  # the alternative (no match) would differ only here
             trace.note(
-                SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
+                Name.SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
                 f"{self.operator} on multivalued key {self.key_text} ({len(raw)} values) "
                 "without ForAnyValue/ForAllValues",
             )

@@ -13,15 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.iam import catalogue
-from simulator.iam.assumptions import (
-    DEFAULTS,
-    NOTRESOURCE_UNSET_VARIABLE,
-    RESOURCE_POLICY_WILDCARD_PRINCIPAL,
-    SESSION_POLICIES_COMBINE,
-    SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
-    Assumptions,
-)
 from simulator.iam.conditions import Trace
 from simulator.iam.policy import Effect, NamedPolicy, PrincipalSpec, Statement
 from simulator.iam.request import Request
@@ -265,7 +258,7 @@ def evaluate(
     resource_policy: NamedPolicy | None = None,
     scps: Sequence[NamedPolicy] = (),
     principal: Caller | None = None,
-    assumptions: Assumptions = DEFAULTS,
+    assumptions: AssumptionSet = DEFAULTS,
 ) -> AccessDecision:
     """Decide one request. Each SCP given must allow it (one SCP per level of the organization).
 
@@ -317,7 +310,7 @@ def evaluate(
         if alternative.decision != decision.decision:
             uncertain.append(
                 Uncertainty(
-                    name,
+                    str(name),
                     detail,
                     {"decision": alternative.decision, "reason": alternative.reason},
                 )
@@ -340,8 +333,8 @@ def _has_policy_warnings(policies: Sequence[NamedPolicy]) -> bool:
     return False
 
 
-def _first_per_assumption(notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
+def _first_per_assumption(notes: list[tuple[Name, str]]) -> list[tuple[Name, str]]:
+    seen: dict[Name, str] = {}
     for name, detail in notes:
         seen.setdefault(name, detail)
     return list(seen.items())
@@ -382,13 +375,13 @@ def _evaluate_once(
     resource_policy: NamedPolicy | None,
     scps: Sequence[NamedPolicy],
     principal: Caller | None,
-    assumptions: Assumptions,
-) -> tuple[AccessDecision, list[tuple[str, str]] | None]:
+    assumptions: AssumptionSet,
+) -> tuple[AccessDecision, list[tuple[Name, str]] | None]:
     switched = assumptions.alternatives
     trace = Trace(
         multivalued_no_match=bool(switched)
-        and SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY in switched,
-        notresource_invalid=bool(switched) and NOTRESOURCE_UNSET_VARIABLE in switched,
+        and Name.SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY in switched,
+        notresource_invalid=bool(switched) and Name.NOTRESOURCE_UNSET_VARIABLE in switched,
     )
     denies: list[MatchedStatement] = []
 
@@ -422,7 +415,7 @@ def _evaluate_once(
         direct_grants, role_grants = [], []
         caller = principal if principal is not None else _caller_from_context(request)
         resource_kind: Kind = "trust" if isinstance(caller, WebIdentityPrincipal) else "resource"
-        wildcard_is_role = RESOURCE_POLICY_WILDCARD_PRINCIPAL in switched
+        wildcard_is_role = Name.RESOURCE_POLICY_WILDCARD_PRINCIPAL in switched
         for statement in resource_policy.policy.statements:
             relation = _principal_relation(statement.principal, statement.not_principal, caller)
             if relation is None or not statement.matches(request, trace):
@@ -436,7 +429,7 @@ def _evaluate_once(
                 role_grants.append(item)
             elif relation == _WILDCARD:
                 trace.note(
-                    RESOURCE_POLICY_WILDCARD_PRINCIPAL,
+                    Name.RESOURCE_POLICY_WILDCARD_PRINCIPAL,
                     f'resource policy statement {statement.index} grants Principal "*"',
                 )
                 (role_grants if wildcard_is_role else direct_grants).append(item)
@@ -475,7 +468,7 @@ def _evaluate_once(
             session_policies,
             session_allows,
             session_missing,
-            SESSION_POLICIES_COMBINE in switched,
+            Name.SESSION_POLICIES_COMBINE in switched,
             trace,
         )
         if decision == "allowed":
@@ -505,7 +498,7 @@ def _limits(
         # Named assumption session-policies-combine: by default any session policy suffices.
         if session_allows and session_missing and not intersection:
             trace.note(
-                SESSION_POLICIES_COMBINE,
+                Name.SESSION_POLICIES_COMBINE,
                 f"session policy {session_missing[0]} does not allow {action} but another does",
             )
         if not session_allows:

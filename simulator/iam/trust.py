@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from simulator.iam.assumptions import DEFAULTS, Assumptions
+from simulator.assumptions import DEFAULTS, AssumptionSet
 from simulator.iam.evaluate import (
     AccessDecision,
     MatchedStatement,
@@ -26,7 +26,8 @@ from simulator.iam.patterns import ContextValue
 from simulator.iam.policy import NamedPolicy
 from simulator.iam.request import Request
 from simulator.iam.roles import IamRole
-from simulator.iam.session import COGNITO_PROVIDER, Flow
+from simulator.iam.session import COGNITO_PROVIDER
+from simulator.request import Flow
 
 ASSUME_ACTION: Final = "sts:AssumeRoleWithWebIdentity"
 TAG_ACTION: Final = "sts:TagSession"
@@ -111,7 +112,7 @@ def evaluate_trust(
     principal_tags: Mapping[str, str],
     flow: Flow,
     provider: str = COGNITO_PROVIDER,
-    assumptions: Assumptions = DEFAULTS,
+    assumptions: AssumptionSet = DEFAULTS,
 ) -> TrustDecision:
     if role.trust_policy is None:
         return TrustDecision(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path as FsPath
 from typing import Any, cast
 
+from simulator.assumptions import AssumptionSet, Name
 from simulator.errors import ConfigError
 from simulator.model import limits
 from simulator.model.document import Document, Node, plain, read_file
@@ -33,7 +34,6 @@ from simulator.model.providers import (
     parse_logins_name,
     parse_mapping_key,
 )
-from simulator.semantics.assumptions import AssumptionSet
 
 TOP_LEVEL_KEYS = (
     # DescribeIdentityPool
@@ -307,7 +307,7 @@ class _Builder:
         if not rules:
             node.fail("a rule list needs at least one rule [service model MappingRulesList min 1]")
         if len(rules) > limits.MAX_RULES_DOCUMENTED:
-            if not assumptions.alt("rule-limit"):
+            if not assumptions.alt(Name.RULE_LIMIT):
                 node.fail(
                     f"{len(rules)} rules; AWS documents at most {limits.MAX_RULES_DOCUMENTED} per provider",
                     hint="the service model allows 400; set Assumptions: {rule-limit: '400'} to accept it",

@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from simulator.assumptions import DEFAULTS, AssumptionSet
 from simulator.errors import Path
 from simulator.model.providers import ProviderName
-from simulator.semantics.assumptions import DEFAULTS, AssumptionSet
 
 T = TypeVar("T")
 MatchType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]
