@@ -41,7 +41,7 @@ class ConfigError(RolesimError):
         file: str | None = None,
         line: int | None = None,
         hint: str | None = None,
-        code: str | None = None,
+        code: str = "invalid-value",
     ) -> None:
         self.message = message
         self.code = code  # a stable identifier of the kind of problem, for tools (lint maps it)

@@ -120,7 +120,7 @@ def lint_file(
     try:
         doc = read_file(path)
     except ConfigError as err:
-        if err.message.startswith("not valid YAML"):
+        if err.code == "syntax":
             return _report(str(path), [Finding("RS100", err.path, err.message, err.line)],
                            ignores, min_severity, True)  # fmt: skip
         raise

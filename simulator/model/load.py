@@ -311,6 +311,7 @@ class _Builder:
                 node.fail(
                     f"{len(rules)} rules; AWS documents at most {limits.MAX_RULES_DOCUMENTED} per provider",
                     hint="the service model allows 400; set Assumptions: {rule-limit: '400'} to accept it",
+                    code="too-many-rules",
                 )
             if len(rules) > limits.MAX_RULES_MODEL:
                 node.fail(
@@ -475,7 +476,7 @@ class _Configured:
             fixed = (
                 f"{bare}:{clients[0]}" if clients and USER_POOL_PROVIDER.fullmatch(bare) else bare
             )
-            node.fail(aws, hint=f"drop the scheme: {fixed!r}")
+            node.fail(aws, hint=f"drop the scheme: {fixed!r}", code="mapping-key-scheme")
         provider = parse_mapping_key(text)
         if provider is None and USER_POOL_PROVIDER.fullmatch(text):
             clients = [c.client_id for c in self.cognito if c.provider_name == text]
@@ -487,6 +488,7 @@ class _Configured:
                     if clients
                     else f"'{text}:<appClientId>'"
                 ),
+                code="mapping-key-without-client",
             )
         if provider is None:
             # The OIDC issuer host is the Logins key; as a RoleMappings key it is undocumented (§10.10).
@@ -494,7 +496,9 @@ class _Configured:
                 if OIDC_ARN.fullmatch(arn)["url"] == text:  # type: ignore[index]
                     return ProviderName(ProviderKind.OIDC, arn)
             node.fail(
-                aws, hint="configured providers: " + (", ".join(self._configured_names()) or "none")
+                aws,
+                hint="configured providers: " + (", ".join(self._configured_names()) or "none"),
+                code="mapping-key-unconfigured",
             )
         ok = {
             ProviderKind.USER_POOL: any(
@@ -507,7 +511,9 @@ class _Configured:
         }[provider.kind]
         if not ok:
             node.fail(
-                aws, hint="configured providers: " + (", ".join(self._configured_names()) or "none")
+                aws,
+                hint="configured providers: " + (", ".join(self._configured_names()) or "none"),
+                code="mapping-key-unconfigured",
             )
         return provider
 
