@@ -189,25 +189,26 @@ def load_leniently(
     return None, findings
 
 
+# Loader error codes that lint reports as their own findings, loading the rest of the file.
+_MAPPING_KEY_FINDINGS = {
+    "mapping-key-scheme": "RS101",
+    "mapping-key-without-client": "RS102",
+    "mapping-key-unconfigured": "RS103",
+}
+
+
 def _classify(
     err: ConfigError, doc: Document, data: Any, assume: list[tuple[str, str]]
 ) -> tuple[Finding, bool]:
     line = doc.line_of(err.path)
     path = err.path
     text = err.message + (f" ({err.hint})" if err.hint else "")
-    if "is not a valid RoleMapping ProviderName" in err.message and path[:1] == ("RoleMappings",):
-        hint = err.hint or ""
-        ident = (
-            "RS101"
-            if "drop the scheme" in hint
-            else "RS102"
-            if "app client id" in hint
-            else "RS103"
-        )
+    ident = _MAPPING_KEY_FINDINGS.get(err.code)
+    if ident is not None and path[:1] == ("RoleMappings",) and len(path) > 1:
         # Set the mapping aside and load the rest.
         data["RoleMappings"].pop(path[1], None)
         return Finding(ident, path[:2], text, line), True
-    if "rules; AWS documents at most" in err.message and (Name.RULE_LIMIT, "400") not in assume:
+    if err.code == "too-many-rules" and (Name.RULE_LIMIT, "400") not in assume:
         assume.append((Name.RULE_LIMIT, "400"))
         return Finding("RS104", path, text, line), True
     return Finding("RS100", path, text, line), False
