@@ -36,8 +36,7 @@ class AccessCheck:
 
 
 def iam_of(pool: IdentityPool) -> IamData | None:
-    iam = pool.iam
-    return iam if isinstance(iam, IamData) else None
+    return pool.iam
 
 
 def role_of(pool: IdentityPool, arn: str | None) -> IamRole | None:

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from simulator.assumptions import AssumptionSet, Name
 from simulator.errors import ConfigError
+from simulator.iam.roles import IamData, load_iam
 from simulator.model import limits
 from simulator.model.document import Document, Node, plain, read_file
 from simulator.model.pool import (
@@ -433,12 +434,10 @@ class _Builder:
             )
         return tuple(out)
 
-    def _iam(self) -> Any:
+    def _iam(self) -> IamData | None:
         roles, policies = self.root.get("IamRoles"), self.root.get("Policies")
         if roles is None and policies is None:
             return None
-        from simulator.iam.roles import load_iam
-
         return load_iam(
             plain(roles.value) if roles else [], plain(policies.value) if policies else []
         )

@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 
 from simulator.assumptions import DEFAULTS, AssumptionSet
 from simulator.errors import Path
+from simulator.iam.roles import IamData
 from simulator.model.providers import ProviderName
 
 T = TypeVar("T")
@@ -108,7 +109,7 @@ class IdentityPool:
     tag_maps: tuple[PrincipalTagMap, ...]
     user_pools: tuple[UserPool, ...] = ()
     oidc_providers: tuple[OpenIdConnectProvider, ...] = ()
-    iam: Any = None  # simulator.iam IamData when the file carries IAM data
+    iam: IamData | None = None  # when the file carries IamRoles or Policies
     assumptions: AssumptionSet = DEFAULTS
     source: str = "<input>"
     warnings: tuple[str, ...] = ()
