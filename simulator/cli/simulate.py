@@ -13,7 +13,7 @@ from typing import IO
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
-from simulator.access import AccessRequest, Assessment
+from simulator.access import AccessRequest
 from simulator.batch import read_access_requests, simulate_lines
 from simulator.claims import read_claims
 from simulator.cli.common import load_iam_file, load_pool_option, parse_assume, parse_context
@@ -21,15 +21,10 @@ from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output, stderr_console
 from simulator.errors import ClaimsError, UsageError
 from simulator.model import IdentityPool
-from simulator.render.base import JsonRenderer, OutputFormat, Renderer, pick
-from simulator.render.decision_text import DecisionText
+from simulator.render.base import OutputFormat, pick
+from simulator.render.decision_text import SIMULATE_RENDERERS
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate as simulate_request
-
-RENDERERS: dict[OutputFormat, Renderer[Assessment]] = {
-    OutputFormat.TEXT: DecisionText(),
-    OutputFormat.JSON: JsonRenderer(),
-}
 
 
 def simulate(
@@ -116,7 +111,7 @@ def simulate(
         if jwks:
             raise UsageError("--jwks verifies one token given with --claims")
         return _batch(pool, claims_file, base, output, now)
-    renderer = pick(RENDERERS, fmt, "simulate")
+    renderer = pick(SIMULATE_RENDERERS, fmt, "simulate")
     request = base
     if not unauthenticated:
         assert claims is not None

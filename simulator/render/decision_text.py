@@ -29,7 +29,7 @@ from simulator.decision import (
     outcome_json,
 )
 from simulator.iam import TrustDecision
-from simulator.render.base import Renderer, console_for
+from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for
 
 _VERDICT_STYLE = {
     "match": ("match", "bold green"),
@@ -66,6 +66,12 @@ def _label(console: Console, name: str, body: Text | str) -> None:
 class DecisionText(Renderer[Assessment]):
     def render(self, result: Assessment, stream: IO[str]) -> None:
         render_assessment(result, console_for(stream))
+
+
+SIMULATE_RENDERERS: dict[OutputFormat, Renderer[Assessment]] = {
+    OutputFormat.TEXT: DecisionText(),
+    OutputFormat.JSON: JsonRenderer(),
+}
 
 
 def render_assessment(a: Assessment, console: Console) -> None:
