@@ -18,8 +18,9 @@ from typing import Any, Literal
 
 from simulator.access import Assessment
 from simulator.analysis.access import assess_witness, candidate_checks, iam_of, role_policies_of
+from simulator.analysis.explorer import explore
 from simulator.analysis.outcomes import Outcome, outcome_summary
-from simulator.analysis.regions import DEFAULT_BUDGET, explore
+from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.batch import parse_batch_line
 from simulator.errors import ClaimsError, ConfigError, format_path
 from simulator.model.document import Document, Node, read_file

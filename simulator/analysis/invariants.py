@@ -41,16 +41,16 @@ from typing import Any, Literal
 
 from simulator.access import Assessment
 from simulator.analysis.access import AccessCheck, assess_witness, iam_of
+from simulator.analysis.explorer import explore
 from simulator.analysis.outcomes import outcome_summary
-from simulator.analysis.regions import (
-    DEFAULT_BUDGET,
+from simulator.analysis.providers import (
     base_claims,
     configured_providers,
-    explore,
     other_role_arn,
     provider_label,
     tag_claim_names,
 )
+from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.assumptions import Consult
 from simulator.errors import ConfigError
 from simulator.model.document import Node, read_file

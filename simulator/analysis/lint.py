@@ -16,13 +16,9 @@ from typing import Any
 
 from simulator.analysis.access import iam_of
 from simulator.analysis.findings import Finding, IgnoreEntry, Severity, apply_ignores
-from simulator.analysis.regions import (
-    DEFAULT_BUDGET,
-    PoolAnalysis,
-    analyze,
-    configured_providers,
-    provider_label,
-)
+from simulator.analysis.providers import configured_providers, provider_label
+from simulator.analysis.reachability import analyze
+from simulator.analysis.regions import DEFAULT_BUDGET, PoolAnalysis
 from simulator.assumptions import Name
 from simulator.errors import ConfigError, Path
 from simulator.iam.roles import IamRole

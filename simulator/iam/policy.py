@@ -116,9 +116,6 @@ class Statement:
             )
         return True
 
-    def conditions_match(self, context: Context, trace: Trace) -> bool:
-        return all(clause.test(context, trace) for clause in self.clauses)
-
     def matches(self, request: Request, trace: Trace) -> bool:
         """Action, resource and conditions (not the principal) match the request."""
         hit = self._action_cache.get(request.action_key)

@@ -43,7 +43,3 @@ class Request:
     def __post_init__(self) -> None:
         object.__setattr__(self, "action_key", self.action.lower())
         object.__setattr__(self, "normalised", normalise_context(self.context))
-
-    def with_context(self, extra: ContextInput) -> Request:
-        """The same request with more context keys (the request's own keys win)."""
-        return Request(self.action, self.resource, {**extra, **self.context})

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.analysis.outcomes import outcome_shape
-from simulator.analysis.regions import analyze
+from simulator.analysis.reachability import analyze
 from simulator.analysis.solver import ClaimConstraint, ClaimSpace, Semantics, solve_string
 from simulator.model import pool_from_dict
 from simulator.request import LoginRequest
