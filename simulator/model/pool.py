@@ -138,7 +138,11 @@ class IdentityPool:
         return self._mapping_index.get(_mapping_lookup_key(provider))
 
     def cached(self, key: Any, build: Callable[[], T]) -> T:
-        """Derived data (compiled rules, tag sources) built once per pool value."""
+        """Derived data (compiled rules, tag sources) built once per pool value.
+
+        The one mutable part of a frozen pool, kept for measured speed (the batch path derives per
+        provider, not per line). Plain dicts: not thread-safe; share a pool value within one thread.
+        """
         try:
             return self._cache[key]  # type: ignore[no-any-return]
         except KeyError:

@@ -1,7 +1,11 @@
 """A mapping's rules indexed by claim, for the first match in O(claims) instead of O(rules).
 
-Same semantics as `evaluate_rule` (the reference, which traces and handles CustomRoleArn); a
-property test holds the two together. Used on the batch path, where no trace is built.
+Same semantics as `evaluate_rule` (the reference, which traces and handles CustomRoleArn); the
+property tests `test_the_indexed_matcher_agrees_with_the_reference_predicates` and
+`test_the_fast_batch_path_decides_exactly_as_the_explained_path` (tests/core/test_properties.py)
+hold the two together. Used on the batch path, where no trace is built. It exists for measured
+speed (benchmarks/bench_simulate.py); its per-claim memo is mutable state inside a frozen pool's
+cache, bounded in size, and not thread-safe.
 """
 
 from __future__ import annotations
