@@ -32,6 +32,8 @@ class Name(StrEnum):
     COGNITO_ROLES_FORMAT = "cognito-roles-format"
     ONE_LOGIN_PER_REQUEST = "one-login-per-request"
     CLASSIC_FLOW_DEFAULT = "classic-flow-default"
+    SAML_ROLE_ATTRIBUTE = "saml-role-attribute"
+    SAML_SEVERAL_ROLES = "saml-several-roles"
     DEFAULT_TAG_KEYS = "default-tag-keys"
     MULTI_VALUED_TAG_CLAIM = "multi-valued-tag-claim"
     TAG_VALUE_CHARSET = "tag-value-charset"
@@ -125,10 +127,32 @@ _ALL = (
         "cognito-semantics.md §10.9",
     ),
     Assumption(
-        Name.CLASSIC_FLOW_DEFAULT, "disabled", "enabled",
-        "a pool file without AllowClassicFlow is treated as classic flow disabled",
-        "classic flow is enabled when AllowClassicFlow is absent",
+        Name.CLASSIC_FLOW_DEFAULT, "enabled", "disabled",
+        "a pool without AllowClassicFlow allows the basic (classic) flow, as observed for pools "
+        "created without the flag (aws/aws-cli#7652)",
+        "the basic flow is refused when AllowClassicFlow is absent",
         "cognito-semantics.md §10.13",
+        "The API leaves the default unstated; GetOpenIdToken was observed to work for a pool created "
+        "without the flag. Terraform and Pulumi always send it; CloudFormation and the CLI may not.",
+    ),
+    Assumption(
+        Name.SAML_ROLE_ATTRIBUTE, "attribute-first", "configuration-first",
+        "a SAML assertion's Role attribute decides the role (CustomRoleArn picks one of its roles, a "
+        "single role is used as it is), before the pool's role mappings and default role",
+        "the pool's role mappings and default role decide; the Role attribute only serves as the "
+        "role claims of a Token mapping",
+        "cognito-semantics.md §3 [SAML] and §10.11",
+        "[SAML] documents the Role attribute and CustomRoleArn and that no default roles are needed, "
+        "but not how the attribute interacts with RoleMappings and default roles.",
+    ),
+    Assumption(
+        Name.SAML_SEVERAL_ROLES, "configuration", "deny",
+        "several roles in the Role attribute and no CustomRoleArn: the pool's own configuration "
+        "decides (its mapping, else its default role)",
+        "several roles and no CustomRoleArn are refused",
+        "cognito-semantics.md §3 [SAML] and §10.11",
+        "[SAML] says to populate CustomRoleArn when the assertion carries several roles, but not what "
+        "happens without it.",
     ),
     Assumption(
         Name.DEFAULT_TAG_KEYS, "username-client", "username-clientID",

@@ -265,6 +265,7 @@ class Decision(OutcomeView):
     uncertain: tuple[Uncertainty, ...] = ()
     trace: tuple[TraceStep, ...] = ()
     assumptions: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what the pool did not check, or could not, for this login
 
     def to_json(self, *, trace: bool = True, outcome: Outcome | None = None) -> dict[str, Any]:
         """CONTRACT §5's fields for `outcome` (the final one, if trust changed it) or this decision's,

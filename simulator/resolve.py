@@ -6,6 +6,7 @@ computed under the pool's assumptions, then re-checked with every consulted assu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,6 +48,12 @@ CLASSIC_WITH_MAPPINGS = (
     "Basic (classic) flow is not supported with RoleMappings, please use enhanced flow."
 )
 SAML_ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
+# [SAML] "Amazon Cognito only supports the enhanced flow with the SAML-based IdP." (wording ours)
+SAML_ENHANCED_ONLY = (
+    "Basic (classic) flow is not supported with a SAML identity provider, please use enhanced flow."
+)
+# [community] amazon-cognito-identity-js#12: what GetId answers for a user pool access token.
+MISSING_AUD = "Invalid login token. Missing a required claim: aud"
 
 
 def ambiguous_deny_message(provider: str) -> str:
@@ -113,7 +120,7 @@ def _plan(pool: IdentityPool, provider: ProviderName) -> _Plan:
 class _Case:
     """One login decided under one assumption set: what every step below reads and writes."""
 
-    __slots__ = ("ask", "claims", "login", "plan", "pool", "request", "trace")
+    __slots__ = ("ask", "claims", "login", "notes", "plan", "pool", "request", "trace")
 
     def __init__(
         self,
@@ -131,6 +138,7 @@ class _Case:
         self.request = request
         self.ask = ask
         self.trace = trace  # None: not explaining (batch and analysis), so no strings are built
+        self.notes: list[str] = []
 
     def say(self, step: TraceStep) -> None:
         if self.trace is not None:
@@ -148,9 +156,8 @@ def resolve(
     consulted: set[Name] = set()
     trace: list[TraceStep] | None = [] if explain else None
     plan = _plan(pool, login.provider) if login.provider is not None else None
-    outcome = _decide(
-        _Case(pool, plan, login, request, Consult(pool.assumptions, consulted), trace)
-    )
+    case = _Case(pool, plan, login, request, Consult(pool.assumptions, consulted), trace)
+    outcome = _decide(case)
     uncertain: list[Uncertainty] = []
     for name in sorted(consulted) if consulted else ():
         if REGISTRY[name].alternative is None:
@@ -172,6 +179,7 @@ def resolve(
         uncertain=tuple(uncertain),
         trace=tuple(trace or ()),
         assumptions=assumptions_json,
+        notes=tuple(case.notes),
     )
 
 
@@ -213,10 +221,13 @@ def _decide(c: _Case) -> Outcome:
             message=f"{provider.name} ({provider.kind}), from {login.provider_source or 'the claims'}",
             provider=provider.name, provider_kind=str(provider.kind),
         ))  # fmt: skip
-    refusal = None if plan.user_pool_supported else _unsupported_provider(c.pool, login)
+    refusal = None if plan.user_pool_supported else _unsupported_provider(c)
     if refusal is not None:
-        c.say(DecisionStep(message=f"{refusal.error.code}: {refusal.error.message}"))
         return refusal
+    if provider.kind is ProviderKind.SAML:
+        saml = _saml(c)
+        if saml is not None:
+            return _with_tags(c, plan, saml) if type(saml) is Granted else saml
     if c.request.flow == "basic":
         outcome = _basic_flow(c)
     elif plan.mapping is None:
@@ -252,35 +263,135 @@ def _guest(c: _Case) -> Outcome:
     return Granted(role, _by("unauthenticated"))
 
 
-def _unsupported_provider(pool: IdentityPool, login: Login) -> Refused | None:
-    """GetId refuses tokens from providers the pool is not configured for (§8, §9)."""
-    p = login.provider
+def _unsupported_provider(c: _Case) -> Refused | None:
+    """GetId refuses tokens from providers the pool is not configured for (§8, §9); the trace says
+    what the token carried and what the pool accepts, so the reviewer knows what to change."""
+    pool, p, claims = c.pool, c.login.provider, c.claims
     assert p is not None
-    claims = login.claims
+    why: str | None = None
     if p.kind is ProviderKind.USER_POOL:
+        if "aud" not in claims:
+            # [community] amazon-cognito-identity-js#12: an access token carries client_id, not aud.
+            access = claims.get("token_use") == "access"
+            fix = "; it is an access token: pass the user pool's ID token" if access else ""
+            c.say(DecisionStep(message=f"the token has no aud claim{fix}"))
+            return _error("NotAuthorizedException", MISSING_AUD)
         # The token's aud must be a configured ClientId for that ProviderName [OS], §8.
-        ok = any(
-            c.provider_name == p.name and c.client_id == p.client_id for c in pool.cognito_providers
-        )
+        clients = [x.client_id for x in pool.cognito_providers if x.provider_name == p.name]
+        if p.client_id not in clients:
+            accepted = _listed(clients) if clients else "the user pool is not configured"
+            why = (f"the token's aud {_shown(claims.get('aud'))} is not a client of {p.name} the "
+                   f"pool accepts ({accepted})")  # fmt: skip
     elif p.kind is ProviderKind.SOCIAL:
         app_id = pool.supported_login_providers.get(p.name)
         aud = claims.get("aud")
         # [AF-2023] GetId: the token "matches the provider app id"; Twitter's value is key;secret.
-        ok = app_id is not None and (
-            not isinstance(aud, str) or p.name == "api.twitter.com" or aud == app_id
-        )
+        if app_id is None:
+            why = f"{p.name} is not among SupportedLoginProviders ({_listed(pool.supported_login_providers)})"
+        elif isinstance(aud, str) and p.name != "api.twitter.com" and aud != app_id:
+            why = f"the token's aud {_shown(aud)} is not the app id the pool names for {p.name} ({app_id})"
     elif p.kind is ProviderKind.OIDC:
-        ok = p.name in pool.oidc_provider_arns
-        detail = pool.oidc_provider(p.name)
-        if ok and detail is not None and detail.client_ids:
-            # [OIDC]: `azp`, if present, else `aud`, must be in the IAM provider's client-ID list.
-            azp = claims.get("azp")
-            aud = claims.get("aud")
-            auds = [azp] if isinstance(azp, str) else (aud if isinstance(aud, list) else [aud])
-            ok = any(a in detail.client_ids for a in auds)
-    else:
-        ok = p.name in pool.saml_provider_arns
-    return None if ok else _error("NotAuthorizedException", UNSUPPORTED_PROVIDER)
+        why = _oidc_refusal(c)
+    elif p.name not in pool.saml_provider_arns:
+        why = f"{p.name} is not among SamlProviderARNs ({_listed(pool.saml_provider_arns)})"
+    if why is None:
+        return None
+    c.say(DecisionStep(message=why))
+    return _error("NotAuthorizedException", UNSUPPORTED_PROVIDER)
+
+
+def _oidc_refusal(c: _Case) -> str | None:
+    pool, p, claims = c.pool, c.login.provider, c.claims
+    assert p is not None
+    if p.name not in pool.oidc_provider_arns:
+        return (f"the issuer {_shown(claims.get('iss'))} is not a configured provider "
+                f"(OpenIdConnectProviderARNs: {_listed(pool.oidc_provider_arns)})")  # fmt: skip
+    detail = pool.oidc_provider(p.name)
+    if detail is None or not detail.client_ids:
+        # [OIDC]: the service checks azp/aud against the IAM provider's client ids, which the pool
+        # file does not carry: say so instead of passing silently.
+        c.notes.append(
+            f"the token's audience was not checked: the pool file has no ClientIDList for {p.name} "
+            "(add it under OpenIdConnectProviders; `rolesim pull --with-iam` fetches it)"
+        )
+        return None
+    # [OIDC]: `azp`, if present, else `aud`, must be in the IAM provider's client-ID list.
+    azp, aud = claims.get("azp"), claims.get("aud")
+    auds = [azp] if isinstance(azp, str) else (aud if isinstance(aud, list) else [aud])
+    if any(a in detail.client_ids for a in auds):
+        return None
+    which = "azp" if isinstance(azp, str) else "aud"
+    shown = _shown(auds[0] if len(auds) == 1 else auds)
+    return f"the token's {which} {shown} is not in the ClientIDList of {p.name} ({_listed(detail.client_ids)})"
+
+
+def _shown(value: Any) -> str:
+    return "(absent)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _listed(items: Any) -> str:
+    names = list(items)
+    return ", ".join(names) if names else "none configured"
+
+
+def _saml(c: _Case) -> Outcome | None:
+    """A SAML login: enhanced flow only, and the role from the assertion's Role attribute [SAML].
+
+    None: the pool's own configuration decides (no Role attribute, or an assumption says so).
+    """
+    if c.request.flow == "basic":
+        # [SAML] "Amazon Cognito only supports the enhanced flow with the SAML-based IdP."
+        c.say(DecisionStep(message="SAML logins support only the enhanced flow [SAML]"))
+        return _error("InvalidParameterException", SAML_ENHANCED_ONLY)
+    roles = saml_roles(c.claims)
+    if not roles:
+        return None
+    assert c.plan is not None
+    configured = c.plan.mapping is not None or c.pool.authenticated_role is not None
+    if configured and c.ask(Name.SAML_ROLE_ATTRIBUTE):
+        c.say(NoteStep(message="the pool's configuration decides before the SAML Role attribute "
+                       "(saml-role-attribute=configuration-first)"))  # fmt: skip
+        return None
+    custom = c.request.custom_role_arn
+    if custom is not None:
+        # [SAML] "The user assumes this customRoleArn if the role matches one in the claim".
+        if custom in roles:
+            c.say(
+                DecisionStep(
+                    message=f"CustomRoleArn {custom} is a role of the SAML Role attribute [SAML]"
+                )
+            )
+            return Granted(custom, _by("custom_role_arn"))
+        c.say(DecisionStep(message=f"CustomRoleArn {custom} is not among the SAML Role attribute's "
+                           f"roles ({_listed(roles)}) [SAML]"))  # fmt: skip
+        return _custom_role_refused(c, custom)
+    if len(roles) == 1:
+        c.say(DecisionStep(message=f"the SAML Role attribute names one role, {roles[0]} [SAML]"))
+        return Granted(roles[0], _by("token_preferred_role"))
+    if c.ask(Name.SAML_SEVERAL_ROLES):
+        c.say(DecisionStep(message="several roles in the SAML Role attribute and no CustomRoleArn "
+                           "(saml-several-roles=deny)"))  # fmt: skip
+        return _error(
+            "NotAuthorizedException",
+            f"The SAML assertion lists {len(roles)} roles; CustomRoleArn must name one of them.",
+        )
+    c.say(NoteStep(message=f"the SAML Role attribute names {len(roles)} roles and no CustomRoleArn "
+                   "picks one: the pool's configuration decides (saml-several-roles=configuration)"))  # fmt: skip
+    return None
+
+
+def saml_roles(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    """[SAML]: the Role attribute's "role ARN,provider ARN" pairs (either order), as role ARNs."""
+    attr = claims.get(SAML_ROLE_ATTRIBUTE)
+    pairs = [attr] if isinstance(attr, str) else attr if isinstance(attr, list) else []
+    found = (
+        part.strip()
+        for pair in pairs
+        if isinstance(pair, str)
+        for part in pair.split(",")
+        if ":role/" in part
+    )
+    return tuple(dict.fromkeys(found))
 
 
 def _basic_flow(c: _Case) -> Outcome:
@@ -300,7 +411,8 @@ def _basic_flow_gate(c: _Case) -> Refused | None:
     pool = c.pool
     allowed = pool.allow_classic_flow
     if allowed is None:
-        allowed = c.ask(Name.CLASSIC_FLOW_DEFAULT)
+        # §10.13: observed enabled for pools created without the flag [aws/aws-cli#7652].
+        allowed = not c.ask(Name.CLASSIC_FLOW_DEFAULT)
         c.say(FlowStep(message=f"AllowClassicFlow is absent; treated as {'enabled' if allowed else 'disabled'} "
                        f"(classic-flow-default={c.ask.assumptions.label(Name.CLASSIC_FLOW_DEFAULT)})"))  # fmt: skip
     if not allowed:
@@ -463,7 +575,26 @@ def _rule_message(verdict: str, rule: MappingRule, claims: Mapping[str, Any]) ->
         return f"skipped: NotEqual on absent claim {rule.claim!r} is not evaluated [RBAC]"
     if rule.claim not in claims:
         return f"no match: claim {rule.claim!r} is absent"
-    return f"{'matches' if verdict == 'match' else 'no match'}: {rule.claim} {rule.match_type} {rule.value!r}"
+    text = f"{'matches' if verdict == 'match' else 'no match'}: {rule.claim} {rule.match_type} {rule.value!r}"
+    if verdict == "match" and rule.match_type in ("Contains", "StartsWith"):
+        wider = _wider_values(rule, claims.get(rule.claim))
+        if wider:
+            # Contains is a substring test, StartsWith a prefix test: a longer value matches too
+            # (the observed behaviour behind QnABot's Contains "Admin" matching group "Admins").
+            text += (f" (by a {'substring' if rule.match_type == 'Contains' else 'prefix'} of "
+                     f"{_listed(repr(w) for w in wider)}, not an equal value)")  # fmt: skip
+    return text
+
+
+def _wider_values(rule: MappingRule, value: Any) -> list[str]:
+    """The claim's values that match the rule only as a longer string, none being equal to it."""
+    values = value if isinstance(value, list) else [value]
+    texts = [v for v in values if isinstance(v, str)]
+    if rule.value in texts:
+        return []
+    if rule.match_type == "Contains":
+        return [t for t in texts if rule.value in t]
+    return [t for t in texts if t.startswith(rule.value)]
 
 
 def token_role_claims(
@@ -485,15 +616,7 @@ def token_role_claims(
         roles = tuple(r for r in raw if isinstance(r, str))
     assert login.provider is not None
     if raw is None and login.provider.kind is ProviderKind.SAML:
-        attr = claims.get(SAML_ROLE_ATTRIBUTE)
-        pairs = [attr] if isinstance(attr, str) else attr if isinstance(attr, list) else []
-        roles = tuple(
-            part
-            for pair in pairs
-            if isinstance(pair, str)
-            for part in pair.split(",")
-            if ":role/" in part
-        )
+        roles = saml_roles(claims)
         if roles and len(roles) == 1 and preferred is None:
             preferred = roles[0]
     if raw is None and preferred is None and roles is None:

@@ -30,9 +30,8 @@ def simulate(
     """One login's decision; with IAM data (the pool's or `iam`) also trust and `requests`' access."""
     login = login_of(request, pool)
     decision = resolve(pool, login, request, explain=explain)
-    return assess(
-        pool, decision, login, request, requests, iam=iam, notes=token_notes(request, now)
-    )
+    notes = token_notes(request, now) + decision.notes
+    return assess(pool, decision, login, request, requests, iam=iam, notes=notes)
 
 
 def decide(pool: IdentityPool, request: LoginRequest, *, explain: bool = False) -> Decision:

@@ -191,10 +191,7 @@ class _Explorer:
             self._emit("unauthenticated", probe, ())
 
     def _basic_possible(self, pool: IdentityPool) -> bool:
-        allowed = pool.allow_classic_flow
-        if allowed is None:
-            allowed = pool.assumptions.alt(Name.CLASSIC_FLOW_DEFAULT)
-        return bool(allowed) and not pool.role_mappings
+        return pool.classic_flow_enabled and not pool.role_mappings
 
     def provider(self, p: ProviderName) -> None:
         label = provider_label(p)

@@ -471,10 +471,7 @@ def _tagsession_checks(ctx: _Context) -> Iterable[Finding]:
 
 def _classic_flow_checks(ctx: _Context) -> Iterable[Finding]:
     pool = ctx.pool
-    enabled = pool.allow_classic_flow
-    if enabled is None:
-        enabled = pool.assumptions.alt(Name.CLASSIC_FLOW_DEFAULT)
-    if not enabled:
+    if not pool.classic_flow_enabled:
         return
     path: Path = ("AllowClassicFlow",)
     trusting = [

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from simulator.assumptions import DEFAULTS, AssumptionSet
+from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.errors import Path
 from simulator.iam.roles import IamData
 from simulator.model.providers import ProviderName
@@ -125,6 +125,13 @@ class IdentityPool:
     @property
     def region(self) -> str:
         return self.identity_pool_id.split(":", 1)[0]
+
+    @property
+    def classic_flow_enabled(self) -> bool:
+        """AllowClassicFlow, or the classic-flow-default assumption when the file leaves it out."""
+        if self.allow_classic_flow is not None:
+            return self.allow_classic_flow
+        return not self.assumptions.alt(Name.CLASSIC_FLOW_DEFAULT)
 
     @property
     def authenticated_role(self) -> str | None:

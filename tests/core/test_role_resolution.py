@@ -300,9 +300,10 @@ class TestBasicFlow:
         d = decide(pool(classic=True), token(), flow="basic", basic_role_arn=role("Anything"))
         assert (d.role_arn, d.decided_by.kind) == (role("Anything"), "basic_flow")
 
-    def test_absent_allow_classic_flow_is_a_named_assumption(self) -> None:
-        # §10.13 classic-flow-default: disabled by default, enabled in the alternative
+    def test_absent_allow_classic_flow_allows_the_basic_flow_as_observed(self) -> None:
+        # §10.13 classic-flow-default: a pool created without the flag let GetOpenIdToken through
+        # [aws/aws-cli#7652], so enabled is the default; disabled is the reported alternative.
         d = decide(pool(classic=None), token(), flow="basic", basic_role_arn=DEV)
-        assert d.error is not None
+        assert (d.role_arn, d.decided_by.kind) == (DEV, "basic_flow")
         assert [u.assumption for u in d.uncertain] == ["classic-flow-default"]
-        assert d.uncertain[0].alternative_outcome.key[:2] == ("role", DEV)
+        assert d.uncertain[0].alternative_outcome.key[:2] == ("error", "InvalidParameterException")
