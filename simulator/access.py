@@ -100,6 +100,16 @@ class Assessment(OutcomeView):
         return "unknown" if self.trust is not None and self.trust.outcome == "unknown" else "issued"
 
     @property
+    def rests_on(self) -> tuple[str, ...]:
+        """Every named assumption whose alternative changes part of this answer: the pool's
+        decision, the trust, or a request's access."""
+        names = [u.assumption for u in self.decision.uncertain]
+        if self.trust is not None:
+            names += [u.assumption for u in self.trust.uncertain]
+        names += [u.assumption for a in self.access if a.decision for u in a.decision.uncertain]
+        return tuple(dict.fromkeys(names))
+
+    @property
     def unknowns(self) -> tuple[str, ...]:
         """Every reason part of this answer could not be decided, for gates to fail on."""
         out = []

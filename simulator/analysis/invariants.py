@@ -352,6 +352,7 @@ class Violation:
             "witness": self.probe.to_json(),
             "provider": self.provider,
             "outcome": self.result.to_json(trace=False),
+            "rests_on": list(self.result.rests_on),
             "reason": self.reason,
             "method": self.method,
         }
@@ -365,6 +366,9 @@ class InvariantResult:
     violations: tuple[Violation, ...]
     requests_checked: int
     notes: tuple[str, ...] = ()
+    # Named assumptions whose alternative changes the outcome of a checked witness: the verdict
+    # rests on them (a live probe can settle them).
+    rests_on: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool:
@@ -379,6 +383,7 @@ class InvariantResult:
             "complete": self.complete,
             "requests_checked": self.requests_checked,
             "notes": list(self.notes),
+            "rests_on": list(self.rests_on),
         }
 
 
@@ -455,12 +460,14 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
     )
     violations: list[Violation] = []
     checked = 0
+    rests_on: dict[str, None] = {}
     for region in found.regions:
         ctx = Context(region.provider, region.probe, pool)
         if not inv.when.test(ctx):
             continue
         checked += 1
         result = assess_witness(pool, region.probe, inv.expect.checks)
+        rests_on.update(dict.fromkeys(result.rests_on))
         why = inv.expect.broken(ctx, result)
         if why is not None:
             violations.append(
@@ -483,7 +490,11 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
     unique: dict[tuple[Any, ...], Violation] = {}
     for v in violations:
         unique.setdefault((v.provider, v.reason.split(",")[0], v.result.role_arn), v)
-    return InvariantResult(inv, method, complete, tuple(unique.values()), checked, tuple(notes))
+    for v in unique.values():
+        rests_on.update(dict.fromkeys(v.result.rests_on))
+    return InvariantResult(
+        inv, method, complete, tuple(unique.values()), checked, tuple(notes), tuple(rests_on)
+    )
 
 
 def _search(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Violation | None:

@@ -434,11 +434,21 @@ def _trust_checks(ctx: _Context) -> Iterable[Finding]:
                               f"cognito-identity.amazonaws.com:aud = {pool.identity_pool_id}")  # fmt: skip
         if (
             role.arn != guest
+            and _guests_reach_any_role(pool)
             and _trusts(role, ["unauthenticated"], pool.identity_pool_id) == "allowed"
         ):
-            yield ctx.finding("RS114", _trust_path(i), f"{role.name} can be assumed by guests: add "
+            yield ctx.finding("RS114", _trust_path(i), f"{role.name} can be assumed by guests "
+                              "through the basic flow (GetId and GetOpenIdToken without a login, "
+                              "then sts:AssumeRoleWithWebIdentity for this role): add "
                               "ForAnyValue:StringLike cognito-identity.amazonaws.com:amr = "
                               "authenticated")  # fmt: skip
+
+
+def _guests_reach_any_role(pool: IdentityPool) -> bool:
+    """Guests get only the unauthenticated role in the enhanced flow [RBAC]; in the basic flow they
+    ask STS for any role that trusts the pool [AF], which GetOpenIdToken allows only with the
+    classic flow on and no role mappings [AF], [aws/aws-cli#7652]."""
+    return pool.allow_unauthenticated and pool.classic_flow_enabled and not pool.role_mappings
 
 
 def _tagsession_checks(ctx: _Context) -> Iterable[Finding]:

@@ -192,8 +192,12 @@ def _access(console: Console, a: AccessResult) -> None:
 
 def _uncertain(console: Console, a: Assessment) -> None:
     d = a.decision
-    if not d.uncertain:
-        _label(console, "Uncertain", "no undocumented behaviour changes this decision")
+    if not a.rests_on:
+        _label(console, "Uncertain", "no undocumented behaviour changes this answer")
+    elif not d.uncertain:
+        _label(console, "Uncertain", Text(
+            "the pool's decision rests on no named assumption; trust or access rests on "
+            + ", ".join(a.rests_on) + " (above)", style="yellow"))  # fmt: skip
     for u in d.uncertain:
         alt = outcome_json(u.alternative_outcome)
         what = alt["role_arn"] or (alt["error"] or {}).get("code")

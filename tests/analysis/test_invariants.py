@@ -180,3 +180,14 @@ def test_invariants_file_errors_name_the_path_and_line(tmp_path: Path) -> None:
         load_invariants(path)
     assert info.value.line == 3
     assert "rol" in str(info.value)
+
+
+def test_a_check_result_names_the_assumptions_it_rests_on(tmp_path: Path) -> None:
+    # Issue 10.5: a counterexample that depends on a named assumption is not presented as exact.
+    data = pool_dict([rule("cognito:groups", "Equals", "admins", "Admin")])
+    text = "invariants:\n  - id: no-admin\n    expect: {role_not: [" + role("Admin") + "]}\n"
+    (result,) = _check(tmp_path, data, text).results
+    assert not result.holds
+    assert "array-claim-match" in result.rests_on
+    assert any("array-claim-match" in v.result.rests_on for v in result.violations)
+    assert "array-claim-match" in result.to_json()["rests_on"]

@@ -148,7 +148,16 @@ def test_trust_policy_findings() -> None:
     data["Roles"] = {"authenticated": role("Loose"), "unauthenticated": role("Guest")}
     data["IamRoles"].append(_iam_role("Loose", loose))
     ids = _ids(data)
-    assert {"RS113", "RS114"} <= ids
+    assert "RS113" in ids
+    # Guests reach a role other than theirs only through the basic flow [AF]: with it off, the
+    # loose amr condition is no path; with it on (and no mappings), RS114 names the path.
+    assert "RS114" not in ids
+    data["AllowClassicFlow"] = True
+    report = lint_text(json.dumps(data), "pool.json")
+    reached = [f.message for f in report.findings if f.id == "RS114"]
+    assert reached
+    assert all("basic flow" in m for m in reached)
+    data["AllowClassicFlow"] = False
     data["Roles"] = {"authenticated": role("Auth"), "unauthenticated": role("Guest")}
     assert "RS112" in _ids(data)
 

@@ -5,6 +5,7 @@ Sources: IAM User Guide pages cited per test; cognito-semantics.md §4.3 and §5
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from simulator.access import AccessRequest, Assessment
@@ -180,3 +181,17 @@ def test_trust_sees_the_provider_in_amr() -> None:
     # [IAM-CK] amr holds "authenticated" and the login provider's name
     d = check(abac_pool(amr=USER_POOL), token(custom__dept="x"))
     assert d.role_arn == AUTH
+
+
+def test_a_guest_summary_covers_the_uncertainty_of_trust_and_access() -> None:
+    # Issue 10.5: the guest's decision rests on nothing undocumented, but its access does
+    # (guest-inline-session-policy, cognito-semantics.md §10.20): the summary must not say none.
+    from simulator.render.decision_text import DecisionText
+
+    d = check(abac_pool(), None, ("s3:GetObject", f"{BUCKET}/public/x"))
+    assert d.decision.uncertain == ()
+    assert d.rests_on
+    out = io.StringIO()
+    DecisionText().render(d, out)
+    assert "no undocumented behaviour" not in out.getvalue()
+    assert d.rests_on[0] in out.getvalue()
