@@ -17,7 +17,9 @@ from typing import Any
 from simulator.analysis.providers import (
     ARRAY_CLAIMS,
     TOKEN_CLAIMS,
+    Shape,
     base_claims,
+    claim_shape,
     configured_providers,
     other_role_arn,
     provider_label,
@@ -311,9 +313,11 @@ class _Explorer:
         c: ClaimConstraint,
         space: ClaimSpace,
         tag: bool,
+        shape: Shape = "any",
     ) -> list[object]:
         """The values a claim takes in the regions below a leaf: one per tag class when the claim
-        feeds a tag (absent, valid text, text STS refuses, multi-valued), else one."""
+        feeds a tag (absent, valid text, text STS refuses, multi-valued), else one. Only the kinds
+        the provider's tokens can carry for the claim (`shape`) are used."""
         kinds: list[Kind]
         if claim == "sub":
             # Every token carries sub, as a string [IDTOK], [OIDC].
@@ -326,6 +330,10 @@ class _Explorer:
             kinds = ["array", "string"]
         else:
             kinds = ["string", "array"]
+        if shape == "array":
+            kinds = [k for k in kinds if k in ("absent", "array")] or ["array"]
+        elif shape != "any":
+            kinds = [k for k in kinds if k != "array"] or ["string"]
         out: list[object] = []
         for kind in kinds:
             ok, value = value_for(space, c, kind, self.sem)
@@ -354,7 +362,10 @@ class _Explorer:
                     )
         per_claim: list[list[object]] = []
         for n in names:
-            opts = self._claim_options(n, constraints.get(n, EMPTY), spaces[n], n in tag_claims)
+            shape = claim_shape(p.kind, n)
+            opts = self._claim_options(
+                n, constraints.get(n, EMPTY), spaces[n], n in tag_claims, shape
+            )
             if not opts:
                 return  # infeasible (cannot happen after the walk's pruning)
             per_claim.append(opts)
@@ -390,6 +401,8 @@ class _Explorer:
                 else:
                     claims[n] = v
             claims.update({k: v for k, v in token_values.items() if v is not None})
+            if not self._typed(claims, p, sides, path):
+                continue  # only a value of the wrong type reaches it: no token of `p` can
             if not self._consistent(claims, sides, path):
                 self.out.incomplete(
                     f"a witness under {label} did not reproduce its rule path; region skipped"
@@ -404,6 +417,31 @@ class _Explorer:
                 basic_role_arn=w.basic_role,
             )
             self._emit(label, probe, path)
+
+    def _typed(
+        self,
+        claims: dict[str, Any],
+        p: ProviderName,
+        sides: tuple[_Side, ...],
+        path: tuple[Step, ...],
+    ) -> bool:
+        """Boolean and number claims the solver wrote as text take their own type (rules compare
+        them as their JSON text, scalar-claim-text). False when no value of the claim's type keeps
+        the region's rule path: only a token the provider cannot issue would reach the region."""
+        for name, value in list(claims.items()):
+            shape = claim_shape(p.kind, name)
+            if not isinstance(value, str) or shape not in ("boolean", "number"):
+                continue
+            options: list[Any] = [True, False] if shape == "boolean" else [0]
+            if shape == "number" and value.lstrip("-").isdigit() and len(value) < 16:
+                options.insert(0, int(value))
+            for option in options:
+                claims[name] = option
+                if self._consistent(claims, sides, path):
+                    break
+            else:
+                return False
+        return True
 
     def _distinct(self, value: str, used: set[str], c: ClaimConstraint, space: ClaimSpace) -> str:
         """Different claims get different witness values, so a tag read from the wrong claim shows."""

@@ -45,6 +45,7 @@ from simulator.analysis.explorer import explore
 from simulator.analysis.outcomes import outcome_summary
 from simulator.analysis.providers import (
     base_claims,
+    claim_shape,
     configured_providers,
     other_role_arn,
     provider_label,
@@ -55,6 +56,7 @@ from simulator.assumptions import Consult
 from simulator.errors import ConfigError
 from simulator.model.document import Node, read_file
 from simulator.model.pool import IdentityPool, MappingRule
+from simulator.model.providers import ProviderKind
 from simulator.request import NO_TOKEN, PLAIN_CLAIMS, Flow, LoginRequest
 from simulator.semantics.rules import evaluate_rule
 
@@ -575,8 +577,18 @@ def probe_strategy(
             st.text(max_size=8),
         )
 
-    def value_for(name: str) -> Any:
+    def value_for(name: str, kind: ProviderKind) -> Any:
+        """Values of the type the provider's tokens carry for the claim (claim_shape)."""
         text = text_for(claim_values[name])
+        shape = claim_shape(kind, name)
+        typed = {
+            "string": text,
+            "array": st.lists(text, max_size=3),
+            "boolean": st.booleans(),
+            "number": st.integers(-2, 100),
+        }.get(shape)
+        if typed is not None:
+            return st.one_of(st.none(), typed, typed)
         scalar = st.one_of(st.booleans(), st.integers(-2, 100))
         return st.one_of(st.none(), text, text, st.lists(text, max_size=3), scalar)
 
@@ -592,7 +604,7 @@ def probe_strategy(
         claims: dict[str, Any] = dict(base_claims(pool, p))
         claims["sub"] = draw(st.sampled_from(["user-1", "user-2"]))
         for n in names:
-            v = draw(value_for(n))
+            v = draw(value_for(n, p.kind))
             if v is not None:
                 claims[n] = v
         return provider_label(p), LoginRequest(claims, PLAIN_CLAIMS, p.name, custom)

@@ -6,7 +6,7 @@ Helpers shared by the exploration, the invariants and lint.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from simulator.analysis.solver import Semantics
 from simulator.assumptions import Name
@@ -16,6 +16,44 @@ from simulator.resolve import SAML_ROLE_ATTRIBUTE
 from simulator.tags import default_claims
 
 ARRAY_CLAIMS = frozenset({"cognito:groups", "cognito:roles", "groups", "amr", "roles"})
+
+Shape = Literal["string", "array", "boolean", "number", "any"]
+
+# The claim types an ID token carries [IDTOK] (user pools: custom attributes are always strings;
+# cognito:groups is "always an array") and the OIDC standard claims [OIDC Core 5.1]. Witnesses and
+# counterexamples use them, so every token the analysis shows is one a provider can issue.
+_USER_POOL_SHAPES: dict[str, Shape] = {
+    "cognito:groups": "array", "cognito:roles": "array", "cognito:preferred_role": "string",
+    "cognito:username": "string", "email_verified": "boolean", "phone_number_verified": "boolean",
+    "auth_time": "number", "iat": "number", "exp": "number", "identities": "array",
+}  # fmt: skip
+_OIDC_SHAPES: dict[str, Shape] = {
+    "sub": "string", "iss": "string", "email": "string", "name": "string",
+    "email_verified": "boolean", "auth_time": "number", "iat": "number", "exp": "number",
+}  # fmt: skip
+
+
+def claim_shape(kind: ProviderKind, claim: str) -> Shape:
+    """The type `claim` has in a token from a provider of this kind ("any" where no spec says)."""
+    if kind is ProviderKind.USER_POOL:
+        if claim.startswith("custom:") or claim in ("sub", "aud", "iss", "token_use", "email"):
+            return "string"
+        return _USER_POOL_SHAPES.get(claim, "string" if ":" not in claim else "any")
+    if kind is ProviderKind.SAML:
+        return "any"  # assertion attributes may repeat
+    return _OIDC_SHAPES.get(claim, "any")
+
+
+def shape_of(value: Any) -> Shape:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    return "string" if isinstance(value, str) else "any"
+
+
 TOKEN_CLAIMS = ("cognito:roles", "cognito:preferred_role", "cognito:groups", SAML_ROLE_ATTRIBUTE)
 
 

@@ -68,17 +68,21 @@ _text = st.one_of(
     st.text(alphabet="admisnevx-", max_size=6),
 )
 claim_value = st.one_of(st.none(), _text, st.lists(_text, max_size=3), st.booleans())
+# What a user pool ID token can carry for each claim [IDTOK]: groups are always an array, custom
+# attributes and email are strings.
+_TYPED = {"cognito:groups": st.lists(_text, max_size=3), "custom:dept": _text, "email": _text}
 
 
 @st.composite
-def claims_strategy(draw: Any) -> dict[str, Any]:
+def claims_strategy(draw: Any, typed: bool = True) -> dict[str, Any]:
+    """User pool tokens; `typed=False` also gives claims types no user pool issues."""
     claims: dict[str, Any] = {
         "iss": f"https://{PROVIDER}",
         "aud": CLIENT,
         "sub": draw(st.sampled_from(["u1", "u2"])),
     }
     for name in CLAIMS:
-        v = draw(claim_value)
+        v = draw(st.one_of(st.none(), _TYPED[name]) if typed else claim_value)
         if v is not None:
             claims[name] = v
     return claims

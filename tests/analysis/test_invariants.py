@@ -129,7 +129,7 @@ def test_only_tokens_that_pass_no_tag_get_credentials_when_trust_lacks_tag_sessi
     tmp_path: Path,
 ) -> None:
     # [IAM-ST]: without sts:TagSession in the trust policy an assume that passes tags fails, so
-    # only tokens whose department claim sets no tag (e.g. a multi-valued claim) can write.
+    # only tokens whose group claim sets no tag (it is multi-valued [IDTOK]) can write.
     trust = {
         "Version": "2012-10-17",
         "Statement": [
@@ -145,9 +145,9 @@ def test_only_tokens_that_pass_no_tag_get_credentials_when_trust_lacks_tag_sessi
         "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
     }
     data = pool_dict(
-        [rule("custom:dept", "StartsWith", "e", "Eng")],
+        [rule("cognito:groups", "StartsWith", "e", "Eng")],
         PrincipalTagAttributeMaps=[{"IdentityProviderName": PROVIDER,
-                                    "PrincipalTags": {"department": "custom:dept"}}],
+                                    "PrincipalTags": {"department": "cognito:groups"}}],
         IamRoles=[{"RoleName": "Eng", "Arn": role("Eng"), "AssumeRolePolicyDocument": trust,
                    "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": policy}]}],
     )  # fmt: skip
