@@ -24,9 +24,10 @@ from datetime import UTC, datetime
 from typing import Final
 
 from simulator.errors import ConfigError, PathPart
-from simulator.iam import patterns
+from simulator.iam import patterns, wildcard
 from simulator.iam.assumptions import SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY
 from simulator.iam.patterns import Context, Part
+from simulator.iam.wildcard import Wildcard, WildcardSet
 
 
 class Trace:
@@ -164,26 +165,8 @@ def _decode_binary(text: str) -> bytes | None:
         return None
 
 
-def _arn_regex(parts: tuple[Part, ...]) -> re.Pattern[str]:
-    """ArnLike/ArnEquals: each of the six colon-delimited components is matched on its own, so a
-    wildcard cannot cross a colon except inside the sixth (resource) component."""
-    out: list[str] = []
-    colons = 0
-    for part in parts:
-        if type(part) is not patterns.Glob:
-            out.append(re.escape(part.text if type(part) is patterns.Fixed else ""))
-            continue
-        for char in part.text:
-            if char == ":":
-                colons += 1
-                out.append(":")
-            elif char == "*":
-                out.append(".*" if colons >= 5 else "[^:]*")
-            elif char == "?":
-                out.append("." if colons >= 5 else "[^:]")
-            else:
-                out.append(re.escape(char))
-    return re.compile("".join(out), re.DOTALL)
+def _arn_matcher(parts: tuple[Part, ...]) -> Wildcard:
+    return wildcard.compile_tokens(patterns.arn_condition_tokens(parts))
 
 
 # --- the compiled clause ------------------------------------------------------------------------
@@ -193,10 +176,10 @@ class Clause:
     """One (operator, key, values) triple of a Condition block, ready to test a request context."""
 
     __slots__ = (
-        "_arn_regexes",
+        "_arn_matchers",
         "_arn_templates",
         "_binaries",
-        "_like_regex",
+        "_like_matcher",
         "_like_templates",
         "_match",
         "_networks",
@@ -235,9 +218,9 @@ class Clause:
         self.values = values
         self._strings: frozenset[str] = frozenset()
         self._string_templates: tuple[patterns.TextTemplate, ...] = ()
-        self._like_regex: re.Pattern[str] | None = None
+        self._like_matcher: WildcardSet | None = None
         self._like_templates: tuple[patterns.TemplateMatcher, ...] = ()
-        self._arn_regexes: tuple[re.Pattern[str], ...] = ()
+        self._arn_matchers: WildcardSet | None = None
         self._arn_templates: tuple[tuple[Part, ...], ...] = ()
         self._numbers: tuple[float, ...] = ()
         self._binaries: frozenset[bytes] = frozenset()
@@ -283,20 +266,20 @@ class Clause:
                 )
             else:
                 static.append(parts)
-        self._like_regex = patterns.compile_globs(static) if static else None
+        self._like_matcher = patterns.compile_globs(static) if static else None
         self._like_templates = tuple(dynamic)
         self._match = self._match_like
 
     def _compile_arn(self, values: tuple[str, ...], use_vars: bool) -> None:
-        static: list[re.Pattern[str]] = []
+        static: list[Wildcard] = []
         dynamic: list[tuple[Part, ...]] = []
         for value in values:
             parts = patterns.parse_template(value, variables=use_vars)
             if patterns.has_variables(parts):
                 dynamic.append(parts)
             else:
-                static.append(_arn_regex(parts))
-        self._arn_regexes = tuple(static)
+                static.append(_arn_matcher(parts))
+        self._arn_matchers = WildcardSet(static) if static else None
         self._arn_templates = tuple(dynamic)
         self._match = self._match_arn
 
@@ -368,26 +351,25 @@ class Clause:
         return False
 
     def _match_like(self, value: str, context: Context) -> bool | None:
-        if self._like_regex is not None and self._like_regex.fullmatch(value):
+        if self._like_matcher is not None and self._like_matcher.matches(value):
             return True
         for matcher in self._like_templates:
             pattern = matcher.pattern(context)
-            if pattern is not None and pattern.fullmatch(value):
+            if pattern is not None and pattern.matches(value):
                 return True
         return False
 
     def _match_arn(self, value: str, context: Context) -> bool | None:
         if value.count(":") < 5:
             return None  # not an ARN
-        for regex in self._arn_regexes:
-            if regex.fullmatch(value):
-                return True
+        if self._arn_matchers is not None and self._arn_matchers.matches(value):
+            return True
         for parts in self._arn_templates:
             resolved = patterns.resolve(parts, context)
-            if resolved is not None:
-                regex = _arn_regex(patterns.substitute(parts, resolved))
-                if regex.fullmatch(value):
-                    return True
+            if resolved is not None and _arn_matcher(patterns.substitute(parts, resolved)).matches(
+                value
+            ):
+                return True
         return False
 
     def _compared(self, number: float | None) -> bool | None:

@@ -19,6 +19,7 @@ from simulator.iam.assumptions import NOTRESOURCE_UNSET_VARIABLE
 from simulator.iam.conditions import Clause, Trace
 from simulator.iam.patterns import Context
 from simulator.iam.request import Request
+from simulator.iam.wildcard import WildcardSet
 
 Effect = Literal["Allow", "Deny"]
 # Where a policy is used decides which elements it must or must not have.
@@ -68,17 +69,17 @@ class Statement:
     principal: PrincipalSpec | None
     not_principal: bool
     clauses: tuple[Clause, ...]
-    _action_regex: re.Pattern[str] = field(repr=False)
+    _action_matcher: WildcardSet = field(repr=False)
     _action_cache: dict[str, bool] = field(repr=False)
     _resource_any: bool = field(repr=False)
     _resource_free: bool = field(repr=False)  # every resource matches: no check needed
-    _resource_regex: re.Pattern[str] | None = field(repr=False)
+    _resource_matcher: WildcardSet | None = field(repr=False)
     _resource_templates: tuple[patterns.TemplateMatcher, ...] = field(repr=False)
 
     def action_matches(self, action_key: str) -> bool:
         hit = self._action_cache.get(action_key)
         if hit is None:
-            hit = (self._action_regex.fullmatch(action_key) is None) is self.not_action
+            hit = self._action_matcher.matches(action_key) is not self.not_action
             if len(self._action_cache) >= _ACTION_CACHE_LIMIT:
                 self._action_cache.clear()
             self._action_cache[action_key] = hit
@@ -88,8 +89,7 @@ class Statement:
         if self.resources is None:
             return True
         hit = self._resource_any or (
-            self._resource_regex is not None
-            and self._resource_regex.fullmatch(resource) is not None
+            self._resource_matcher is not None and self._resource_matcher.matches(resource)
         )
         unset = False
         if not hit:
@@ -99,7 +99,7 @@ class Statement:
                     unset = (
                         True  # a variable with no value: this entry matches nothing (notes item 2)
                     )
-                elif pattern.fullmatch(resource):
+                elif pattern.matches(resource):
                     hit = True
                     break
         if not self.not_resource:
@@ -273,7 +273,7 @@ def _parse_statement(
     principal = _principal(raw[principal_key], (*path, principal_key)) if principal_key else None
     clauses = _conditions(raw.get("Condition"), (*path, "Condition"), variables=variables)
 
-    action_regex = patterns.compile_globs(
+    action_matcher = patterns.compile_globs(
         [(patterns.Glob(action.lower()),) for action in actions], ignore_case=True
     )
     resource_any = False
@@ -298,11 +298,11 @@ def _parse_statement(
         principal=principal,
         not_principal=principal_key == "NotPrincipal",
         clauses=clauses,
-        _action_regex=action_regex,
+        _action_matcher=action_matcher,
         _action_cache={},
         _resource_any=resource_any,
         _resource_free=resources is None or (resource_any and resource_key == "Resource"),
-        _resource_regex=patterns.compile_globs(static, arn_segments=True) if static else None,
+        _resource_matcher=patterns.compile_globs(static, arn_segments=True) if static else None,
         _resource_templates=tuple(templates),
     )
 
