@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from simulator.claims import Login, default_identity_id
@@ -81,8 +82,10 @@ def assess(
     requests: Sequence[AccessRequest] = (),
     *,
     iam: IamData | None = None,
+    now: datetime | None = None,
 ) -> Decision:
-    """The decision with `trust` and `access` added; a trust failure means no credentials."""
+    """The decision with `trust` and `access` added at `now` (the time keys; without it they are
+    missing); a trust failure means no credentials."""
     iam = iam if iam is not None else pool.iam
     if iam is None:
         return decision
@@ -110,6 +113,7 @@ def assess(
         principal_tags=tags,
         flow=decision.flow,
         assumptions=assumptions,
+        now=now,
     )
     if trust.outcome == "denied" and trust.error is not None:
         # [M] InvalidIdentityPoolConfigurationException: "STS returned an error response to the
@@ -135,6 +139,7 @@ def assess(
                 principal_tags=tags,
                 flow=decision.flow,
                 assumptions=assumptions,
+                now=now,
             ),
         )
         for r in requests

@@ -62,7 +62,7 @@ def simulate_one(
         )
     decision = resolve(pool, login, options)
     if iam is not None or pool.iam is not None:
-        decision = assess(pool, decision, login, requests, iam=iam)
+        decision = assess(pool, decision, login, requests, iam=iam, now=now)
     notes = token_notes(request, now)
     return replace(decision, notes=notes + decision.notes) if notes else decision
 

@@ -15,6 +15,7 @@ SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY: Final = "single-valued-operator-on-mu
 SESSION_POLICIES_COMBINE: Final = "session-policies-combine"
 RESOURCE_POLICY_WILDCARD_PRINCIPAL: Final = "resource-policy-wildcard-principal"
 GUEST_INLINE_SESSION_POLICY: Final = "guest-inline-session-policy"
+UNREADABLE_REQUEST_VALUE: Final = "unreadable-request-value"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,19 @@ REGISTRY: Final[tuple[IamAssumption, ...]] = (
         "https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html; "
         "cognito-semantics.md §4.3 and §10.20",
         "Cognito documents that it passes an inline session policy but does not publish it.",
+    ),
+    IamAssumption(
+        UNREADABLE_REQUEST_VALUE,
+        "matches-no-value",
+        "no-match",
+        "a request value the operator cannot read (a principal tag 'abc' under NumericNotEquals, a "
+        "non-IP under NotIpAddress, a non-ARN under ArnNotLike) equals no policy value: the positive "
+        "operator is false and its negated form true",
+        "such a value satisfies neither form: positive and negated operators are both false",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html",
+        "The page defines each operator on values of its type and says what a missing key does, not "
+        "what a present value of the wrong type does. The default keeps the documented identity "
+        "NumericNotEquals = not NumericEquals, so an attacker-written tag cannot switch a Deny off.",
     ),
 )
 

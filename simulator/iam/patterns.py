@@ -223,6 +223,16 @@ class TemplateMatcher:
         self._single = _single_variable(parts)
         self._cache: dict[object, Wildcard] = {}
 
+    def unset_keys(self, context: Context) -> tuple[str, ...]:
+        """Keys of the variables that have no value here (absent or multivalued, no default)."""
+        return tuple(
+            part.key
+            for part in self.parts
+            if isinstance(part, Variable)
+            and part.default is None
+            and type(context.get(part.key)) is not str
+        )
+
     def pattern(self, context: Context) -> Wildcard | None:
         """The compiled pattern for this context; None when a variable has no value."""
         single = self._single

@@ -94,7 +94,17 @@ class _Chunk:
 class Wildcard:
     """One compiled pattern. `matches(text)` is a full match."""
 
-    __slots__ = ("_chunks", "_fixed", "_ignore_case", "_min_length", "_nfa", "_regex", "tokens")
+    __slots__ = (
+        "_chunks",
+        "_fixed",
+        "_ignore_case",
+        "_min_length",
+        "_nfa",
+        "_regex",
+        "regex_safe",
+        "regex_text",
+        "tokens",
+    )
 
     def __init__(self, tokens: Sequence[Token], *, ignore_case: bool = False) -> None:
         if ignore_case:
@@ -103,27 +113,21 @@ class Wildcard:
         self._ignore_case = ignore_case
         runs = [kind for kind, _ in self.tokens if kind in _RUNS]
         self._min_length = len(self.tokens) - len(runs)
+        # At most one run: Python's `re` has one backtracking point, so it matches in O(n·m).
+        self.regex_safe = len(runs) <= 1
+        self.regex_text = _regex_text(self.tokens) if self.regex_safe else ""
         self._fixed: str | None = None
         self._regex: re.Pattern[str] | None = None
         self._chunks: tuple[_Chunk, ...] = ()
         self._nfa: _Nfa | None = None
         if not runs and all(kind == LITERAL for kind, _ in self.tokens):
             self._fixed = "".join(char for _, char in self.tokens)
-        elif len(runs) <= 1:
-            self._regex = re.compile(_regex_text(self.tokens), re.DOTALL)
+        elif self.regex_safe:
+            self._regex = _compile(self.regex_text)
         elif RUN_IN_SEGMENT not in runs:
             self._chunks = _split_chunks(self.tokens)
         else:
             self._nfa = _Nfa(self.tokens)
-
-    @property
-    def regex_safe(self) -> bool:
-        """True when Python's `re` matches this pattern in O(n·m): at most one run."""
-        return sum(1 for kind, _ in self.tokens if kind in _RUNS) <= 1
-
-    @property
-    def regex_text(self) -> str:
-        return _regex_text(self.tokens)
 
     def matches(self, text: str) -> bool:
         if self._ignore_case:
