@@ -42,6 +42,7 @@ _DECISION_STYLE = {
     "allowed": ("ALLOWED", "bold green"),
     "explicit_deny": ("EXPLICIT DENY", "bold red"),
     "implicit_deny": ("IMPLICIT DENY", "bold yellow"),
+    "unknown": ("UNKNOWN", "bold magenta"),
 }
 
 
@@ -72,6 +73,11 @@ class DecisionText(Renderer[AccessDecision]):
             )
         for warning in result.warnings:
             console.print(f"  [yellow]warning[/]: {escape(warning)}")
+        if result.missing_context:
+            keys = ", ".join(result.missing_context)
+            console.print(f"  [magenta]missing context values[/]: {escape(keys)}")
+        if result.unresolved:
+            console.print(f"  [magenta]unresolved[/]: {escape(', '.join(result.unresolved))}")
 
 
 class DecisionJson(Renderer[AccessDecision]):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from simulator.iam import catalogue
 from simulator.iam.assumptions import (
@@ -532,67 +532,73 @@ def _evaluate_once(
         session_allows,
         session_missing,
     )
-    limits = (
-        request.action,
-        permissions_boundary,
-        session_policies,
-        resource_policy is not None,
-        SESSION_POLICIES_COMBINE in switched,
-        trace,
-    )
+    combine = SESSION_POLICIES_COMBINE in switched
+    action = request.action
     if not maybes:
-        decision, matched, reason = _decide(slots, *limits)
+        decision, matched, reason = _decide(
+            slots, action, permissions_boundary, session_policies, resource_policy, combine, trace
+        )
         return _new_decision(
-            decision, request.action, request.resource, tuple(matched), reason
+            decision, action, request.resource, tuple(matched), reason
         ), trace.notes
     # Deciding is monotone: more Allows never take access away, more Denies never give it. The least
     # and the most permissive readings of the open statements bound every possible answer.
-    strict = _decide(slots.with_maybes(maybes, allows=False), *limits)
-    loose = _decide(slots.with_maybes(maybes, allows=True), *limits)
+    strict, loose = (
+        _decide(
+            _with_maybes(slots, maybes, allows=allows),
+            action,
+            permissions_boundary,
+            session_policies,
+            resource_policy,
+            combine,
+            trace,
+        )
+        for allows in (False, True)
+    )
     if strict[0] == loose[0]:
         decision, matched, reason = strict if strict[0] == "allowed" else loose
         return _new_decision(
-            decision, request.action, request.resource, tuple(matched), reason
+            decision, action, request.resource, tuple(matched), reason
         ), trace.notes
     return _undecided(request, trace, maybes, strict[0], loose[0]), trace.notes
 
 
-@dataclass(frozen=True, slots=True)
-class _Slots:
+class _Slots(NamedTuple):
     """What matched, by the step of the evaluation logic it feeds."""
 
     denies: list[MatchedStatement]
     scp_allows: list[MatchedStatement]
-    scp_missing: list[str]
+    scp_missing: list[str]  # SCPs allowing nothing
     direct_grants: list[MatchedStatement]
     identity_allows: list[MatchedStatement]
     role_grants: list[MatchedStatement]
     boundary_allows: list[MatchedStatement]
     session_allows: list[MatchedStatement]
-    session_missing: list[str]
+    session_missing: list[str]  # session policies allowing nothing
 
-    def with_maybes(self, maybes: list[_Maybe], *, allows: bool) -> _Slots:
-        """The open Allows all matching (`allows`), or the open Denies all matching."""
 
-        def extra(slot: str) -> list[MatchedStatement]:
-            wanted = allows if slot != "deny" else not allows
-            return [m.item for m in maybes if m.slot == slot and wanted]
+def _with_maybes(slots: _Slots, maybes: list[_Maybe], *, allows: bool) -> _Slots:
+    """The open Allows all matching (`allows`), or else the open Denies all matching."""
 
-        def still_missing(names: list[str], slot: str) -> list[str]:
-            granting = {m.policy for m in maybes if m.slot == slot} if allows else set()
-            return [name for name in names if name not in granting]
+    def extra(slot: str) -> list[MatchedStatement]:
+        wanted = allows if slot != "deny" else not allows
+        return [m.item for m in maybes if m.slot == slot and wanted]
 
-        return _Slots(
-            self.denies + extra("deny"),
-            self.scp_allows + extra("scp"),
-            still_missing(self.scp_missing, "scp"),
-            self.direct_grants + extra("direct"),
-            self.identity_allows + extra("identity"),
-            self.role_grants,
-            self.boundary_allows + extra("boundary"),
-            self.session_allows + extra("session"),
-            still_missing(self.session_missing, "session"),
-        )
+    def still_missing(names: list[str], slot: str) -> list[str]:
+        granting = {m.policy for m in maybes if m.slot == slot} if allows else set()
+        return [name for name in names if name not in granting]
+
+    return _Slots(
+        slots.denies + extra("deny"),
+        slots.scp_allows + extra("scp"),
+        still_missing(slots.scp_missing, "scp"),
+        slots.direct_grants + extra("direct"),
+        slots.identity_allows + extra("identity"),
+        slots.role_grants,
+        slots.boundary_allows + extra("boundary"),
+        slots.session_allows + extra("session"),
+        still_missing(slots.session_missing, "session"),
+    )
 
 
 def _decide(
@@ -600,7 +606,7 @@ def _decide(
     action: str,
     permissions_boundary: NamedPolicy | None,
     session_policies: Sequence[NamedPolicy],
-    has_resource_policy: bool,
+    resource_policy: NamedPolicy | None,
     intersection: bool,
     trace: Trace,
 ) -> tuple[Decision, list[MatchedStatement], str]:
@@ -625,11 +631,10 @@ def _decide(
         # 4. Identity-based policies (or a resource policy naming the role) must allow.
         decision, matched = "implicit_deny", []
         reason = f"no identity-based policy allows {action}"
-        if has_resource_policy:
+        if resource_policy is not None:
             reason += " and the resource policy does not grant it to this principal"
     else:
-        identity = slots.identity_allows
-        granted = identity + slots.role_grants if slots.role_grants else identity
+        granted = slots.identity_allows + slots.role_grants
         decision, matched, reason = _limits(
             action,
             granted,

@@ -149,6 +149,10 @@ def render_decision(d: Decision, console: Console) -> None:
                 )
             for w in a.decision.warnings:
                 _label(console, "  warning", w)
+            if a.decision.missing_context:
+                _label(console, "  missing", ", ".join(a.decision.missing_context))
+            if a.decision.unresolved:
+                _label(console, "  unresolved", ", ".join(a.decision.unresolved))
     if not d.uncertain:
         _label(console, "Uncertain", "no undocumented behaviour changes this decision")
     for u in d.uncertain:
