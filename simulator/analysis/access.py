@@ -12,6 +12,7 @@ from typing import Any
 from simulator.access import AccessRequest, assess
 from simulator.analysis.probe import Probe
 from simulator.decision import Decision
+from simulator.iam.limits import MAX_ACTION, MAX_RESOURCE
 from simulator.iam.request import Request
 from simulator.iam.roles import IamData, IamRole
 from simulator.model.pool import IdentityPool
@@ -80,7 +81,9 @@ def candidate_checks(pools: Sequence[IdentityPool], roles: Iterable[str]) -> lis
 def _concrete_action(pattern: str) -> str:
     if pattern == "*":
         return "iam:CreateUser"
-    return pattern.replace("*", "RolesimAny").replace("?", "X")
+    named = pattern.replace("*", "RolesimAny").replace("?", "X")
+    # Within IAM's action-name bound (iam/limits.py), else one letter per wildcard.
+    return named if len(named) <= MAX_ACTION else pattern.replace("*", "X").replace("?", "X")
 
 
 def _concrete_arn(pattern: str, action: str) -> str:
@@ -89,6 +92,12 @@ def _concrete_arn(pattern: str, action: str) -> str:
         if service == "s3":
             return "arn:aws:s3:::rolesim-any-bucket/any-key"
         return f"arn:aws:{service}:us-east-1:000000000000:rolesim-any"
+    named = _fill(pattern, "rolesim-any", "rolesim-var")
+    # A candidate longer than an ARN can be is no request AWS sees: one letter per wildcard instead.
+    return named if len(named) <= MAX_RESOURCE else _fill(pattern, "x", "x")
+
+
+def _fill(pattern: str, wildcard: str, variable: str) -> str:
     # Variables and wildcards become a fixed name; the evaluation decides whether it matches.
     out, depth = [], 0
     for ch in pattern:
@@ -99,9 +108,9 @@ def _concrete_arn(pattern: str, action: str) -> str:
             continue
         if depth and ch == "}":
             depth -= 1
-            out.append("rolesim-var")
+            out.append(variable)
             continue
         if depth:
             continue
-        out.append("rolesim-any" if ch == "*" else "x" if ch == "?" else ch)
+        out.append(wildcard if ch == "*" else "x" if ch == "?" else ch)
     return "".join(out)

@@ -98,3 +98,29 @@ def test_default_values_follow_the_variables_page() -> None:
     assert parse("${a, 'x'y'}", variables=True)[0] == Variable("a, 'x'y'", None, "${a, 'x'y'}")
     assert parse("${a, x}", variables=True)[0] == Variable("a, x", None, "${a, x}")
     assert parse("${*}${ ? }${$}", variables=True) == (Fixed("*"), Fixed("?"), Fixed("$"))
+
+
+def test_diff_of_pools_whose_policies_hold_many_runs_finishes() -> None:
+    # diff builds its own candidate requests from every Allow's Action and Resource patterns.
+    from simulator.analysis.diff import diff_pools
+    from simulator.model import pool_from_dict
+    from tests.analysis.pools import pool_dict, role, rule
+
+    def iam_role(name: str, action: str, last: str) -> dict[str, object]:
+        resource = "arn:aws:s3:::" + "*a" * 30 + last
+        statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        return {
+            "RoleName": name,
+            "Arn": role(name),
+            "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": document}],
+        }
+
+    # Each role's candidates fail the other's patterns: the costly case for backtracking.
+    roles = [iam_role("Reader", "s3:GetObject", "*b"), iam_role("Writer", f"s3:{STARS}", "*c")]
+    old, new = (
+        pool_from_dict(pool_dict([rule("custom:dept", "Equals", "eng", name)], IamRoles=roles))
+        for name in ("Reader", "Writer")
+    )
+    report = diff_pools(old, new)
+    assert not report.equivalent
