@@ -11,7 +11,7 @@ from simulator.cli.common import parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
-from simulator.render.cases import RENDERERS
+from simulator.render.cases import CASES_RENDERERS
 
 
 def cases_command(
@@ -27,7 +27,7 @@ def cases_command(
     ),
 ) -> int:
     """Check a pool against table-driven expectations: roles, errors, tags, trust and access."""
-    renderer = pick(RENDERERS, fmt, "test")
+    renderer = pick(CASES_RENDERERS, fmt, "test")
     report = run_cases(load_cases(cases, assume=parse_assume(assume)))
     with open_output(output) as stream:
         renderer.render(report, stream)

@@ -6,11 +6,8 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from simulator.claims import read_token_file
 from simulator.cli.common import load_pool_option, parse_assume
@@ -22,72 +19,21 @@ from simulator.live.session import AwsClients, AwsSettings, RetryMode
 from simulator.live.signin import sign_in
 from simulator.live.verify import (
     LoginSource,
-    VerifyOptions,
-    VerifyReport,
-    VerifyResult,
     read_id_token,
     verify,
 )
 from simulator.model import IdentityPool
-from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for, pick
+from simulator.render.base import OutputFormat, pick
+from simulator.render.verify_text import VERIFY_RENDERERS
+from simulator.request import NO_TOKEN, Flow, LoginRequest
 
 PASSWORD_ENV = "ROLESIM_PASSWORD"
 CLIENT_SECRET_ENV = "ROLESIM_CLIENT_SECRET"
 
 
-class Flow(StrEnum):
-    ENHANCED = "enhanced"
-    BASIC = "basic"
-
-
 class Retry(StrEnum):
     STANDARD = "standard"
     ADAPTIVE = "adaptive"
-
-
-class VerifyText(Renderer[VerifyReport]):
-    """One block per login: the verdict, both sides, and every difference."""
-
-    def render(self, result: VerifyReport, stream: IO[str]) -> None:
-        console = console_for(stream)
-        for item in result.results:
-            _render_one(console, item)
-
-
-def _render_one(console: Console, item: VerifyResult) -> None:
-    verdict = "[green]MATCH[/]" if item.match else "[red]MISMATCH[/]"
-    who = escape(item.login) + (f" (token {escape(item.token)})" if item.token else "")
-    console.print(f"{verdict}  {who}")
-    p, live = item.predicted, item.live
-    predicted = (
-        f"role {p.role_arn} ({p.decided_by.kind})"
-        if p.role_arn
-        else f"error {p.error.code if p.error else '?'}: {p.error.message if p.error else ''}"
-    )
-    console.print(f"  predicted: {escape(predicted)}")
-    if live.error is not None:
-        aws = f"error {live.error.code}: {live.error.message} ({live.error.operation})"
-    else:
-        aws = f"role {live.role_arn} (caller {live.assumed_role_arn})"
-    console.print(f"  AWS:       {escape(aws)}")
-    if p.role_arn:
-        console.print(f"  predicted tags: {escape(str(dict(p.principal_tags)))}")
-    if live.principal_tags is not None:
-        console.print(f"  AWS tags:       {escape(str(dict(live.principal_tags)))}")
-    if live.amr is not None:
-        console.print(f"  amr:            {escape(str(list(live.amr)))}")
-    for note in live.notes:
-        console.print(f"  note: {escape(note)}")
-    for uncertain in p.uncertain:
-        console.print(f"  assumption {escape(uncertain.assumption)}: {escape(uncertain.detail)}")
-    for difference in item.differences:
-        console.print(f"  [red]difference:[/] {escape(difference)}")
-
-
-RENDERERS: dict[OutputFormat, Renderer[VerifyReport]] = {
-    OutputFormat.TEXT: VerifyText(),
-    OutputFormat.JSON: JsonRenderer(),
-}
 
 
 def _client_id(pool: IdentityPool, given: str | None) -> tuple[str, str]:
@@ -176,7 +122,7 @@ def verify_command(
         raise UsageError("--role-arn applies to --flow basic")
     if password_stdin and id_token.count("-"):
         raise UsageError("--password-stdin and --id-token - cannot both read stdin")
-    renderer = pick(RENDERERS, fmt, "verify")
+    renderer = pick(VERIFY_RENDERERS, fmt, "verify")
     pool = load_pool_option(config, parse_assume(assume))
     retry: RetryMode = "adaptive" if retry_mode is Retry.ADAPTIVE else "standard"
     clients = AwsClients(
@@ -190,7 +136,7 @@ def verify_command(
         pool,
         sources,
         clients,
-        VerifyOptions(flow=flow.value, custom_role_arn=custom_role_arn, basic_role_arn=role_arn),
+        LoginRequest(None, NO_TOKEN, None, custom_role_arn, None, flow, role_arn),
         redactor=redactor,
     )
     with open_output(output) as stream:

@@ -23,12 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
+from simulator.assumptions import Name
 from simulator.errors import ConfigError, PathPart
 from simulator.iam import patterns, wildcard
-from simulator.iam.assumptions import (
-    SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
-    UNREADABLE_REQUEST_VALUE,
-)
 from simulator.iam.patterns import Context, Part
 from simulator.iam.request import OpenContext
 from simulator.iam.unresolved import constructs_in
@@ -59,9 +56,9 @@ class Trace:
         self.notresource_invalid = notresource_invalid
         self.unreadable_no_match = unreadable_no_match
         self.open_keys = open_keys
-        self.notes: list[tuple[str, str]] | None = None
+        self.notes: list[tuple[Name, str]] | None = None
 
-    def note(self, assumption: str, detail: str) -> None:
+    def note(self, assumption: Name, detail: str) -> None:
         if self.notes is None:
             self.notes = []
         self.notes.append((assumption, detail))
@@ -472,7 +469,7 @@ class Clause:
         # Named assumption unreadable-request-value (assumptions.py): by default a request value the
         # operator cannot read equals no policy value, so only the negated form matches.
         trace.note(
-            UNREADABLE_REQUEST_VALUE,
+            Name.UNREADABLE_REQUEST_VALUE,
             f"{self.operator}: the value of {self.key_text} ({_shown(value)}) is not a valid "
             f"{_KIND_NAMES.get(self.spec.kind, self.spec.kind)}",
         )
@@ -537,7 +534,7 @@ class Clause:
         result = not positive if self.negated else positive
         if result:  # the alternative (no match) would differ only here
             trace.note(
-                SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
+                Name.SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
                 f"{self.operator} on multivalued key {self.key_text} ({len(raw)} values) "
                 "without ForAnyValue/ForAllValues",
             )

@@ -13,16 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, NamedTuple
 
+from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.iam import catalogue
-from simulator.iam.assumptions import (
-    DEFAULTS,
-    NOTRESOURCE_UNSET_VARIABLE,
-    RESOURCE_POLICY_WILDCARD_PRINCIPAL,
-    SESSION_POLICIES_COMBINE,
-    SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
-    UNREADABLE_REQUEST_VALUE,
-    Assumptions,
-)
 from simulator.iam.conditions import Trace, Unknown
 from simulator.iam.policy import Effect, NamedPolicy, PrincipalSpec, Statement
 from simulator.iam.request import Request
@@ -316,7 +308,7 @@ def evaluate(
     resource_policy: NamedPolicy | None = None,
     scps: Sequence[NamedPolicy] = (),
     principal: Caller | None = None,
-    assumptions: Assumptions = DEFAULTS,
+    assumptions: AssumptionSet = DEFAULTS,
 ) -> AccessDecision:
     """Decide one request. Each SCP given must allow it (one SCP per level of the organization).
 
@@ -370,7 +362,7 @@ def evaluate(
         if alternative.decision != decision.decision:
             uncertain.append(
                 Uncertainty(
-                    name,
+                    str(name),
                     detail,
                     {"decision": alternative.decision, "reason": alternative.reason},
                 )
@@ -385,8 +377,8 @@ def _has_policy_warnings(policies: Sequence[NamedPolicy]) -> bool:
     return False
 
 
-def _first_per_assumption(notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
+def _first_per_assumption(notes: list[tuple[Name, str]]) -> list[tuple[Name, str]]:
+    seen: dict[Name, str] = {}
     for name, detail in notes:
         seen.setdefault(name, detail)
     return list(seen.items())
@@ -427,14 +419,14 @@ def _evaluate_once(
     resource_policy: NamedPolicy | None,
     scps: Sequence[NamedPolicy],
     principal: Caller | None,
-    assumptions: Assumptions,
-) -> tuple[AccessDecision, list[tuple[str, str]] | None]:
+    assumptions: AssumptionSet,
+) -> tuple[AccessDecision, list[tuple[Name, str]] | None]:
     switched = assumptions.alternatives
     trace = Trace(
         multivalued_no_match=bool(switched)
-        and SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY in switched,
-        notresource_invalid=bool(switched) and NOTRESOURCE_UNSET_VARIABLE in switched,
-        unreadable_no_match=bool(switched) and UNREADABLE_REQUEST_VALUE in switched,
+        and Name.SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY in switched,
+        notresource_invalid=bool(switched) and Name.NOTRESOURCE_UNSET_VARIABLE in switched,
+        unreadable_no_match=bool(switched) and Name.UNREADABLE_REQUEST_VALUE in switched,
         open_keys=request.open_keys,
     )
     denies: list[MatchedStatement] = []
@@ -486,7 +478,7 @@ def _evaluate_once(
         direct_grants, role_grants = [], []
         caller = principal if principal is not None else _caller_from_context(request)
         resource_kind: Kind = "trust" if isinstance(caller, WebIdentityPrincipal) else "resource"
-        wildcard_is_role = RESOURCE_POLICY_WILDCARD_PRINCIPAL in switched
+        wildcard_is_role = Name.RESOURCE_POLICY_WILDCARD_PRINCIPAL in switched
         for statement in resource_policy.policy.statements:
             relation = _principal_relation(statement.principal, statement.not_principal, caller)
             if relation is None:
@@ -515,7 +507,7 @@ def _evaluate_once(
                 role_grants.append(item)
             elif relation == _WILDCARD:
                 trace.note(
-                    RESOURCE_POLICY_WILDCARD_PRINCIPAL,
+                    Name.RESOURCE_POLICY_WILDCARD_PRINCIPAL,
                     f'resource policy statement {statement.index} grants Principal "*"',
                 )
                 (role_grants if wildcard_is_role else direct_grants).append(item)
@@ -532,7 +524,7 @@ def _evaluate_once(
         session_allows,
         session_missing,
     )
-    combine = SESSION_POLICIES_COMBINE in switched
+    combine = Name.SESSION_POLICIES_COMBINE in switched
     action = request.action
     if not maybes:
         decision, matched, reason = _decide(
@@ -704,7 +696,7 @@ def _limits(
         # Named assumption session-policies-combine: by default any session policy suffices.
         if session_allows and session_missing and not intersection:
             trace.note(
-                SESSION_POLICIES_COMBINE,
+                Name.SESSION_POLICIES_COMBINE,
                 f"session policy {session_missing[0]} does not allow {action} but another does",
             )
         if not session_allows:

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from simulator.assumptions import Name
 from simulator.errors import ConfigError, PathPart
 from simulator.iam import catalogue, limits, patterns
-from simulator.iam.assumptions import NOTRESOURCE_UNSET_VARIABLE
 from simulator.iam.conditions import Clause, Trace, Unknown
 from simulator.iam.patterns import Context
 from simulator.iam.request import Request
@@ -127,7 +127,7 @@ class Statement:
             if trace.notresource_invalid:
                 return False
             trace.note(
-                NOTRESOURCE_UNSET_VARIABLE,
+                Name.NOTRESOURCE_UNSET_VARIABLE,
                 f"statement {self.index} applies because a NotResource entry has a variable with no value",
             )
         return True

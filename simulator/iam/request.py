@@ -72,7 +72,3 @@ class Request:
         object.__setattr__(self, "action_key", self.action.lower())
         object.__setattr__(self, "normalised", normalised)
         object.__setattr__(self, "problem", request_problem(self.action, self.resource, normalised))
-
-    def with_context(self, extra: ContextInput) -> Request:
-        """The same request with more context keys (the request's own keys win)."""
-        return Request(self.action, self.resource, {**extra, **self.context}, self.open_keys)

@@ -16,9 +16,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Final, Literal
+from typing import Final
 
-from simulator.iam.assumptions import DEFAULTS, GUEST_INLINE_SESSION_POLICY, Assumptions
+from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.iam.evaluate import (
     DEFAULT_SESSION_NAME,
     AccessDecision,
@@ -30,12 +30,12 @@ from simulator.iam.patterns import ContextValue
 from simulator.iam.policy import NamedPolicy, parse_policy
 from simulator.iam.request import OpenContext, Request
 from simulator.iam.roles import UNAUTHED_SESSION_POLICY_ARN, IamData, IamRole, shipped_policy
+from simulator.request import Flow
 
 COGNITO_PROVIDER: Final = "cognito-identity.amazonaws.com"
 # Shown in aws:userid when the role's RoleId was not supplied (real ones start with AROA).
 UNKNOWN_ROLE_ID: Final = "AROA" + "X" * 17
 GUEST_INLINE_POLICY_NAME: Final = "cognito-guest-inline-session-policy (reconstructed, June 2023)"
-Flow = Literal["enhanced", "basic"]
 
 
 def merged_principal_tags(
@@ -162,7 +162,7 @@ def _guest_inline_policy() -> NamedPolicy:
     )
 
 
-def guest_session_policies(assumptions: Assumptions = DEFAULTS) -> tuple[NamedPolicy, ...]:
+def guest_session_policies(assumptions: AssumptionSet = DEFAULTS) -> tuple[NamedPolicy, ...]:
     """Session policies Cognito passes for unauthenticated identities in the enhanced flow.
 
     The managed one is AmazonCognitoUnAuthedIdentitiesSessionPolicy v3 (the current managed policy
@@ -171,13 +171,13 @@ def guest_session_policies(assumptions: Assumptions = DEFAULTS) -> tuple[NamedPo
     managed = shipped_policy(UNAUTHED_SESSION_POLICY_ARN)
     assert managed is not None  # shipped with the package
     policies = [NamedPolicy(UNAUTHED_SESSION_POLICY_ARN, managed.document)]
-    if not assumptions.uses_alternative(GUEST_INLINE_SESSION_POLICY):
+    if not assumptions.alt(Name.GUEST_INLINE_SESSION_POLICY):
         policies.insert(0, _guest_inline_policy())
     return tuple(policies)
 
 
 def session_policies_for(
-    *, authenticated: bool, flow: Flow, assumptions: Assumptions = DEFAULTS
+    *, authenticated: bool, flow: Flow, assumptions: AssumptionSet = DEFAULTS
 ) -> tuple[NamedPolicy, ...]:
     """Only enhanced-flow guests are scoped down; the basic flow passes what the caller chooses
     (nothing, here) and authenticated identities get no session policy (cognito-semantics.md §4.3)."""
@@ -195,12 +195,12 @@ def evaluate_for_role(
     identity_id: str,
     amr: Sequence[str],
     principal_tags: Mapping[str, str],
-    flow: Flow = "enhanced",
+    flow: Flow = Flow.ENHANCED,
     resource_policy: NamedPolicy | None = None,
     scps: Sequence[NamedPolicy] = (),
     session_name: str = DEFAULT_SESSION_NAME,
     provider: str = COGNITO_PROVIDER,
-    assumptions: Assumptions = DEFAULTS,
+    assumptions: AssumptionSet = DEFAULTS,
     now: datetime | None = None,
 ) -> AccessDecision:
     """Access for a request made with the credentials the pool hands out for `role`, at `now`.
@@ -228,7 +228,7 @@ def evaluate_for_role(
     resolved = iam.role_policies(role)
     principal = SessionPrincipal(role.arn, session_name)
 
-    def run(active: Assumptions) -> AccessDecision:
+    def run(active: AssumptionSet) -> AccessDecision:
         return evaluate(
             full,
             identity_policies=resolved.identity,
@@ -245,11 +245,11 @@ def evaluate_for_role(
     decision = run(assumptions)
     extra_uncertain: list[Uncertainty] = []
     if not authenticated and flow == "enhanced":
-        alternative = run(assumptions.flipped(GUEST_INLINE_SESSION_POLICY))
+        alternative = run(assumptions.flipped(Name.GUEST_INLINE_SESSION_POLICY))
         if alternative.decision != decision.decision:
             extra_uncertain.append(
                 Uncertainty(
-                    GUEST_INLINE_SESSION_POLICY,
+                    str(Name.GUEST_INLINE_SESSION_POLICY),
                     "the guest inline session policy is unpublished; the default reconstructs it from "
                     "the June 2023 service list",
                     {"decision": alternative.decision, "reason": alternative.reason},

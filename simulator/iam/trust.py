@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from simulator.iam.assumptions import DEFAULTS, Assumptions
+from simulator.assumptions import DEFAULTS, AssumptionSet
 from simulator.iam.evaluate import (
     AccessDecision,
     MatchedStatement,
@@ -27,7 +27,8 @@ from simulator.iam.patterns import ContextValue
 from simulator.iam.policy import NamedPolicy
 from simulator.iam.request import OpenContext, Request
 from simulator.iam.roles import IamRole
-from simulator.iam.session import COGNITO_PROVIDER, Flow, time_context
+from simulator.iam.session import COGNITO_PROVIDER, time_context
+from simulator.request import Flow
 
 ASSUME_ACTION: Final = "sts:AssumeRoleWithWebIdentity"
 TAG_ACTION: Final = "sts:TagSession"
@@ -112,7 +113,7 @@ def evaluate_trust(
     principal_tags: Mapping[str, str],
     flow: Flow,
     provider: str = COGNITO_PROVIDER,
-    assumptions: Assumptions = DEFAULTS,
+    assumptions: AssumptionSet = DEFAULTS,
     now: datetime | None = None,
 ) -> TrustDecision:
     """May the pool's web identity assume `role` (and tag the session) at `now`?

@@ -8,12 +8,14 @@ match: the evaluation says unknown, naming the construct.
 
 from __future__ import annotations
 
+from typing import Final
+
+# Defined here, the lowest layer that reads it; importers/values.py writes it.
+UNRESOLVED_PREFIX: Final = "<unresolved: "
+
 
 def constructs_in(text: str) -> tuple[str, ...]:
     """The constructs of every marker in `text`, in order (one pass)."""
-    # Imported here: the importers package loads the pool model, which loads this engine.
-    from simulator.importers.values import UNRESOLVED_PREFIX
-
     if UNRESOLVED_PREFIX not in text:
         return ()
     found: list[str] = []

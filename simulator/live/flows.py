@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import jwt
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,8 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from simulator.live.errors import ObservedError, aws_error, observed_error
 from simulator.live.redact import Redactor
 from simulator.live.session import AwsClients
-
-Flow = Literal["enhanced", "basic"]
+from simulator.request import Flow
 
 # The role session name rolesim asks for in the basic flow (the app chooses it there).
 BASIC_SESSION_NAME = "rolesim-verify"
@@ -41,7 +40,7 @@ class FlowRequest:
     """One live run. `logins` maps the Logins key to its token; empty means a guest."""
 
     identity_pool_id: str
-    flow: Flow = "enhanced"
+    flow: Flow = Flow.ENHANCED
     logins: Mapping[str, str] = field(default_factory=dict)
     custom_role_arn: str | None = None
     basic_role_arn: str | None = None
@@ -215,7 +214,7 @@ class _Runner:
             error = refused.error
         tags, amr = self.observe_token(identity_id)
         return Observation(
-            "enhanced", identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
+            Flow.ENHANCED, identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
         )
 
     def observe_token(
@@ -269,7 +268,7 @@ class _Runner:
             if tags is None:
                 self.notes.append("session tags and amr not observed: no OpenID token was issued")
         return Observation(
-            "basic", identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
+            Flow.BASIC, identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
         )
 
 

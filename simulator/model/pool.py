@@ -6,9 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from simulator.assumptions import DEFAULTS, AssumptionSet
 from simulator.errors import Path
+from simulator.iam.roles import IamData
 from simulator.model.providers import ProviderName
-from simulator.semantics.assumptions import DEFAULTS, AssumptionSet
 
 T = TypeVar("T")
 MatchType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]
@@ -108,7 +109,7 @@ class IdentityPool:
     tag_maps: tuple[PrincipalTagMap, ...]
     user_pools: tuple[UserPool, ...] = ()
     oidc_providers: tuple[OpenIdConnectProvider, ...] = ()
-    iam: Any = None  # simulator.iam IamData when the file carries IAM data
+    iam: IamData | None = None  # when the file carries IamRoles or Policies
     assumptions: AssumptionSet = DEFAULTS
     source: str = "<input>"
     warnings: tuple[str, ...] = ()

@@ -82,3 +82,37 @@ def claims_strategy(draw: Any) -> dict[str, Any]:
         if v is not None:
             claims[name] = v
     return claims
+
+
+def trust_policy(*, tag_session: bool = True, pool_id: str = POOL_ID) -> dict[str, Any]:
+    """The trust policy [RTP] documents for an identity pool's authenticated role."""
+    actions = ["sts:AssumeRoleWithWebIdentity", *(["sts:TagSession"] if tag_session else [])]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": actions,
+                "Condition": {
+                    "StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
+                    "ForAnyValue:StringLike": {
+                        "cognito-identity.amazonaws.com:amr": "authenticated"
+                    },
+                },
+            }
+        ],
+    }
+
+
+def iam_role(
+    name: str, *statements: dict[str, Any], trust: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A RoleDetailList entry with the standard trust policy and one inline policy."""
+    doc = {"Version": "2012-10-17", "Statement": list(statements)}
+    return {
+        "RoleName": name,
+        "Arn": role(name),
+        "AssumeRolePolicyDocument": trust if trust is not None else trust_policy(),
+        "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": doc}],
+    }

@@ -199,3 +199,25 @@ def test_sampled_analysis_and_assumption_dependence_are_reported() -> None:
     text = json.dumps(pool_dict([rule("cognito:groups", "Equals", "admins", "A")]))
     assert "RS119" in {f.id for f in lint_text(text).findings}
     assert "RS118" in {f.id for f in lint_text(text, budget=1).findings}
+
+
+def test_loader_errors_become_findings_by_their_code_not_their_wording() -> None:
+    # Lint maps a ConfigError's stable code to a finding id; the message may be reworded freely.
+    from simulator.analysis.lint import _classify
+    from simulator.errors import ConfigError
+    from simulator.model.document import Document
+
+    data = {"RoleMappings": {"k": {}}}
+    err = ConfigError("reworded entirely", path=("RoleMappings", "k"), code="mapping-key-scheme")
+    finding, retry = _classify(err, Document(data, "p.yaml"), data, [])
+    assert (finding.id, retry) == ("RS101", True)
+    assert "k" not in data["RoleMappings"]
+
+
+def test_a_finding_with_an_id_outside_the_catalogue_is_refused() -> None:
+    import pytest
+
+    from simulator.analysis.findings import Finding
+
+    with pytest.raises(ValueError, match="not in the catalogue"):
+        Finding("RS999", (), "x")

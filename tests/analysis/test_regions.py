@@ -7,10 +7,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.analysis.probe import Probe, outcome_shape
-from simulator.analysis.regions import analyze
+from simulator.analysis.outcomes import outcome_shape
+from simulator.analysis.reachability import analyze
 from simulator.analysis.solver import ClaimConstraint, ClaimSpace, Semantics, solve_string
 from simulator.model import pool_from_dict
+from simulator.request import LoginRequest
+from simulator.simulate import decide
 from tests.analysis.pools import (
     KEY,
     PROVIDER,
@@ -35,7 +37,7 @@ def test_every_witness_reproduces_its_outcome_through_the_engine(
     analysis = analyze(pool)
     assert analysis.complete
     for region in analysis.regions():
-        again = region.probe.decide(pool, explain=True)
+        again = decide(pool, region.probe, explain=True)
         assert again.outcome.key == region.decision.outcome.key
         assert again.decided_by == region.decision.decided_by
 
@@ -48,7 +50,7 @@ def test_every_sampled_token_lands_on_a_reported_outcome(
     pool = _pool(rules)
     shapes = {outcome_shape(r.decision) for r in analyze(pool).regions()}
     for claims in samples:
-        decision = Probe(PROVIDER, claims).decide(pool)
+        decision = decide(pool, LoginRequest(claims, provider=PROVIDER))
         assert outcome_shape(decision) in shapes, claims
 
 

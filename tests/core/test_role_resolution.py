@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simulator.decision import RuleStep
 from simulator.resolve import (
     CLASSIC_NOT_ENABLED,
     CLASSIC_WITH_MAPPINGS,
@@ -78,7 +79,7 @@ class TestRulesType:
         )
         d = decide(p, token())
         assert d.role_arn == SALES
-        assert [s.data["verdict"] for s in d.trace if s.step == "rule"] == ["skipped", "match"]
+        assert [s.verdict for s in d.trace if isinstance(s, RuleStep)] == ["skipped", "match"]
 
     def test_equals_on_a_missing_claim_does_not_match(self) -> None:
         # [M] Claim is "the claim name that must be present in the token" (missing-claim-no-match)
@@ -257,7 +258,7 @@ class TestTokenType:
         p = pool(mapping_type="Token", UserPools=[{"ProviderName": USER_POOL, "Groups": groups}])
         d = decide(p, token(cognito__groups=["dev", "admins"]))
         assert (d.role_arn, d.decided_by.kind) == (ADMIN, "token_preferred_role")
-        assert any(s.step == "token-roles" and "user pool" in s.message for s in d.trace)
+        assert any(s.kind == "token-roles" and "user pool" in s.message for s in d.trace)
 
     def test_tied_group_precedence_with_different_roles_sets_no_preferred_role(self) -> None:
         # [RBAC] "If two groups tie ... with different role ARNs, cognito:preferred_role is not set"

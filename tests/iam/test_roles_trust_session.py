@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from simulator.assumptions import AssumptionSet, Name
 from simulator.errors import ConfigError
 from simulator.iam import (
-    Assumptions,
     Request,
     evaluate_for_role,
     evaluate_trust,
@@ -304,7 +304,7 @@ def access(
     resource: str,
     amr: list[str],
     flow: str = "enhanced",
-    assumptions: Assumptions | None = None,
+    assumptions: AssumptionSet | None = None,
 ) -> Any:
     data = load_iam(
         [
@@ -326,7 +326,7 @@ def access(
     assert loaded is not None
     return evaluate_for_role(
         Request(action, resource), role=loaded, iam=data, identity_pool_id=POOL, identity_id=IDENTITY,
-        amr=amr, principal_tags={}, flow=flow, assumptions=assumptions or Assumptions(),  # type: ignore[arg-type]
+        amr=amr, principal_tags={}, flow=flow, assumptions=assumptions or AssumptionSet(),  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -357,7 +357,7 @@ def test_guest_inline_policy_is_a_named_assumption_reported_when_it_decides() ->
         "s3:GetObject",
         "arn:aws:s3:::b/k",
         ["unauthenticated"],
-        assumptions=Assumptions.with_alternatives(["guest-inline-session-policy"]),
+        assumptions=AssumptionSet.of(Name.GUEST_INLINE_SESSION_POLICY),
     )
     assert managed_only.decision == "implicit_deny"
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from simulator.assumptions import AssumptionSet, Name
 from simulator.iam import (
-    Assumptions,
     NamedPolicy,
     Request,
     SessionPrincipal,
@@ -44,7 +44,7 @@ def session(
     context: dict[str, Any] | None = None,
     tags: dict[str, str] | None = None,
     now: datetime | None = NOW,
-    assumptions: Assumptions | None = None,
+    assumptions: AssumptionSet | None = None,
 ) -> AccessDecision:
     """Access for a Cognito role session whose one inline policy holds `statements`."""
     document = {"Version": "2012-10-17", "Statement": list(statements)}
@@ -67,7 +67,7 @@ def session(
         identity_id=IDENTITY,
         amr=["authenticated", "cognito-idp.us-east-1.amazonaws.com/us-east-1_X"],
         principal_tags=tags or {},
-        assumptions=assumptions or Assumptions(),
+        assumptions=assumptions or AssumptionSet(),
         now=now,
     )
 
@@ -100,7 +100,7 @@ def test_an_unreadable_value_does_not_switch_a_negated_deny_off(
         "*",
         {key: request_value},
         identity=[policy(ALLOW_ALL, guard)],
-        assumptions=Assumptions.with_alternatives(["unreadable-request-value"]),
+        assumptions=AssumptionSet.of(Name.UNREADABLE_REQUEST_VALUE),
     )
     assert switched.decision == "allowed"
     assert switched.uncertain[0].alternative_outcome["decision"] == "explicit_deny"
