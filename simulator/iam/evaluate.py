@@ -259,7 +259,7 @@ def _matched(named: NamedPolicy, kind: Kind, statement: Statement) -> MatchedSta
 class _Maybe:
     """A statement whose match depends on something the request or the policy text leaves open."""
 
-    slot: str  # deny | identity | boundary | session | scp | direct | role
+    slot: str  # deny | identity | boundary | session | scp | direct | role (the step it feeds)
     item: MatchedStatement
     statement: Statement
     policy: str
@@ -488,29 +488,31 @@ def _evaluate_once(
                 continue
             item = _matched(resource_policy, resource_kind, statement)
             deny = statement.effect == "Deny"
-            if hit is None or relation == _UNRESOLVED:
-                spec = statement.principal
-                maybes.append(
-                    _Maybe(
-                        "deny" if deny else "direct",
-                        item,
-                        statement,
-                        resource_policy.name,
-                        spec.unresolved if spec is not None and relation == _UNRESOLVED else (),
-                    )
+            spec = statement.principal
+            # An entry an importer could not resolve might name the caller, or name it more closely
+            # than the known entries do (the session rather than the role).
+            unresolved = spec.unresolved if spec is not None and not deny else ()
+            if relation == _UNRESOLVED or (unresolved and relation in (_ROLE, _ACCOUNT)):
+                principal_open = spec.unresolved if spec is not None else ()
+                slot = "deny" if deny else "direct"
+                maybes.append(_Maybe(slot, item, statement, resource_policy.name, principal_open))
+                continue
+            if relation == _WILDCARD:
+                trace.note(
+                    Name.RESOURCE_POLICY_WILDCARD_PRINCIPAL,
+                    f'resource policy statement {statement.index} grants Principal "*"',
                 )
+                relation = _ROLE if wildcard_is_role else _SESSION
+            if hit is None:
+                slot = "deny" if deny else {_SESSION: "direct", _ROLE: "role"}.get(relation, "")
+                if slot:
+                    maybes.append(_Maybe(slot, item, statement, resource_policy.name))
             elif deny:
                 denies.append(item)
             elif relation == _SESSION:
                 direct_grants.append(item)
             elif relation == _ROLE:
                 role_grants.append(item)
-            elif relation == _WILDCARD:
-                trace.note(
-                    Name.RESOURCE_POLICY_WILDCARD_PRINCIPAL,
-                    f'resource policy statement {statement.index} grants Principal "*"',
-                )
-                (role_grants if wildcard_is_role else direct_grants).append(item)
             # _ACCOUNT: in the same account a grant to the account delegates to IAM policies.
 
     slots = _Slots(
@@ -586,7 +588,7 @@ def _with_maybes(slots: _Slots, maybes: list[_Maybe], *, allows: bool) -> _Slots
         still_missing(slots.scp_missing, "scp"),
         slots.direct_grants + extra("direct"),
         slots.identity_allows + extra("identity"),
-        slots.role_grants,
+        slots.role_grants + extra("role"),
         slots.boundary_allows + extra("boundary"),
         slots.session_allows + extra("session"),
         still_missing(slots.session_missing, "session"),
