@@ -100,7 +100,7 @@ def time_context(now: datetime | None) -> dict[str, ContextValue]:
     """aws:CurrentTime and aws:EpochTime, which AWS sets on every request, from the evaluation time.
 
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
-    (aws:CurrentTime, aws:EpochTime: "This key is always included in the request context"). The time
+    (the Availability notes of aws:CurrentTime and aws:EpochTime: present in every request). The time
     is an input: without it the keys are missing, and a decision that depends on them is unknown.
     """
     if now is None:
