@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from simulator.claims import Login, default_identity_id
@@ -165,8 +166,10 @@ def assess(
     *,
     iam: IamData | None = None,
     notes: tuple[str, ...] = (),
+    now: datetime | None = None,
 ) -> Assessment:
-    """Trust and access for the role `decision` grants; a trust refusal means no credentials."""
+    """Trust and access for the role `decision` grants at `now` (without it the time keys are
+    missing); a trust refusal means no credentials."""
     iam = iam if iam is not None else pool.iam
     outcome = decision.outcome
 
@@ -205,6 +208,7 @@ def assess(
         principal_tags=tags,
         flow=decision.flow,
         assumptions=pool.assumptions,
+        now=now,
     )
     if trust.outcome == "denied" and trust.error is not None:
         # [M] InvalidIdentityPoolConfigurationException: "STS returned an error response to the
@@ -227,6 +231,7 @@ def assess(
                 principal_tags=tags,
                 flow=decision.flow,
                 assumptions=pool.assumptions,
+                now=now,
             ),
         )
         for r in requests
@@ -246,7 +251,8 @@ def _access(
     verdict: Verdict = decision.decision
     missing = iam.missing_policies(role)
     if not missing or verdict == "explicit_deny":
-        return AccessResult(request, verdict, decision.reason, decision)
+        undecided = decision.missing_context + decision.unresolved  # the engine's own unknowns
+        return AccessResult(request, verdict, decision.reason, decision, undecided)
     only_boundary = missing == (role.permissions_boundary_arn,)
     if verdict == "implicit_deny" and only_boundary:
         return AccessResult(request, verdict, decision.reason, decision)

@@ -43,6 +43,7 @@ class Name(StrEnum):
     SESSION_POLICIES_COMBINE = "session-policies-combine"
     RESOURCE_POLICY_WILDCARD_PRINCIPAL = "resource-policy-wildcard-principal"
     GUEST_INLINE_SESSION_POLICY = "guest-inline-session-policy"
+    UNREADABLE_REQUEST_VALUE = "unreadable-request-value"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,17 @@ _ALL = (
         "cognito-semantics.md §4.3 and §10.20",
         "Cognito documents that it passes an inline session policy but does not publish it.",
     ),
+    Assumption(
+        Name.UNREADABLE_REQUEST_VALUE, "matches-no-value", "no-match",
+        "a request value the operator cannot read (a principal tag 'abc' under NumericNotEquals, a "
+        "non-IP under NotIpAddress, a non-ARN under ArnNotLike) equals no policy value: the positive "
+        "operator is false and its negated form true",
+        "such a value satisfies neither form: positive and negated operators are both false",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html",
+        "The page defines each operator on values of its type and says what a missing key does, not "
+        "what a present value of the wrong type does. The default keeps the documented identity "
+        "NumericNotEquals = not NumericEquals, so an attacker-written tag cannot switch a Deny off.",
+    ),
 )  # fmt: skip
 
 REGISTRY: Mapping[Name, Assumption] = {a.name: a for a in _ALL}
@@ -232,6 +244,7 @@ IAM_SIDE: frozenset[Name] = frozenset(
         Name.SESSION_POLICIES_COMBINE,
         Name.RESOURCE_POLICY_WILDCARD_PRINCIPAL,
         Name.GUEST_INLINE_SESSION_POLICY,
+        Name.UNREADABLE_REQUEST_VALUE,
     }
 )
 

@@ -31,7 +31,7 @@ def simulate(
     login = login_of(request, pool)
     decision = resolve(pool, login, request, explain=explain)
     notes = token_notes(request, now) + decision.notes
-    return assess(pool, decision, login, request, requests, iam=iam, notes=notes)
+    return assess(pool, decision, login, request, requests, iam=iam, notes=notes, now=now)
 
 
 def decide(pool: IdentityPool, request: LoginRequest, *, explain: bool = False) -> Decision:

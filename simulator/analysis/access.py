@@ -11,6 +11,7 @@ from typing import Any
 
 from simulator.access import AccessRequest, Assessment, amr_for
 from simulator.claims import default_identity_id, login_of
+from simulator.iam.limits import MAX_ACTION, MAX_RESOURCE
 from simulator.iam.request import Request
 from simulator.iam.roles import IamData, IamRole
 from simulator.iam.session import session_context
@@ -119,10 +120,14 @@ def session_values(pool: IdentityPool, probe: LoginRequest, a: Assessment) -> di
 def _concrete_action(pattern: str) -> str:
     if pattern == "*":
         return "iam:CreateUser"
-    return pattern.replace("*", "RolesimAny").replace("?", "X")
+    named = pattern.replace("*", "RolesimAny").replace("?", "X")
+    # Within IAM's action-name bound (iam/limits.py), else one letter per wildcard.
+    return named if len(named) <= MAX_ACTION else pattern.replace("*", "X").replace("?", "X")
 
 
-def _concrete_arn(pattern: str, action: str, values: Mapping[str, str]) -> str:
+def _concrete_arn(
+    pattern: str, action: str, values: Mapping[str, str], wildcard: str = "rolesim-any"
+) -> str:
     """A resource the pattern matches: variables take the session's value (or their default, else a
     fixed name), wildcards a fixed name; the evaluation then decides whether it matches. One pass."""
     if pattern == "*":
@@ -140,6 +145,10 @@ def _concrete_arn(pattern: str, action: str, values: Mapping[str, str]) -> str:
             out.append(values.get(name.strip().lower(), fallback))
             i = end + 1
             continue
-        out.append("rolesim-any" if ch == "*" else "x" if ch == "?" else ch)
+        out.append(wildcard if ch == "*" else "x" if ch == "?" else ch)
         i += 1
-    return "".join(out)
+    text = "".join(out)
+    # Longer than an ARN can be is no request AWS sees: one letter per wildcard instead.
+    if len(text) > MAX_RESOURCE and wildcard != "x":
+        return _concrete_arn(pattern, action, values, "x")
+    return text

@@ -185,6 +185,7 @@ def _access(console: Console, a: AccessResult) -> None:
              a.decision.uncertain),
             ("  warning", str, a.decision.warnings),
         ]  # fmt: skip
+    each.append(("  missing", str, a.missing))
     for label, show, items in each:
         for item in items:
             _label(console, label, show(item))

@@ -41,6 +41,11 @@ class PolicyDecisionText(Renderer[AccessDecision]):
             )
         for warning in result.warnings:
             console.print(f"  [yellow]warning[/]: {escape(warning)}")
+        if result.missing_context:
+            keys = ", ".join(result.missing_context)
+            console.print(f"  [magenta]missing context values[/]: {escape(keys)}")
+        if result.unresolved:
+            console.print(f"  [magenta]unresolved[/]: {escape(', '.join(result.unresolved))}")
 
 
 POLICY_RENDERERS: dict[OutputFormat, Renderer[AccessDecision]] = {

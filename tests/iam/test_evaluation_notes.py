@@ -151,7 +151,7 @@ def test_7_single_valued_operator_on_multivalued_key_matches_any_value_and_is_re
 
 
 def test_7_negated_single_valued_operator_on_multivalued_key_is_the_complement() -> None:
-    # Default documented in simulator/iam/assumptions.py: StringNotEquals = not StringEquals.
+    # Default documented in simulator/assumptions.py: StringNotEquals = not StringEquals.
     only_others = statement(condition={"StringNotEquals": {"aws:TagKeys": "secret"}})
     assert allowed(only_others, context={"aws:TagKeys": ["a", "b"]})
     assert not allowed(only_others, context={"aws:TagKeys": ["a", "secret"]})
