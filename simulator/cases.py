@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,12 +238,15 @@ def _expect(node: Node) -> Expectation:
     )
 
 
-def run_case(case_file: CaseFile, case: Case) -> CaseResult:
-    """Every expectation checked; one that rolesim cannot decide (`unknown`) fails, saying why."""
+def run_case(case_file: CaseFile, case: Case, *, now: datetime | None = None) -> CaseResult:
+    """Every expectation checked; one that rolesim cannot decide (`unknown`) fails, saying why.
+
+    `now` is the evaluation time (aws:CurrentTime); without it time-dependent policies are unknown.
+    """
     e = case.expect
     requests = (*e.allowed, *e.denied)
     result = simulate(
-        case_file.pool, case.request, iam=case_file.iam, requests=requests, explain=False
+        case_file.pool, case.request, iam=case_file.iam, requests=requests, now=now, explain=False
     )
     failures = _outcome_failures(e, result)
     if e.trust is not None:
@@ -294,5 +298,6 @@ def _outcome_failures(e: Expectation, result: Assessment) -> list[str]:
     return failures
 
 
-def run_cases(case_file: CaseFile) -> TestReport:
-    return TestReport(case_file.path, tuple(run_case(case_file, c) for c in case_file.cases))
+def run_cases(case_file: CaseFile, *, now: datetime | None = None) -> TestReport:
+    results = tuple(run_case(case_file, c, now=now) for c in case_file.cases)
+    return TestReport(case_file.path, results)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from simulator.access import AccessRequest, Assessment, amr_for
@@ -46,11 +47,16 @@ def role_of(pool: IdentityPool, arn: str | None) -> IamRole | None:
 
 
 def assess_witness(
-    pool: IdentityPool, probe: LoginRequest, checks: Sequence[AccessCheck] = ()
+    pool: IdentityPool,
+    probe: LoginRequest,
+    checks: Sequence[AccessCheck] = (),
+    *,
+    now: datetime | None = None,
 ) -> Assessment:
     """The whole answer for a witness: the pool's decision, STS's trust, and `checks`' access, as
-    `simulate --action` gives it."""
-    return simulate(pool, probe, requests=[c.access_request() for c in checks], explain=False)
+    `simulate --action` gives it (`now` sets aws:CurrentTime)."""
+    requests = [c.access_request() for c in checks]
+    return simulate(pool, probe, requests=requests, now=now, explain=False)
 
 
 def role_policies_of(pool: IdentityPool, arn: str) -> tuple[Any, ...] | None:

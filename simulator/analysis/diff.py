@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -139,6 +140,7 @@ def diff_pools(
     budget: int = DEFAULT_BUDGET,
     seed: int = 0,
     new_doc: Document | None = None,
+    now: datetime | None = None,
 ) -> DiffReport:
     """`new_doc`, the new pool file as read, lets each change point at a line in it.
 
@@ -149,7 +151,7 @@ def diff_pools(
     found = explore([old, new], budget=budget, seed=seed)
     old_roles = {r.decisions[0].role_arn for r in found.regions if r.decisions[0].role_arn}
     groups: dict[tuple[Any, ...], Change] = {}
-    compare = _Comparison(old, new, old_roles)
+    compare = _Comparison(old, new, old_roles, now)
     for region in found.regions:
         d_old, d_new = region.decisions
         if d_old.outcome.key == d_new.outcome.key and not compare.role_changed(d_old.role_arn):
@@ -224,10 +226,13 @@ class _Comparison:
     gained and lost is `mixed`; anything rolesim cannot decide is `unknown` (and the gate fails).
     """
 
-    def __init__(self, old: IdentityPool, new: IdentityPool, old_roles: set[str]) -> None:
+    def __init__(
+        self, old: IdentityPool, new: IdentityPool, old_roles: set[str], now: datetime | None
+    ) -> None:
         self.old = old
         self.new = new
         self.old_roles = old_roles
+        self.now = now  # aws:CurrentTime of the sessions compared
         self.iam = iam_of(old) is not None and iam_of(new) is not None
 
     def role_changed(self, arn: str | None) -> bool:
@@ -239,7 +244,8 @@ class _Comparison:
         )
 
     def change(self, provider: str, probe: LoginRequest, key: tuple[Any, ...]) -> Change | None:
-        a_old, a_new = assess_witness(self.old, probe), assess_witness(self.new, probe)
+        a_old = assess_witness(self.old, probe, now=self.now)
+        a_new = assess_witness(self.new, probe, now=self.now)
         cls, reasons = self.classify(probe, a_old, a_new)
         if a_old.outcome.key == a_new.outcome.key and cls == "same_access":
             return None  # a role's policies changed in ways no request of theirs tells apart
@@ -291,8 +297,12 @@ class _Comparison:
             return [], []
         sessions = [(p, a) for p, a in ((self.old, a_old), (self.new, a_new)) if a.role_arn]
         checks = candidate_checks(sessions, probe)
-        r_old = assess_witness(self.old, probe, checks).access if a_old.role_arn else None
-        r_new = assess_witness(self.new, probe, checks).access if a_new.role_arn else None
+        r_old = (
+            assess_witness(self.old, probe, checks, now=self.now).access if a_old.role_arn else None
+        )
+        r_new = (
+            assess_witness(self.new, probe, checks, now=self.now).access if a_new.role_arn else None
+        )
         gained, lost = [], []
         for i, check in enumerate(checks):
             v_old = r_old[i].verdict if r_old is not None else "no_credentials"

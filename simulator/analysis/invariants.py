@@ -36,6 +36,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -422,6 +423,7 @@ class SearchSettings:
     examples: int = 200
     seed: int = 0
     budget: int = DEFAULT_BUDGET
+    now: datetime | None = None  # the evaluation time (aws:CurrentTime) for access invariants
 
 
 def check_pool(
@@ -468,7 +470,7 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
         if not inv.when.test(ctx):
             continue
         checked += 1
-        result = assess_witness(pool, region.probe, inv.expect.checks)
+        result = assess_witness(pool, region.probe, inv.expect.checks, now=s.now)
         rests_on.update(dict.fromkeys(result.rests_on))
         why = inv.expect.broken(ctx, result)
         if why is not None:
@@ -517,7 +519,10 @@ def _search(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Violation 
         ctx = Context(label, probe, pool)
         if not inv.when.test(ctx):
             return False
-        return inv.expect.broken(ctx, assess_witness(pool, probe, inv.expect.checks)) is not None
+        return (
+            inv.expect.broken(ctx, assess_witness(pool, probe, inv.expect.checks, now=s.now))
+            is not None
+        )
 
     try:
         label, probe = find(
@@ -533,7 +538,7 @@ def _search(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Violation 
         )
     except NoSuchExample:
         return None
-    result = assess_witness(pool, probe, inv.expect.checks)
+    result = assess_witness(pool, probe, inv.expect.checks, now=s.now)
     reason = inv.expect.broken(Context(label, probe, pool), result) or "?"
     return Violation(inv.id, label, probe, result, reason, "hypothesis")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -28,7 +29,7 @@ def cases_command(
 ) -> int:
     """Check a pool against table-driven expectations: roles, errors, tags, trust and access."""
     renderer = pick(CASES_RENDERERS, fmt, "test")
-    report = run_cases(load_cases(cases, assume=parse_assume(assume)))
+    report = run_cases(load_cases(cases, assume=parse_assume(assume)), now=datetime.now(UTC))
     with open_output(output) as stream:
         renderer.render(report, stream)
     return ExitCode.FAILED if report.failed else ExitCode.OK
