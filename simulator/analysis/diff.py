@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from simulator.access import Assessment
 from simulator.analysis.access import assess_witness, candidate_checks, iam_of, role_policies_of
-from simulator.analysis.explorer import explore
+from simulator.analysis.explorer import Scope, explore
 from simulator.analysis.outcomes import Outcome, outcome_summary
 from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.batch import parse_batch_line
@@ -48,6 +48,7 @@ class Change:
     accepted: str | None = None  # the justification of the accept entry that covers it
     path: tuple[str | int, ...] = ()  # where in the new pool file the new outcome is decided
     line: int | None = None
+    corpus_lines: tuple[int, ...] = ()  # lines of the claims corpus this change moves
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +68,7 @@ class Change:
             "justification": self.accepted,
             "path": format_path(self.path) if self.path else None,
             "line": self.line,
+            "corpus_lines": list(self.corpus_lines),
         }
 
 
@@ -148,7 +150,7 @@ def diff_pools(
     (trust and access too, where the pool files carry IAM data), so a change of a role's policies
     is a change even where the role mapping is the same.
     """
-    found = explore([old, new], budget=budget, seed=seed)
+    found = explore([old, new], Scope(budget=budget, seed=seed))
     old_roles = {r.decisions[0].role_arn for r in found.regions if r.decisions[0].role_arn}
     groups: dict[tuple[Any, ...], Change] = {}
     compare = _Comparison(old, new, old_roles, now)
@@ -163,17 +165,17 @@ def diff_pools(
         change = compare.change(region.provider, region.probe, key)
         if change is not None:
             groups[key] = change
-    changes = list(groups.values())
     lines = 0
-    if corpus is not None:
-        for number, text in enumerate(corpus, start=1):
-            if not text.strip():
-                continue
-            lines += 1
-            change = _replay(corpus_name, number, text, compare)
-            if change is not None:
-                changes.append(change)
-    changes = [_locate(c, new, new_doc) for c in changes]
+    for number, text in enumerate(corpus or (), start=1):
+        if not text.strip():
+            continue
+        lines += 1
+        found_line = _replay(corpus_name, number, text, compare, groups)
+        if found_line is not None:
+            key, change = found_line
+            # One row per change: a corpus line in a change the analysis found is counted there.
+            groups[key] = replace(change, corpus_lines=(*change.corpus_lines, number))
+    changes = [_locate(c, new, new_doc) for c in groups.values()]
     if accept is not None:
         changes = [replace(c, accepted=accept.covers(c)) for c in changes]
     return DiffReport(
@@ -202,7 +204,14 @@ def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
     return replace(change, path=path, line=doc.line_of(path) if doc is not None else None)
 
 
-def _replay(corpus_name: str, number: int, text: str, compare: _Comparison) -> Change | None:
+def _replay(
+    corpus_name: str,
+    number: int,
+    text: str,
+    compare: _Comparison,
+    groups: dict[tuple[Any, ...], Change],
+) -> tuple[tuple[Any, ...], Change] | None:
+    """The change one corpus line falls in (an existing group, or a new one), with its key."""
     try:
         request = parse_batch_line(text, LoginRequest.guest())
         d_old, d_new = decide(compare.old, request), decide(compare.new, request)
@@ -213,8 +222,11 @@ def _replay(corpus_name: str, number: int, text: str, compare: _Comparison) -> C
     if d_old.outcome.key == d_new.outcome.key and not compare.role_changed(d_old.role_arn):
         return None
     provider = d_new.role_mapping_key or d_new.login_provider or "unauthenticated"
-    change = compare.change(provider, request, change_key(provider, request, d_old, d_new))
-    return replace(change, source=f"corpus:{number}") if change is not None else None
+    key = change_key(provider, request, d_old, d_new)
+    if key in groups:
+        return key, groups[key]
+    change = compare.change(provider, request, key)
+    return (key, replace(change, source=f"corpus:{number}")) if change is not None else None
 
 
 class _Comparison:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,6 +157,7 @@ class _Explorer:
         self.enumerated = set(enumerate_claims) | {r.claim for r in self.selectors}
         self.other_role = other_role_arn(self.pools)
         self.spent = 0
+        self.include: Callable[[str], bool] = lambda _label: True
 
     # spaces ---------------------------------------------------------------------------------
 
@@ -180,8 +181,10 @@ class _Explorer:
             for p in configured_providers(pool):
                 seen.setdefault((p.kind, p.name, p.client_id), p)
         for p in seen.values():
-            self.provider(p)
-        self.guests()
+            if self.include(provider_label(p)):
+                self.provider(p)
+        if self.include("unauthenticated"):
+            self.guests()
         return self.out
 
     def guests(self) -> None:
@@ -512,25 +515,33 @@ class _Explorer:
         self.out.regions.append(Region(label, probe, decisions, path))
 
 
-def explore(
-    pools: Sequence[IdentityPool],
-    *,
-    budget: int = DEFAULT_BUDGET,
-    seed: int = 0,
-    selectors: Sequence[MappingRule] = (),
-    enumerate_claims: Iterable[str] = (),
-    custom_role_arns: bool = True,
-) -> Exploration:
-    """Regions of the claims space for pools evaluated side by side, with witnesses.
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What an exploration covers.
 
     `selectors` are predicates the regions must also be split by (an invariant's token selector);
     `enumerate_claims` are claims whose presence and kind must vary as a tag claim's do;
-    `custom_role_arns=False` leaves out GetCredentialsForIdentity's CustomRoleArn dimension."""
-    return _Explorer(
+    `custom_role_arns=False` leaves out GetCredentialsForIdentity's CustomRoleArn dimension;
+    `include` says which providers (labels, or "unauthenticated") to explore at all."""
+
+    budget: int = DEFAULT_BUDGET
+    seed: int = 0
+    selectors: Sequence[MappingRule] = ()
+    enumerate_claims: Iterable[str] = ()
+    custom_role_arns: bool = True
+    include: Callable[[str], bool] | None = None
+
+
+def explore(pools: Sequence[IdentityPool], scope: Scope = Scope()) -> Exploration:
+    """Regions of the claims space for pools evaluated side by side, with witnesses."""
+    explorer = _Explorer(
         pools,
-        budget=budget,
-        seed=seed,
-        selectors=selectors,
-        enumerate_claims=enumerate_claims,
-        custom_role_arns=custom_role_arns,
-    ).run()
+        budget=scope.budget,
+        seed=scope.seed,
+        selectors=scope.selectors,
+        enumerate_claims=scope.enumerate_claims,
+        custom_role_arns=scope.custom_role_arns,
+    )
+    if scope.include is not None:
+        explorer.include = scope.include
+    return explorer.run()

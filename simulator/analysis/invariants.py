@@ -42,7 +42,7 @@ from typing import Any, Literal
 
 from simulator.access import Assessment
 from simulator.analysis.access import AccessCheck, assess_witness, iam_of
-from simulator.analysis.explorer import explore
+from simulator.analysis.explorer import Scope, explore
 from simulator.analysis.outcomes import outcome_summary
 from simulator.analysis.providers import (
     base_claims,
@@ -118,6 +118,23 @@ class Selector:
     def claims(self) -> set[str]:
         own = {self.claim} if self.claim else set()
         return own.union(*(c.claims() for c in self.children))
+
+    def may_select(self, provider: str) -> bool:
+        """False only when no request from `provider` (a label, or "unauthenticated") can pass the
+        selector: the exploration then leaves that provider out."""
+        k = self.kind
+        if k == "all":
+            return all(c.may_select(provider) for c in self.children)
+        if k == "any":
+            return any(c.may_select(provider) for c in self.children)
+        if k == "guest":
+            return (provider == "unauthenticated") is self.flag
+        if k == "provider":
+            return fnmatch.fnmatchcase(provider, self.text)
+        if k in ("claim", "present"):
+            # Guests carry no claims: a claim test selects no guest, a "not present" test all.
+            return provider != "unauthenticated" or (k == "present" and not self.flag)
+        return True  # not, flow: decided per request
 
     def only_guests(self) -> bool:
         if self.kind == "guest":
@@ -306,6 +323,7 @@ class Invariant:
     expect: Expectation
     path: tuple[str | int, ...] = ()
     line: int | None = None
+    source: str | None = None  # the invariants file
 
 
 def load_invariants(path: Path | str) -> tuple[Invariant, ...]:
@@ -329,6 +347,7 @@ def load_invariants(path: Path | str) -> tuple[Invariant, ...]:
                     _expectation(e.require("expect")),
                     e.path,
                     doc.line_of(e.path),
+                    doc.source,
                 )
             )
         return tuple(out)
@@ -443,7 +462,10 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
         raise ConfigError(
             f"invariant {inv.id!r} checks access, but the pool file has no IAM data",
             path=inv.path,
+            file=inv.source,
+            line=inv.line,
             hint="add IamRoles (and Policies) to the pool file",
+            code="no-iam-data",
         )
     selectors = inv.when.rules()
     if inv.expect.needs_access:
@@ -457,10 +479,13 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
         ]
     found = explore(
         [pool],
-        budget=s.budget,
-        seed=s.seed,
-        selectors=selectors,
-        enumerate_claims=inv.when.claims() | inv.expect.claims(),
+        Scope(
+            budget=s.budget,
+            seed=s.seed,
+            selectors=selectors,
+            enumerate_claims=inv.when.claims() | inv.expect.claims(),
+            include=inv.when.may_select,
+        ),
     )
     violations: list[Violation] = []
     checked = 0

@@ -6,7 +6,7 @@ satisfy it but an earlier rule always matches first [RBAC: the first matching ru
 
 from __future__ import annotations
 
-from simulator.analysis.explorer import EMPTY, explore
+from simulator.analysis.explorer import EMPTY, Scope, explore
 from simulator.analysis.providers import (
     base_claims,
     configured_providers,
@@ -40,7 +40,7 @@ def analyze(
     custom_role_arns: bool = True,
 ) -> PoolAnalysis:
     """Every reachable outcome of one pool with a witness each; unreachable and shadowed rules."""
-    found = explore([pool], budget=budget, seed=seed, custom_role_arns=custom_role_arns)
+    found = explore([pool], Scope(budget=budget, seed=seed, custom_role_arns=custom_role_arns))
     providers: list[ProviderAnalysis] = []
     for p in configured_providers(pool):
         label = provider_label(p)

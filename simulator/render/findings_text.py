@@ -87,6 +87,11 @@ def _change_lines(c: Change) -> list[str]:
     lines += [f"- {r}" for r in c.reasons]
     if c.source != "analysis":
         lines.append(f"- found in the claims corpus ({c.source})")
+    if c.corpus_lines:
+        shown = ", ".join(map(str, c.corpus_lines[:10])) + (
+            " …" if len(c.corpus_lines) > 10 else ""
+        )
+        lines.append(f"- {len(c.corpus_lines)} line(s) of the claims corpus move this way: {shown}")
     if c.accepted is not None:
         lines.append(f"- accepted: {c.accepted}")
     return lines

@@ -191,3 +191,27 @@ def test_a_check_result_names_the_assumptions_it_rests_on(tmp_path: Path) -> Non
     assert "array-claim-match" in result.rests_on
     assert any("array-claim-match" in v.result.rests_on for v in result.violations)
     assert "array-claim-match" in result.to_json()["rests_on"]
+
+
+def test_a_guest_only_invariant_explores_guests_alone_and_is_complete(tmp_path: Path) -> None:
+    # Issue 10.8: a guest-only invariant ran out of budget on the providers' rules it never selects.
+    many = [rule(c, m, v, "A") for c in ("custom:a", "custom:b", "email")
+            for m, v in (("Contains", "x"), ("StartsWith", "y"))]  # fmt: skip
+    text = (
+        "invariants:\n  - id: guests\n    when: {unauthenticated: true}\n    expect: {role_in: ["
+        + role("Guest")
+        + "]}\n"
+    )
+    (result,) = _check(tmp_path, pool_dict(many), text, settings=SearchSettings(budget=3)).results
+    assert result.holds
+    assert result.complete
+    assert result.method == "exact"
+    assert not any(PROVIDER in n for n in result.notes)
+
+
+def test_an_invariant_error_names_the_invariants_file(tmp_path: Path) -> None:
+    text = "invariants:\n  - id: x\n    expect: {denies: [{action: s3:GetObject, resource: '*'}]}\n"
+    with pytest.raises(ConfigError) as caught:
+        _check(tmp_path, pool_dict(None), text)
+    assert caught.value.file == str(tmp_path / "inv.yaml")
+    assert str(caught.value).startswith(str(tmp_path / "inv.yaml") + ":2")
