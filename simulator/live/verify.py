@@ -13,7 +13,7 @@ from simulator.claims import Login, login_for, parse_claims_text
 from simulator.decision import Decision
 from simulator.errors import ClaimsError, UsageError
 from simulator.live.flows import Flow, FlowRequest, Observation, run_flow
-from simulator.live.redact import Redactor, fingerprint, guarded_logging
+from simulator.live.redact import fingerprint
 from simulator.live.session import AwsClients
 from simulator.model.pool import IdentityPool
 from simulator.model.providers import ProviderKind, issuer_host
@@ -186,18 +186,16 @@ def verify_login(
     clients: AwsClients,
     options: VerifyOptions = VerifyOptions(),
     *,
-    redactor: Redactor | None = None,
     now: datetime | None = None,
 ) -> VerifyResult:
-    """Predict, then run the live flow for one login and compare."""
-    redactor = redactor or Redactor()
+    """Predict, then run the live flow for one login and compare (inside `with clients:`)."""
     if options.flow == "basic" and not options.basic_role_arn:
         raise UsageError("--flow basic needs --role-arn: the role the application asks STS for")
     if source.token is None:
         login = Login.guest()
         logins: dict[str, str] = {}
     else:
-        redactor.add(source.token)
+        clients.redactor.add(source.token)
         claims, info = parse_claims_text(source.token, source=source.label)
         login = login_for(claims, info, pool, provider=source.provider)
         if info.expired(now or datetime.now(UTC)):
@@ -227,8 +225,7 @@ def verify_login(
         basic_role_arn=options.basic_role_arn,
         known_role_arns=known_role_arns(pool, login, options),
     )
-    with guarded_logging(redactor):
-        live = run_flow(clients, request, redactor)
+    live = run_flow(clients, request)
     return VerifyResult(
         login=source.label,
         token=fingerprint(source.token) if source.token else None,
@@ -243,11 +240,6 @@ def verify(
     sources: Iterable[LoginSource],
     clients: AwsClients,
     options: VerifyOptions = VerifyOptions(),
-    *,
-    redactor: Redactor | None = None,
 ) -> VerifyReport:
     """Verify every login; one report."""
-    redactor = redactor or Redactor()
-    return VerifyReport(
-        tuple(verify_login(pool, source, clients, options, redactor=redactor) for source in sources)
-    )
+    return VerifyReport(tuple(verify_login(pool, source, clients, options) for source in sources))

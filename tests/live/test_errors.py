@@ -46,7 +46,7 @@ class StubbedClients(AwsClients):
 
 def enhanced(clients: AwsClients) -> Any:
     request = FlowRequest(POOL, logins={PROVIDER: TOKEN})
-    return run_flow(clients, request, Redactor())
+    return run_flow(clients, request)
 
 
 def test_ambiguous_deny_is_an_observed_outcome_not_an_error() -> None:
@@ -145,7 +145,7 @@ def test_trust_refusal_in_the_basic_flow_is_observed() -> None:
         POOL, flow="basic", logins={PROVIDER: TOKEN},
         basic_role_arn="arn:aws:iam::111122223333:role/App",
     )  # fmt: skip
-    observation = run_flow(clients, request, Redactor())
+    observation = run_flow(clients, request)
     assert observation.error is not None
     assert observation.error.code == "AccessDenied"
     assert observation.error.operation == "AssumeRoleWithWebIdentity"
@@ -167,7 +167,7 @@ def test_missing_credentials_are_explained(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
     clients = AwsClients(AwsSettings(endpoint_url="http://127.0.0.1:9"))
-    with pytest.raises(AwsError, match="no usable AWS credentials"):
+    with clients, pytest.raises(AwsError, match="no usable AWS credentials"):
         pull_pool(clients, POOL)
 
 
@@ -177,7 +177,7 @@ def test_an_unreachable_endpoint_is_a_network_error() -> None:
         aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1"
     )
     clients = AwsClients(settings, session=session)
-    with pytest.raises(AwsError, match="cannot reach") as caught:
+    with clients, pytest.raises(AwsError, match="cannot reach") as caught:
         pull_pool(clients, POOL)
     assert caught.value.code == "EndpointConnectionError"
 
@@ -187,7 +187,8 @@ def test_clients_use_the_requested_retry_mode_and_timeouts() -> None:
         AwsSettings(retry_mode="adaptive", max_attempts=7, connect_timeout=2, read_timeout=9),
         session=boto3.Session(region_name="us-east-1"),
     )
-    config: Config = clients.client("sts", "us-east-1").meta.config
+    with clients:
+        config: Config = clients.client("sts", "us-east-1").meta.config
     assert config.retries == {"mode": "adaptive", "total_max_attempts": 7}
     assert (config.connect_timeout, config.read_timeout) == (2, 9)
 
