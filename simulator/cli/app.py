@@ -131,7 +131,17 @@ def _quiet_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _hypothesis_storage() -> None:
+    # check's search uses Hypothesis, whose caches would land in .hypothesis/ of the user's
+    # working tree (a repository checkout in CI): keep them in the user's cache instead.
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    os.environ.setdefault(
+        "HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(cache, "rolesim", "hypothesis")
+    )
+
+
 def main() -> None:
+    _hypothesis_storage()
     code = run()
     try:
         sys.stdout.flush()
