@@ -20,7 +20,7 @@ import jwt
 from botocore.exceptions import ClientError
 
 from simulator.live.errors import ObservedError, aws_error, call, observed_error
-from simulator.live.responses import malformed, need, need_text
+from simulator.live.responses import malformed, need_text
 from simulator.live.session import AwsClients
 
 Flow = Literal["enhanced", "basic"]
@@ -169,12 +169,11 @@ class _Runner:
         self, response: dict[str, Any], operation: str, secret: str
     ) -> tuple[str | None, str]:
         """Whose the issued credentials are (GetCallerIdentity): (role ARN, assumed-role ARN)."""
-        keys = need(response, "Credentials", operation=operation)
-        return self.caller(
-            need_text(keys, "AccessKeyId", operation=operation),
-            need_text(keys, secret, operation=operation),
-            need_text(keys, "SessionToken", operation=operation),
+        key, secret_key, token = (
+            need_text(response, "Credentials", name, operation=operation)
+            for name in ("AccessKeyId", secret, "SessionToken")
         )
+        return self.caller(key, secret_key, token)
 
     def logins(self) -> dict[str, Any]:
         return {"Logins": dict(self.request.logins)} if self.request.logins else {}
