@@ -164,7 +164,8 @@ def test_check_leaves_no_hypothesis_directory_in_the_working_tree(tmp_path: Path
     work.mkdir()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("HYPOTHESIS", "XDG"))}
     process = subprocess.run(
-        [sys.executable, "-m", "simulator", "check", str(POOL), "--invariants", str(invariants)],
+        [sys.executable, "-m", "simulator", "check", str(POOL), "--invariants", str(invariants),
+         "--examples", "5"],
         cwd=work, env={**environment, "HOME": str(tmp_path / "home")},
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
