@@ -9,13 +9,16 @@ against the service model before botocore parses it (simulator.live.responses).
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
+import re
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, InvalidRegionError, ProfileNotFound
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
@@ -100,11 +103,26 @@ def check_region(region: str, where: str) -> None:
         raise UsageError(f"{where} {region!r} is not a region name (such as us-east-1)") from None
 
 
+@functools.cache
+def _pool_id_shape() -> tuple[re.Pattern[str], int]:
+    # The service model's own IdentityPoolId pattern and length (botocore checks neither).
+    metadata = botocore.session.get_session().get_service_model("cognito-identity")
+    shape = metadata.shape_for("IdentityPoolId").metadata
+    return re.compile(shape["pattern"]), int(shape["max"])
+
+
 def pool_region(identity_pool_id: str) -> str:
     """Identity pool ids start with their region (`us-east-1:…`)."""
+    pattern, longest = _pool_id_shape()
     region, sep, rest = identity_pool_id.partition(":")
-    if not sep or not region or not rest:
-        raise UsageError(f"{identity_pool_id!r} is not an identity pool id (REGION:GUID)")
+    well_formed = len(identity_pool_id) <= longest and pattern.fullmatch(identity_pool_id)
+    if not sep or not region or not rest or not well_formed:
+        shown = (
+            identity_pool_id
+            if len(identity_pool_id) <= longest
+            else identity_pool_id[:longest] + "…"
+        )
+        raise UsageError(f"{shown!r} is not an identity pool id (REGION:GUID)")
     check_region(region, f"identity pool id {identity_pool_id!r}: region")
     return region
 
@@ -161,10 +179,9 @@ class AwsClients:
         """The region to call: --region, else the pool id's, else the profile's."""
         if self.settings.region:
             if identity_pool_id and pool_region(identity_pool_id) != self.settings.region:
-                raise AwsError(
+                raise UsageError(
                     f"identity pool {identity_pool_id} lives in {pool_region(identity_pool_id)}, "
-                    f"but the region given is {self.settings.region}; drop --region or fix it",
-                    code="WrongRegion",
+                    f"but the region given is {self.settings.region}; drop --region or fix it"
                 )
             return self.settings.region
         if identity_pool_id:

@@ -13,7 +13,7 @@ from simulator.errors import AwsError, UsageError
 from simulator.live.flows import FlowRequest, run_flow
 from simulator.live.pull import pull_pool
 from simulator.live.redact import Redactor
-from simulator.live.session import AwsClients, AwsSettings
+from simulator.live.session import AwsClients, AwsSettings, pool_region
 from simulator.live.signin import secret_hash, sign_in
 
 POOL = "us-east-1:11111111-2222-3333-4444-555555555555"
@@ -153,9 +153,17 @@ def test_trust_refusal_in_the_basic_flow_is_observed() -> None:
 
 def test_wrong_region_is_refused_before_any_call() -> None:
     clients = StubbedClients(AwsSettings(region="eu-west-1"))
-    with pytest.raises(AwsError, match="lives in us-east-1") as caught:
+    # Options that contradict the pool id: bad usage (exit 2), found before any call.
+    with pytest.raises(UsageError, match="lives in us-east-1"):
         enhanced(clients)
-    assert caught.value.code == "WrongRegion"
+
+
+@pytest.mark.parametrize(
+    "pool_id", ["us-east-1:", ":1111", "us-east-1:XYZ", "us-east-1:" + "1" * 60, "bad region:11"]
+)
+def test_a_malformed_identity_pool_id_is_bad_input(pool_id: str) -> None:
+    with pytest.raises(UsageError, match="identity pool id"):
+        pool_region(pool_id)
 
 
 def test_missing_credentials_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
