@@ -92,7 +92,9 @@ def _json_type(value: Any) -> str:
 
 def check_json_body(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
     """botocore `before-parse` handler: refuse a successful JSON answer of the wrong shape."""
-    protocol = operation_model.service_model.resolved_protocol
+    service = operation_model.service_model
+    # resolved_protocol (botocore 1.37+) picks among several; older releases have one.
+    protocol = getattr(service, "resolved_protocol", None) or service.protocol
     if protocol not in _JSON_PROTOCOLS or response_dict.get("status_code", 500) >= 300:
         return
     body = response_dict.get("body") or b"{}"
