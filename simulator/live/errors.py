@@ -172,7 +172,8 @@ def aws_error(
             code="EndpointConnectionError",
         )
     if isinstance(exc, MalformedResponseError):
-        return malformed(where, redactor.scrub(str(exc.kwargs.get("problem", exc))))
+        # The problem names fields and JSON types, never their values.
+        return malformed(where, str(exc.kwargs.get("problem", exc)))
     if isinstance(exc, BotoCoreError):
         return AwsError(f"{where}: {redactor.scrub(str(exc))}")
     raise TypeError(f"not an AWS error: {type(exc).__name__}")

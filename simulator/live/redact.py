@@ -34,10 +34,12 @@ _SECRET_NAMES = (
     "X-Amz-Security-Token", "X-Amz-Signature", "X-Amz-Credential", "Credential", "Signature",
 )  # fmt: skip
 _NAMED = re.compile(
-    # name, then what separates it from its value in JSON, XML, a Python repr, a query string,
-    # a canonical request (`x-amz-security-token:…`) or the Authorization header (`Signature=…`)
+    # name, then what separates it from its value: `=` (query string, config file, the
+    # Authorization header's `Signature=…`), `>` (XML), `: "` (JSON, a Python repr) or a bare
+    # `:` (canonical request `x-amz-security-token:…`, the signer's `Signature:\n…`). Prose
+    # such as `AccessKeyId: expected a string` is none of these.
     r"(?<![\w-])(?P<name>" + "|".join(map(re.escape, _SECRET_NAMES)) + r")"
-    r"(?P<sep>[\"']?\s*[:=>]\s*(?-i:b)?[\"']?)"
+    r"(?P<sep>[\"']?\s*=\s*(?-i:b)?[\"']?|[\"']?>|[\"']?:\s*(?-i:b)?[\"']|:\n?)"
     r"(?P<value>(?!\[redacted )[^\s\"'<>,&}\]]{4,})",
     re.IGNORECASE,
 )

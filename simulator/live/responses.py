@@ -2,8 +2,8 @@
 
 An endpoint that answers `200 {}`, a string where the model says list, or an OpenID token that
 is not a JWT is an AWS-side failure (exit 3), never a KeyError or TypeError. Two checks:
-`check_json_body` compares every field of a JSON response with the type the service model
-gives it, before botocore's parser (which would crash or silently turn a string into a list of
+`check_json_body` compares every field of a JSON response's raw body with the type the service
+model gives it (botocore's parser would crash on some, or silently turn a string into a list of
 characters); `need` and `need_text` fetch the fields rolesim relies on, which the models
 mostly leave optional.
 """
@@ -90,26 +90,24 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def check_json_body(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
-    """botocore `before-parse` handler: refuse a successful JSON answer of the wrong shape."""
-    service = operation_model.service_model
+def check_json_body(http_response: Any, model: Any, **_: Any) -> None:
+    """botocore `after-call` handler: refuse a successful JSON answer of the wrong shape.
+
+    It reads the raw body, so a value botocore's parser silently reshaped is still caught.
+    """
+    service = model.service_model
     # resolved_protocol (botocore 1.37+) picks among several; older releases have one.
     protocol = getattr(service, "resolved_protocol", None) or service.protocol
-    if protocol not in _JSON_PROTOCOLS or response_dict.get("status_code", 500) >= 300:
+    if protocol not in _JSON_PROTOCOLS or http_response.status_code >= 300:
         return
-    body = response_dict.get("body") or b"{}"
     try:
-        data = json.loads(body)
+        data = json.loads(http_response.content or b"{}")
     except (ValueError, RecursionError):
-        raise MalformedResponseError(
-            operation=operation_model.name, problem="the body is not JSON"
-        ) from None
-    shape = operation_model.output_shape
-    if shape is None:
-        return
-    problem = _type_problem(shape, data, "")
+        raise MalformedResponseError(operation=model.name, problem="the body is not JSON") from None
+    shape = model.output_shape
+    problem = _type_problem(shape, data, "") if shape is not None else None
     if problem:
-        raise MalformedResponseError(operation=operation_model.name, problem=problem)
+        raise MalformedResponseError(operation=model.name, problem=problem)
 
 
 def need(response: Any, *path: str | int, operation: str) -> Any:

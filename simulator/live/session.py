@@ -3,7 +3,7 @@
 Every client comes from an entered `AwsClients`, and entering it is what turns on the logging
 guard (simulator.live.redact): a live command cannot make an AWS call with secrets unguarded.
 Clients also retry with back-off, time out, and check the type of every JSON response field
-against the service model before botocore parses it (simulator.live.responses).
+against the service model (simulator.live.responses).
 """
 
 from __future__ import annotations
@@ -216,5 +216,5 @@ class AwsClients:
                 )
         except BotoCoreError as exc:
             raise AwsError(f"cannot create a {service} client for {region}: {exc}") from exc
-        client.meta.events.register("before-parse", check_json_body)
+        client.meta.events.register("after-call", check_json_body)
         return client

@@ -126,10 +126,13 @@ _GOT_ID = {"IdentityId": IDENTITY}
     ("get_id", "credentials", "where"),
     [
         ({"IdentityId": 5}, {}, "IdentityId: expected a string, got a number"),
-        (_GOT_ID, {"Credentials": "keys"}, "Credentials: expected an object, got a string"),
+        # botocore's own parser trips on this one first.
+        (_GOT_ID, {"Credentials": "keys"}, "GetCredentialsForIdentity"),
+        (_GOT_ID, {"Credentials": {"AccessKeyId": ["A", "B"]}}, "AccessKeyId: expected a string"),
+        (_GOT_ID, {"IdentityId": IDENTITY, "Credentials": {"SessionToken": {}}}, "SessionToken"),
         (_GOT_ID, {"Credentials": {"Expiration": True}}, "Credentials.Expiration"),
         (b"<html>not json</html>", {}, "the body is not JSON"),
-        (b"[" * 100_000 + b"]" * 100_000, {}, "the body is not JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, {}, "GetId"),  # too deep for any JSON decoder
     ],
 )
 def test_an_answer_of_the_wrong_shape_is_an_aws_side_failure(

@@ -54,7 +54,8 @@ def test_ordinary_text_is_left_alone() -> None:
         "GetId in us-east-1: identity us-east-1:99999999-8888-7777-6666-555555555555 assumed "
         "arn:aws:iam::111122223333:role/app/PoolEngineeringReadWriteAccessForAllDepartments; "
         "NotAuthorizedException: Token is not from a supported provider of this identity pool; "
-        "AROAEXAMPLEID:rolesim-verify; NextToken: abc123"
+        "AROAEXAMPLEID:rolesim-verify; NextToken: abc123; Credentials.AccessKeyId: expected a "
+        "string; --username needs a password: pipe it with --password-stdin"
     )
     assert scrub_text(text) == text
 
