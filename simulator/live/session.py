@@ -144,13 +144,8 @@ class AwsClients:
     ) -> None:
         self.settings = settings
         self.redactor = redactor or Redactor()
-        try:
-            self.session = session or boto3.Session(profile_name=settings.profile)
-        except ProfileNotFound as exc:
-            raise AwsError(
-                f"AWS profile {settings.profile!r} not found; check --profile or AWS_PROFILE",
-                code="ProfileNotFound",
-            ) from exc
+        self._given_session = session
+        self._session: boto3.Session | None = None
         self.config = Config(
             # total_max_attempts counts the first try too, unlike the older max_attempts key.
             retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
@@ -163,7 +158,22 @@ class AwsClients:
         stack = contextlib.ExitStack()
         stack.enter_context(guarded_logging(self.redactor, wire_debug=self.settings.wire_log))
         self._guard = stack
+        try:
+            # Inside the guard: reading the profile is botocore's first step towards credentials.
+            self._session = self._given_session or boto3.Session(profile_name=self.settings.profile)
+        except ProfileNotFound as exc:
+            self.__exit__(None, None, None)
+            raise AwsError(
+                f"AWS profile {self.settings.profile!r} not found; check --profile or AWS_PROFILE",
+                code="ProfileNotFound",
+            ) from exc
         return self
+
+    @property
+    def session(self) -> boto3.Session:
+        if self._session is None:
+            raise RuntimeError("AwsClients used outside `with AwsClients(...)`")
+        return self._session
 
     def __exit__(
         self,

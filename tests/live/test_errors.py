@@ -30,11 +30,12 @@ class StubbedClients(AwsClients):
             aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", region_name="us-east-1"
         )
         super().__init__(settings or AwsSettings(), session=session)
+        self.stub_session = session
         self.stubs: dict[str, Stubber] = {}
         self.clients: dict[str, Any] = {}
 
     def stub(self, service: str) -> Stubber:
-        client = self.session.client(service, region_name="us-east-1")
+        client = self.stub_session.client(service, region_name="us-east-1")
         self.clients[service] = client
         self.stubs[service] = Stubber(client)
         self.stubs[service].activate()
