@@ -125,7 +125,7 @@ def read_openid_token(token: str) -> tuple[dict[str, str], tuple[str, ...]]:
     except jwt.PyJWTError as exc:
         raise malformed("GetOpenIdToken", f"the token is not a JWT ({exc})") from None
     tagged = claims.get(TAGS_CLAIM) or {}
-    principal_tags = tagged.get("principal_tags") or {} if isinstance(tagged, dict) else None
+    principal_tags = (tagged.get("principal_tags") or {}) if isinstance(tagged, dict) else None
     amr = claims.get("amr") or []
     amr_values = amr if isinstance(amr, list) else [amr]
     if not isinstance(principal_tags, dict) or not all(
