@@ -30,8 +30,9 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=500, deadline=None)
 settings.load_profile("ci")
 
-# The exit statuses of CONTRACT §8; anything else from an in-process run is a defect.
-CONTRACT_EXIT_CODES = frozenset({0, 1, 2, 3})
+# The exit statuses of CONTRACT §8 and of a run cut short (130 interrupted, 141 reader gone);
+# 70 (an internal error, README "Exit codes") from an in-process run is a defect.
+EXPECTED_EXIT_CODES = frozenset({0, 1, 2, 3, 130, 141})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -54,11 +55,11 @@ class CliResult:
         return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
 
 
-def run_cli(args: Sequence[str], stdin: str = "") -> CliResult:
+def run_cli(args: Sequence[str], stdin: str = "", *, internal_error: bool = False) -> CliResult:
     """Run `rolesim ARGS` in-process, as a user would, capturing its streams and exit status.
 
-    An exception escaping the CLI fails the test by itself; an exit status outside CONTRACT §8
-    (an internal error mapped to its own code) fails it here, with what was printed.
+    An exception escaping the CLI fails the test by itself; an internal error (exit 70) fails it
+    here, with what was printed, unless the test provokes one on purpose (`internal_error`).
     """
     out, err = io.StringIO(), io.StringIO()
     with (
@@ -69,7 +70,8 @@ def run_cli(args: Sequence[str], stdin: str = "") -> CliResult:
         mp.setattr("sys.stdin", io.StringIO(stdin))
         code = run([str(a) for a in args])
     result = CliResult(code, out.getvalue(), err.getvalue())
-    assert code in CONTRACT_EXIT_CODES, f"unexpected exit status {code}: {result.stderr}"
+    expected = EXPECTED_EXIT_CODES | ({70} if internal_error else set())
+    assert code in expected, f"unexpected exit status {code}: {result.stderr}"
     return result
 
 

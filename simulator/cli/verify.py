@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from simulator.claims import read_token_file
+from simulator.cli import live_options
 from simulator.cli.common import load_pool_option, parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
-from simulator.live.redact import Redactor
-from simulator.live.session import AwsClients, AwsSettings, RetryMode
+from simulator.live.session import AwsClients
 from simulator.live.signin import sign_in
 from simulator.live.verify import (
     LoginSource,
@@ -29,11 +28,6 @@ from simulator.request import NO_TOKEN, Flow, LoginRequest
 
 PASSWORD_ENV = "ROLESIM_PASSWORD"
 CLIENT_SECRET_ENV = "ROLESIM_CLIENT_SECRET"
-
-
-class Retry(StrEnum):
-    STANDARD = "standard"
-    ADAPTIVE = "adaptive"
 
 
 def _client_id(pool: IdentityPool, given: str | None) -> tuple[str, str]:
@@ -67,6 +61,7 @@ def _password(from_stdin: bool) -> str:
 
 
 def verify_command(
+    ctx: typer.Context,
     config: Path = typer.Option(..., "--config", "-c", help="The pool file (CONTRACT §2)."),
     id_token: list[str] = typer.Option(
         [],
@@ -101,12 +96,11 @@ def verify_command(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
-    region: str | None = typer.Option(None, "--region", help="AWS region (default: the pool's)."),
-    profile: str | None = typer.Option(None, "--profile", help="AWS profile for signed calls."),
-    endpoint_url: str | None = typer.Option(
-        None, "--endpoint-url", help="Send every AWS call here (emulators)."
-    ),
-    retry_mode: Retry = typer.Option(Retry.STANDARD, "--retry-mode", help="botocore retry mode."),
+    region: str | None = live_options.REGION,
+    profile: str | None = live_options.PROFILE,
+    endpoint_url: str | None = live_options.ENDPOINT_URL,
+    allow_insecure_http: bool = live_options.ALLOW_INSECURE_HTTP,
+    retry_mode: live_options.Retry = live_options.RETRY_MODE,
     fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", "-f", help="text or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here, not stdout."),
 ) -> int:
@@ -123,22 +117,17 @@ def verify_command(
     if password_stdin and id_token.count("-"):
         raise UsageError("--password-stdin and --id-token - cannot both read stdin")
     renderer = pick(VERIFY_RENDERERS, fmt, "verify")
-    pool = load_pool_option(config, parse_assume(assume))
-    retry: RetryMode = "adaptive" if retry_mode is Retry.ADAPTIVE else "standard"
-    clients = AwsClients(
-        AwsSettings(region=region, profile=profile, endpoint_url=endpoint_url, retry_mode=retry)
+    pairs = parse_assume(assume)
+    clients = live_options.live_clients(
+        ctx, region, profile, endpoint_url, allow_insecure_http, retry_mode
     )
-    redactor = Redactor()
-    sources = _sources(pool, clients, redactor, id_token, username, password_stdin, client_id)
-    if provider is not None:
-        sources = [LoginSource(s.label, s.token, provider) for s in sources]
-    report = verify(
-        pool,
-        sources,
-        clients,
-        LoginRequest(None, NO_TOKEN, None, custom_role_arn, None, flow, role_arn),
-        redactor=redactor,
-    )
+    pool = load_pool_option(config, pairs)
+    with clients:
+        sources = _sources(pool, clients, id_token, username, password_stdin, client_id)
+        if provider is not None:
+            sources = [LoginSource(s.label, s.token, provider) for s in sources]
+        base = LoginRequest(None, NO_TOKEN, None, custom_role_arn, None, flow, role_arn)
+        report = verify(pool, sources, clients, base)
     with open_output(output) as stream:
         renderer.render(report, stream)
     differing = sum(not r.match for r in report.results)
@@ -155,7 +144,6 @@ def verify_command(
 def _sources(
     pool: IdentityPool,
     clients: AwsClients,
-    redactor: Redactor,
     id_token: list[str],
     username: str | None,
     password_stdin: bool,
@@ -170,7 +158,7 @@ def _sources(
             username=username,
             password=password,
             client_secret=os.environ.get(CLIENT_SECRET_ENV) or None,
-            redactor=redactor,
+            redactor=clients.redactor,
             region=user_pool_region,
         )
         return [LoginSource(f"user {username}", token)]
@@ -184,7 +172,7 @@ def _sources(
             label = path
             text = read_token_file(path)
         token = read_id_token(text, label)
-        redactor.add(token)
+        clients.redactor.add(token)
         sources.append(LoginSource(label, token))
     return sources
 

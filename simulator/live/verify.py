@@ -12,7 +12,7 @@ from simulator.access import Assessment
 from simulator.claims import Login, login_of, parse_claims_text
 from simulator.errors import ClaimsError, UsageError
 from simulator.live.flows import FlowRequest, Observation, run_flow
-from simulator.live.redact import Redactor, fingerprint, guarded_logging
+from simulator.live.redact import fingerprint
 from simulator.live.session import AwsClients
 from simulator.model.pool import IdentityPool
 from simulator.model.providers import ProviderKind, issuer_host
@@ -181,15 +181,13 @@ def verify_login(
     clients: AwsClients,
     base: LoginRequest = GUEST,
     *,
-    redactor: Redactor | None = None,
     now: datetime | None = None,
 ) -> VerifyResult:
-    """Predict, then run the live flow for one login and compare.
+    """Predict, then run the live flow for one login and compare (inside `with clients:`).
 
     `base` carries GetCredentialsForIdentity's options (flow, CustomRoleArn, the basic-flow role);
     the login itself comes from `source`.
     """
-    redactor = redactor or Redactor()
     if base.flow == "basic" and not base.basic_role_arn:
         raise UsageError("--flow basic needs --role-arn: the role the application asks STS for")
     now = now or datetime.now(UTC)
@@ -197,7 +195,7 @@ def verify_login(
         request = replace(base, claims=None, info=NO_TOKEN)
         logins: dict[str, str] = {}
     else:
-        redactor.add(source.token)
+        clients.redactor.add(source.token)
         claims, info = parse_claims_text(source.token, source=source.label)
         request = replace(
             base, claims=claims, info=info, provider=source.provider, source=source.label
@@ -221,8 +219,7 @@ def verify_login(
         basic_role_arn=request.basic_role_arn,
         known_role_arns=known_role_arns(pool, login, request),
     )
-    with guarded_logging(redactor):
-        live = run_flow(clients, flow_request, redactor)
+    live = run_flow(clients, flow_request)
     return VerifyResult(
         login=source.label,
         token=fingerprint(source.token) if source.token else None,
@@ -237,11 +234,6 @@ def verify(
     sources: Iterable[LoginSource],
     clients: AwsClients,
     base: LoginRequest = GUEST,
-    *,
-    redactor: Redactor | None = None,
 ) -> VerifyReport:
-    """Verify every login; one report."""
-    redactor = redactor or Redactor()
-    return VerifyReport(
-        tuple(verify_login(pool, source, clients, base, redactor=redactor) for source in sources)
-    )
+    """Verify every login; one report (inside `with clients:`)."""
+    return VerifyReport(tuple(verify_login(pool, source, clients, base) for source in sources))
