@@ -8,19 +8,19 @@ trusts the pool for the role, and which requests the credentials must allow or d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from simulator.access import AccessRequest
+from simulator.access import AccessRequest, Assessment
 from simulator.claims import claims_from_json, read_claims
-from simulator.decision import Decision
 from simulator.errors import ClaimsError, ConfigError
 from simulator.iam import IamData, load_account_authorization_details
 from simulator.model import IdentityPool, load_pool
 from simulator.model.document import Document, Node, plain, read_file
-from simulator.resolve import Flow, ResolveOptions
-from simulator.simulate import LoginRequest, simulate_one
+from simulator.request import NO_TOKEN, Flow, LoginRequest
+from simulator.simulate import simulate
 
 CASE_KEYS = (
     "name", "claims", "claims_file", "unauthenticated", "provider", "custom_role_arn",
@@ -47,8 +47,7 @@ class Expectation:
 @dataclass(frozen=True, slots=True)
 class Case:
     name: str
-    login: LoginRequest
-    options: ResolveOptions
+    request: LoginRequest
     expect: Expectation
     line: int | None = None
 
@@ -64,7 +63,7 @@ class CaseFile:
 @dataclass(frozen=True, slots=True)
 class CaseResult:
     case: Case
-    decision: Decision
+    result: Assessment
     failures: tuple[str, ...]
 
     @property
@@ -76,7 +75,7 @@ class CaseResult:
             "name": self.case.name,
             "passed": self.passed,
             "failures": list(self.failures),
-            "result": self.decision.to_json(trace=False),
+            "result": self.result.to_json(trace=False),
         }
 
 
@@ -159,12 +158,14 @@ def _case(node: Node, base: Path, doc: Document) -> Case:
     )
     if flow_text == "basic" and "role_arn" not in opt:
         node.fail("flow basic needs role_arn: in the classic flow the application picks the role")
+    template = LoginRequest(
+        None, NO_TOKEN, opt.get("provider"), opt.get("custom_role_arn"), opt.get("identity_id"),
+        Flow(flow_text), opt.get("role_arn"),
+    )  # fmt: skip
     if sources[0] == "unauthenticated":
         if not node.require("unauthenticated").boolean():
             node.fail("unauthenticated must be true when given", at=("unauthenticated",))
-        login = LoginRequest(
-            None, custom_role_arn=opt.get("custom_role_arn"), identity_id=opt.get("identity_id")
-        )
+        request = replace(template, provider=None)
     else:
         try:
             if sources[0] == "claims":
@@ -175,12 +176,8 @@ def _case(node: Node, base: Path, doc: Document) -> Case:
                 claims, info = read_claims(str(base / node.require("claims_file").string()))
         except ClaimsError as exc:
             node.fail(exc.message, at=(sources[0],))
-        login = LoginRequest(
-            claims, info, opt.get("provider"), opt.get("custom_role_arn"), opt.get("identity_id")
-        )
-    options = ResolveOptions(flow=cast("Flow", flow_text), custom_role_arn=opt.get("custom_role_arn"), basic_role_arn=opt.get("role_arn"),
-                             identity_id=opt.get("identity_id"), explain=False)  # fmt: skip
-    return Case(name, login, options, _expect(node.require("expect")), doc.line_of(node.path))
+        request = replace(template, claims=claims, info=info)
+    return Case(name, request, _expect(node.require("expect")), doc.line_of(node.path))
 
 
 def _requests(node: Node | None) -> tuple[AccessRequest, ...]:
@@ -241,59 +238,66 @@ def _expect(node: Node) -> Expectation:
     )
 
 
-def run_case(case_file: CaseFile, case: Case) -> CaseResult:
+def run_case(case_file: CaseFile, case: Case, *, now: datetime | None = None) -> CaseResult:
+    """Every expectation checked; one that rolesim cannot decide (`unknown`) fails, saying why.
+
+    `now` is the evaluation time (aws:CurrentTime); without it time-dependent policies are unknown.
+    """
     e = case.expect
     requests = (*e.allowed, *e.denied)
-    decision = simulate_one(
-        case_file.pool, case.login, case.options, iam=case_file.iam, requests=requests
+    result = simulate(
+        case_file.pool, case.request, iam=case_file.iam, requests=requests, now=now, explain=False
     )
+    failures = _outcome_failures(e, result)
+    if e.trust is not None:
+        if result.trust is None:
+            failures.append("trust: the pool has no IAM data (IamRoles) to evaluate trust with")
+        elif result.trust.outcome != e.trust:
+            failures.append(
+                f"trust: expected {e.trust}, got {result.trust.outcome} ({result.trust.reason})"
+            )
+    for access in result.access:
+        want = "allowed" if access.request in e.allowed else "denied"
+        got = access.verdict
+        if got == "unknown" or (want == "allowed") != (got == "allowed"):
+            failures.append(
+                f"{want} {access.request.action} on {access.request.resource}: got "
+                f"{got.replace('_', ' ')} ({access.reason})"
+            )
+    return CaseResult(case, result, tuple(failures))
+
+
+def _outcome_failures(e: Expectation, result: Assessment) -> list[str]:
     failures: list[str] = []
 
     def differ(what: str, expected: Any, actual: Any) -> None:
         if expected != actual:
             failures.append(f"{what}: expected {expected!r}, got {actual!r}")
 
-    got_error = decision.error.code if decision.error else None
+    about_outcome = e.role_arn or e.role or e.error or e.decided_by or e.principal_tags is not None
+    if about_outcome and result.credentials == "unknown":
+        assert result.trust is not None
+        failures.append(f"outcome: cannot be decided ({result.trust.reason})")
+        return failures
+    got_error = result.error.code if result.error else None
     if e.role_arn is not None:
-        differ("role_arn", e.role_arn, decision.role_arn)
+        differ("role_arn", e.role_arn, result.role_arn)
     if e.role is not None:
-        differ("role", e.role, decision.role_arn.rsplit("/", 1)[-1] if decision.role_arn else None)
+        differ("role", e.role, result.role_arn.rsplit("/", 1)[-1] if result.role_arn else None)
     if e.error is not None:
         differ("error", e.error, got_error)
-    elif (e.role_arn or e.role) and got_error:
-        failures.append(
-            f"error: expected credentials, got {got_error}: {decision.error.message if decision.error else ''}"
-        )
+    elif (e.role_arn or e.role) and result.error is not None:
+        failures.append(f"error: expected credentials, got {got_error}: {result.error.message}")
     if e.decided_by is not None:
-        actual = decision.decided_by.to_json()
+        actual = result.decided_by.to_json()
         differ("decided_by", dict(e.decided_by), {k: actual.get(k) for k in e.decided_by})
     if e.principal_tags is not None:
-        differ("principal_tags", dict(e.principal_tags), dict(decision.principal_tags))
+        differ("principal_tags", dict(e.principal_tags), dict(result.principal_tags))
     if e.uncertain is not None:
-        differ("uncertain", sorted(e.uncertain), sorted(u.assumption for u in decision.uncertain))
-    if e.trust is not None:
-        if case_file.iam is None and case_file.pool.iam is None:
-            failures.append("trust: the pool has no IAM data (IamRoles) to evaluate trust with")
-        else:
-            differ("trust", e.trust, decision.trust.outcome if decision.trust else None)
-    for result in decision.access:
-        want_allowed = result.request in e.allowed
-        got = result.verdict
-        if want_allowed and got != "allowed":
-            failures.append(
-                f"allowed {result.request.action} on {result.request.resource}: got {got}"
-                + (f" ({result.decision.reason})" if result.decision else f" ({result.reason})")
-            )
-        if not want_allowed and got == "allowed":
-            failures.append(
-                f"denied {result.request.action} on {result.request.resource}: got allowed ({result.decision.reason if result.decision else ''})"
-            )
-    if requests and not decision.access:
-        failures.append(
-            "allowed/denied: the pool has no IAM data (IamRoles or iam:) to evaluate requests with"
-        )
-    return CaseResult(case, decision, tuple(failures))
+        differ("uncertain", sorted(e.uncertain), sorted(u.assumption for u in result.uncertain))
+    return failures
 
 
-def run_cases(case_file: CaseFile) -> TestReport:
-    return TestReport(case_file.path, tuple(run_case(case_file, c) for c in case_file.cases))
+def run_cases(case_file: CaseFile, *, now: datetime | None = None) -> TestReport:
+    results = tuple(run_case(case_file, c, now=now) for c in case_file.cases)
+    return TestReport(case_file.path, results)

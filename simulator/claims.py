@@ -28,34 +28,9 @@ from simulator.model.providers import (
     issuer_host,
     parse_logins_name,
 )
+from simulator.request import PLAIN_CLAIMS, Claims, LoginRequest, TokenInfo
 
 _JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-
-Claims = Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
-    """How the claims were obtained; never the token itself."""
-
-    kind: str  # "claims" | "jwt" | "initiate-auth"
-    verified: bool = False
-    fingerprint: str | None = None  # sha256 prefix of a raw token, safe to print
-    expires_at: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "verified": self.verified}
-        if self.fingerprint:
-            out["fingerprint"] = self.fingerprint
-        if self.expires_at is not None:
-            out["expires_at"] = self.expires_at
-        return out
-
-    def expired(self, now: datetime) -> bool:
-        return self.expires_at is not None and self.expires_at <= int(now.timestamp())
-
-
-PLAIN_CLAIMS = TokenInfo("claims")
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +241,15 @@ def login_for(
             ProviderKind.USER_POOL, name.name, aud if isinstance(aud, str) else None
         )
     return Login(True, name, claims, info, "--provider")
+
+
+def login_of(request: LoginRequest, pool: IdentityPool | None) -> Login:
+    """The login a request presents to the pool (a guest presents none)."""
+    if request.claims is None:
+        return Login.guest()
+    return login_for(
+        request.claims, request.info, pool, provider=request.provider, source=request.source
+    )
 
 
 def default_identity_id(pool_id: str, login: Login) -> str:

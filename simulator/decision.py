@@ -1,18 +1,16 @@
 """What the identity pool does for one login: a role granted, or a refusal with the AWS error.
 
-Results carry their own explanation (`trace`); renderers only format it. `to_json()` is CONTRACT §5.
+Results carry their own explanation (`trace`); renderers only format it. CONTRACT §5's fields are
+written by `Assessment.to_json()` (simulator.access), which adds trust and access.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, ClassVar, Literal
 
-if TYPE_CHECKING:
-    from simulator.access import AccessResult
-    from simulator.claims import TokenInfo
-    from simulator.iam import TrustDecision
+from simulator.request import Flow
 
 DecidedKind = Literal[
     "rule",
@@ -104,34 +102,134 @@ class Uncertainty:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class TraceStep:
-    """One step of the explanation: `step` names the stage, `message` says it in words."""
+# --- the explanation: typed trace steps -------------------------------------------------------
+# Each step is a sentence (`message`) plus the data a renderer or a script needs; `to_json()` keeps
+# the shape {"step": <kind>, "message": ..., <fields>}. Renderers dispatch on the class.
 
-    step: str
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """A remark that is neither a verdict nor a decision: `kind` says which kind of remark."""
+
+    kind: ClassVar[str] = "note"
     message: str
-    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def data(self) -> dict[str, Any]:
+        return {}
 
     def to_json(self) -> dict[str, Any]:
-        return {"step": self.step, "message": self.message, **self.data}
+        return {"step": self.kind, "message": self.message, **self.data()}
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    identity_pool_id: str
-    flow: Literal["enhanced", "basic"]
-    authenticated: bool
-    login_provider: str | None
-    role_mapping_key: str | None
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoteStep(Step):
+    kind: ClassVar[str] = "note"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowStep(Step):
+    kind: ClassVar[str] = "flow"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionStep(Step):
+    """Why the outcome is what it is, in words."""
+
+    kind: ClassVar[str] = "decision"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProviderStep(Step):
+    kind: ClassVar[str] = "provider"
+    provider: str | None  # None: a guest
+    provider_kind: str | None
+
+    def data(self) -> dict[str, Any]:
+        if self.provider is None:
+            return {}
+        return {"provider": self.provider, "kind": self.provider_kind}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MappingStep(Step):
+    kind: ClassVar[str] = "mapping"
+    key: str | None = None  # None: no mapping for the provider
+
+    def data(self) -> dict[str, Any]:
+        return {"key": self.key} if self.key is not None else {}
+
+
+RuleVerdict = Literal["match", "no-match", "skipped", "not-evaluated"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleStep(Step):
+    kind: ClassVar[str] = "rule"
+    index: int
+    claim: str
+    match_type: str
+    value: str
+    role_arn: str
+    verdict: RuleVerdict
+    claim_present: bool = False
+    claim_value: Any = None  # the token's value of the claim (when evaluated and present)
+
+    def data(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "index": self.index,
+            "verdict": self.verdict,
+            "claim": self.claim,
+            "match_type": self.match_type,
+            "value": self.value,
+            "role_arn": self.role_arn,
+        }
+        if self.verdict != "not-evaluated":
+            out["claim_value"] = self.claim_value
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenRolesStep(Step):
+    kind: ClassVar[str] = "token-roles"
+    roles: tuple[str, ...] | None = None
+    preferred_role: str | None = None
+    from_groups: bool = False  # derived from the user pool's groups, not read from the token
+
+    def data(self) -> dict[str, Any]:
+        if not self.from_groups:
+            return {}
+        return {"roles": list(self.roles or ()), "preferred_role": self.preferred_role}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TagTraceStep(Step):
+    kind: ClassVar[str] = "tag"
+    tag: str
+    claim: str
+    value: str | None  # None: no tag set
+
+    def data(self) -> dict[str, Any]:
+        return {"tag": self.tag, "claim": self.claim, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TagsStep(Step):
+    """About the session tags as a whole (no tag map for the provider)."""
+
+    kind: ClassVar[str] = "tags"
+
+
+TraceStep = (
+    NoteStep | FlowStep | DecisionStep | ProviderStep | MappingStep | RuleStep | TokenRolesStep
+    | TagTraceStep | TagsStep
+)  # fmt: skip
+
+
+class OutcomeView:
+    """Reading an outcome's parts; for results that hold an `outcome`."""
+
+    __slots__ = ()
     outcome: Outcome
-    identity_id: str | None  # as given (--identity-id); None lets evaluators pick a stand-in
-    uncertain: tuple[Uncertainty, ...] = ()
-    trace: tuple[TraceStep, ...] = ()
-    notes: tuple[str, ...] = ()
-    token: TokenInfo | None = None  # how the claims were read; never the token itself
-    assumptions: Mapping[str, str] = field(default_factory=dict)
-    trust: TrustDecision | None = None  # with IAM data: may STS assume the role for this login?
-    access: tuple[AccessResult, ...] = ()  # with IAM data and requests: what the credentials may do
 
     @property
     def role_arn(self) -> str | None:
@@ -149,34 +247,41 @@ class Decision:
     def decided_by(self) -> DecidedBy:
         return self.outcome.decided_by
 
-    def to_json(self, *, trace: bool = True) -> dict[str, Any]:
-        """CONTRACT §5, plus identity_id, notes, assumptions, token, trust, access and trace."""
-        o = self.outcome
-        if isinstance(o, Granted):
-            role_arn, tags, error = o.role_arn, dict(o.principal_tags), None
-        else:
-            role_arn, tags, error = None, {}, o.error.to_json()
+
+@dataclass(frozen=True, slots=True)
+class Decision(OutcomeView):
+    """The identity pool's own answer for one login (resolve): which role, or which error.
+
+    What STS and IAM then make of it (trust, access) is an `Assessment` (simulator.access).
+    """
+
+    identity_pool_id: str
+    flow: Flow
+    authenticated: bool
+    login_provider: str | None
+    role_mapping_key: str | None
+    outcome: Outcome
+    identity_id: str | None  # as given (--identity-id); None lets evaluators pick a stand-in
+    uncertain: tuple[Uncertainty, ...] = ()
+    trace: tuple[TraceStep, ...] = ()
+    assumptions: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what the pool did not check, or could not, for this login
+
+    def to_json(self, *, trace: bool = True, outcome: Outcome | None = None) -> dict[str, Any]:
+        """CONTRACT §5's fields for `outcome` (the final one, if trust changed it) or this decision's,
+        plus identity_id and the assumptions switched; the trace unless `trace` is False."""
+        o = outcome if outcome is not None else self.outcome
         out: dict[str, Any] = {
             "identity_pool_id": self.identity_pool_id,
             "flow": self.flow,
             "authenticated": self.authenticated,
             "login_provider": self.login_provider,
             "role_mapping_key": self.role_mapping_key,
-            "role_arn": role_arn,
-            "decided_by": o.decided_by.to_json(),
-            "principal_tags": tags,
-            "error": error,
+            **outcome_json(o),
             "uncertain": [u.to_json() for u in self.uncertain],
             "identity_id": self.identity_id,
-            "notes": list(self.notes),
             "assumptions": dict(self.assumptions),
         }
-        if self.token is not None:
-            out["token"] = self.token.to_json()
-        if self.trust is not None:
-            out["trust"] = self.trust.to_json()
-        if self.access:
-            out["access"] = [a.to_json() for a in self.access]
         if trace:
             out["trace"] = [s.to_json() for s in self.trace]
         return out

@@ -41,8 +41,10 @@ class ConfigError(RolesimError):
         file: str | None = None,
         line: int | None = None,
         hint: str | None = None,
+        code: str = "invalid-value",
     ) -> None:
         self.message = message
+        self.code = code  # a stable identifier of the kind of problem, for tools (lint maps it)
         self.path: Path = tuple(path)
         self.file = file
         self.line = line

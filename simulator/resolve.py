@@ -6,29 +6,38 @@ computed under the pool's assumptions, then re-checked with every consulted assu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from simulator.assumptions import REGISTRY, AssumptionSet, Consult, Name
 from simulator.claims import Login
 from simulator.decision import (
     DecidedBy,
+    DecidedKind,
     Decision,
+    DecisionStep,
+    FlowStep,
     Granted,
+    MappingStep,
+    NoteStep,
     Outcome,
+    ProviderStep,
     Refused,
+    RuleStep,
     ServiceError,
+    TagsStep,
+    TagTraceStep,
+    TokenRolesStep,
     TraceStep,
     Uncertainty,
 )
-from simulator.model.pool import IdentityPool, RoleMapping
+from simulator.model.pool import IdentityPool, MappingRule, RoleMapping
 from simulator.model.providers import ProviderKind, ProviderName
-from simulator.semantics.assumptions import REGISTRY, AssumptionSet
+from simulator.request import LoginRequest
 from simulator.semantics.compiled import CompiledRules
 from simulator.semantics.rules import evaluate_rule
 from simulator.tags import plain_tags, principal_tags, tag_sources
-
-Flow = Literal["enhanced", "basic"]
 
 # Messages as AWS returns them (§9); [community] where only observed.
 UNAUTH_NOT_SUPPORTED = "Unauthenticated access is not supported for this identity pool."
@@ -39,15 +48,12 @@ CLASSIC_WITH_MAPPINGS = (
     "Basic (classic) flow is not supported with RoleMappings, please use enhanced flow."
 )
 SAML_ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
-
-
-@dataclass(frozen=True, slots=True)
-class ResolveOptions:
-    flow: Flow = "enhanced"
-    custom_role_arn: str | None = None  # GetCredentialsForIdentity's CustomRoleArn
-    basic_role_arn: str | None = None  # the role the app asks STS for in the basic flow
-    identity_id: str | None = None
-    explain: bool = True  # build the trace (batch runs turn it off)
+# [SAML] "Amazon Cognito only supports the enhanced flow with the SAML-based IdP." (wording ours)
+SAML_ENHANCED_ONLY = (
+    "Basic (classic) flow is not supported with a SAML identity provider, please use enhanced flow."
+)
+# [community] amazon-cognito-identity-js#12: what GetId answers for a user pool access token.
+MISSING_AUD = "Invalid login token. Missing a required claim: aud"
 
 
 def ambiguous_deny_message(provider: str) -> str:
@@ -56,7 +62,11 @@ def ambiguous_deny_message(provider: str) -> str:
 
 
 class _Plan:
-    """What the pool fixes for one provider, looked up once per pool and provider."""
+    """What the pool fixes for one provider, looked up once per pool and provider.
+
+    Cached on the pool (`IdentityPool.cached`): a batch decides many logins of few providers. The
+    cache is plain dicts, not thread-safe; run one pool value per thread.
+    """
 
     __slots__ = (
         "compiled",
@@ -80,18 +90,23 @@ class _Plan:
             c.provider_name == provider.name and c.client_id == provider.client_id
             for c in pool.cognito_providers
         )
-        self.sources: dict[frozenset[str], tuple[tuple[str, str], ...]] = {}
+        self.sources: dict[frozenset[Name], tuple[tuple[str, str], ...]] = {}
         # Outcomes are values: one per rule, shared by every login that rule decides.
         rules = self.mapping.rules if self.mapping else ()
         self.rule_outcomes = tuple(
             Granted(r.role_arn, DecidedBy("rule", i)) for i, r in enumerate(rules)
         )
 
-    def tag_sources(self, assumptions: AssumptionSet) -> tuple[tuple[str, str], ...]:
-        found = self.sources.get(assumptions.alternatives)
-        if found is None and self.tag_map is not None:
-            found = self.sources[assumptions.alternatives] = tag_sources(self.tag_map, assumptions)
-        return found or ()
+    def tag_sources(self, ask: Consult) -> tuple[tuple[str, str], ...]:
+        if self.tag_map is None:
+            return ()
+        if self.tag_map.use_defaults:
+            ask.note(Name.DEFAULT_TAG_KEYS)
+        key = ask.assumptions.alternatives
+        found = self.sources.get(key)
+        if found is None:
+            found = self.sources[key] = tag_sources(self.tag_map, Consult(ask.assumptions))
+        return found
 
 
 def _plan(pool: IdentityPool, provider: ProviderName) -> _Plan:
@@ -102,334 +117,407 @@ def _plan(pool: IdentityPool, provider: ProviderName) -> _Plan:
     return plan
 
 
+class _Case:
+    """One login decided under one assumption set: what every step below reads and writes."""
+
+    __slots__ = ("ask", "claims", "login", "notes", "plan", "pool", "request", "trace")
+
+    def __init__(
+        self,
+        pool: IdentityPool,
+        plan: _Plan | None,
+        login: Login,
+        request: LoginRequest,
+        ask: Consult,
+        trace: list[TraceStep] | None,
+    ) -> None:
+        self.pool = pool
+        self.plan = plan
+        self.login = login
+        self.claims = login.claims
+        self.request = request
+        self.ask = ask
+        self.trace = trace  # None: not explaining (batch and analysis), so no strings are built
+        self.notes: list[str] = []
+
+    def say(self, step: TraceStep) -> None:
+        if self.trace is not None:
+            self.trace.append(step)
+
+    @property
+    def explaining(self) -> bool:
+        return self.trace is not None
+
+
 def resolve(
-    pool: IdentityPool, login: Login, options: ResolveOptions = ResolveOptions()
+    pool: IdentityPool, login: Login, request: LoginRequest, *, explain: bool = True
 ) -> Decision:
-    consulted: set[str] = set()
-    trace: list[TraceStep] | None = [] if options.explain else None
+    """The pool's decision; `uncertain` names each consulted assumption whose flip changes it."""
+    consulted: set[Name] = set()
+    trace: list[TraceStep] | None = [] if explain else None
     plan = _plan(pool, login.provider) if login.provider is not None else None
-    outcome = _decide(pool, plan, login, options, pool.assumptions, consulted, trace)
+    case = _Case(pool, plan, login, request, Consult(pool.assumptions, consulted), trace)
+    outcome = _decide(case)
     uncertain: list[Uncertainty] = []
     for name in sorted(consulted) if consulted else ():
-        a = REGISTRY[name]
-        if a.alternative is None:
+        if REGISTRY[name].alternative is None:
             continue
         flipped = pool.assumptions.flipped(name)
-        other = _decide(pool, plan, login, options, flipped, None, None)
+        other = _decide(_Case(pool, plan, login, request, Consult(flipped), None))
         if other.key != outcome.key:
-            uncertain.append(
-                Uncertainty(
-                    name,
-                    f"decided assuming {pool.assumptions.label(name)} "
-                    f"({a.alternative_text if pool.assumptions.alt(name) else a.default_text}); "
-                    f"under {name}={flipped.label(name)} the outcome changes",
-                    other,
-                )
-            )
+            uncertain.append(_uncertainty(pool.assumptions, flipped, name, other))
     mapping = plan.mapping if plan is not None else None
     assumptions_json: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
     return Decision(
         identity_pool_id=pool.identity_pool_id,
-        flow=options.flow,
+        flow=request.flow,
         authenticated=login.authenticated,
         login_provider=login.provider.name if login.provider else None,
         role_mapping_key=mapping.key if mapping else login.role_mapping_key,
         outcome=outcome,
-        identity_id=options.identity_id,
-        token=login.info if login.authenticated else None,
+        identity_id=request.identity_id,
         uncertain=tuple(uncertain),
         trace=tuple(trace or ()),
         assumptions=assumptions_json,
+        notes=tuple(case.notes),
     )
 
 
-class _Step:
-    """Appends trace steps only when explaining; keeps the hot path free of string building."""
-
-    __slots__ = ("on", "trace")
-
-    def __init__(self, trace: list[TraceStep] | None) -> None:
-        self.trace = trace
-        self.on = trace is not None
-
-    def __call__(self, step: str, message: str, **data: Any) -> None:
-        if self.trace is not None:
-            self.trace.append(TraceStep(step, message, data))
-
-
-_SILENT = _Step(None)  # shared by every decision that builds no trace
+def _uncertainty(
+    active: AssumptionSet, flipped: AssumptionSet, name: Name, other: Outcome
+) -> Uncertainty:
+    return Uncertainty(
+        str(name),
+        f"decided assuming {active.label(name)} ({active.text(name)}); "
+        f"under {name}={flipped.label(name)} the outcome changes",
+        other,
+    )
 
 
 # DecidedBy values are immutable: one per kind that carries no rule index.
 _BY_KIND: dict[str, DecidedBy] = {}
 
 
-def _by(kind: Any) -> DecidedBy:
+def _by(kind: DecidedKind) -> DecidedBy:
     found = _BY_KIND.get(kind)
     if found is None:
         found = _BY_KIND[kind] = DecidedBy(kind)
     return found
 
 
-def _error(code: str, message: str, kind: Any = "error") -> Refused:
+def _error(code: str, message: str, kind: DecidedKind = "error") -> Refused:
     return Refused(ServiceError(code, message), _by(kind))
 
 
-def _decide(
-    pool: IdentityPool,
-    plan: _Plan | None,
-    login: Login,
-    options: ResolveOptions,
-    assumptions: AssumptionSet,
-    consulted: set[str] | None,
-    trace: list[TraceStep] | None,
-) -> Outcome:
-    say = _SILENT if trace is None else _Step(trace)
+def _decide(c: _Case) -> Outcome:
+    login = c.login
     if not login.authenticated:
-        return _guest(pool, options, assumptions, consulted, say)
-    provider = login.provider
+        return _guest(c)
+    provider, plan = login.provider, c.plan
     assert provider is not None
-    if say.on:
-        say(
-            "provider",
-            f"{provider.name} ({provider.kind}), from {login.provider_source or 'the claims'}",
-            provider=provider.name,
-            kind=str(provider.kind),
-        )
     assert plan is not None
-    refusal = None if plan.user_pool_supported else _unsupported_provider(pool, login)
+    if c.explaining:
+        c.say(ProviderStep(
+            message=f"{provider.name} ({provider.kind}), from {login.provider_source or 'the claims'}",
+            provider=provider.name, provider_kind=str(provider.kind),
+        ))  # fmt: skip
+    refusal = None if plan.user_pool_supported else _unsupported_provider(c)
     if refusal is not None:
-        say("decision", f"{refusal.error.code}: {refusal.error.message}")
         return refusal
-    if options.flow == "basic":
-        basic = _basic_flow(pool, options, assumptions, consulted, say)
-        if type(basic) is Granted:
-            return _with_tags(plan, login, basic, assumptions, consulted, say)
-        return basic
-    mapping = plan.mapping
-    if mapping is None:
-        outcome = _no_mapping(pool, options, assumptions, consulted, say)
+    if provider.kind is ProviderKind.SAML:
+        saml = _saml(c)
+        if saml is not None:
+            return _with_tags(c, plan, saml) if type(saml) is Granted else saml
+    if c.request.flow == "basic":
+        outcome = _basic_flow(c)
+    elif plan.mapping is None:
+        outcome = _no_mapping(c)
     elif plan.compiled is not None:
-        outcome = _rules(pool, login, mapping, plan, options, assumptions, consulted, say)
+        outcome = _rules(c, plan.mapping, plan.compiled)
     else:
-        outcome = _token(pool, login, mapping, options, assumptions, consulted, say)
-    if type(outcome) is Granted:
-        return _with_tags(plan, login, outcome, assumptions, consulted, say)
-    return outcome
+        outcome = _token(c, plan.mapping)
+    return _with_tags(c, plan, outcome) if type(outcome) is Granted else outcome
 
 
-def _guest(
-    pool: IdentityPool,
-    options: ResolveOptions,
-    assumptions: AssumptionSet,
-    consulted: set[str] | None,
-    say: _Step,
-) -> Outcome:
-    say("provider", "unauthenticated (guest) identity: no login")
+def _guest(c: _Case) -> Outcome:
+    pool = c.pool
+    c.say(ProviderStep(message="unauthenticated (guest) identity: no login", provider=None,
+                       provider_kind=None))  # fmt: skip
     if not pool.allow_unauthenticated:
-        say("decision", "AllowUnauthenticatedIdentities is false")
+        c.say(DecisionStep(message="AllowUnauthenticatedIdentities is false"))
         return _error("NotAuthorizedException", UNAUTH_NOT_SUPPORTED)
-    if options.flow == "basic":
-        return _basic_flow(pool, options, assumptions, consulted, say)
+    if c.request.flow == "basic":
+        return _basic_flow(c)
     # [RBAC]: unauthenticated users always get the unauthenticated role; role mappings do not apply.
     role = pool.unauthenticated_role
     if role is None:
-        say(
-            "decision",
-            "no unauthenticated role is configured [M InvalidIdentityPoolConfigurationException]",
-        )
+        c.say(DecisionStep(
+            message="no unauthenticated role is configured [M InvalidIdentityPoolConfigurationException]"
+        ))  # fmt: skip
         return _error("InvalidIdentityPoolConfigurationException", INVALID_POOL_CONFIG)
-    custom = options.custom_role_arn
-    if custom is not None and custom != role:
-        # Undocumented for guests, as without a mapping (§10.6): the same named assumption decides.
-        if consulted is not None:
-            consulted.add("custom-role-arn-without-mapping")
-        if assumptions.alt("custom-role-arn-without-mapping"):
-            say(
-                "decision", "CustomRoleArn given for a guest (custom-role-arn-without-mapping=deny)"
-            )
-            return _custom_role_refused(assumptions, consulted, custom)
-        say(
-            "note", "CustomRoleArn is ignored for a guest (custom-role-arn-without-mapping=ignored)"
-        )
-    say("decision", f"the pool's unauthenticated role {role}; the enhanced flow scopes guest credentials "
-        "down with session policies [IAMR]")  # fmt: skip
+    refused = _custom_role_without_mapping(c, role, "for a guest")
+    if refused is not None:
+        return refused
+    c.say(DecisionStep(message=f"the pool's unauthenticated role {role}; the enhanced flow scopes guest "
+                       "credentials down with session policies [IAMR]"))  # fmt: skip
     return Granted(role, _by("unauthenticated"))
 
 
-def _unsupported_provider(pool: IdentityPool, login: Login) -> Refused | None:
-    """GetId refuses tokens from providers the pool is not configured for (§8, §9)."""
-    p = login.provider
+def _unsupported_provider(c: _Case) -> Refused | None:
+    """GetId refuses tokens from providers the pool is not configured for (§8, §9); the trace says
+    what the token carried and what the pool accepts, so the reviewer knows what to change."""
+    pool, p, claims = c.pool, c.login.provider, c.claims
     assert p is not None
-    claims = login.claims
+    why: str | None = None
     if p.kind is ProviderKind.USER_POOL:
+        if "aud" not in claims:
+            # [community] amazon-cognito-identity-js#12: an access token carries client_id, not aud.
+            access = claims.get("token_use") == "access"
+            fix = "; it is an access token: pass the user pool's ID token" if access else ""
+            c.say(DecisionStep(message=f"the token has no aud claim{fix}"))
+            return _error("NotAuthorizedException", MISSING_AUD)
         # The token's aud must be a configured ClientId for that ProviderName [OS], §8.
-        ok = any(
-            c.provider_name == p.name and c.client_id == p.client_id for c in pool.cognito_providers
-        )
+        clients = [x.client_id for x in pool.cognito_providers if x.provider_name == p.name]
+        if p.client_id not in clients:
+            accepted = _listed(clients) if clients else "the user pool is not configured"
+            why = (f"the token's aud {_shown(claims.get('aud'))} is not a client of {p.name} the "
+                   f"pool accepts ({accepted})")  # fmt: skip
     elif p.kind is ProviderKind.SOCIAL:
         app_id = pool.supported_login_providers.get(p.name)
         aud = claims.get("aud")
         # [AF-2023] GetId: the token "matches the provider app id"; Twitter's value is key;secret.
-        ok = app_id is not None and (
-            not isinstance(aud, str) or p.name == "api.twitter.com" or aud == app_id
-        )
+        if app_id is None:
+            why = f"{p.name} is not among SupportedLoginProviders ({_listed(pool.supported_login_providers)})"
+        elif isinstance(aud, str) and p.name != "api.twitter.com" and aud != app_id:
+            why = f"the token's aud {_shown(aud)} is not the app id the pool names for {p.name} ({app_id})"
     elif p.kind is ProviderKind.OIDC:
-        ok = p.name in pool.oidc_provider_arns
-        detail = pool.oidc_provider(p.name)
-        if ok and detail is not None and detail.client_ids:
-            # [OIDC]: `azp`, if present, else `aud`, must be in the IAM provider's client-ID list.
-            azp = claims.get("azp")
-            aud = claims.get("aud")
-            auds = [azp] if isinstance(azp, str) else (aud if isinstance(aud, list) else [aud])
-            ok = any(a in detail.client_ids for a in auds)
-    else:
-        ok = p.name in pool.saml_provider_arns
-    return None if ok else _error("NotAuthorizedException", UNSUPPORTED_PROVIDER)
+        why = _oidc_refusal(c)
+    elif p.name not in pool.saml_provider_arns:
+        why = f"{p.name} is not among SamlProviderARNs ({_listed(pool.saml_provider_arns)})"
+    if why is None:
+        return None
+    c.say(DecisionStep(message=why))
+    return _error("NotAuthorizedException", UNSUPPORTED_PROVIDER)
 
 
-def _basic_flow(
-    pool: IdentityPool,
-    options: ResolveOptions,
-    assumptions: AssumptionSet,
-    consulted: set[str] | None,
-    say: _Step,
-) -> Outcome:
-    gate = _basic_flow_gate(pool, assumptions, consulted, say)
-    if gate is not None:
-        return gate
-    assert options.basic_role_arn is not None
-    # [AF] "Your application selects the IAM role"; the trust policy is the only guard, and no
-    # scope-down session policy applies to guests [IAMR].
-    say("decision", f"basic flow: the application asks STS for {options.basic_role_arn}; the role's "
-        "trust policy is the only guard [AF]")  # fmt: skip
-    return Granted(options.basic_role_arn, _by("basic_flow"))
+def _oidc_refusal(c: _Case) -> str | None:
+    pool, p, claims = c.pool, c.login.provider, c.claims
+    assert p is not None
+    if p.name not in pool.oidc_provider_arns:
+        return (f"the issuer {_shown(claims.get('iss'))} is not a configured provider "
+                f"(OpenIdConnectProviderARNs: {_listed(pool.oidc_provider_arns)})")  # fmt: skip
+    detail = pool.oidc_provider(p.name)
+    if detail is None or not detail.client_ids:
+        # [OIDC]: the service checks azp/aud against the IAM provider's client ids, which the pool
+        # file does not carry: say so instead of passing silently.
+        c.notes.append(
+            f"the token's audience was not checked: the pool file has no ClientIDList for {p.name} "
+            "(add it under OpenIdConnectProviders; `rolesim pull --with-iam` fetches it)"
+        )
+        return None
+    # [OIDC]: `azp`, if present, else `aud`, must be in the IAM provider's client-ID list.
+    azp, aud = claims.get("azp"), claims.get("aud")
+    auds = [azp] if isinstance(azp, str) else (aud if isinstance(aud, list) else [aud])
+    if any(a in detail.client_ids for a in auds):
+        return None
+    which = "azp" if isinstance(azp, str) else "aud"
+    shown = _shown(auds[0] if len(auds) == 1 else auds)
+    return f"the token's {which} {shown} is not in the ClientIDList of {p.name} ({_listed(detail.client_ids)})"
 
 
-def _basic_flow_gate(
-    pool: IdentityPool, assumptions: AssumptionSet, consulted: set[str] | None, say: _Step
-) -> Refused | None:
-    allowed = pool.allow_classic_flow
-    if allowed is None:
-        if consulted is not None:
-            consulted.add("classic-flow-default")
-        allowed = assumptions.alt("classic-flow-default")
-        say("flow", f"AllowClassicFlow is absent; treated as {'enabled' if allowed else 'disabled'} "
-            f"(classic-flow-default={assumptions.label('classic-flow-default')})")  # fmt: skip
-    if not allowed:
-        # [aws/aws-cli#7652]
-        say("decision", "GetOpenIdToken refuses: classic flow is not enabled")
-        return _error("InvalidParameterException", CLASSIC_NOT_ENABLED)
-    if pool.role_mappings:
-        # [AF] "Basic (classic) flow is not supported with RoleMappings"; code [community].
-        say("decision", "GetOpenIdToken refuses: the pool has role mappings")
-        return _error("InvalidParameterException", CLASSIC_WITH_MAPPINGS)
-    say("flow", "basic flow: GetId, GetOpenIdToken, then sts:AssumeRoleWithWebIdentity [AF]")
+def _shown(value: Any) -> str:
+    return "(absent)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _listed(items: Any) -> str:
+    names = list(items)
+    return ", ".join(names) if names else "none configured"
+
+
+def _saml(c: _Case) -> Outcome | None:
+    """A SAML login: enhanced flow only, and the role from the assertion's Role attribute [SAML].
+
+    None: the pool's own configuration decides (no Role attribute, or an assumption says so).
+    """
+    if c.request.flow == "basic":
+        # [SAML] "Amazon Cognito only supports the enhanced flow with the SAML-based IdP."
+        c.say(DecisionStep(message="SAML logins support only the enhanced flow [SAML]"))
+        return _error("InvalidParameterException", SAML_ENHANCED_ONLY)
+    roles = saml_roles(c.claims)
+    if not roles:
+        return None
+    assert c.plan is not None
+    configured = c.plan.mapping is not None or c.pool.authenticated_role is not None
+    if configured and c.ask(Name.SAML_ROLE_ATTRIBUTE):
+        c.say(NoteStep(message="the pool's configuration decides before the SAML Role attribute "
+                       "(saml-role-attribute=configuration-first)"))  # fmt: skip
+        return None
+    custom = c.request.custom_role_arn
+    if custom is not None:
+        # [SAML] "The user assumes this customRoleArn if the role matches one in the claim".
+        if custom in roles:
+            c.say(
+                DecisionStep(
+                    message=f"CustomRoleArn {custom} is a role of the SAML Role attribute [SAML]"
+                )
+            )
+            return Granted(custom, _by("custom_role_arn"))
+        c.say(DecisionStep(message=f"CustomRoleArn {custom} is not among the SAML Role attribute's "
+                           f"roles ({_listed(roles)}) [SAML]"))  # fmt: skip
+        return _custom_role_refused(c, custom)
+    if len(roles) == 1:
+        c.say(DecisionStep(message=f"the SAML Role attribute names one role, {roles[0]} [SAML]"))
+        return Granted(roles[0], _by("token_preferred_role"))
+    if c.ask(Name.SAML_SEVERAL_ROLES):
+        c.say(DecisionStep(message="several roles in the SAML Role attribute and no CustomRoleArn "
+                           "(saml-several-roles=deny)"))  # fmt: skip
+        return _error(
+            "NotAuthorizedException",
+            f"The SAML assertion lists {len(roles)} roles; CustomRoleArn must name one of them.",
+        )
+    c.say(NoteStep(message=f"the SAML Role attribute names {len(roles)} roles and no CustomRoleArn "
+                   "picks one: the pool's configuration decides (saml-several-roles=configuration)"))  # fmt: skip
     return None
 
 
-def _authenticated_default(pool: IdentityPool, kind: Any, say: _Step, why: str) -> Outcome:
-    role = pool.authenticated_role
+def saml_roles(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    """[SAML]: the Role attribute's "role ARN,provider ARN" pairs (either order), as role ARNs."""
+    attr = claims.get(SAML_ROLE_ATTRIBUTE)
+    pairs = [attr] if isinstance(attr, str) else attr if isinstance(attr, list) else []
+    found = (
+        part.strip()
+        for pair in pairs
+        if isinstance(pair, str)
+        for part in pair.split(",")
+        if ":role/" in part
+    )
+    return tuple(dict.fromkeys(found))
+
+
+def _basic_flow(c: _Case) -> Outcome:
+    gate = _basic_flow_gate(c)
+    if gate is not None:
+        return gate
+    role = c.request.basic_role_arn
+    assert role is not None
+    # [AF] "Your application selects the IAM role"; the trust policy is the only guard, and no
+    # scope-down session policy applies to guests [IAMR].
+    c.say(DecisionStep(message=f"basic flow: the application asks STS for {role}; the role's trust "
+                       "policy is the only guard [AF]"))  # fmt: skip
+    return Granted(role, _by("basic_flow"))
+
+
+def _basic_flow_gate(c: _Case) -> Refused | None:
+    pool = c.pool
+    allowed = pool.allow_classic_flow
+    if allowed is None:
+        # §10.13: observed enabled for pools created without the flag [aws/aws-cli#7652].
+        allowed = not c.ask(Name.CLASSIC_FLOW_DEFAULT)
+        c.say(FlowStep(message=f"AllowClassicFlow is absent; treated as {'enabled' if allowed else 'disabled'} "
+                       f"(classic-flow-default={c.ask.assumptions.label(Name.CLASSIC_FLOW_DEFAULT)})"))  # fmt: skip
+    if not allowed:
+        # [aws/aws-cli#7652]
+        c.say(DecisionStep(message="GetOpenIdToken refuses: classic flow is not enabled"))
+        return _error("InvalidParameterException", CLASSIC_NOT_ENABLED)
+    if pool.role_mappings:
+        # [AF] "Basic (classic) flow is not supported with RoleMappings"; code [community].
+        c.say(DecisionStep(message="GetOpenIdToken refuses: the pool has role mappings"))
+        return _error("InvalidParameterException", CLASSIC_WITH_MAPPINGS)
+    c.say(
+        FlowStep(
+            message="basic flow: GetId, GetOpenIdToken, then sts:AssumeRoleWithWebIdentity [AF]"
+        )
+    )
+    return None
+
+
+def _authenticated_default(c: _Case, kind: DecidedKind, why: str) -> Outcome:
+    role = c.pool.authenticated_role
     if role is None:
         # [M] InvalidIdentityPoolConfigurationException: "the identity pool has no authenticated role".
-        say("decision", f"{why}, but no authenticated role is configured")
+        c.say(DecisionStep(message=f"{why}, but no authenticated role is configured"))
         return _error("InvalidIdentityPoolConfigurationException", INVALID_POOL_CONFIG)
-    if say.on:
-        say("decision", f"{why}: the pool's default authenticated role {role}")
+    if c.explaining:
+        c.say(DecisionStep(message=f"{why}: the pool's default authenticated role {role}"))
     return Granted(role, _by(kind))
 
 
-def _custom_role_refused(
-    assumptions: AssumptionSet, consulted: set[str] | None, custom: str
-) -> Refused:
-    if consulted is not None:
-        consulted.add("custom-role-arn-deny-code")
-    code = assumptions.label("custom-role-arn-deny-code")
+def _custom_role_refused(c: _Case, custom: str) -> Refused:
+    c.ask.note(Name.CUSTOM_ROLE_ARN_DENY_CODE)
+    code = c.ask.assumptions.label(Name.CUSTOM_ROLE_ARN_DENY_CODE)
     return Refused(
         ServiceError(code, f"CustomRoleArn {custom} is not a role this token allows."),
         _by("custom_role_arn"),
     )
 
 
-def _no_mapping(
-    pool: IdentityPool,
-    options: ResolveOptions,
-    assumptions: AssumptionSet,
-    consulted: set[str] | None,
-    say: _Step,
-) -> Outcome:
-    say(
-        "mapping",
-        "no role mapping for this provider; the default authenticated role applies [IAMR]",
-    )
-    custom = options.custom_role_arn
-    if custom is not None and custom != pool.authenticated_role:
-        if consulted is not None:
-            consulted.add("custom-role-arn-without-mapping")
-        if assumptions.alt("custom-role-arn-without-mapping"):
-            say(
-                "decision",
-                "CustomRoleArn given without a role mapping (custom-role-arn-without-mapping=deny)",
+def _custom_role_without_mapping(c: _Case, role: str | None, where: str) -> Refused | None:
+    """A CustomRoleArn other than the role the pool would give, where no mapping decides (§10.6).
+
+    Undocumented for guests and for logins without a mapping alike: one named assumption decides.
+    """
+    custom = c.request.custom_role_arn
+    if custom is None or custom == role:
+        return None
+    if c.ask(Name.CUSTOM_ROLE_ARN_WITHOUT_MAPPING):
+        c.say(
+            DecisionStep(
+                message=f"CustomRoleArn given {where} (custom-role-arn-without-mapping=deny)"
             )
-            return _custom_role_refused(assumptions, consulted, custom)
-        say(
-            "note",
-            "CustomRoleArn is ignored without a role mapping (custom-role-arn-without-mapping=ignored)",
         )
-    return _authenticated_default(pool, "default_authenticated", say, "no role mapping")
+        return _custom_role_refused(c, custom)
+    c.say(
+        NoteStep(
+            message=f"CustomRoleArn is ignored {where} (custom-role-arn-without-mapping=ignored)"
+        )
+    )
+    return None
 
 
-def _ambiguous(
-    pool: IdentityPool, login: Login, mapping: RoleMapping, say: _Step, why: str
-) -> Outcome:
+def _no_mapping(c: _Case) -> Outcome:
+    c.say(MappingStep(
+        message="no role mapping for this provider; the default authenticated role applies [IAMR]"
+    ))  # fmt: skip
+    refused = _custom_role_without_mapping(c, c.pool.authenticated_role, "without a role mapping")
+    if refused is not None:
+        return refused
+    return _authenticated_default(c, "default_authenticated", "no role mapping")
+
+
+def _ambiguous(c: _Case, mapping: RoleMapping, why: str) -> Outcome:
     # [M], [CFN-RM] AmbiguousRoleResolution: AuthenticatedRole uses the default role; Deny refuses.
     if mapping.ambiguous_role_resolution == "AuthenticatedRole":
         return _authenticated_default(
-            pool, "ambiguous_default", say, f"{why}; AmbiguousRoleResolution is AuthenticatedRole"
+            c, "ambiguous_default", f"{why}; AmbiguousRoleResolution is AuthenticatedRole"
         )
-    say("decision", f"{why}; AmbiguousRoleResolution is Deny")
-    assert login.provider is not None
+    c.say(DecisionStep(message=f"{why}; AmbiguousRoleResolution is Deny"))
+    assert c.login.provider is not None
     return _error(
-        "NotAuthorizedException", ambiguous_deny_message(login.provider.name), "ambiguous_deny"
+        "NotAuthorizedException", ambiguous_deny_message(c.login.provider.name), "ambiguous_deny"
     )
 
 
-def _rules(
-    pool: IdentityPool,
-    login: Login,
-    mapping: RoleMapping,
-    plan: _Plan,
-    options: ResolveOptions,
-    assumptions: AssumptionSet,
-    consulted: set[str] | None,
-    say: _Step,
-) -> Outcome:
-    custom = options.custom_role_arn
-    claims = login.claims
-    if not say.on and custom is None:
-        assert plan.compiled is not None  # a Rules mapping's plan always compiles its rules
-        hit = plan.compiled.first_match(claims, assumptions, consulted)
+def _rules(c: _Case, mapping: RoleMapping, compiled: CompiledRules) -> Outcome:
+    custom = c.request.custom_role_arn
+    if not c.explaining and custom is None:
+        # The fast path: the indexed matcher decides exactly as the loop below (a property test,
+        # tests/core/test_properties.py, holds the two together).
+        hit = compiled.first_match(c.claims, c.ask)
         if hit is not None:
-            return plan.rule_outcomes[hit]
-        return _ambiguous(pool, login, mapping, say, "no rule matched")
-    say("mapping", f"RoleMappings[{mapping.key!r}]: Type Rules, AmbiguousRoleResolution {mapping.ambiguous_role_resolution}",
-        key=mapping.key)  # fmt: skip
+            assert c.plan is not None
+            return c.plan.rule_outcomes[hit]
+        return _ambiguous(c, mapping, "no rule matched")
+    c.say(MappingStep(message=f"RoleMappings[{mapping.key!r}]: Type Rules, AmbiguousRoleResolution "
+                      f"{mapping.ambiguous_role_resolution}", key=mapping.key))  # fmt: skip
     first: int | None = None
     custom_index: int | None = None
     for i, rule in enumerate(mapping.rules):
         if first is not None and custom is None:
-            say(
-                "rule",
-                "not evaluated: an earlier rule matched",
-                index=i,
-                verdict="not-evaluated",
-                **_rule_data(rule),
-            )
+            c.say(_rule_step(rule, i, "not-evaluated", "not evaluated: an earlier rule matched"))
             continue
-        verdict = evaluate_rule(rule, claims, assumptions, consulted)
-        if say.on:
-            say("rule", _rule_message(verdict, rule, claims), index=i, verdict=verdict, **_rule_data(rule),
-                claim_value=claims.get(rule.claim))  # fmt: skip
+        verdict = evaluate_rule(rule, c.claims, c.ask)
+        if c.explaining:
+            c.say(_rule_step(rule, i, verdict, _rule_message(verdict, rule, c.claims), c.claims))
         if verdict == "match":
             if first is None:
                 first = i
@@ -438,45 +526,79 @@ def _rules(
     # [RBAC] "Rules are evaluated in order, and the IAM role for the first matching rule is used,
     # unless CustomRoleArn is specified to override the order."
     if custom is not None and first is not None and mapping.rules[first].role_arn != custom:
-        if consulted is not None:
-            consulted.add("custom-role-arn-with-rules")
-        if custom_index is not None:
-            say("decision", f"CustomRoleArn {custom} is the role of matching rule {custom_index}")
-            return Granted(custom, DecidedBy("custom_role_arn", custom_index))
-        if assumptions.alt("custom-role-arn-with-rules"):
-            say(
-                "decision",
-                "CustomRoleArn is not the role of any matching rule (custom-role-arn-with-rules=deny-if-unmatched)",
-            )
-            return _custom_role_refused(assumptions, consulted, custom)
-        say("note", "CustomRoleArn is not the role of any matching rule; the first matching rule decides "
-            "(custom-role-arn-with-rules=must-match-a-matching-rule)")  # fmt: skip
+        refused = _custom_role_with_rules(c, custom, custom_index)
+        if refused is not None:
+            return refused
     if first is not None:
         role = mapping.rules[first].role_arn
-        say("decision", f"rule {first} matched first: {role}")
+        c.say(DecisionStep(message=f"rule {first} matched first: {role}"))
         return Granted(role, DecidedBy("rule", first))
-    return _ambiguous(pool, login, mapping, say, "no rule matched")
+    return _ambiguous(c, mapping, "no rule matched")
 
 
-def _rule_data(rule: Any) -> dict[str, Any]:
-    return {
-        "claim": rule.claim,
-        "match_type": rule.match_type,
-        "value": rule.value,
-        "role_arn": rule.role_arn,
-    }
+def _custom_role_with_rules(c: _Case, custom: str, custom_index: int | None) -> Outcome | None:
+    """CustomRoleArn with Type Rules when the first match names another role (§10.6)."""
+    c.ask.note(Name.CUSTOM_ROLE_ARN_WITH_RULES)
+    if custom_index is not None:
+        c.say(
+            DecisionStep(
+                message=f"CustomRoleArn {custom} is the role of matching rule {custom_index}"
+            )
+        )
+        return Granted(custom, DecidedBy("custom_role_arn", custom_index))
+    if c.ask.alt(Name.CUSTOM_ROLE_ARN_WITH_RULES):
+        c.say(DecisionStep(message="CustomRoleArn is not the role of any matching rule "
+                           "(custom-role-arn-with-rules=deny-if-unmatched)"))  # fmt: skip
+        return _custom_role_refused(c, custom)
+    c.say(NoteStep(message="CustomRoleArn is not the role of any matching rule; the first matching rule "
+                   "decides (custom-role-arn-with-rules=must-match-a-matching-rule)"))  # fmt: skip
+    return None
 
 
-def _rule_message(verdict: str, rule: Any, claims: Mapping[str, Any]) -> str:
+def _rule_step(
+    rule: MappingRule,
+    index: int,
+    verdict: Any,
+    message: str,
+    claims: Mapping[str, Any] | None = None,
+) -> RuleStep:
+    present = claims is not None and rule.claim in claims
+    return RuleStep(
+        message=message, index=index, claim=rule.claim, match_type=rule.match_type,
+        value=rule.value, role_arn=rule.role_arn, verdict=verdict, claim_present=present,
+        claim_value=claims.get(rule.claim) if claims is not None else None,
+    )  # fmt: skip
+
+
+def _rule_message(verdict: str, rule: MappingRule, claims: Mapping[str, Any]) -> str:
     if verdict == "skipped":
         return f"skipped: NotEqual on absent claim {rule.claim!r} is not evaluated [RBAC]"
     if rule.claim not in claims:
         return f"no match: claim {rule.claim!r} is absent"
-    return f"{'matches' if verdict == 'match' else 'no match'}: {rule.claim} {rule.match_type} {rule.value!r}"
+    text = f"{'matches' if verdict == 'match' else 'no match'}: {rule.claim} {rule.match_type} {rule.value!r}"
+    if verdict == "match" and rule.match_type in ("Contains", "StartsWith"):
+        wider = _wider_values(rule, claims.get(rule.claim))
+        if wider:
+            # Contains is a substring test, StartsWith a prefix test: a longer value matches too
+            # (the observed behaviour behind QnABot's Contains "Admin" matching group "Admins").
+            text += (f" (by a {'substring' if rule.match_type == 'Contains' else 'prefix'} of "
+                     f"{_listed(repr(w) for w in wider)}, not an equal value)")  # fmt: skip
+    return text
+
+
+def _wider_values(rule: MappingRule, value: Any) -> list[str]:
+    """The claim's values that match the rule only as a longer string, none being equal to it."""
+    values = value if isinstance(value, list) else [value]
+    texts = [v for v in values if isinstance(v, str)]
+    if rule.value in texts:
+        return []
+    if rule.match_type == "Contains":
+        return [t for t in texts if rule.value in t]
+    return [t for t in texts if t.startswith(rule.value)]
 
 
 def token_role_claims(
-    pool: IdentityPool, login: Login, say: _Step | None = None
+    pool: IdentityPool, login: Login, c: _Case | None = None
 ) -> tuple[tuple[str, ...] | None, str | None]:
     """(cognito:roles, cognito:preferred_role) as the token carries them, or as the user pool would.
 
@@ -494,25 +616,19 @@ def token_role_claims(
         roles = tuple(r for r in raw if isinstance(r, str))
     assert login.provider is not None
     if raw is None and login.provider.kind is ProviderKind.SAML:
-        attr = claims.get(SAML_ROLE_ATTRIBUTE)
-        pairs = [attr] if isinstance(attr, str) else attr if isinstance(attr, list) else []
-        roles = tuple(
-            part
-            for pair in pairs
-            if isinstance(pair, str)
-            for part in pair.split(",")
-            if ":role/" in part
-        )
+        roles = saml_roles(claims)
         if roles and len(roles) == 1 and preferred is None:
             preferred = roles[0]
     if raw is None and preferred is None and roles is None:
         derived = _roles_from_groups(pool, login)
         if derived is not None:
             roles, preferred = derived
-            if say is not None:
-                say("token-roles", "the token has cognito:groups but no role claims; using the roles the user "
+            if c is not None:
+                c.say(TokenRolesStep(
+                    message="the token has cognito:groups but no role claims; using the roles the user "
                     "pool's groups would have issued (UserPools in the pool file) [RBAC], [GROUPS]",
-                    roles=list(roles), preferred_role=preferred)  # fmt: skip
+                    roles=roles, preferred_role=preferred, from_groups=True,
+                ))  # fmt: skip
     return roles, preferred
 
 
@@ -539,90 +655,60 @@ def _roles_from_groups(
     return roles, (best_roles.pop() if len(best_roles) == 1 else None)
 
 
-def _token(
-    pool: IdentityPool,
-    login: Login,
-    mapping: RoleMapping,
-    options: ResolveOptions,
-    assumptions: AssumptionSet,
-    consulted: set[str] | None,
-    say: _Step,
-) -> Outcome:
-    say("mapping", f"RoleMappings[{mapping.key!r}]: Type Token, AmbiguousRoleResolution {mapping.ambiguous_role_resolution}",
-        key=mapping.key)  # fmt: skip
-    roles, preferred = token_role_claims(pool, login, say if say.on else None)
-    say("token-roles", f"cognito:roles {list(roles) if roles is not None else 'absent'}; "
-        f"cognito:preferred_role {preferred or 'absent'}")  # fmt: skip
-    custom = options.custom_role_arn
+def _token(c: _Case, mapping: RoleMapping) -> Outcome:
+    c.say(MappingStep(message=f"RoleMappings[{mapping.key!r}]: Type Token, AmbiguousRoleResolution "
+                      f"{mapping.ambiguous_role_resolution}", key=mapping.key))  # fmt: skip
+    roles, preferred = token_role_claims(c.pool, c.login, c if c.explaining else None)
+    c.say(TokenRolesStep(message=f"cognito:roles {list(roles) if roles is not None else 'absent'}; "
+                         f"cognito:preferred_role {preferred or 'absent'}"))  # fmt: skip
+    custom = c.request.custom_role_arn
     # [RBAC] Token type: 1. CustomRoleArn if it is in cognito:roles, otherwise deny.
     if custom is not None:
         if roles is not None and custom in roles:
-            say("decision", f"CustomRoleArn {custom} is in cognito:roles")
+            c.say(DecisionStep(message=f"CustomRoleArn {custom} is in cognito:roles"))
             return Granted(custom, _by("custom_role_arn"))
-        say(
-            "decision",
-            f"CustomRoleArn {custom} is not in cognito:roles: access denied [RBAC] (error code undocumented)",
-        )
-        return _custom_role_refused(assumptions, consulted, custom)
+        c.say(DecisionStep(message=f"CustomRoleArn {custom} is not in cognito:roles: access denied "
+                           "[RBAC] (error code undocumented)"))  # fmt: skip
+        return _custom_role_refused(c, custom)
     # 2. cognito:preferred_role.
     if preferred is not None:
-        say("decision", f"cognito:preferred_role {preferred}")
+        c.say(DecisionStep(message=f"cognito:preferred_role {preferred}"))
         return Granted(preferred, _by("token_preferred_role"))
     # 3. cognito:roles without a preferred role: AmbiguousRoleResolution.
     if roles:
-        return _ambiguous(pool, login, mapping, say, "cognito:roles without cognito:preferred_role")
-    if consulted is not None:
-        consulted.add("token-without-roles")
-    if assumptions.alt("token-without-roles"):
+        return _ambiguous(c, mapping, "cognito:roles without cognito:preferred_role")
+    if c.ask(Name.TOKEN_WITHOUT_ROLES):
         return _authenticated_default(
-            pool,
+            c,
             "default_authenticated",
-            say,
             "the token has no role claims (token-without-roles=default-role)",
         )
     return _ambiguous(
-        pool,
-        login,
-        mapping,
-        say,
-        "the token has no role claims (token-without-roles=ambiguous-resolution)",
+        c, mapping, "the token has no role claims (token-without-roles=ambiguous-resolution)"
     )
 
 
-def _with_tags(
-    plan: _Plan,
-    login: Login,
-    granted: Granted,
-    assumptions: AssumptionSet,
-    consulted: set[str] | None,
-    say: _Step,
-) -> Outcome:
+def _with_tags(c: _Case, plan: _Plan, granted: Granted) -> Outcome:
     """Principal tags are added to whichever role was chosen (§10.16, assumed)."""
     tag_map = plan.tag_map
     if tag_map is None:
-        say("tags", "no principal tag map for this provider: no session tags")
+        c.say(TagsStep(message="no principal tag map for this provider: no session tags"))
         return granted
-    sources = plan.tag_sources(assumptions)
-    if not say.on:
-        plain = plain_tags(sources, login.claims)
+    sources = plan.tag_sources(c.ask)
+    if not c.explaining:
+        # The fast path: plain string values need no assumption (tests/core/test_properties.py
+        # holds it to principal_tags()).
+        plain = plain_tags(sources, c.claims)
         if plain is not None:
-            if tag_map.use_defaults and consulted is not None:
-                consulted.add("default-tag-keys")
             return Granted(granted.role_arn, granted.decided_by, plain) if plain else granted
-    result = principal_tags(
-        tag_map,
-        login.claims,
-        assumptions,
-        consulted,
-        explain=say.on,
-        sources=sources,
-    )
+    result = principal_tags(tag_map, c.claims, c.ask, explain=c.explaining, sources=sources)
     for s in result.steps:
-        say("tag", f"{s.tag} <- {s.claim}: {s.value!r} ({s.note})" if s.value is not None else f"{s.tag} <- {s.claim}: {s.note}",
-            tag=s.tag, claim=s.claim, value=s.value)  # fmt: skip
+        what = f"{s.value!r} ({s.note})" if s.value is not None else s.note
+        c.say(TagTraceStep(message=f"{s.tag} <- {s.claim}: {what}", tag=s.tag, claim=s.claim,
+                           value=s.value))  # fmt: skip
     if result.failure is not None:
         # [M] InvalidIdentityPoolConfigurationException covers "STS returned an error response to the
         # request to assume the ... role"; STS refuses tags outside its limits [M-STS].
-        say("decision", f"STS would refuse the session tags: {result.failure}")
+        c.say(DecisionStep(message=f"STS would refuse the session tags: {result.failure}"))
         return _error("InvalidIdentityPoolConfigurationException", INVALID_POOL_CONFIG)
     return Granted(granted.role_arn, granted.decided_by, result.tags)

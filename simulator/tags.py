@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.assumptions import Consult, Name
 from simulator.model import limits
 from simulator.model.pool import PrincipalTagMap
 from simulator.model.providers import ProviderKind, ProviderName
-from simulator.semantics.assumptions import AssumptionSet
 from simulator.semantics.rules import claim_text
 
 # [AFAC] provider-mappings table: (client claim, user claim) used with UseDefaults.
@@ -63,16 +63,13 @@ class TagResult:
     failure: str | None  # why STS would refuse the tags; None when they are acceptable
 
 
-def tag_sources(
-    tag_map: PrincipalTagMap, assumptions: AssumptionSet, consulted: set[str] | None = None
-) -> tuple[tuple[str, str], ...]:
+def tag_sources(tag_map: PrincipalTagMap, ask: Consult) -> tuple[tuple[str, str], ...]:
     """(tag key, claim name) pairs: defaults first, then the custom map (which wins on a clash)."""
     pairs: dict[str, str] = {}
     if tag_map.use_defaults:
-        if consulted is not None:
-            consulted.add("default-tag-keys")  # the default keys' names are undocumented (§10.14)
         client_claim, user_claim = default_claims(tag_map.provider)
-        client_key = "clientID" if assumptions.alt("default-tag-keys") else "client"
+        # The default keys' names are undocumented (§10.14).
+        client_key = "clientID" if ask(Name.DEFAULT_TAG_KEYS) else "client"
         pairs["username"] = user_claim
         pairs[client_key] = client_claim
     pairs.update(tag_map.tags)
@@ -82,8 +79,7 @@ def tag_sources(
 def principal_tags(
     tag_map: PrincipalTagMap | None,
     claims: Mapping[str, Any],
-    assumptions: AssumptionSet,
-    consulted: set[str] | None = None,
+    ask: Consult,
     *,
     explain: bool = True,
     sources: Sequence[tuple[str, str]] | None = None,
@@ -91,9 +87,9 @@ def principal_tags(
     if tag_map is None:
         return TagResult({}, (), None)
     if sources is None:
-        sources = tag_sources(tag_map, assumptions, consulted)
-    elif tag_map.use_defaults and consulted is not None:
-        consulted.add("default-tag-keys")
+        sources = tag_sources(tag_map, ask)
+    elif tag_map.use_defaults:
+        ask.note(Name.DEFAULT_TAG_KEYS)
     if not explain:
         plain = plain_tags(sources, claims)
         if plain is not None:
@@ -102,15 +98,13 @@ def principal_tags(
     steps: list[TagStep] = []
     failure: str | None = None
     for key, claim in sources:
-        value, note = _tag_value(claims.get(claim), claim in claims, assumptions, consulted)
+        value, note = _tag_value(claims.get(claim), claim in claims, ask)
         if value is None and note.startswith("fail:"):
             failure = failure or f"tag {key!r}: {note[5:]}"
         elif value is not None:
             problem = limits.tag_text_problem(value, limit=limits.SESSION_TAG_VALUE_MAX)
             if problem:
-                if consulted is not None:
-                    consulted.add("tag-value-charset")
-                if assumptions.alt("tag-value-charset"):
+                if ask(Name.TAG_VALUE_CHARSET):
                     note, value = f"dropped: the value {problem} (tag-value-charset=drop)", None
                 else:
                     failure = failure or f"tag {key!r}: the value {problem}"
@@ -127,22 +121,16 @@ def principal_tags(
     return TagResult(tags, tuple(steps), failure)
 
 
-def _tag_value(
-    value: Any, present: bool, assumptions: AssumptionSet, consulted: set[str] | None
-) -> tuple[str | None, str]:
+def _tag_value(value: Any, present: bool, ask: Consult) -> tuple[str | None, str]:
     if not present or value is None:
         # [CATNEK] (community): a claim that is not present sets no tag.
         return None, "no tag: the claim is absent"
     if isinstance(value, str):
         return value, "from the claim"
     if isinstance(value, list | dict):
-        if consulted is not None:
-            consulted.add("multi-valued-tag-claim")
-        if assumptions.alt("multi-valued-tag-claim"):
+        if ask(Name.MULTI_VALUED_TAG_CLAIM):
             return None, "fail: the claim is multi-valued; STS session tags take one value [IAM-ST]"
         return None, "no tag: the claim is multi-valued (multi-valued-tag-claim=no-tag)"
-    if consulted is not None:
-        consulted.add("scalar-claim-text")
-    if assumptions.alt("scalar-claim-text"):
+    if ask(Name.SCALAR_CLAIM_TEXT):
         return None, "no tag: non-string claim treated as absent (scalar-claim-text=absent)"
     return claim_text(value), "from the claim's JSON text (scalar-claim-text=json-text)"

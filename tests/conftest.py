@@ -17,12 +17,29 @@ from simulator.cli.app import run
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# CI runs the same properties with a fixed budget; locally `--hypothesis-profile=dev` explores more.
+# CI runs the same properties with a fixed budget and seed, so a run can be repeated exactly;
+# locally `--hypothesis-profile=dev` explores more, with fresh examples each run.
 settings.register_profile(
-    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=500, deadline=None)
 settings.load_profile("ci")
+
+# The exit statuses of CONTRACT §8 and of a run cut short (130 interrupted, 141 reader gone);
+# 70 (an internal error, README "Exit codes") from an in-process run is a defect.
+EXPECTED_EXIT_CODES = frozenset({0, 1, 2, 3, 130, 141})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start moto's server are marked `testbed`: `-m "not testbed"` is a fast loop."""
+    for item in items:
+        if {"testbed", "testbed_server", "bed"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.testbed)
 
 
 @dataclass(frozen=True)
@@ -38,8 +55,12 @@ class CliResult:
         return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
 
 
-def run_cli(args: Sequence[str], stdin: str = "") -> CliResult:
-    """Run `rolesim ARGS` in-process, as a user would, capturing its streams and exit status."""
+def run_cli(args: Sequence[str], stdin: str = "", *, internal_error: bool = False) -> CliResult:
+    """Run `rolesim ARGS` in-process, as a user would, capturing its streams and exit status.
+
+    An exception escaping the CLI fails the test by itself; an internal error (exit 70) fails it
+    here, with what was printed, unless the test provokes one on purpose (`internal_error`).
+    """
     out, err = io.StringIO(), io.StringIO()
     with (
         contextlib.redirect_stdout(out),
@@ -48,7 +69,10 @@ def run_cli(args: Sequence[str], stdin: str = "") -> CliResult:
     ):
         mp.setattr("sys.stdin", io.StringIO(stdin))
         code = run([str(a) for a in args])
-    return CliResult(code, out.getvalue(), err.getvalue())
+    result = CliResult(code, out.getvalue(), err.getvalue())
+    expected = EXPECTED_EXIT_CODES | ({70} if internal_error else set())
+    assert code in expected, f"unexpected exit status {code}: {result.stderr}"
+    return result
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ re-run through the ordinary engine (`simulator.resolve.resolve`).
 """
 
 from simulator.analysis.diff import AcceptList, Change, DiffReport, diff_pools, load_accept
+from simulator.analysis.explorer import explore
 from simulator.analysis.findings import CATALOGUE, Check, Finding, Severity, load_ignore
 from simulator.analysis.invariants import (
     CheckReport,
@@ -14,8 +15,8 @@ from simulator.analysis.invariants import (
     load_invariants,
 )
 from simulator.analysis.lint import LintReport, lint_document, lint_file, lint_text
-from simulator.analysis.probe import Probe
-from simulator.analysis.regions import PoolAnalysis, ProviderAnalysis, Region, analyze, explore
+from simulator.analysis.reachability import analyze
+from simulator.analysis.regions import PoolAnalysis, ProviderAnalysis, Region
 
 __all__ = [
     "CATALOGUE",
@@ -28,7 +29,6 @@ __all__ = [
     "Invariant",
     "LintReport",
     "PoolAnalysis",
-    "Probe",
     "ProviderAnalysis",
     "Region",
     "SearchSettings",

@@ -13,18 +13,21 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from simulator.analysis.access import AccessCheck, allowed, candidate_checks, iam_of
-from simulator.analysis.probe import Probe, outcome_summary
-from simulator.analysis.regions import DEFAULT_BUDGET, explore
-from simulator.decision import Decision
+from simulator.access import Assessment
+from simulator.analysis.access import assess_witness, candidate_checks, iam_of, role_policies_of
+from simulator.analysis.explorer import Scope, explore
+from simulator.analysis.outcomes import Outcome, outcome_summary
+from simulator.analysis.regions import DEFAULT_BUDGET
+from simulator.batch import parse_batch_line
 from simulator.errors import ClaimsError, ConfigError, format_path
 from simulator.model.document import Document, Node, read_file
 from simulator.model.pool import IdentityPool
-from simulator.resolve import ResolveOptions
-from simulator.simulate import LoginRequest, parse_batch_line, simulate_one
+from simulator.request import LoginRequest
+from simulator.simulate import decide
 
 Classification = Literal[
     "more_privileged", "less_privileged", "mixed", "same_access", "changed", "unknown"
@@ -35,9 +38,9 @@ Classification = Literal[
 class Change:
     id: str
     provider: str
-    probe: Probe
-    old: Decision
-    new: Decision
+    probe: LoginRequest
+    old: Assessment
+    new: Assessment
     classification: Classification
     reasons: tuple[str, ...]
     regions: int = 1
@@ -45,6 +48,7 @@ class Change:
     accepted: str | None = None  # the justification of the accept entry that covers it
     path: tuple[str | int, ...] = ()  # where in the new pool file the new outcome is decided
     line: int | None = None
+    corpus_lines: tuple[int, ...] = ()  # lines of the claims corpus this change moves
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,7 @@ class Change:
             "justification": self.accepted,
             "path": format_path(self.path) if self.path else None,
             "line": self.line,
+            "corpus_lines": list(self.corpus_lines),
         }
 
 
@@ -104,7 +109,7 @@ class DiffReport:
         }
 
 
-def change_key(provider: str, probe: Probe, old: Decision, new: Decision) -> tuple[Any, ...]:
+def change_key(provider: str, probe: LoginRequest, old: Outcome, new: Outcome) -> tuple[Any, ...]:
     """What a reviewer tells changes apart by: who asks, the outcome before and after, and which
     session tags appear or disappear. CustomRoleArn variants of one change fall into one group."""
     old_tags, new_tags = set(old.principal_tags), set(new.principal_tags)
@@ -118,10 +123,13 @@ def change_key(provider: str, probe: Probe, old: Decision, new: Decision) -> tup
     )
 
 
-def change_id(provider: str, probe: Probe, old: Decision, new: Decision) -> str:
+def change_id(provider: str, probe: LoginRequest, old: Outcome, new: Outcome) -> str:
     """Stable across runs for the same pair of pools, so an accept file can name it."""
-    key = json.dumps(change_key(provider, probe, old, new), default=str)
-    return "D" + hashlib.sha256(key.encode()).hexdigest()[:8]
+    return _id(change_key(provider, probe, old, new))
+
+
+def _id(key: tuple[Any, ...]) -> str:
+    return "D" + hashlib.sha256(json.dumps(key, default=str).encode()).hexdigest()[:8]
 
 
 def diff_pools(
@@ -134,36 +142,40 @@ def diff_pools(
     budget: int = DEFAULT_BUDGET,
     seed: int = 0,
     new_doc: Document | None = None,
+    now: datetime | None = None,
 ) -> DiffReport:
-    """`new_doc`, the new pool file as read, lets each change point at a line in it."""
-    found = explore([old, new], budget=budget, seed=seed)
+    """`new_doc`, the new pool file as read, lets each change point at a line in it.
+
+    Regions are found from the pools' own decisions; each region's witness is then assessed whole
+    (trust and access too, where the pool files carry IAM data), so a change of a role's policies
+    is a change even where the role mapping is the same.
+    """
+    found = explore([old, new], Scope(budget=budget, seed=seed))
     old_roles = {r.decisions[0].role_arn for r in found.regions if r.decisions[0].role_arn}
     groups: dict[tuple[Any, ...], Change] = {}
-    classifier = _Classifier(old, new)
+    compare = _Comparison(old, new, old_roles, now)
     for region in found.regions:
         d_old, d_new = region.decisions
-        if d_old.outcome.key == d_new.outcome.key:
+        if d_old.outcome.key == d_new.outcome.key and not compare.role_changed(d_old.role_arn):
             continue
         key = change_key(region.provider, region.probe, d_old, d_new)
         if key in groups:
             groups[key] = replace(groups[key], regions=groups[key].regions + 1)
             continue
-        cls, reasons = classifier.classify(region.probe, d_old, d_new, old_roles)
-        groups[key] = Change(
-            change_id(region.provider, region.probe, d_old, d_new),
-            region.provider, region.probe, d_old, d_new, cls, reasons,
-        )  # fmt: skip
-    changes = list(groups.values())
+        change = compare.change(region.provider, region.probe, key)
+        if change is not None:
+            groups[key] = change
     lines = 0
-    if corpus is not None:
-        for number, text in enumerate(corpus, start=1):
-            if not text.strip():
-                continue
-            lines += 1
-            change = _replay(corpus_name, number, text, old, new, classifier, old_roles)
-            if change is not None:
-                changes.append(change)
-    changes = [_locate(c, new, new_doc) for c in changes]
+    for number, text in enumerate(corpus or (), start=1):
+        if not text.strip():
+            continue
+        lines += 1
+        found_line = _replay(corpus_name, number, text, compare, groups)
+        if found_line is not None:
+            key, change = found_line
+            # One row per change: a corpus line in a change the analysis found is counted there.
+            groups[key] = replace(change, corpus_lines=(*change.corpus_lines, number))
+    changes = [_locate(c, new, new_doc) for c in groups.values()]
     if accept is not None:
         changes = [replace(c, accepted=accept.covers(c)) for c in changes]
     return DiffReport(
@@ -178,7 +190,8 @@ def diff_pools(
 
 
 def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
-    d = change.new if change.new.role_arn or not change.old.role_arn else change.old
+    side = change.new if change.new.role_arn or not change.old.role_arn else change.old
+    d = side.decision
     mapping = next((m for m in new.role_mappings if m.key == d.role_mapping_key), None)
     path: tuple[str | int, ...] = ("Roles",)
     if mapping is not None:
@@ -195,73 +208,89 @@ def _replay(
     corpus_name: str,
     number: int,
     text: str,
-    old: IdentityPool,
-    new: IdentityPool,
-    classifier: _Classifier,
-    old_roles: set[str],
-) -> Change | None:
-    options = ResolveOptions(explain=False)
+    compare: _Comparison,
+    groups: dict[tuple[Any, ...], Change],
+) -> tuple[tuple[Any, ...], Change] | None:
+    """The change one corpus line falls in (an existing group, or a new one), with its key."""
     try:
-        request = parse_batch_line(text, LoginRequest(None))
-        d_old = simulate_one(old, request, options)
-        d_new = simulate_one(new, request, options)
+        request = parse_batch_line(text, LoginRequest.guest())
+        d_old, d_new = decide(compare.old, request), decide(compare.new, request)
     except json.JSONDecodeError as exc:
         raise ClaimsError(f"line {number}: not valid JSON: {exc.msg}", source=corpus_name) from None
     except ClaimsError as exc:
         raise ClaimsError(f"line {number}: {exc.message}", source=corpus_name) from None
-    if d_old.outcome.key == d_new.outcome.key:
+    if d_old.outcome.key == d_new.outcome.key and not compare.role_changed(d_old.role_arn):
         return None
-    probe = Probe(request.provider, request.claims, request.custom_role_arn)
     provider = d_new.role_mapping_key or d_new.login_provider or "unauthenticated"
-    cls, reasons = classifier.classify(probe, d_old, d_new, old_roles)
-    return Change(
-        change_id(provider, probe, d_old, d_new), provider, probe, d_old, d_new, cls, reasons,
-        source=f"corpus:{number}",
-    )  # fmt: skip
+    key = change_key(provider, request, d_old, d_new)
+    if key in groups:
+        return key, groups[key]
+    change = compare.change(provider, request, key)
+    return (key, replace(change, source=f"corpus:{number}")) if change is not None else None
 
 
-class _Classifier:
-    """More or less privileged: credentials issued where they were refused (or the reverse); for a
-    role swap, the requests either role's Allow statements name, evaluated for both sessions."""
+class _Comparison:
+    """One witness in both pools, assessed whole and classified by privilege.
 
-    def __init__(self, old: IdentityPool, new: IdentityPool) -> None:
+    More or less privileged: credentials issued where they were refused (or the reverse, STS's trust
+    included); for two sessions, every request the old and new roles' policies name, with policy
+    variables resolved against each witness session's own values, evaluated in both. Access both
+    gained and lost is `mixed`; anything rolesim cannot decide is `unknown` (and the gate fails).
+    """
+
+    def __init__(
+        self, old: IdentityPool, new: IdentityPool, old_roles: set[str], now: datetime | None
+    ) -> None:
         self.old = old
         self.new = new
+        self.old_roles = old_roles
+        self.now = now  # aws:CurrentTime of the sessions compared
         self.iam = iam_of(old) is not None and iam_of(new) is not None
-        roles = set(old.role_arns()) | set(new.role_arns())
-        self.checks: list[AccessCheck] = (
-            candidate_checks([old, new], sorted(roles)) if self.iam else []
+
+    def role_changed(self, arn: str | None) -> bool:
+        """With IAM data on both sides: does `arn` carry other policies in the new pool file?"""
+        return (
+            self.iam
+            and arn is not None
+            and role_policies_of(self.old, arn) != role_policies_of(self.new, arn)
         )
 
+    def change(self, provider: str, probe: LoginRequest, key: tuple[Any, ...]) -> Change | None:
+        a_old = assess_witness(self.old, probe, now=self.now)
+        a_new = assess_witness(self.new, probe, now=self.now)
+        cls, reasons = self.classify(probe, a_old, a_new)
+        if a_old.outcome.key == a_new.outcome.key and cls == "same_access":
+            return None  # a role's policies changed in ways no request of theirs tells apart
+        return Change(_id(key), provider, probe, a_old, a_new, cls, reasons)
+
     def classify(
-        self, probe: Probe, d_old: Decision, d_new: Decision, old_roles: set[str]
+        self, probe: LoginRequest, a_old: Assessment, a_new: Assessment
     ) -> tuple[Classification, tuple[str, ...]]:
         reasons: list[str] = []
-        if d_new.role_arn and d_new.role_arn not in old_roles:
-            reasons.append(f"role {d_new.role_arn} was not reachable before")
-        if d_old.role_arn is None and d_new.role_arn is not None:
+        if a_new.role_arn and a_new.role_arn not in self.old_roles:
+            reasons.append(f"role {a_new.role_arn} was not reachable before")
+        undecided = [f"{side}: {why}" for side, a in (("old", a_old), ("new", a_new))
+                     for why in a.unknowns]  # fmt: skip
+        if undecided:
+            return "unknown", (*reasons, *undecided)
+        if a_old.role_arn is None and a_new.role_arn is not None:
             reasons.append("credentials are issued where the old pool refused")
+            gained, _ = self._access(probe, a_old, a_new, reasons)
+            reasons += [f"now allowed: {g}" for g in (gained or [])[:5]]
             return "more_privileged", tuple(reasons)
-        if d_old.role_arn is not None and d_new.role_arn is None:
+        if a_old.role_arn is not None and a_new.role_arn is None:
             reasons.append("credentials are refused where the old pool issued them")
             return "less_privileged", tuple(reasons)
-        if d_old.role_arn is None:
+        if a_old.role_arn is None:
             reasons.append("a different error")
             return "changed", tuple(reasons)
         if not self.iam:
             reasons.append("no IAM data in both pool files to compare the roles' permissions")
             return "unknown", tuple(reasons)
-        gained, lost = [], []
-        for check in self.checks:
-            a_old = allowed(self.old, probe, d_old, check)
-            a_new = allowed(self.new, probe, d_new, check)
-            if a_old is None or a_new is None:
-                reasons.append("a role has no IAM data in the pool file")
-                return "unknown", tuple(reasons)
-            if a_new and not a_old:
-                gained.append(f"{check.action} on {check.resource}")
-            elif a_old and not a_new:
-                lost.append(f"{check.action} on {check.resource}")
+        gained, lost = self._access(probe, a_old, a_new, reasons)
+        if gained is None or lost is None:
+            return "unknown", tuple(reasons)
+        # What is gained comes first: it is what a reviewer must look at.
         reasons += [f"now allowed: {g}" for g in gained[:5]]
         reasons += [f"no longer allowed: {g}" for g in lost[:5]]
         if gained and lost:
@@ -270,10 +299,44 @@ class _Classifier:
             return "more_privileged", tuple(reasons)
         if lost:
             return "less_privileged", tuple(reasons)
-        reasons.append(
-            f"the {len(self.checks)} requests the roles' policies name are decided alike"
-        )
         return "same_access", tuple(reasons)
+
+    def _access(
+        self, probe: LoginRequest, a_old: Assessment, a_new: Assessment, reasons: list[str]
+    ) -> tuple[list[str] | None, list[str] | None]:
+        """Requests allowed only in the new pool, and only in the old; None when undecidable."""
+        if not self.iam:
+            return [], []
+        sessions = [(p, a) for p, a in ((self.old, a_old), (self.new, a_new)) if a.role_arn]
+        checks = candidate_checks(sessions, probe)
+        r_old = (
+            assess_witness(self.old, probe, checks, now=self.now).access if a_old.role_arn else None
+        )
+        r_new = (
+            assess_witness(self.new, probe, checks, now=self.now).access if a_new.role_arn else None
+        )
+        gained, lost = [], []
+        for i, check in enumerate(checks):
+            v_old = r_old[i].verdict if r_old is not None else "no_credentials"
+            v_new = r_new[i].verdict if r_new is not None else "no_credentials"
+            what = f"{check.action} on {check.resource}"
+            if "unknown" in (v_old, v_new):
+                side = (
+                    r_old[i]
+                    if v_old == "unknown" and r_old is not None
+                    else r_new[i]
+                    if r_new is not None
+                    else None
+                )
+                reasons.append(f"{what} cannot be decided: {side.reason if side else 'unknown'}")
+                return None, None
+            if v_new == "allowed" and v_old != "allowed":
+                gained.append(what)
+            elif v_old == "allowed" and v_new != "allowed":
+                lost.append(what)
+        if not gained and not lost:
+            reasons.append(f"the {len(checks)} requests the roles' policies name are decided alike")
+        return gained, lost
 
 
 # --- accepted changes ---------------------------------------------------------------------------
@@ -295,7 +358,7 @@ class AcceptEntry:
         return _outcome_matches(self.old, change.old) and _outcome_matches(self.new, change.new)
 
 
-def _outcome_matches(want: dict[str, str], d: Decision) -> bool:
+def _outcome_matches(want: dict[str, str], d: Assessment) -> bool:
     if "role_arn" in want and d.role_arn != want["role_arn"]:
         return False
     return not ("error" in want and (d.error is None or d.error.code != want["error"]))

@@ -136,6 +136,10 @@ class Finding:
     severity: Severity | None = None  # None: the catalogue's severity
     suppressed: str | None = None  # the ignore entry's justification
 
+    def __post_init__(self) -> None:
+        if self.id not in CATALOGUE:
+            raise ValueError(f"finding id {self.id!r} is not in the catalogue")
+
     @property
     def check(self) -> Check:
         return CATALOGUE[self.id]

@@ -36,24 +36,29 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from simulator.analysis.access import AccessCheck, allowed, iam_of
-from simulator.analysis.probe import Probe, outcome_summary
-from simulator.analysis.regions import (
-    DEFAULT_BUDGET,
+from simulator.access import Assessment
+from simulator.analysis.access import AccessCheck, assess_witness, iam_of
+from simulator.analysis.explorer import Scope, explore
+from simulator.analysis.outcomes import outcome_summary
+from simulator.analysis.providers import (
     base_claims,
+    claim_shape,
     configured_providers,
-    explore,
     other_role_arn,
     provider_label,
     tag_claim_names,
 )
-from simulator.decision import Decision
+from simulator.analysis.regions import DEFAULT_BUDGET
+from simulator.assumptions import Consult
 from simulator.errors import ConfigError
 from simulator.model.document import Node, read_file
 from simulator.model.pool import IdentityPool, MappingRule
+from simulator.model.providers import ProviderKind
+from simulator.request import NO_TOKEN, PLAIN_CLAIMS, Flow, LoginRequest
 from simulator.semantics.rules import evaluate_rule
 
 _MATCH_KEYS = {
@@ -71,7 +76,7 @@ _SELECTOR_ARN = "arn:aws:iam::000000000000:role/rolesim-selector"
 @dataclass(frozen=True, slots=True)
 class Context:
     provider: str  # label, or "unauthenticated"
-    probe: Probe
+    probe: LoginRequest
     pool: IdentityPool
 
 
@@ -93,7 +98,7 @@ class Selector:
         if k == "not":
             return not self.children[0].test(ctx)
         if k == "guest":
-            return ctx.probe.guest is self.flag
+            return ctx.probe.is_guest is self.flag
         if k == "provider":
             return fnmatch.fnmatchcase(ctx.provider, self.text)
         if k == "flow":
@@ -102,9 +107,9 @@ class Selector:
         if k == "present":
             return (self.claim in claims) is self.flag
         assert self.rule is not None
-        if ctx.probe.guest:
+        if ctx.probe.is_guest:
             return False
-        return evaluate_rule(self.rule, claims, ctx.pool.assumptions) == "match"
+        return evaluate_rule(self.rule, claims, Consult(ctx.pool.assumptions)) == "match"
 
     def rules(self) -> list[MappingRule]:
         own = [self.rule] if self.rule is not None else []
@@ -113,6 +118,23 @@ class Selector:
     def claims(self) -> set[str]:
         own = {self.claim} if self.claim else set()
         return own.union(*(c.claims() for c in self.children))
+
+    def may_select(self, provider: str) -> bool:
+        """False only when no request from `provider` (a label, or "unauthenticated") can pass the
+        selector: the exploration then leaves that provider out."""
+        k = self.kind
+        if k == "all":
+            return all(c.may_select(provider) for c in self.children)
+        if k == "any":
+            return any(c.may_select(provider) for c in self.children)
+        if k == "guest":
+            return (provider == "unauthenticated") is self.flag
+        if k == "provider":
+            return fnmatch.fnmatchcase(provider, self.text)
+        if k in ("claim", "present"):
+            # Guests carry no claims: a claim test selects no guest, a "not present" test all.
+            return provider != "unauthenticated" or (k == "present" and not self.flag)
+        return True  # not, flow: decided per request
 
     def only_guests(self) -> bool:
         if self.kind == "guest":
@@ -198,37 +220,54 @@ class Expectation:
             words.update(w for w in re.split(r"[/:*?${}]+", tail) if len(w) > 1)
         return words
 
-    def broken(self, ctx: Context, d: Decision) -> str | None:
-        """Why the decision breaks the expectation, or None."""
-        role = d.role_arn
+    @property
+    def checks(self) -> tuple[AccessCheck, ...]:
+        return (*self.denies, *self.allows)
+
+    def broken(self, ctx: Context, a: Assessment) -> str | None:
+        """Why the witness's whole outcome breaks the expectation, or None. What rolesim cannot
+        decide (trust or access `unknown`) breaks it too: a gate never passes on a guess."""
+        about_outcome = self.granted is not None or self.role_in is not None or self.role_not
+        if a.credentials == "unknown" and (about_outcome or self.needs_access):
+            assert a.trust is not None
+            return f"cannot be decided: {a.trust.reason}"
+        role = a.role_arn
         if self.granted is True and role is None:
-            return f"refused ({d.error.code if d.error else '?'}), expected credentials"
+            return f"refused ({a.error.code if a.error else '?'}), expected credentials"
         if self.granted is False and role is not None:
             return f"granted {role}, expected a refusal"
         if self.role_in is not None and role not in self.role_in:
             return f"got {role or 'no credentials'}, expected {' or '.join(self.role_in)}"
         if role is not None and role in self.role_not:
             return f"granted {role}, which it must not get"
-        if self.error is not None and (d.error is None or d.error.code != self.error):
-            return f"got {outcome_summary(d)}, expected error {self.error}"
+        if self.error is not None and (a.error is None or a.error.code != self.error):
+            return f"got {outcome_summary(a)}, expected error {self.error}"
         if role is not None:
-            claims = ctx.probe.claims or {}
-            for tag, claim in self.tag_equals_claim:
-                value = claims.get(claim)
-                have = d.principal_tags.get(tag)
-                want = value if isinstance(value, str) else None
-                if have != want:
-                    return (f"tag {tag} is {have!r} but claim {claim} is "
-                            f"{'absent' if claim not in claims else repr(value)}")  # fmt: skip
-            for tag in self.tags_absent:
-                if tag in d.principal_tags:
-                    return f"tag {tag} is set ({d.principal_tags[tag]!r})"
-        for check in self.denies:
-            if allowed(ctx.pool, ctx.probe, d, check):
-                return f"{check.action} on {check.resource} is allowed"
-        for check in self.allows:
-            if role is not None and allowed(ctx.pool, ctx.probe, d, check) is False:
-                return f"{check.action} on {check.resource} is not allowed"
+            why = self._tags_broken(ctx, a)
+            if why is not None:
+                return why
+        for check, result in zip(self.checks, a.access, strict=True):
+            what = f"{check.action} on {check.resource}"
+            if result.verdict == "unknown":
+                return f"{what} cannot be decided: {result.reason}"
+            if check in self.denies and result.verdict == "allowed":
+                return f"{what} is allowed"
+            if check in self.allows and role is not None and result.verdict != "allowed":
+                return f"{what} is not allowed ({result.verdict.replace('_', ' ')})"
+        return None
+
+    def _tags_broken(self, ctx: Context, a: Assessment) -> str | None:
+        claims = ctx.probe.claims or {}
+        for tag, claim in self.tag_equals_claim:
+            value = claims.get(claim)
+            have = a.principal_tags.get(tag)
+            want = value if isinstance(value, str) else None
+            if have != want:
+                return (f"tag {tag} is {have!r} but claim {claim} is "
+                        f"{'absent' if claim not in claims else repr(value)}")  # fmt: skip
+        for tag in self.tags_absent:
+            if tag in a.principal_tags:
+                return f"tag {tag} is set ({a.principal_tags[tag]!r})"
         return None
 
 
@@ -284,6 +323,7 @@ class Invariant:
     expect: Expectation
     path: tuple[str | int, ...] = ()
     line: int | None = None
+    source: str | None = None  # the invariants file
 
 
 def load_invariants(path: Path | str) -> tuple[Invariant, ...]:
@@ -307,6 +347,7 @@ def load_invariants(path: Path | str) -> tuple[Invariant, ...]:
                     _expectation(e.require("expect")),
                     e.path,
                     doc.line_of(e.path),
+                    doc.source,
                 )
             )
         return tuple(out)
@@ -321,8 +362,8 @@ def load_invariants(path: Path | str) -> tuple[Invariant, ...]:
 class Violation:
     invariant: str
     provider: str
-    probe: Probe
-    decision: Decision
+    probe: LoginRequest
+    result: Assessment
     reason: str
     method: Literal["exact", "hypothesis"]
 
@@ -332,7 +373,8 @@ class Violation:
             "claims": dict(self.probe.claims) if self.probe.claims is not None else None,
             "witness": self.probe.to_json(),
             "provider": self.provider,
-            "outcome": self.decision.to_json(trace=False),
+            "outcome": self.result.to_json(trace=False),
+            "rests_on": list(self.result.rests_on),
             "reason": self.reason,
             "method": self.method,
         }
@@ -346,6 +388,9 @@ class InvariantResult:
     violations: tuple[Violation, ...]
     requests_checked: int
     notes: tuple[str, ...] = ()
+    # Named assumptions whose alternative changes the outcome of a checked witness: the verdict
+    # rests on them (a live probe can settle them).
+    rests_on: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool:
@@ -360,6 +405,7 @@ class InvariantResult:
             "complete": self.complete,
             "requests_checked": self.requests_checked,
             "notes": list(self.notes),
+            "rests_on": list(self.rests_on),
         }
 
 
@@ -396,6 +442,7 @@ class SearchSettings:
     examples: int = 200
     seed: int = 0
     budget: int = DEFAULT_BUDGET
+    now: datetime | None = None  # the evaluation time (aws:CurrentTime) for access invariants
 
 
 def check_pool(
@@ -415,7 +462,10 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
         raise ConfigError(
             f"invariant {inv.id!r} checks access, but the pool file has no IAM data",
             path=inv.path,
+            file=inv.source,
+            line=inv.line,
             hint="add IamRoles (and Policies) to the pool file",
+            code="no-iam-data",
         )
     selectors = inv.when.rules()
     if inv.expect.needs_access:
@@ -429,22 +479,29 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
         ]
     found = explore(
         [pool],
-        budget=s.budget,
-        seed=s.seed,
-        selectors=selectors,
-        enumerate_claims=inv.when.claims() | inv.expect.claims(),
+        Scope(
+            budget=s.budget,
+            seed=s.seed,
+            selectors=selectors,
+            enumerate_claims=inv.when.claims() | inv.expect.claims(),
+            include=inv.when.may_select,
+        ),
     )
     violations: list[Violation] = []
     checked = 0
+    rests_on: dict[str, None] = {}
     for region in found.regions:
         ctx = Context(region.provider, region.probe, pool)
         if not inv.when.test(ctx):
             continue
         checked += 1
-        why = inv.expect.broken(ctx, region.decision)
+        result = assess_witness(pool, region.probe, inv.expect.checks, now=s.now)
+        rests_on.update(dict.fromkeys(result.rests_on))
+        why = inv.expect.broken(ctx, result)
         if why is not None:
-            violations.append(Violation(inv.id, region.provider, region.probe, region.decision,
-                                        why, "exact"))  # fmt: skip
+            violations.append(
+                Violation(inv.id, region.provider, region.probe, result, why, "exact")
+            )
     notes += found.notes
     complete = found.complete
     method = "exact"
@@ -461,8 +518,12 @@ def _check_one(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Invaria
     # One counterexample per outcome is enough for a reviewer.
     unique: dict[tuple[Any, ...], Violation] = {}
     for v in violations:
-        unique.setdefault((v.provider, v.reason.split(",")[0], v.decision.role_arn), v)
-    return InvariantResult(inv, method, complete, tuple(unique.values()), checked, tuple(notes))
+        unique.setdefault((v.provider, v.reason.split(",")[0], v.result.role_arn), v)
+    for v in unique.values():
+        rests_on.update(dict.fromkeys(v.result.rests_on))
+    return InvariantResult(
+        inv, method, complete, tuple(unique.values()), checked, tuple(notes), tuple(rests_on)
+    )
 
 
 def _search(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Violation | None:
@@ -478,10 +539,15 @@ def _search(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Violation 
         extra_values=inv.expect.mentioned_values(),
     )
 
-    def broken(item: tuple[str, Probe]) -> bool:
+    def broken(item: tuple[str, LoginRequest]) -> bool:
         label, probe = item
         ctx = Context(label, probe, pool)
-        return inv.when.test(ctx) and inv.expect.broken(ctx, probe.decide(pool)) is not None
+        if not inv.when.test(ctx):
+            return False
+        return (
+            inv.expect.broken(ctx, assess_witness(pool, probe, inv.expect.checks, now=s.now))
+            is not None
+        )
 
     try:
         label, probe = find(
@@ -497,9 +563,9 @@ def _search(pool: IdentityPool, inv: Invariant, s: SearchSettings) -> Violation 
         )
     except NoSuchExample:
         return None
-    d = probe.decide(pool)
-    reason = inv.expect.broken(Context(label, probe, pool), d) or "?"
-    return Violation(inv.id, label, probe, d, reason, "hypothesis")
+    result = assess_witness(pool, probe, inv.expect.checks, now=s.now)
+    reason = inv.expect.broken(Context(label, probe, pool), result) or "?"
+    return Violation(inv.id, label, probe, result, reason, "hypothesis")
 
 
 def probe_strategy(
@@ -541,25 +607,36 @@ def probe_strategy(
             st.text(max_size=8),
         )
 
-    def value_for(name: str) -> Any:
+    def value_for(name: str, kind: ProviderKind) -> Any:
+        """Values of the type the provider's tokens carry for the claim (claim_shape)."""
         text = text_for(claim_values[name])
+        shape = claim_shape(kind, name)
+        typed = {
+            "string": text,
+            "array": st.lists(text, max_size=3),
+            "boolean": st.booleans(),
+            "number": st.integers(-2, 100),
+        }.get(shape)
+        if typed is not None:
+            return st.one_of(st.none(), typed, typed)
         scalar = st.one_of(st.booleans(), st.integers(-2, 100))
         return st.one_of(st.none(), text, text, st.lists(text, max_size=3), scalar)
 
     @st.composite
-    def request(draw: Callable[[Any], Any]) -> tuple[str, Probe]:
+    def request(draw: Callable[[Any], Any]) -> tuple[str, LoginRequest]:
         custom = draw(st.one_of(st.none(), st.sampled_from(roles)))
         if not providers or draw(st.integers(0, 9)) == 0:
             flow = draw(st.sampled_from(["enhanced", "basic"]))
-            return "unauthenticated", Probe(None, None, None, flow,
-                                            roles[0] if flow == "basic" else None)  # fmt: skip
+            return "unauthenticated", LoginRequest(
+                None, NO_TOKEN, None, None, None, Flow(flow), roles[0] if flow == "basic" else None
+            )
         p = draw(st.sampled_from(providers))
         claims: dict[str, Any] = dict(base_claims(pool, p))
         claims["sub"] = draw(st.sampled_from(["user-1", "user-2"]))
         for n in names:
-            v = draw(value_for(n))
+            v = draw(value_for(n, p.kind))
             if v is not None:
                 claims[n] = v
-        return provider_label(p), Probe(p.name, claims, custom)
+        return provider_label(p), LoginRequest(claims, PLAIN_CLAIMS, p.name, custom)
 
     return request()

@@ -16,13 +16,10 @@ from typing import Any
 
 from simulator.analysis.access import iam_of
 from simulator.analysis.findings import Finding, IgnoreEntry, Severity, apply_ignores
-from simulator.analysis.regions import (
-    DEFAULT_BUDGET,
-    PoolAnalysis,
-    analyze,
-    configured_providers,
-    provider_label,
-)
+from simulator.analysis.providers import configured_providers, provider_label
+from simulator.analysis.reachability import analyze
+from simulator.analysis.regions import DEFAULT_BUDGET, PoolAnalysis
+from simulator.assumptions import Name
 from simulator.errors import ConfigError, Path
 from simulator.iam.roles import IamRole
 from simulator.iam.trust import TAG_ACTION, evaluate_trust
@@ -30,6 +27,7 @@ from simulator.model.document import Document, parse_text, read_file
 from simulator.model.load import pool_from_document
 from simulator.model.pool import IdentityPool, RoleMapping, UserPool
 from simulator.model.providers import ProviderKind, ProviderName
+from simulator.request import Flow
 
 # [RBAC] "Which claims can be used": Login with Amazon and Facebook tokens give only these.
 _LIMITED_CLAIMS = {
@@ -118,7 +116,7 @@ def lint_file(
     try:
         doc = read_file(path)
     except ConfigError as err:
-        if err.message.startswith("not valid YAML"):
+        if err.code == "syntax":
             return _report(str(path), [Finding("RS100", err.path, err.message, err.line)],
                            ignores, min_severity, True)  # fmt: skip
         raise
@@ -187,26 +185,27 @@ def load_leniently(
     return None, findings
 
 
+# Loader error codes that lint reports as their own findings, loading the rest of the file.
+_MAPPING_KEY_FINDINGS = {
+    "mapping-key-scheme": "RS101",
+    "mapping-key-without-client": "RS102",
+    "mapping-key-unconfigured": "RS103",
+}
+
+
 def _classify(
     err: ConfigError, doc: Document, data: Any, assume: list[tuple[str, str]]
 ) -> tuple[Finding, bool]:
     line = doc.line_of(err.path)
     path = err.path
     text = err.message + (f" ({err.hint})" if err.hint else "")
-    if "is not a valid RoleMapping ProviderName" in err.message and path[:1] == ("RoleMappings",):
-        hint = err.hint or ""
-        ident = (
-            "RS101"
-            if "drop the scheme" in hint
-            else "RS102"
-            if "app client id" in hint
-            else "RS103"
-        )
+    ident = _MAPPING_KEY_FINDINGS.get(err.code)
+    if ident is not None and path[:1] == ("RoleMappings",) and len(path) > 1:
         # Set the mapping aside and load the rest.
         data["RoleMappings"].pop(path[1], None)
         return Finding(ident, path[:2], text, line), True
-    if "rules; AWS documents at most" in err.message and ("rule-limit", "400") not in assume:
-        assume.append(("rule-limit", "400"))
+    if err.code == "too-many-rules" and (Name.RULE_LIMIT, "400") not in assume:
+        assume.append((Name.RULE_LIMIT, "400"))
         return Finding("RS104", path, text, line), True
     return Finding("RS100", path, text, line), False
 
@@ -435,11 +434,21 @@ def _trust_checks(ctx: _Context) -> Iterable[Finding]:
                               f"cognito-identity.amazonaws.com:aud = {pool.identity_pool_id}")  # fmt: skip
         if (
             role.arn != guest
+            and _guests_reach_any_role(pool)
             and _trusts(role, ["unauthenticated"], pool.identity_pool_id) == "allowed"
         ):
-            yield ctx.finding("RS114", _trust_path(i), f"{role.name} can be assumed by guests: add "
+            yield ctx.finding("RS114", _trust_path(i), f"{role.name} can be assumed by guests "
+                              "through the basic flow (GetId and GetOpenIdToken without a login, "
+                              "then sts:AssumeRoleWithWebIdentity for this role): add "
                               "ForAnyValue:StringLike cognito-identity.amazonaws.com:amr = "
                               "authenticated")  # fmt: skip
+
+
+def _guests_reach_any_role(pool: IdentityPool) -> bool:
+    """Guests get only the unauthenticated role in the enhanced flow [RBAC]; in the basic flow they
+    ask STS for any role that trusts the pool [AF], which GetOpenIdToken allows only with the
+    classic flow on and no role mappings [AF], [aws/aws-cli#7652]."""
+    return pool.allow_unauthenticated and pool.classic_flow_enabled and not pool.role_mappings
 
 
 def _tagsession_checks(ctx: _Context) -> Iterable[Finding]:
@@ -463,7 +472,7 @@ def _tagsession_checks(ctx: _Context) -> Iterable[Finding]:
                 continue
             d = evaluate_trust(role, identity_pool_id=ctx.pool.identity_pool_id,
                                amr=["authenticated", t.provider.name], identity_id="x",
-                               principal_tags={"rolesim": "x"}, flow="enhanced")  # fmt: skip
+                               principal_tags={"rolesim": "x"}, flow=Flow.ENHANCED)  # fmt: skip
             if d.outcome == "denied" and d.failed_action == TAG_ACTION:
                 yield ctx.finding("RS112", t.path, f"{t.provider.name} users get {arn} with session "
                                   f"tags, but {role.name}'s trust policy does not allow "
@@ -472,10 +481,7 @@ def _tagsession_checks(ctx: _Context) -> Iterable[Finding]:
 
 def _classic_flow_checks(ctx: _Context) -> Iterable[Finding]:
     pool = ctx.pool
-    enabled = pool.allow_classic_flow
-    if enabled is None:
-        enabled = pool.assumptions.alt("classic-flow-default")
-    if not enabled:
+    if not pool.classic_flow_enabled:
         return
     path: Path = ("AllowClassicFlow",)
     trusting = [

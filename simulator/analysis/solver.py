@@ -39,7 +39,6 @@ class Semantics:
 
     fold: bool = False  # case-sensitive-match=insensitive
     array_json: bool = False  # array-claim-match=json-text
-    scalar_absent: bool = False  # scalar-claim-text=absent
 
 
 @dataclass(frozen=True, slots=True)

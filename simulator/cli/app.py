@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
@@ -11,8 +12,9 @@ from collections.abc import Sequence
 import typer
 
 from simulator import __version__
-from simulator.cli.errors import report
+from simulator.cli.errors import internal_error, report
 from simulator.cli.exit_codes import ExitCode
+from simulator.cli.invocation import Invocation
 from simulator.errors import RolesimError
 
 app = typer.Typer(
@@ -34,13 +36,24 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     verbose: int = typer.Option(
-        0, "--verbose", "-v", count=True, help="More log output on stderr."
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        help="More log output on stderr: -v info, -vv debug, -vvv also botocore's wire log "
+        "(secrets scrubbed).",
+    ),
+    traceback: bool = typer.Option(
+        False, "--traceback", help="On an internal error, show the stack (for a bug report)."
     ),
     version: bool = typer.Option(  # noqa: ARG001 - handled eagerly by its callback
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
+    options = ctx.ensure_object(Invocation)
+    options.verbose, options.traceback = verbose, traceback
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
         level=level, stream=sys.stderr, format="rolesim: %(levelname)s: %(message)s"
@@ -76,26 +89,40 @@ _EXIT: tuple[type[BaseException], ...] = (typer.Exit, *_click_types("Exit"))
 _ABORT: tuple[type[BaseException], ...] = (typer.Abort, *_click_types("Abort"))
 
 
+def _broken_pipe(exc: BaseException) -> bool:
+    """stdout's reader went away: click turns EPIPE into SystemExit(1) inside its handler."""
+    cause = exc if isinstance(exc, OSError) else exc.__context__
+    return isinstance(cause, OSError) and cause.errno == errno.EPIPE
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in-process and return the exit status (tests call this)."""
     command = typer.main.get_command(app)
+    options = Invocation()
     try:
         result = command.main(
             args=list(argv) if argv is not None else None,
             prog_name="rolesim",
             standalone_mode=False,
+            obj=options,
         )
     except _CLICK_ERROR as exc:
+        # Every click error is about the command line: bad usage, exit 2.
         exc.show()  # type: ignore[attr-defined]
-        code = int(exc.exit_code)  # type: ignore[attr-defined]
-        return ExitCode.BAD_INPUT if code == 2 else code
+        return ExitCode.BAD_INPUT
     except _EXIT as exc:
         return int(getattr(exc, "exit_code", 0))
     except _ABORT:
         print("rolesim: aborted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except RolesimError as exc:
         return report(exc)
+    except (SystemExit, BrokenPipeError) as exc:
+        if _broken_pipe(exc):
+            return ExitCode.BROKEN_PIPE
+        raise
+    except Exception as exc:  # the one place a bug becomes a bug report
+        return internal_error(exc, show_stack=options.traceback)
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 
@@ -104,10 +131,22 @@ def _quiet_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _hypothesis_storage() -> None:
+    # check's search uses Hypothesis, whose caches would land in .hypothesis/ of the user's
+    # working tree (a repository checkout in CI): keep them in the user's cache instead.
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    os.environ.setdefault(
+        "HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(cache, "rolesim", "hypothesis")
+    )
+
+
 def main() -> None:
+    _hypothesis_storage()
     code = run()
     try:
         sys.stdout.flush()
     except BrokenPipeError:
+        code = ExitCode.BROKEN_PIPE
+    if code == ExitCode.BROKEN_PIPE:
         _quiet_stdout()
     sys.exit(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -41,7 +42,7 @@ def check(
     report = check_pool(
         loaded,
         stated,
-        settings=SearchSettings(examples=examples, seed=seed, budget=budget),
+        settings=SearchSettings(examples=examples, seed=seed, budget=budget, now=datetime.now(UTC)),
         invariants_source=str(invariants),
     )
     with open_output(output) as stream:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from simulator.assumptions import AssumptionSet
 from simulator.errors import ConfigError, UsageError
 from simulator.iam import IamData, load_account_authorization_details
 from simulator.model import IdentityPool, load_pool
 from simulator.model.document import plain, read_file
-from simulator.semantics.assumptions import AssumptionSet
 
 
 def parse_assume(items: list[str]) -> list[tuple[str, str]]:

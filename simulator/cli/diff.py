@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -58,7 +59,7 @@ def diff(
             raise ClaimsError(f"cannot read: {exc.strerror}", source=str(claims_file)) from None
     report = diff_pools(
         old_pool, new_pool, corpus=corpus, corpus_name=str(claims_file), accept=accepted,
-        budget=budget, seed=seed, new_doc=new_doc,
+        budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
     )  # fmt: skip
     with open_output(output) as stream:
         renderer.render(report, stream)

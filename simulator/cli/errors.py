@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sys
+import traceback
 
 from simulator.cli.exit_codes import ExitCode
 from simulator.errors import AwsError, ClaimsError, ConfigError, RolesimError, UsageError
+from simulator.live.redact import scrub_text
 
 _EXIT_FOR: dict[type[RolesimError], ExitCode] = {
     ConfigError: ExitCode.BAD_INPUT,
@@ -13,6 +16,9 @@ _EXIT_FOR: dict[type[RolesimError], ExitCode] = {
     UsageError: ExitCode.BAD_INPUT,
     AwsError: ExitCode.AWS_ERROR,
 }
+# An exception's text can carry input: shown on one line, bounded, without control characters.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_MAX_DETAIL = 300
 
 
 def exit_code_for(error: RolesimError) -> ExitCode:
@@ -25,3 +31,23 @@ def exit_code_for(error: RolesimError) -> ExitCode:
 def report(error: RolesimError) -> ExitCode:
     print(f"rolesim: error: {error}", file=sys.stderr)
     return exit_code_for(error)
+
+
+def _one_line(text: str) -> str:
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", scrub_text(text))
+    return text if len(text) <= _MAX_DETAIL else text[:_MAX_DETAIL] + "…"
+
+
+def internal_error(error: Exception, *, show_stack: bool) -> ExitCode:
+    """An exception no layer expected: a bug. Its own exit code, so no gate reads it as a verdict."""
+    if show_stack:
+        stack = "".join(traceback.format_exception(error))
+        print(scrub_text(stack), file=sys.stderr, end="")
+    detail = _one_line(str(error))
+    print(
+        f"rolesim: internal error: {type(error).__name__}" + (f": {detail}" if detail else "")
+        + "; this is a bug in rolesim: please report it with the command you ran"
+        + (" and the stack above" if show_stack else " and the stack `rolesim --traceback …` shows"),
+        file=sys.stderr,
+    )  # fmt: skip
+    return ExitCode.INTERNAL_ERROR

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -11,18 +12,18 @@ from simulator.analysis.lint import lint_file
 from simulator.cli.common import parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
-from simulator.errors import UsageError
 from simulator.render.base import OutputFormat, pick
 from simulator.render.gate import LINT_RENDERERS
 
 DEFAULT_IGNORE = Path(".rolesim-ignore.yaml")
 
 
-def severity_option(text: str, name: str) -> Severity:
-    try:
-        return Severity.parse(text)
-    except ValueError as exc:
-        raise UsageError(f"{name}: {exc}") from None
+class SeverityName(StrEnum):
+    """Choices of --min-severity and --fail-on: click refuses any other before the lint runs."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
 
 
 def read_ignores(path: Path | None) -> tuple[IgnoreEntry, ...]:
@@ -39,11 +40,17 @@ def lint(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here instead of stdout."
     ),
-    min_severity: str = typer.Option(
-        "info", "--min-severity", help="Report findings at or above: error, warning, info."
+    min_severity: SeverityName = typer.Option(
+        SeverityName.INFO,
+        "--min-severity",
+        case_sensitive=False,
+        help="Report findings at or above: error, warning, info.",
     ),
-    fail_on: str = typer.Option(
-        "error", "--fail-on", help="Exit 1 on findings at or above: error, warning, info."
+    fail_on: SeverityName = typer.Option(
+        SeverityName.ERROR,
+        "--fail-on",
+        case_sensitive=False,
+        help="Exit 1 on findings at or above: error, warning, info.",
     ),
     ignore_file: Path | None = typer.Option(
         None,
@@ -61,11 +68,11 @@ def lint(
         pool,
         assume=parse_assume(assume),
         ignores=read_ignores(ignore_file),
-        min_severity=severity_option(min_severity, "--min-severity"),
+        min_severity=Severity.parse(min_severity.value),
     )
     with open_output(output) as stream:
         renderer.render(report, stream)
-    failing = report.failing(severity_option(fail_on, "--fail-on"))
+    failing = report.failing(Severity.parse(fail_on.value))
     return ExitCode.FAILED if failing else ExitCode.OK
 
 

@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
 
 import typer
-from rich.markup import escape
 
-from simulator.access import iam_assumptions
+from simulator.assumptions import AssumptionSet
+from simulator.batch import JSON_LINE
 from simulator.cli.common import parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
-from simulator.errors import ConfigError, UsageError, format_path
-from simulator.iam import (
-    AccessDecision,
-    NamedPolicy,
-    Request,
-    SessionPrincipal,
-    evaluate,
-    parse_policy,
-)
-from simulator.iam.assumptions import Assumptions
-from simulator.iam.policy import PolicyKind
-from simulator.model.document import plain, read_file
-from simulator.render.base import OutputFormat, Renderer, console_for, pick
-from simulator.semantics.assumptions import AssumptionSet
+from simulator.errors import UsageError
+from simulator.iam import Request, SessionPrincipal
+from simulator.policy_eval import PolicyInputs, evaluate_lines, policy_file
+from simulator.render.base import OutputFormat, pick
+from simulator.render.policy_text import POLICY_RENDERERS
 
 policy_app = typer.Typer(
     name="policy",
@@ -38,224 +26,41 @@ policy_app = typer.Typer(
     add_completion=False,
 )
 
-_DECISION_STYLE = {
-    "allowed": ("ALLOWED", "bold green"),
-    "explicit_deny": ("EXPLICIT DENY", "bold red"),
-    "implicit_deny": ("IMPLICIT DENY", "bold yellow"),
-}
 
-
-# --- rendering ----------------------------------------------------------------------------------
-
-
-class DecisionText(Renderer[AccessDecision]):
-    """Decision, reason, deciding statements, uncertainties and warnings, for a reader."""
-
-    def render(self, result: AccessDecision, stream: IO[str]) -> None:
-        console = console_for(stream)
-        label, style = _DECISION_STYLE[result.decision]
-        console.print(f"[{style}]{label}[/]  {escape(result.action)} on {escape(result.resource)}")
-        console.print(f"  reason: {escape(result.reason)}")
-        if result.matched:
-            console.print("  deciding statements:")
-            for item in result.matched:
-                sid = f" ({escape(item.sid)})" if item.sid else ""
-                console.print(
-                    f"    - {item.effect} {item.kind.replace('_', ' ')} policy "
-                    f"{escape(item.policy)} statement {item.statement_index}{sid}"
-                )
-        for uncertainty in result.uncertain:
-            other = uncertainty.alternative_outcome.get("decision", "?")
-            console.print(
-                f"  [magenta]uncertain[/]: {escape(uncertainty.assumption)}: {escape(uncertainty.detail)}"
-                f" (alternative: {escape(str(other))})"
-            )
-        for warning in result.warnings:
-            console.print(f"  [yellow]warning[/]: {escape(warning)}")
-
-
-class DecisionJson(Renderer[AccessDecision]):
-    def render(self, result: AccessDecision, stream: IO[str]) -> None:
-        json.dump(result.to_json(), stream, indent=2, ensure_ascii=False)
-        stream.write("\n")
-
-
-RENDERERS: dict[OutputFormat, Renderer[AccessDecision]] = {
-    OutputFormat.TEXT: DecisionText(),
-    OutputFormat.JSON: DecisionJson(),
-}
-
-
-# --- input --------------------------------------------------------------------------------------
-
-
-def _policy_file(path: Path, kind: PolicyKind) -> NamedPolicy:
-    """A policy file, JSON or YAML; errors name the file, the line and the path inside it."""
-    doc = read_file(path)
-    try:
-        return NamedPolicy(path.name, parse_policy(plain(doc.data), kind=kind))
-    except ConfigError as exc:
-        raise doc.error(exc) from None
-
-
-def parse_assumptions(items: Sequence[str]) -> Assumptions:
+def parse_assumptions(items: Sequence[str]) -> AssumptionSet:
     """`--assume NAME=CHOICE`, checked against the one registry; only IAM-side names matter here."""
-    return iam_assumptions(AssumptionSet.parse(parse_assume(list(items))))
+    return AssumptionSet.parse(parse_assume(list(items)))
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyInputs:
-    identity: tuple[NamedPolicy, ...] = ()
-    boundary: NamedPolicy | None = None
-    session: tuple[NamedPolicy, ...] = ()
-    resource: NamedPolicy | None = None
-    scps: tuple[NamedPolicy, ...] = ()
-
-    def decide(
-        self, request: Request, principal: SessionPrincipal | None, assumptions: Assumptions
-    ) -> AccessDecision:
-        return evaluate(
-            request,
-            identity_policies=self.identity,
-            permissions_boundary=self.boundary,
-            session_policies=self.session,
-            resource_policy=self.resource,
-            scps=self.scps,
-            principal=principal,
-            assumptions=assumptions,
-        )
-
-
-# --- batch --------------------------------------------------------------------------------------
-
-
-class _LineError(Exception):
-    pass
-
-
-class _Parsed:
-    """Policies seen in a requests file, parsed once per distinct document."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], NamedPolicy] = {}
-
-    def policy(self, document: Any, kind: PolicyKind, where: tuple[str | int, ...]) -> NamedPolicy:
-        key = (kind, json.dumps(document, sort_keys=True))
-        found = self._cache.get(key)
-        if found is None:
-            try:
-                found = NamedPolicy(format_path(where), parse_policy(document, kind=kind))
-            except ConfigError as exc:
-                raise _LineError(f"{format_path((*where, *exc.path))}: {exc.message}") from None
-            self._cache[key] = found
-        return found
-
-    def many(self, documents: Any, kind: PolicyKind, field: str) -> tuple[NamedPolicy, ...]:
-        if not isinstance(documents, list):
-            raise _LineError(f"{field} must be a list of policy documents")
-        return tuple(self.policy(d, kind, (field, i)) for i, d in enumerate(documents))
-
-
-_LINE_KEYS = frozenset(
-    {
-        "policies",
-        "permissions_boundary",
-        "session_policies",
-        "resource_policy",
-        "scps",
-        "action",
-        "resource",
-        "context",
-    }
-)
-
-
-def _request_from_line(
-    line: str, parsed: _Parsed, base: PolicyInputs
-) -> tuple[Request, PolicyInputs]:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise _LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(data, Mapping):
-        raise _LineError("expected a JSON object")
-    unknown = sorted(set(data) - _LINE_KEYS)
-    if unknown:
-        raise _LineError(f"unknown field {unknown[0]!r}")
-    action, resource = data.get("action"), data.get("resource")
-    if not isinstance(action, str) or not action:
-        raise _LineError("missing or non-string 'action'")
-    if not isinstance(resource, str) or not resource:
-        raise _LineError("missing or non-string 'resource'")
-    context = data.get("context") or {}
-    if not isinstance(context, Mapping) or not all(
-        isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-        for v in context.values()
-    ):
-        raise _LineError("'context' must map keys to strings or lists of strings")
-    inputs = PolicyInputs(
-        identity=parsed.many(data["policies"], "identity", "policies")
-        if "policies" in data
-        else base.identity,
-        boundary=(
-            parsed.policy(data["permissions_boundary"], "boundary", ("permissions_boundary",))
-            if data.get("permissions_boundary") is not None
-            else (None if "permissions_boundary" in data else base.boundary)
-        ),
-        session=parsed.many(data["session_policies"], "session", "session_policies")
-        if "session_policies" in data
-        else base.session,
-        resource=(
-            parsed.policy(data["resource_policy"], "resource", ("resource_policy",))
-            if data.get("resource_policy") is not None
-            else (None if "resource_policy" in data else base.resource)
-        ),
-        scps=parsed.many(data["scps"], "scp", "scps") if "scps" in data else base.scps,
-    )
-    return Request(action, resource, dict(context)), inputs
-
-
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path) -> Iterator[str]:
     try:
         handle = path.open("r", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield number, line
+        yield from handle
 
 
 def _batch(
     path: Path,
     base: PolicyInputs,
     principal: SessionPrincipal | None,
-    assumptions: Assumptions,
+    assumptions: AssumptionSet,
     fmt: OutputFormat,
     output: Path | None,
 ) -> int:
-    parsed = _Parsed()
     bad = 0
-    renderer = pick(RENDERERS, fmt, "policy eval")
+    renderer = pick(POLICY_RENDERERS, fmt, "policy eval")
     with open_output(output) as out:
-        for number, line in _lines(path):
-            try:
-                request, inputs = _request_from_line(line, parsed, base)
-            except _LineError as exc:
+        for result in evaluate_lines(_lines(path), base, principal, assumptions):
+            if result.decision is None:
                 bad += 1
-                print(f"rolesim: {path}:{number}: {exc}", file=sys.stderr)
-                if fmt is OutputFormat.JSON:
-                    out.write(
-                        json.dumps({"line": number, "decision": None, "error": str(exc)}) + "\n"
-                    )
-                continue
-            decision = inputs.decide(request, principal, assumptions)
+                print(f"rolesim: {path}:{result.line}: {result.problem}", file=sys.stderr)
             if fmt is OutputFormat.JSON:
-                record = {"line": number, **decision.to_json()}
-                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-            else:
-                out.write(f"line {number}:\n")
-                renderer.render(decision, out)
+                out.write(JSON_LINE.encode(result.to_json()) + "\n")
+            elif result.decision is not None:
+                out.write(f"line {result.line}:\n")
+                renderer.render(result.decision, out)
     return ExitCode.BAD_INPUT if bad else ExitCode.OK
 
 
@@ -307,17 +112,17 @@ def eval_command(
 ) -> int:
     """Decide whether policies allow an action on a resource, and explain which statements decided."""
     assumptions = parse_assumptions(assume)
-    pick(RENDERERS, fmt, "policy eval")
+    pick(POLICY_RENDERERS, fmt, "policy eval")
     if requests is not None and (action is not None or resource is not None or context):
         raise UsageError("give either --requests or --action/--resource/--context, not both")
     if requests is None and (action is None or resource is None):
         raise UsageError("give --action and --resource (or --requests FILE.jsonl)")
     base = PolicyInputs(
-        identity=tuple(_policy_file(p, "identity") for p in policy),
-        boundary=_policy_file(permissions_boundary, "boundary") if permissions_boundary else None,
-        session=tuple(_policy_file(p, "session") for p in session_policy),
-        resource=_policy_file(resource_policy, "resource") if resource_policy else None,
-        scps=tuple(_policy_file(p, "scp") for p in scp),
+        identity=tuple(policy_file(p, "identity") for p in policy),
+        boundary=policy_file(permissions_boundary, "boundary") if permissions_boundary else None,
+        session=tuple(policy_file(p, "session") for p in session_policy),
+        resource=policy_file(resource_policy, "resource") if resource_policy else None,
+        scps=tuple(policy_file(p, "scp") for p in scp),
     )
     principal = SessionPrincipal(principal_arn, session_name or None) if principal_arn else None
     if requests is not None:
@@ -328,7 +133,7 @@ def eval_command(
         Request(action, resource, parse_context(context)), principal, assumptions
     )
     with open_output(output) as stream:
-        RENDERERS[fmt].render(decision, stream)
+        POLICY_RENDERERS[fmt].render(decision, stream)
     return ExitCode.OK
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import typer
 
+from simulator.cli import live_options
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.live.pull import dump_pool_document, pull_pool
-from simulator.live.session import AwsClients, AwsSettings
+from simulator.live.session import pool_region
 
 
 class PoolFormat(StrEnum):
@@ -20,6 +21,7 @@ class PoolFormat(StrEnum):
 
 
 def pull_command(
+    ctx: typer.Context,
     identity_pool_id: str = typer.Option(
         ..., "--identity-pool-id", help="The identity pool (REGION:GUID)."
     ),
@@ -28,17 +30,18 @@ def pull_command(
         "--with-iam",
         help="Also pull the referenced roles: trust, inline and attached policies, boundary, tags.",
     ),
-    region: str | None = typer.Option(None, "--region", help="AWS region (default: the pool's)."),
-    profile: str | None = typer.Option(None, "--profile", help="AWS profile."),
-    endpoint_url: str | None = typer.Option(
-        None, "--endpoint-url", help="Send every AWS call here (emulators)."
-    ),
+    region: str | None = live_options.REGION,
+    profile: str | None = live_options.PROFILE,
+    endpoint_url: str | None = live_options.ENDPOINT_URL,
+    allow_insecure_http: bool = live_options.ALLOW_INSECURE_HTTP,
     fmt: PoolFormat = typer.Option(PoolFormat.YAML, "--format", "-f", help="yaml or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here, not stdout."),
 ) -> int:
     """Write a live identity pool's configuration as a pool file that rolesim loads."""
-    clients = AwsClients(AwsSettings(region=region, profile=profile, endpoint_url=endpoint_url))
-    result = pull_pool(clients, identity_pool_id, with_iam=with_iam)
+    pool_region(identity_pool_id)
+    clients = live_options.live_clients(ctx, region, profile, endpoint_url, allow_insecure_http)
+    with clients:
+        result = pull_pool(clients, identity_pool_id, with_iam=with_iam)
     text = dump_pool_document(result.document, fmt.value)
     with open_output(output) as stream:
         stream.write(text)

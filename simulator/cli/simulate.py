@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
@@ -14,28 +14,17 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
 from simulator.access import AccessRequest
+from simulator.batch import read_access_requests, simulate_lines
 from simulator.claims import read_claims
 from simulator.cli.common import load_iam_file, load_pool_option, parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output, stderr_console
-from simulator.decision import Decision
 from simulator.errors import ClaimsError, UsageError
 from simulator.model import IdentityPool
-from simulator.render.base import JsonRenderer, OutputFormat, Renderer, pick
-from simulator.render.decision_text import DecisionText
-from simulator.resolve import ResolveOptions
-from simulator.simulate import LoginRequest, read_access_requests, simulate_lines, simulate_one
-
-
-class Flow(StrEnum):
-    ENHANCED = "enhanced"
-    BASIC = "basic"
-
-
-RENDERERS: dict[OutputFormat, Renderer[Decision]] = {
-    OutputFormat.TEXT: DecisionText(),
-    OutputFormat.JSON: JsonRenderer(),
-}
+from simulator.render.base import OutputFormat, pick
+from simulator.render.decision_text import SIMULATE_RENDERERS
+from simulator.request import NO_TOKEN, Flow, LoginRequest
+from simulator.simulate import simulate as simulate_request
 
 
 def simulate(
@@ -114,33 +103,25 @@ def simulate(
         raise UsageError(
             "--action and --requests need IAM data: IamRoles in the pool file, or --iam FILE"
         )
-    options = ResolveOptions(
-        flow=flow.value,
-        custom_role_arn=custom_role_arn,
-        basic_role_arn=role_arn,
-        identity_id=identity_id,
-    )
+    base = LoginRequest(None, NO_TOKEN, provider, custom_role_arn, identity_id, flow, role_arn)
     now = datetime.now(tz=UTC)
     if claims_file is not None:
         if fmt is not OutputFormat.JSON:
             raise UsageError("--claims-file writes JSON lines; add --format json")
         if jwks:
             raise UsageError("--jwks verifies one token given with --claims")
-        return _batch(
-            pool, claims_file, options, LoginRequest(None, provider=provider), output, now
-        )
-    renderer = pick(RENDERERS, fmt, "simulate")
-    if unauthenticated:
-        request = LoginRequest(None, custom_role_arn=custom_role_arn, identity_id=identity_id)
-    else:
+        return _batch(pool, claims_file, base, output, now)
+    renderer = pick(SIMULATE_RENDERERS, fmt, "simulate")
+    request = base
+    if not unauthenticated:
         assert claims is not None
         stdin_text = sys.stdin.read() if claims == "-" else None
         parsed, info = read_claims(claims, jwks_path=jwks, stdin_text=stdin_text)
         source = "<stdin>" if claims == "-" else claims
-        request = LoginRequest(parsed, info, provider, custom_role_arn, identity_id, source)
-    decision = simulate_one(pool, request, options, now=now, iam=iam_data, requests=access)
+        request = replace(base, claims=parsed, info=info, source=source)
+    result = simulate_request(pool, request, iam=iam_data, requests=access, now=now)
     with open_output(output) as stream:
-        renderer.render(decision, stream)
+        renderer.render(result, stream)
     return ExitCode.OK
 
 
@@ -167,12 +148,7 @@ def _access_requests(
 
 
 def _batch(
-    pool: IdentityPool,
-    path: Path,
-    options: ResolveOptions,
-    base: LoginRequest,
-    output: Path | None,
-    now: datetime,
+    pool: IdentityPool, path: Path, base: LoginRequest, output: Path | None, now: datetime
 ) -> int:
     try:
         handle = path.open("r", encoding="utf-8")
@@ -184,7 +160,7 @@ def _batch(
         with progress or contextlib.nullcontext():
             task = progress.add_task("simulating", total=path.stat().st_size) if progress else None
             lines = _counting(handle, progress, task)
-            for result in simulate_lines(pool, lines, options, base, now=now):
+            for result in simulate_lines(pool, lines, base, now=now):
                 if result.problem is not None:
                     bad += 1
                     print(f"rolesim: {path}:{result.line}: {result.problem}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -11,7 +12,7 @@ from simulator.cli.common import parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
-from simulator.render.cases import RENDERERS
+from simulator.render.cases import CASES_RENDERERS
 
 
 def cases_command(
@@ -27,8 +28,8 @@ def cases_command(
     ),
 ) -> int:
     """Check a pool against table-driven expectations: roles, errors, tags, trust and access."""
-    renderer = pick(RENDERERS, fmt, "test")
-    report = run_cases(load_cases(cases, assume=parse_assume(assume)))
+    renderer = pick(CASES_RENDERERS, fmt, "test")
+    report = run_cases(load_cases(cases, assume=parse_assume(assume)), now=datetime.now(UTC))
     with open_output(output) as stream:
         renderer.render(report, stream)
     return ExitCode.FAILED if report.failed else ExitCode.OK

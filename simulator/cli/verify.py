@@ -4,90 +4,30 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import IO
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from simulator.claims import read_token_file
+from simulator.cli import live_options
 from simulator.cli.common import load_pool_option, parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
-from simulator.live.redact import Redactor
-from simulator.live.session import AwsClients, AwsSettings, RetryMode
+from simulator.live.session import AwsClients
 from simulator.live.signin import sign_in
 from simulator.live.verify import (
     LoginSource,
-    VerifyOptions,
-    VerifyReport,
-    VerifyResult,
     read_id_token,
     verify,
 )
 from simulator.model import IdentityPool
-from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for, pick
+from simulator.render.base import OutputFormat, pick
+from simulator.render.verify_text import VERIFY_RENDERERS
+from simulator.request import NO_TOKEN, Flow, LoginRequest
 
 PASSWORD_ENV = "ROLESIM_PASSWORD"
 CLIENT_SECRET_ENV = "ROLESIM_CLIENT_SECRET"
-
-
-class Flow(StrEnum):
-    ENHANCED = "enhanced"
-    BASIC = "basic"
-
-
-class Retry(StrEnum):
-    STANDARD = "standard"
-    ADAPTIVE = "adaptive"
-
-
-class VerifyText(Renderer[VerifyReport]):
-    """One block per login: the verdict, both sides, and every difference."""
-
-    def render(self, result: VerifyReport, stream: IO[str]) -> None:
-        console = console_for(stream)
-        for item in result.results:
-            _render_one(console, item)
-
-
-def _render_one(console: Console, item: VerifyResult) -> None:
-    verdict = "[green]MATCH[/]" if item.match else "[red]MISMATCH[/]"
-    who = escape(item.login) + (f" (token {escape(item.token)})" if item.token else "")
-    console.print(f"{verdict}  {who}")
-    p, live = item.predicted, item.live
-    predicted = (
-        f"role {p.role_arn} ({p.decided_by.kind})"
-        if p.role_arn
-        else f"error {p.error.code if p.error else '?'}: {p.error.message if p.error else ''}"
-    )
-    console.print(f"  predicted: {escape(predicted)}")
-    if live.error is not None:
-        aws = f"error {live.error.code}: {live.error.message} ({live.error.operation})"
-    else:
-        aws = f"role {live.role_arn} (caller {live.assumed_role_arn})"
-    console.print(f"  AWS:       {escape(aws)}")
-    if p.role_arn:
-        console.print(f"  predicted tags: {escape(str(dict(p.principal_tags)))}")
-    if live.principal_tags is not None:
-        console.print(f"  AWS tags:       {escape(str(dict(live.principal_tags)))}")
-    if live.amr is not None:
-        console.print(f"  amr:            {escape(str(list(live.amr)))}")
-    for note in live.notes:
-        console.print(f"  note: {escape(note)}")
-    for uncertain in p.uncertain:
-        console.print(f"  assumption {escape(uncertain.assumption)}: {escape(uncertain.detail)}")
-    for difference in item.differences:
-        console.print(f"  [red]difference:[/] {escape(difference)}")
-
-
-RENDERERS: dict[OutputFormat, Renderer[VerifyReport]] = {
-    OutputFormat.TEXT: VerifyText(),
-    OutputFormat.JSON: JsonRenderer(),
-}
 
 
 def _client_id(pool: IdentityPool, given: str | None) -> tuple[str, str]:
@@ -121,6 +61,7 @@ def _password(from_stdin: bool) -> str:
 
 
 def verify_command(
+    ctx: typer.Context,
     config: Path = typer.Option(..., "--config", "-c", help="The pool file (CONTRACT §2)."),
     id_token: list[str] = typer.Option(
         [],
@@ -155,12 +96,11 @@ def verify_command(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
-    region: str | None = typer.Option(None, "--region", help="AWS region (default: the pool's)."),
-    profile: str | None = typer.Option(None, "--profile", help="AWS profile for signed calls."),
-    endpoint_url: str | None = typer.Option(
-        None, "--endpoint-url", help="Send every AWS call here (emulators)."
-    ),
-    retry_mode: Retry = typer.Option(Retry.STANDARD, "--retry-mode", help="botocore retry mode."),
+    region: str | None = live_options.REGION,
+    profile: str | None = live_options.PROFILE,
+    endpoint_url: str | None = live_options.ENDPOINT_URL,
+    allow_insecure_http: bool = live_options.ALLOW_INSECURE_HTTP,
+    retry_mode: live_options.Retry = live_options.RETRY_MODE,
     fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", "-f", help="text or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here, not stdout."),
 ) -> int:
@@ -176,23 +116,18 @@ def verify_command(
         raise UsageError("--role-arn applies to --flow basic")
     if password_stdin and id_token.count("-"):
         raise UsageError("--password-stdin and --id-token - cannot both read stdin")
-    renderer = pick(RENDERERS, fmt, "verify")
-    pool = load_pool_option(config, parse_assume(assume))
-    retry: RetryMode = "adaptive" if retry_mode is Retry.ADAPTIVE else "standard"
-    clients = AwsClients(
-        AwsSettings(region=region, profile=profile, endpoint_url=endpoint_url, retry_mode=retry)
+    renderer = pick(VERIFY_RENDERERS, fmt, "verify")
+    pairs = parse_assume(assume)
+    clients = live_options.live_clients(
+        ctx, region, profile, endpoint_url, allow_insecure_http, retry_mode
     )
-    redactor = Redactor()
-    sources = _sources(pool, clients, redactor, id_token, username, password_stdin, client_id)
-    if provider is not None:
-        sources = [LoginSource(s.label, s.token, provider) for s in sources]
-    report = verify(
-        pool,
-        sources,
-        clients,
-        VerifyOptions(flow=flow.value, custom_role_arn=custom_role_arn, basic_role_arn=role_arn),
-        redactor=redactor,
-    )
+    pool = load_pool_option(config, pairs)
+    with clients:
+        sources = _sources(pool, clients, id_token, username, password_stdin, client_id)
+        if provider is not None:
+            sources = [LoginSource(s.label, s.token, provider) for s in sources]
+        base = LoginRequest(None, NO_TOKEN, None, custom_role_arn, None, flow, role_arn)
+        report = verify(pool, sources, clients, base)
     with open_output(output) as stream:
         renderer.render(report, stream)
     differing = sum(not r.match for r in report.results)
@@ -209,7 +144,6 @@ def verify_command(
 def _sources(
     pool: IdentityPool,
     clients: AwsClients,
-    redactor: Redactor,
     id_token: list[str],
     username: str | None,
     password_stdin: bool,
@@ -224,7 +158,7 @@ def _sources(
             username=username,
             password=password,
             client_secret=os.environ.get(CLIENT_SECRET_ENV) or None,
-            redactor=redactor,
+            redactor=clients.redactor,
             region=user_pool_region,
         )
         return [LoginSource(f"user {username}", token)]
@@ -238,7 +172,7 @@ def _sources(
             label = path
             text = read_token_file(path)
         token = read_id_token(text, label)
-        redactor.add(token)
+        clients.redactor.add(token)
         sources.append(LoginSource(label, token))
     return sources
 

@@ -1,7 +1,6 @@
 """IAM policy evaluation: parsing, matching with variables, conditions, the evaluation logic, trust
 for AssumeRoleWithWebIdentity, and what a Cognito role session carries. Pure: no I/O, no clock."""
 
-from simulator.iam.assumptions import DEFAULTS, REGISTRY, Assumptions, IamAssumption
 from simulator.iam.evaluate import (
     AccessDecision,
     Decision,
@@ -32,12 +31,8 @@ from simulator.iam.session import (
 from simulator.iam.trust import TrustDecision, TrustError, evaluate_trust, trust_context
 
 __all__ = [
-    "DEFAULTS",
-    "REGISTRY",
     "AccessDecision",
-    "Assumptions",
     "Decision",
-    "IamAssumption",
     "IamData",
     "IamRole",
     "ManagedPolicy",

@@ -47,6 +47,6 @@ def unknown_action_warning(pattern: str) -> str | None:
             return None
         return f"action {pattern!r} is not in the action catalogue (misspelt, or newer than it)"
     regex = patterns.compile_glob((patterns.Glob(lowered),), ignore_case=True)
-    if any(regex.fullmatch(action) for action in by_service[service]):
+    if any(regex.matches(action) for action in by_service[service]):
         return None
     return f"action pattern {pattern!r} matches no action in the action catalogue"

@@ -23,28 +23,63 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
+from simulator.assumptions import Name
 from simulator.errors import ConfigError, PathPart
-from simulator.iam import patterns
-from simulator.iam.assumptions import SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY
+from simulator.iam import patterns, wildcard
 from simulator.iam.patterns import Context, Part
+from simulator.iam.request import OpenContext
+from simulator.iam.unresolved import constructs_in
+from simulator.iam.wildcard import Wildcard, WildcardSet
 
 
 class Trace:
-    """Per-evaluation scratch: which assumptions are switched, and which ones decided something."""
+    """Per-evaluation scratch: which assumptions are switched, which ones decided something, and
+    which absent keys the request is silent about (`open_keys`, see request.OpenContext)."""
 
-    __slots__ = ("multivalued_no_match", "notes", "notresource_invalid")
+    __slots__ = (
+        "multivalued_no_match",
+        "notes",
+        "notresource_invalid",
+        "open_keys",
+        "unreadable_no_match",
+    )
 
     def __init__(
-        self, multivalued_no_match: bool = False, notresource_invalid: bool = False
+        self,
+        multivalued_no_match: bool = False,
+        notresource_invalid: bool = False,
+        *,
+        unreadable_no_match: bool = False,
+        open_keys: OpenContext | None = None,
     ) -> None:
         self.multivalued_no_match = multivalued_no_match
         self.notresource_invalid = notresource_invalid
-        self.notes: list[tuple[str, str]] | None = None
+        self.unreadable_no_match = unreadable_no_match
+        self.open_keys = open_keys
+        self.notes: list[tuple[Name, str]] | None = None
 
-    def note(self, assumption: str, detail: str) -> None:
+    def note(self, assumption: Name, detail: str) -> None:
         if self.notes is None:
             self.notes = []
         self.notes.append((assumption, detail))
+
+    def missing(self, key: str, context: Context) -> bool:
+        """An absent key that a real request could carry: a decision depending on it is unknown."""
+        return self.open_keys is not None and key not in context and self.open_keys.is_missing(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """Why an element of a statement cannot be evaluated: keys the request is silent about, and
+    values an importer could not resolve offline (importers/values.py markers)."""
+
+    missing: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [f"context key {key} not given" for key in self.missing]
+        parts += [f"{construct} cannot be resolved offline" for construct in self.unresolved]
+        return "; ".join(parts)
 
 
 _NONE, _ANY, _ALL = 0, 1, 2
@@ -164,26 +199,8 @@ def _decode_binary(text: str) -> bytes | None:
         return None
 
 
-def _arn_regex(parts: tuple[Part, ...]) -> re.Pattern[str]:
-    """ArnLike/ArnEquals: each of the six colon-delimited components is matched on its own, so a
-    wildcard cannot cross a colon except inside the sixth (resource) component."""
-    out: list[str] = []
-    colons = 0
-    for part in parts:
-        if type(part) is not patterns.Glob:
-            out.append(re.escape(part.text if type(part) is patterns.Fixed else ""))
-            continue
-        for char in part.text:
-            if char == ":":
-                colons += 1
-                out.append(":")
-            elif char == "*":
-                out.append(".*" if colons >= 5 else "[^:]*")
-            elif char == "?":
-                out.append("." if colons >= 5 else "[^:]")
-            else:
-                out.append(re.escape(char))
-    return re.compile("".join(out), re.DOTALL)
+def _arn_matcher(parts: tuple[Part, ...]) -> Wildcard:
+    return wildcard.compile_tokens(patterns.arn_condition_tokens(parts))
 
 
 # --- the compiled clause ------------------------------------------------------------------------
@@ -193,10 +210,10 @@ class Clause:
     """One (operator, key, values) triple of a Condition block, ready to test a request context."""
 
     __slots__ = (
-        "_arn_regexes",
+        "_arn_matchers",
         "_arn_templates",
         "_binaries",
-        "_like_regex",
+        "_like_matcher",
         "_like_templates",
         "_match",
         "_networks",
@@ -211,7 +228,9 @@ class Clause:
         "operator",
         "qualifier",
         "spec",
+        "unresolved",
         "values",
+        "variable_keys",
     )
 
     def __init__(
@@ -235,9 +254,9 @@ class Clause:
         self.values = values
         self._strings: frozenset[str] = frozenset()
         self._string_templates: tuple[patterns.TextTemplate, ...] = ()
-        self._like_regex: re.Pattern[str] | None = None
+        self._like_matcher: WildcardSet | None = None
         self._like_templates: tuple[patterns.TemplateMatcher, ...] = ()
-        self._arn_regexes: tuple[re.Pattern[str], ...] = ()
+        self._arn_matchers: WildcardSet | None = None
         self._arn_templates: tuple[tuple[Part, ...], ...] = ()
         self._numbers: tuple[float, ...] = ()
         self._binaries: frozenset[bytes] = frozenset()
@@ -245,7 +264,14 @@ class Clause:
         self._match: Callable[[str, Context], bool | None]
         use_vars = variables and spec.kind in _VARIABLE_KINDS
         kind = spec.kind
-        if kind in ("string", "string_ic"):
+        self.variable_keys: tuple[str, ...] = ()
+        # A marker an importer left for a value it cannot know: the clause can only be unknown.
+        self.unresolved = tuple(
+            dict.fromkeys(c for text in (key_text, *values) for c in constructs_in(text))
+        )
+        if self.unresolved:
+            self._match = self._match_unresolved
+        elif kind in ("string", "string_ic"):
             self._compile_string(values, use_vars, ignore_case=kind == "string_ic")
         elif kind == "like":
             self._compile_like(values, use_vars)
@@ -253,6 +279,15 @@ class Clause:
             self._compile_arn(values, use_vars)
         else:
             self._compile_typed(values, path)
+        if use_vars and not self.unresolved:
+            self.variable_keys = tuple(
+                dict.fromkeys(
+                    part.key
+                    for value in values
+                    for part in patterns.parse_template(value, variables=True)
+                    if isinstance(part, patterns.Variable) and part.default is None
+                )
+            )
 
     # compile helpers ---------------------------------------------------------------------------
 
@@ -283,20 +318,20 @@ class Clause:
                 )
             else:
                 static.append(parts)
-        self._like_regex = patterns.compile_globs(static) if static else None
+        self._like_matcher = patterns.compile_globs(static) if static else None
         self._like_templates = tuple(dynamic)
         self._match = self._match_like
 
     def _compile_arn(self, values: tuple[str, ...], use_vars: bool) -> None:
-        static: list[re.Pattern[str]] = []
+        static: list[Wildcard] = []
         dynamic: list[tuple[Part, ...]] = []
         for value in values:
             parts = patterns.parse_template(value, variables=use_vars)
             if patterns.has_variables(parts):
                 dynamic.append(parts)
             else:
-                static.append(_arn_regex(parts))
-        self._arn_regexes = tuple(static)
+                static.append(_arn_matcher(parts))
+        self._arn_matchers = WildcardSet(static) if static else None
         self._arn_templates = tuple(dynamic)
         self._match = self._match_arn
 
@@ -368,26 +403,25 @@ class Clause:
         return False
 
     def _match_like(self, value: str, context: Context) -> bool | None:
-        if self._like_regex is not None and self._like_regex.fullmatch(value):
+        if self._like_matcher is not None and self._like_matcher.matches(value):
             return True
         for matcher in self._like_templates:
             pattern = matcher.pattern(context)
-            if pattern is not None and pattern.fullmatch(value):
+            if pattern is not None and pattern.matches(value):
                 return True
         return False
 
     def _match_arn(self, value: str, context: Context) -> bool | None:
         if value.count(":") < 5:
             return None  # not an ARN
-        for regex in self._arn_regexes:
-            if regex.fullmatch(value):
-                return True
+        if self._arn_matchers is not None and self._arn_matchers.matches(value):
+            return True
         for parts in self._arn_templates:
             resolved = patterns.resolve(parts, context)
-            if resolved is not None:
-                regex = _arn_regex(patterns.substitute(parts, resolved))
-                if regex.fullmatch(value):
-                    return True
+            if resolved is not None and _arn_matcher(patterns.substitute(parts, resolved)).matches(
+                value
+            ):
+                return True
         return False
 
     def _compared(self, number: float | None) -> bool | None:
@@ -403,7 +437,13 @@ class Clause:
         return self._compared(parse_date(value))
 
     def _match_bool(self, value: str, _context: Context) -> bool | None:
-        return value.lower() in self._strings
+        lowered = value.lower()
+        if lowered not in ("true", "false"):
+            return None  # not a boolean
+        return lowered in self._strings
+
+    def _match_unresolved(self, _value: str, _context: Context) -> bool | None:
+        return None  # never called: test() answers unknown first
 
     def _match_binary(self, value: str, _context: Context) -> bool | None:
         decoded = _decode_binary(value)
@@ -419,14 +459,33 @@ class Clause:
 
     # the clause --------------------------------------------------------------------------------
 
-    def _one(self, value: str, context: Context) -> bool:
+    def _one(self, value: str, context: Context, trace: Trace) -> bool:
         matched = self._match(value, context)
         if matched is None:
-            return False  # an unreadable request value satisfies neither form of the operator
+            return self._unreadable(value, trace)
         return not matched if self.negated else matched
 
-    def test(self, context: Context, trace: Trace) -> bool:
+    def _unreadable(self, value: str, trace: Trace) -> bool:
+        # Named assumption unreadable-request-value (assumptions.py): by default a request value the
+        # operator cannot read equals no policy value, so only the negated form matches.
+        trace.note(
+            Name.UNREADABLE_REQUEST_VALUE,
+            f"{self.operator}: the value of {self.key_text} ({_shown(value)}) is not a valid "
+            f"{_KIND_NAMES.get(self.spec.kind, self.spec.kind)}",
+        )
+        return False if trace.unreadable_no_match else self.negated
+
+    def test(self, context: Context, trace: Trace) -> bool | None:
+        """True, False, or None when the request is silent about a key it needs (or a value is a marker)."""
+        if self.unresolved:
+            return None
         raw = context.get(self.key)
+        if raw is None and trace.open_keys is not None and trace.missing(self.key, context):
+            return None
+        if self.variable_keys and trace.open_keys is not None:
+            for key in self.variable_keys:
+                if trace.missing(key, context):
+                    return None
         if self._null:
             absent = raw is None or raw == ()
             # Null true: the key must be absent; Null false: it must be present.
@@ -440,14 +499,21 @@ class Clause:
         if type(raw) is str:
             matched = self._match(raw, context)
             if matched is None:
-                return False
+                return self._unreadable(raw, trace)
             return not matched if self.negated else matched
         assert isinstance(raw, tuple)
         if self.qualifier == _ANY:
-            return any(self._one(value, context) for value in raw)
+            return any(self._one(value, context, trace) for value in raw)
         if self.qualifier == _ALL:
-            return all(self._one(value, context) for value in raw)
+            return all(self._one(value, context, trace) for value in raw)
         return self._multivalued_without_qualifier(raw, context, trace)
+
+    def why_unknown(self, context: Context, trace: Trace) -> Unknown:
+        """What test() lacked when it answered None."""
+        if self.unresolved:
+            return Unknown(unresolved=self.unresolved)
+        keys = (self.key, *self.variable_keys)
+        return Unknown(missing=tuple(k for k in dict.fromkeys(keys) if trace.missing(k, context)))
 
     def _multivalued_without_qualifier(
         self, raw: tuple[str, ...], context: Context, trace: Trace
@@ -456,15 +522,27 @@ class Clause:
         # positive operator matches when some value matches, a negated one when none does.
         if trace.multivalued_no_match:
             return False
-        positive = any(self._match(value, context) for value in raw)
+        positive = False
+        for value in raw:
+            matched = self._match(value, context)
+            if matched is None:
+                self._unreadable(value, trace)
+                if trace.unreadable_no_match:
+                    return False
+            elif matched:
+                positive = True
         result = not positive if self.negated else positive
         if result:  # the alternative (no match) would differ only here
             trace.note(
-                SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
+                Name.SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
                 f"{self.operator} on multivalued key {self.key_text} ({len(raw)} values) "
                 "without ForAnyValue/ForAllValues",
             )
         return result
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:40] + "...")
 
 
 _KIND_NAMES: Final = {

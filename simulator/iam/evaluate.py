@@ -10,23 +10,18 @@ policy naming the role ARN is limited by session policies; one naming the sessio
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal, NamedTuple
 
+from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.iam import catalogue
-from simulator.iam.assumptions import (
-    DEFAULTS,
-    NOTRESOURCE_UNSET_VARIABLE,
-    RESOURCE_POLICY_WILDCARD_PRINCIPAL,
-    SESSION_POLICIES_COMBINE,
-    SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY,
-    Assumptions,
-)
-from simulator.iam.conditions import Trace
+from simulator.iam.conditions import Trace, Unknown
 from simulator.iam.policy import Effect, NamedPolicy, PrincipalSpec, Statement
 from simulator.iam.request import Request
 
-Decision = Literal["allowed", "explicit_deny", "implicit_deny"]
+# unknown: the outcome depends on a context key the request is silent about, or on a value an
+# importer could not resolve offline; `reason` says which, `missing_context`/`unresolved` list them.
+Decision = Literal["allowed", "explicit_deny", "implicit_deny", "unknown"]
 # The slot a policy was given in; shown in every matched statement.
 Kind = Literal["identity", "permissions_boundary", "session", "resource", "scp", "trust"]
 
@@ -83,6 +78,10 @@ class AccessDecision:
     reason: str
     uncertain: tuple[Uncertainty, ...] = ()
     warnings: tuple[str, ...] = ()
+    # With decision unknown: context keys a real request carries that were not given (IAM's simulator
+    # calls them MissingContextValues), and constructs an importer could not resolve.
+    missing_context: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -97,6 +96,8 @@ class AccessDecision:
             "reason": self.reason,
             "uncertain": [u.to_json() for u in self.uncertain],
             "warnings": list(self.warnings),
+            "missing_context_values": list(self.missing_context),
+            "unresolved": list(self.unresolved),
         }
 
 
@@ -146,7 +147,17 @@ Caller = SessionPrincipal | WebIdentityPrincipal
 # dataclass costs several times more, and evaluation is meant to run hundreds of thousands a second.
 _SLOT_SETTERS = tuple(
     getattr(AccessDecision, name).__set__
-    for name in ("decision", "action", "resource", "matched", "reason", "uncertain", "warnings")
+    for name in (
+        "decision",
+        "action",
+        "resource",
+        "matched",
+        "reason",
+        "uncertain",
+        "warnings",
+        "missing_context",
+        "unresolved",
+    )
 )
 
 
@@ -158,9 +169,17 @@ def _new_decision(
     reason: str,
 ) -> AccessDecision:
     made = object.__new__(AccessDecision)
-    set_decision, set_action, set_resource, set_matched, set_reason, set_uncertain, set_warnings = (
-        _SLOT_SETTERS
-    )
+    (
+        set_decision,
+        set_action,
+        set_resource,
+        set_matched,
+        set_reason,
+        set_uncertain,
+        set_warnings,
+        set_missing,
+        set_unresolved,
+    ) = _SLOT_SETTERS
     set_decision(made, decision)
     set_action(made, action)
     set_resource(made, resource)
@@ -168,6 +187,8 @@ def _new_decision(
     set_reason(made, reason)
     set_uncertain(made, ())
     set_warnings(made, ())
+    set_missing(made, ())
+    set_unresolved(made, ())
     return made
 
 
@@ -176,6 +197,7 @@ _NO_MATCHES: Final[list[MatchedStatement]] = []
 
 # How a resource-policy statement's principal relates to the caller.
 _SESSION, _ROLE, _ACCOUNT, _WILDCARD = "session", "role", "account", "wildcard"
+_UNRESOLVED = "unresolved"
 
 
 def _principal_relation(
@@ -203,7 +225,11 @@ def _principal_relation(
                 relation = _ACCOUNT
     if negated:
         # NotPrincipal: applies to everyone not listed (treated like a wildcard grant).
-        return None if relation is not None else _WILDCARD
+        if relation is not None:
+            return None
+        return _UNRESOLVED if spec.unresolved else _WILDCARD
+    if relation is None and spec.unresolved:
+        return _UNRESOLVED  # an entry an importer could not resolve might name the caller
     return relation
 
 
@@ -229,12 +255,24 @@ def _matched(named: NamedPolicy, kind: Kind, statement: Statement) -> MatchedSta
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Maybe:
+    """A statement whose match depends on something the request or the policy text leaves open."""
+
+    slot: str  # deny | identity | boundary | session | scp | direct | role (the step it feeds)
+    item: MatchedStatement
+    statement: Statement
+    policy: str
+    principal_unresolved: tuple[str, ...] = ()
+
+
 def _each_policy(
     policies: Sequence[NamedPolicy],
     kind: Kind,
     request: Request,
     trace: Trace,
     denies: list[MatchedStatement],
+    maybes: list[_Maybe],
 ) -> tuple[list[MatchedStatement], list[str]]:
     """Allows across `policies` (denies go to `denies`), and the names of those allowing nothing."""
     if not policies:
@@ -244,13 +282,18 @@ def _each_policy(
     for named in policies:
         allowed_here = False
         for statement in named.policy.statements:
-            if statement.matches(request, trace):
-                item = _matched(named, kind, statement)
-                if statement.effect == "Deny":
-                    denies.append(item)
-                else:
-                    allows.append(item)
-                    allowed_here = True
+            hit = statement.matches(request, trace)
+            if hit is False:
+                continue
+            item = _matched(named, kind, statement)
+            deny = statement.effect == "Deny"
+            if hit is None:
+                maybes.append(_Maybe("deny" if deny else kind, item, statement, named.name))
+            elif deny:
+                denies.append(item)
+            else:
+                allows.append(item)
+                allowed_here = True
         if not allowed_here:
             missing.append(named.name)
     return allows, missing
@@ -265,13 +308,15 @@ def evaluate(
     resource_policy: NamedPolicy | None = None,
     scps: Sequence[NamedPolicy] = (),
     principal: Caller | None = None,
-    assumptions: Assumptions = DEFAULTS,
+    assumptions: AssumptionSet = DEFAULTS,
 ) -> AccessDecision:
     """Decide one request. Each SCP given must allow it (one SCP per level of the organization).
 
     When a named assumption decided part of the evaluation, the request is evaluated again with that
     assumption switched, and the decision lists it in `uncertain` if the outcome differs.
     """
+    if request.problem is not None:
+        return _new_decision("unknown", request.action, request.resource, (), request.problem)
     decision, notes = _evaluate_once(
         request,
         identity_policies,
@@ -317,20 +362,12 @@ def evaluate(
         if alternative.decision != decision.decision:
             uncertain.append(
                 Uncertainty(
-                    name,
+                    str(name),
                     detail,
                     {"decision": alternative.decision, "reason": alternative.reason},
                 )
             )
-    return AccessDecision(
-        decision.decision,
-        decision.action,
-        decision.resource,
-        decision.matched,
-        decision.reason,
-        tuple(uncertain),
-        warnings,
-    )
+    return replace(decision, uncertain=tuple(uncertain), warnings=warnings)
 
 
 def _has_policy_warnings(policies: Sequence[NamedPolicy]) -> bool:
@@ -340,8 +377,8 @@ def _has_policy_warnings(policies: Sequence[NamedPolicy]) -> bool:
     return False
 
 
-def _first_per_assumption(notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
+def _first_per_assumption(notes: list[tuple[Name, str]]) -> list[tuple[Name, str]]:
+    seen: dict[Name, str] = {}
     for name, detail in notes:
         seen.setdefault(name, detail)
     return list(seen.items())
@@ -382,37 +419,56 @@ def _evaluate_once(
     resource_policy: NamedPolicy | None,
     scps: Sequence[NamedPolicy],
     principal: Caller | None,
-    assumptions: Assumptions,
-) -> tuple[AccessDecision, list[tuple[str, str]] | None]:
+    assumptions: AssumptionSet,
+) -> tuple[AccessDecision, list[tuple[Name, str]] | None]:
     switched = assumptions.alternatives
     trace = Trace(
         multivalued_no_match=bool(switched)
-        and SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY in switched,
-        notresource_invalid=bool(switched) and NOTRESOURCE_UNSET_VARIABLE in switched,
+        and Name.SINGLE_VALUED_OPERATOR_ON_MULTIVALUED_KEY in switched,
+        notresource_invalid=bool(switched) and Name.NOTRESOURCE_UNSET_VARIABLE in switched,
+        unreadable_no_match=bool(switched) and Name.UNREADABLE_REQUEST_VALUE in switched,
+        open_keys=request.open_keys,
     )
     denies: list[MatchedStatement] = []
+    maybes: list[_Maybe] = []
 
     # Identity-based policies: at least one Allow among all of them.
     identity_allows: list[MatchedStatement] = []
     for named in identity_policies:
         for statement in named.policy.statements:
-            if statement.matches(request, trace):
-                item = _matched(named, "identity", statement)
-                (denies if statement.effect == "Deny" else identity_allows).append(item)
+            hit = statement.matches(request, trace)
+            if hit is False:
+                continue
+            item = _matched(named, "identity", statement)
+            deny = statement.effect == "Deny"
+            if hit is None:
+                maybes.append(_Maybe("deny" if deny else "identity", item, statement, named.name))
+            else:
+                (denies if deny else identity_allows).append(item)
 
     boundary_allows = _NO_MATCHES
     if permissions_boundary is not None:
         boundary_allows = []
         for statement in permissions_boundary.policy.statements:
-            if statement.matches(request, trace):
-                item = _matched(permissions_boundary, "permissions_boundary", statement)
-                (denies if statement.effect == "Deny" else boundary_allows).append(item)
+            hit = statement.matches(request, trace)
+            if hit is False:
+                continue
+            item = _matched(permissions_boundary, "permissions_boundary", statement)
+            deny = statement.effect == "Deny"
+            if hit is None:
+                maybes.append(
+                    _Maybe(
+                        "deny" if deny else "boundary", item, statement, permissions_boundary.name
+                    )
+                )
+            else:
+                (denies if deny else boundary_allows).append(item)
 
     # Session policies and SCPs: each policy's allows, and which policies allow nothing here.
     session_allows, session_missing = _each_policy(
-        session_policies, "session", request, trace, denies
+        session_policies, "session", request, trace, denies, maybes
     )
-    scp_allows, scp_missing = _each_policy(scps, "scp", request, trace, denies)
+    scp_allows, scp_missing = _each_policy(scps, "scp", request, trace, denies, maybes)
 
     # Resource-policy grants naming the session (not limited by implicit denies elsewhere) and naming
     # the role (limited by the boundary and session policies).
@@ -422,27 +478,133 @@ def _evaluate_once(
         direct_grants, role_grants = [], []
         caller = principal if principal is not None else _caller_from_context(request)
         resource_kind: Kind = "trust" if isinstance(caller, WebIdentityPrincipal) else "resource"
-        wildcard_is_role = RESOURCE_POLICY_WILDCARD_PRINCIPAL in switched
+        wildcard_is_role = Name.RESOURCE_POLICY_WILDCARD_PRINCIPAL in switched
         for statement in resource_policy.policy.statements:
             relation = _principal_relation(statement.principal, statement.not_principal, caller)
-            if relation is None or not statement.matches(request, trace):
+            if relation is None:
+                continue
+            hit = statement.matches(request, trace)
+            if hit is False:
                 continue
             item = _matched(resource_policy, resource_kind, statement)
-            if statement.effect == "Deny":
+            deny = statement.effect == "Deny"
+            spec = statement.principal
+            # An entry an importer could not resolve might name the caller, or name it more closely
+            # than the known entries do (the session rather than the role).
+            unresolved = spec.unresolved if spec is not None and not deny else ()
+            if relation == _UNRESOLVED or (unresolved and relation in (_ROLE, _ACCOUNT)):
+                principal_open = spec.unresolved if spec is not None else ()
+                slot = "deny" if deny else "direct"
+                maybes.append(_Maybe(slot, item, statement, resource_policy.name, principal_open))
+                continue
+            if relation == _WILDCARD:
+                trace.note(
+                    Name.RESOURCE_POLICY_WILDCARD_PRINCIPAL,
+                    f'resource policy statement {statement.index} grants Principal "*"',
+                )
+                relation = _ROLE if wildcard_is_role else _SESSION
+            if hit is None:
+                slot = "deny" if deny else {_SESSION: "direct", _ROLE: "role"}.get(relation, "")
+                if slot:
+                    maybes.append(_Maybe(slot, item, statement, resource_policy.name))
+            elif deny:
                 denies.append(item)
             elif relation == _SESSION:
                 direct_grants.append(item)
             elif relation == _ROLE:
                 role_grants.append(item)
-            elif relation == _WILDCARD:
-                trace.note(
-                    RESOURCE_POLICY_WILDCARD_PRINCIPAL,
-                    f'resource policy statement {statement.index} grants Principal "*"',
-                )
-                (role_grants if wildcard_is_role else direct_grants).append(item)
             # _ACCOUNT: in the same account a grant to the account delegates to IAM policies.
 
+    slots = _Slots(
+        denies,
+        scp_allows,
+        scp_missing,
+        direct_grants,
+        identity_allows,
+        role_grants,
+        boundary_allows,
+        session_allows,
+        session_missing,
+    )
+    combine = Name.SESSION_POLICIES_COMBINE in switched
     action = request.action
+    if not maybes:
+        decision, matched, reason = _decide(
+            slots, action, permissions_boundary, session_policies, resource_policy, combine, trace
+        )
+        return _new_decision(
+            decision, action, request.resource, tuple(matched), reason
+        ), trace.notes
+    # Deciding is monotone: more Allows never take access away, more Denies never give it. The least
+    # and the most permissive readings of the open statements bound every possible answer.
+    strict, loose = (
+        _decide(
+            _with_maybes(slots, maybes, allows=allows),
+            action,
+            permissions_boundary,
+            session_policies,
+            resource_policy,
+            combine,
+            trace,
+        )
+        for allows in (False, True)
+    )
+    if strict[0] == loose[0]:
+        decision, matched, reason = strict if strict[0] == "allowed" else loose
+        return _new_decision(
+            decision, action, request.resource, tuple(matched), reason
+        ), trace.notes
+    return _undecided(request, trace, maybes, strict[0], loose[0]), trace.notes
+
+
+class _Slots(NamedTuple):
+    """What matched, by the step of the evaluation logic it feeds."""
+
+    denies: list[MatchedStatement]
+    scp_allows: list[MatchedStatement]
+    scp_missing: list[str]  # SCPs allowing nothing
+    direct_grants: list[MatchedStatement]
+    identity_allows: list[MatchedStatement]
+    role_grants: list[MatchedStatement]
+    boundary_allows: list[MatchedStatement]
+    session_allows: list[MatchedStatement]
+    session_missing: list[str]  # session policies allowing nothing
+
+
+def _with_maybes(slots: _Slots, maybes: list[_Maybe], *, allows: bool) -> _Slots:
+    """The open Allows all matching (`allows`), or else the open Denies all matching."""
+
+    def extra(slot: str) -> list[MatchedStatement]:
+        wanted = allows if slot != "deny" else not allows
+        return [m.item for m in maybes if m.slot == slot and wanted]
+
+    def still_missing(names: list[str], slot: str) -> list[str]:
+        granting = {m.policy for m in maybes if m.slot == slot} if allows else set()
+        return [name for name in names if name not in granting]
+
+    return _Slots(
+        slots.denies + extra("deny"),
+        slots.scp_allows + extra("scp"),
+        still_missing(slots.scp_missing, "scp"),
+        slots.direct_grants + extra("direct"),
+        slots.identity_allows + extra("identity"),
+        slots.role_grants + extra("role"),
+        slots.boundary_allows + extra("boundary"),
+        slots.session_allows + extra("session"),
+        still_missing(slots.session_missing, "session"),
+    )
+
+
+def _decide(
+    slots: _Slots,
+    action: str,
+    permissions_boundary: NamedPolicy | None,
+    session_policies: Sequence[NamedPolicy],
+    resource_policy: NamedPolicy | None,
+    intersection: bool,
+    trace: Trace,
+) -> tuple[Decision, list[MatchedStatement], str]:
+    denies = slots.denies
     decision: Decision
     matched: list[MatchedStatement]
     if denies:
@@ -451,36 +613,67 @@ def _evaluate_once(
         reason = f"explicitly denied by {denies[0].label}"
         if len(denies) > 1:
             reason += f" and {len(denies) - 1} more statement(s)"
-    elif scp_missing:
+    elif slots.scp_missing:
         # 2. Every SCP must allow.
         decision, matched = "implicit_deny", []
-        reason = f"no statement in SCP {scp_missing[0]} allows {action}"
-    elif direct_grants:
+        reason = f"no statement in SCP {slots.scp_missing[0]} allows {action}"
+    elif slots.direct_grants:
         # 3. A same-account resource policy naming the session grants it despite implicit denies.
-        decision, matched = "allowed", direct_grants + scp_allows
-        reason = f"{action} is allowed by {direct_grants[0].label}"
-    elif not identity_allows and not role_grants:
+        decision, matched = "allowed", slots.direct_grants + slots.scp_allows
+        reason = f"{action} is allowed by {slots.direct_grants[0].label}"
+    elif not slots.identity_allows and not slots.role_grants:
         # 4. Identity-based policies (or a resource policy naming the role) must allow.
         decision, matched = "implicit_deny", []
         reason = f"no identity-based policy allows {action}"
         if resource_policy is not None:
             reason += " and the resource policy does not grant it to this principal"
     else:
-        granted = identity_allows + role_grants if role_grants else identity_allows
+        granted = slots.identity_allows + slots.role_grants
         decision, matched, reason = _limits(
             action,
             granted,
             permissions_boundary,
-            boundary_allows,
+            slots.boundary_allows,
             session_policies,
-            session_allows,
-            session_missing,
-            SESSION_POLICIES_COMBINE in switched,
+            slots.session_allows,
+            slots.session_missing,
+            intersection,
             trace,
         )
         if decision == "allowed":
-            matched = matched + scp_allows
-    return _new_decision(decision, action, request.resource, tuple(matched), reason), trace.notes
+            matched = matched + slots.scp_allows
+    return decision, matched, reason
+
+
+def _undecided(
+    request: Request, trace: Trace, maybes: list[_Maybe], strict: Decision, loose: Decision
+) -> AccessDecision:
+    """Unknown: the open statements decide between `strict` and `loose`; say what they lack."""
+    missing: list[str] = []
+    unresolved: list[str] = []
+    doubts: list[str] = []
+    for maybe in maybes:
+        why = maybe.statement.why_unknown(request, trace)
+        missing.extend(why.missing)
+        unresolved.extend((*maybe.principal_unresolved, *why.unresolved))
+        shown = Unknown(why.missing, (*maybe.principal_unresolved, *why.unresolved))
+        doubts.append(f"{maybe.item.label} may apply ({shown.describe()})")
+    reason = (
+        f"cannot decide between {strict.replace('_', ' ')} and {loose.replace('_', ' ')}: "
+        + "; ".join(doubts[:3])
+        + (f"; and {len(doubts) - 3} more statement(s)" if len(doubts) > 3 else "")
+    )
+    return replace(
+        _new_decision(
+            "unknown",
+            request.action,
+            request.resource,
+            tuple(dict.fromkeys(m.item for m in maybes)),
+            reason,
+        ),
+        missing_context=tuple(dict.fromkeys(missing)),
+        unresolved=tuple(dict.fromkeys(unresolved)),
+    )
 
 
 def _limits(
@@ -505,7 +698,7 @@ def _limits(
         # Named assumption session-policies-combine: by default any session policy suffices.
         if session_allows and session_missing and not intersection:
             trace.note(
-                SESSION_POLICIES_COMBINE,
+                Name.SESSION_POLICIES_COMBINE,
                 f"session policy {session_missing[0]} does not allow {action} but another does",
             )
         if not session_allows:

@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from simulator.assumptions import Name
 from simulator.errors import ConfigError, PathPart
-from simulator.iam import catalogue, patterns
-from simulator.iam.assumptions import NOTRESOURCE_UNSET_VARIABLE
-from simulator.iam.conditions import Clause, Trace
+from simulator.iam import catalogue, limits, patterns
+from simulator.iam.conditions import Clause, Trace, Unknown
 from simulator.iam.patterns import Context
 from simulator.iam.request import Request
+from simulator.iam.unresolved import constructs_in
+from simulator.iam.wildcard import WildcardSet
 
 Effect = Literal["Allow", "Deny"]
 # Where a policy is used decides which elements it must or must not have.
@@ -54,6 +56,7 @@ class PrincipalSpec:
     federated: tuple[str, ...] = ()
     service: tuple[str, ...] = ()
     canonical_user: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()  # constructs of entries an importer could not resolve
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -68,71 +71,110 @@ class Statement:
     principal: PrincipalSpec | None
     not_principal: bool
     clauses: tuple[Clause, ...]
-    _action_regex: re.Pattern[str] = field(repr=False)
-    _action_cache: dict[str, bool] = field(repr=False)
+    _action_matcher: WildcardSet = field(repr=False)
+    _action_cache: dict[str, bool | None] = field(repr=False)
     _resource_any: bool = field(repr=False)
     _resource_free: bool = field(repr=False)  # every resource matches: no check needed
-    _resource_regex: re.Pattern[str] | None = field(repr=False)
+    _resource_matcher: WildcardSet | None = field(repr=False)
     _resource_templates: tuple[patterns.TemplateMatcher, ...] = field(repr=False)
+    # Constructs of Action/NotAction and Resource/NotResource entries that are importer markers.
+    _action_unresolved: tuple[str, ...] = field(default=(), repr=False)
+    _resource_unresolved: tuple[str, ...] = field(default=(), repr=False)
 
-    def action_matches(self, action_key: str) -> bool:
-        hit = self._action_cache.get(action_key)
-        if hit is None:
-            hit = (self._action_regex.fullmatch(action_key) is None) is self.not_action
-            if len(self._action_cache) >= _ACTION_CACHE_LIMIT:
-                self._action_cache.clear()
-            self._action_cache[action_key] = hit
+    def action_matches(self, action_key: str) -> bool | None:
+        """Whether the Action (or NotAction) element lets the statement apply; None when only an
+        unresolved entry could decide."""
+        if action_key in self._action_cache:
+            return self._action_cache[action_key]
+        listed: bool | None = self._action_matcher.matches(action_key)
+        if not listed and self._action_unresolved:
+            listed = None
+        hit = listed if listed is None else listed is not self.not_action
+        if len(self._action_cache) >= _ACTION_CACHE_LIMIT:
+            self._action_cache.clear()
+        self._action_cache[action_key] = hit
         return hit
 
-    def resource_matches(self, resource: str, context: Context, trace: Trace) -> bool:
+    def resource_matches(self, resource: str, context: Context, trace: Trace) -> bool | None:
         if self.resources is None:
             return True
         hit = self._resource_any or (
-            self._resource_regex is not None
-            and self._resource_regex.fullmatch(resource) is not None
+            self._resource_matcher is not None and self._resource_matcher.matches(resource)
         )
         unset = False
+        maybe = bool(self._resource_unresolved)
         if not hit:
             for template in self._resource_templates:
                 pattern = template.pattern(context)
                 if pattern is None:
-                    unset = (
-                        True  # a variable with no value: this entry matches nothing (notes item 2)
-                    )
-                elif pattern.fullmatch(resource):
+                    if trace.open_keys is not None and any(
+                        trace.missing(key, context) for key in template.unset_keys(context)
+                    ):
+                        maybe = True  # the value is one the request is silent about
+                    else:
+                        unset = True  # a variable with no value: matches nothing (notes item 2)
+                elif pattern.matches(resource):
                     hit = True
                     break
         if not self.not_resource:
-            return hit
+            return True if hit else (None if maybe else False)
         if hit:
             return False
+        if maybe:
+            return None
         if unset:
             # Named assumption notresource-unset-variable: by default the entry excludes nothing.
             if trace.notresource_invalid:
                 return False
             trace.note(
-                NOTRESOURCE_UNSET_VARIABLE,
+                Name.NOTRESOURCE_UNSET_VARIABLE,
                 f"statement {self.index} applies because a NotResource entry has a variable with no value",
             )
         return True
 
-    def conditions_match(self, context: Context, trace: Trace) -> bool:
-        return all(clause.test(context, trace) for clause in self.clauses)
-
-    def matches(self, request: Request, trace: Trace) -> bool:
-        """Action, resource and conditions (not the principal) match the request."""
-        hit = self._action_cache.get(request.action_key)
-        if hit is None:
-            hit = self.action_matches(request.action_key)
-        if not hit:
+    def matches(self, request: Request, trace: Trace) -> bool | None:
+        """Action, resource and conditions (not the principal) match the request: True, False, or
+        None when the outcome depends on a key the request is silent about or on an unresolved value."""
+        cache = self._action_cache
+        key = request.action_key
+        hit = cache[key] if key in cache else self.action_matches(key)
+        if hit is False:
             return False
         context = request.normalised
-        if not self._resource_free and not self.resource_matches(request.resource, context, trace):
-            return False
-        for clause in self.clauses:  # noqa: SIM110 - a plain loop is faster than all() here
-            if not clause.test(context, trace):
+        if not self._resource_free:
+            on_resource = self.resource_matches(request.resource, context, trace)
+            if on_resource is False:
                 return False
-        return True
+            if on_resource is None:
+                hit = None
+        for clause in self.clauses:
+            result = clause.test(context, trace)
+            if result is False:
+                return False
+            if result is None:
+                hit = None
+        return hit
+
+    def why_unknown(self, request: Request, trace: Trace) -> Unknown:
+        """What matches() lacked when it answered None."""
+        context = request.normalised
+        missing: list[str] = []
+        unresolved: list[str] = []
+        if self.action_matches(request.action_key) is None:
+            unresolved.extend(self._action_unresolved)
+        if (
+            not self._resource_free
+            and self.resource_matches(request.resource, context, trace) is None
+        ):
+            unresolved.extend(self._resource_unresolved)
+            for template in self._resource_templates:
+                missing.extend(k for k in template.unset_keys(context) if trace.missing(k, context))
+        for clause in self.clauses:
+            if clause.test(context, trace) is None:
+                why = clause.why_unknown(context, trace)
+                missing.extend(why.missing)
+                unresolved.extend(why.unresolved)
+        return Unknown(tuple(dict.fromkeys(missing)), tuple(dict.fromkeys(unresolved)))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -222,6 +264,8 @@ def parse_policy(
     if check_actions:
         for statement in statements:
             for action in statement.actions:
+                if constructs_in(action):
+                    continue
                 warning = catalogue.unknown_action_warning(action)
                 if warning and warning not in warnings:
                     warnings.append(warning)
@@ -255,8 +299,9 @@ def _parse_statement(
     action_key = _exactly_one(raw, "Action", "NotAction", path, required=True)
     assert action_key is not None
     actions = _strings(raw[action_key], (*path, action_key))
+    action_unresolved = _unresolved(actions)
     for i, action in enumerate(actions):
-        if action != "*" and not _ACTION.match(action):
+        if action != "*" and not _ACTION.match(action) and not constructs_in(action):
             where = (
                 (*path, action_key, i) if isinstance(raw[action_key], list) else (*path, action_key)
             )
@@ -273,13 +318,16 @@ def _parse_statement(
     principal = _principal(raw[principal_key], (*path, principal_key)) if principal_key else None
     clauses = _conditions(raw.get("Condition"), (*path, "Condition"), variables=variables)
 
-    action_regex = patterns.compile_globs(
-        [(patterns.Glob(action.lower()),) for action in actions], ignore_case=True
+    action_matcher = patterns.compile_globs(
+        [(patterns.Glob(action.lower()),) for action in actions if not constructs_in(action)],
+        ignore_case=True,
     )
     resource_any = False
     static: list[tuple[patterns.Part, ...]] = []
     templates: list[patterns.TemplateMatcher] = []
     for resource in resources or ():
+        if constructs_in(resource):
+            continue  # unknown offline: matches() answers None unless another entry decides
         parts = patterns.parse_template(resource, variables=variables)
         if resource == "*":
             resource_any = True
@@ -298,12 +346,14 @@ def _parse_statement(
         principal=principal,
         not_principal=principal_key == "NotPrincipal",
         clauses=clauses,
-        _action_regex=action_regex,
+        _action_matcher=action_matcher,
         _action_cache={},
         _resource_any=resource_any,
         _resource_free=resources is None or (resource_any and resource_key == "Resource"),
-        _resource_regex=patterns.compile_globs(static, arn_segments=True) if static else None,
+        _resource_matcher=patterns.compile_globs(static, arn_segments=True) if static else None,
         _resource_templates=tuple(templates),
+        _action_unresolved=action_unresolved,
+        _resource_unresolved=_unresolved(resources or ()),
     )
 
 
@@ -323,13 +373,28 @@ def _exactly_one(
     return None
 
 
+def _unresolved(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for text in texts for c in constructs_in(text)))
+
+
+def _bounded(text: str, path: tuple[PathPart, ...]) -> str:
+    if len(text) > limits.MAX_POLICY_STRING:
+        raise ConfigError(
+            f"a string of {len(text):,} characters is longer than any policy AWS accepts",
+            path=path,
+            hint=limits.POLICY_STRING_HINT,
+        )
+    return text
+
+
 def _strings(value: Any, path: tuple[PathPart, ...]) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (value,)
+        return (_bounded(value, path),)
     if isinstance(value, list) and value:
         for i, item in enumerate(value):
             if not isinstance(item, str):
                 raise ConfigError(f"expected a string, not {_type_name(item)}", path=(*path, i))
+            _bounded(item, (*path, i))
         return tuple(value)
     if isinstance(value, list):
         raise ConfigError("must not be an empty list", path=path)
@@ -346,13 +411,19 @@ def _principal(value: Any, path: tuple[PathPart, ...]) -> PrincipalSpec:
         if key not in _PRINCIPAL_TYPES:
             raise ConfigError(f"unknown principal type '{key}'", path=(*path, key))
         found[key] = _strings(ids, (*path, key))
-    aws = found.get("AWS", ())
+    unresolved = _unresolved(tuple(i for ids in found.values() for i in ids))
+
+    def known(kind: str) -> tuple[str, ...]:
+        return tuple(i for i in found.get(kind, ()) if not constructs_in(i))
+
+    aws = known("AWS")
     return PrincipalSpec(
         wildcard="*" in aws,
         aws=aws,
-        federated=found.get("Federated", ()),
-        service=found.get("Service", ()),
-        canonical_user=found.get("CanonicalUser", ()),
+        federated=known("Federated"),
+        service=known("Service"),
+        canonical_user=known("CanonicalUser"),
+        unresolved=unresolved,
     )
 
 
@@ -362,7 +433,7 @@ def _condition_value(value: Any, path: tuple[PathPart, ...]) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, str):
-        return value
+        return _bounded(value, path)
     raise ConfigError(
         f"condition value must be a string, number or boolean, not {_type_name(value)}", path=path
     )
@@ -380,6 +451,12 @@ def _conditions(raw: Any, path: tuple[PathPart, ...], *, variables: bool) -> tup
             raise ConfigError("expected an object of condition key -> value(s)", path=op_path)
         for key, values in block.items():
             key_path = (*op_path, key)
+            if isinstance(key, str) and len(key) > limits.MAX_CONTEXT_KEY:
+                raise ConfigError(
+                    f"a condition key of {len(key):,} characters; key names have at most "
+                    f"{limits.MAX_CONTEXT_KEY}",
+                    path=key_path,
+                )
             if isinstance(values, list):
                 if not values:
                     raise ConfigError("condition values must not be an empty list", path=key_path)

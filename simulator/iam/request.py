@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from simulator.iam.limits import request_problem
 from simulator.iam.patterns import ContextValue
 
 ContextInput = Mapping[str, str | Sequence[str]]
@@ -30,20 +31,44 @@ def normalise_context(context: ContextInput) -> dict[str, ContextValue]:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenContext:
+    """Which absent keys a request is silent about: AWS would set them, the input did not.
+
+    Like IAM's simulator, which reports such keys as `MissingContextValues`
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html), an evaluation that
+    depends on one of them cannot decide. Keys in `known_absent` or under `known_prefixes` (lower case)
+    are absent for a fact (a role session has no aws:username; every principal tag is known).
+    """
+
+    known_absent: frozenset[str] = frozenset()
+    known_prefixes: tuple[str, ...] = ()
+
+    def is_missing(self, key: str) -> bool:
+        return key not in self.known_absent and not key.startswith(self.known_prefixes)
+
+    def knowing(self, *prefixes: str) -> OpenContext:
+        return OpenContext(self.known_absent, (*self.known_prefixes, *prefixes))
+
+
+@dataclass(frozen=True, slots=True)
 class Request:
-    """One API request as IAM sees it. A key absent from `context` is absent from the request."""
+    """One API request as IAM sees it.
+
+    With `open_keys` None a key absent from `context` is absent from the request (CONTRACT §6);
+    otherwise an absent key that `open_keys` calls missing makes a decision that depends on it unknown.
+    """
 
     action: str
     resource: str
     context: ContextInput = field(default_factory=dict)
+    open_keys: OpenContext | None = None
     # Derived once so that evaluating the same request against many policies allocates nothing.
     action_key: str = field(init=False, repr=False, compare=False)
     normalised: Mapping[str, ContextValue] = field(init=False, repr=False, compare=False)
+    problem: str | None = field(init=False, repr=False, compare=False)  # longer than AWS accepts
 
     def __post_init__(self) -> None:
+        normalised = normalise_context(self.context)
         object.__setattr__(self, "action_key", self.action.lower())
-        object.__setattr__(self, "normalised", normalise_context(self.context))
-
-    def with_context(self, extra: ContextInput) -> Request:
-        """The same request with more context keys (the request's own keys win)."""
-        return Request(self.action, self.resource, {**extra, **self.context})
+        object.__setattr__(self, "normalised", normalised)
+        object.__setattr__(self, "problem", request_problem(self.action, self.resource, normalised))

@@ -113,6 +113,13 @@ class IamData:
         found = self.policies.get(arn)
         return found if found is not None else shipped_policy(arn)
 
+    def missing_policies(self, role: IamRole) -> tuple[str, ...]:
+        """ARNs of the managed policies and boundary `role` names that the data does not hold."""
+        named = [a.arn for a in role.attached_policies]
+        if role.permissions_boundary_arn is not None:
+            named.append(role.permissions_boundary_arn)
+        return tuple(arn for arn in named if self.managed_policy(arn) is None)
+
     def role_policies(self, role: IamRole) -> RolePolicies:
         """Inline and attached policies, and the boundary. A managed policy not supplied is a warning
         (its permissions are then missing from the decision), never an error."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, Literal
 
-from simulator.iam.assumptions import DEFAULTS, Assumptions
+from simulator.assumptions import DEFAULTS, AssumptionSet
 from simulator.iam.evaluate import (
     AccessDecision,
     MatchedStatement,
@@ -24,9 +25,10 @@ from simulator.iam.evaluate import (
 )
 from simulator.iam.patterns import ContextValue
 from simulator.iam.policy import NamedPolicy
-from simulator.iam.request import Request
+from simulator.iam.request import OpenContext, Request
 from simulator.iam.roles import IamRole
-from simulator.iam.session import COGNITO_PROVIDER, Flow
+from simulator.iam.session import COGNITO_PROVIDER, time_context
+from simulator.request import Flow
 
 ASSUME_ACTION: Final = "sts:AssumeRoleWithWebIdentity"
 TAG_ACTION: Final = "sts:TagSession"
@@ -51,7 +53,7 @@ class TrustError:
 
 @dataclass(frozen=True, slots=True)
 class TrustDecision:
-    outcome: Outcome  # unknown: the role's trust policy was not supplied
+    outcome: Outcome  # unknown: the trust policy was not supplied, or depends on what is not known
     role_arn: str
     flow: Flow
     failed_action: str | None
@@ -111,8 +113,14 @@ def evaluate_trust(
     principal_tags: Mapping[str, str],
     flow: Flow,
     provider: str = COGNITO_PROVIDER,
-    assumptions: Assumptions = DEFAULTS,
+    assumptions: AssumptionSet = DEFAULTS,
+    now: datetime | None = None,
 ) -> TrustDecision:
+    """May the pool's web identity assume `role` (and tag the session) at `now`?
+
+    The AssumeRoleWithWebIdentity request carries the web identity keys and the tags being passed;
+    any other key a trust policy tests is missing, and a trust that depends on it is unknown.
+    """
     if role.trust_policy is None:
         return TrustDecision(
             "unknown",
@@ -135,14 +143,19 @@ def evaluate_trust(
     caller = WebIdentityPrincipal(provider)
     actions = (ASSUME_ACTION, TAG_ACTION) if principal_tags else (ASSUME_ACTION,)
     checks: list[AccessDecision] = []
+    open_keys = OpenContext(
+        frozenset({"aws:tagkeys"}), (f"{provider.lower()}:", "aws:requesttag/", "aws:principaltag/")
+    )
     for action in actions:
         check = evaluate(
-            Request(action, role.arn, context),
+            Request(action, role.arn, {**time_context(now), **context}, open_keys),
             resource_policy=trust,
             principal=caller,
             assumptions=assumptions,
         )
         checks.append(check)
+        if check.decision == "unknown":
+            return _undecided(role, flow, action, check, tuple(checks))
         if not check.allowed:
             return _refused(role, flow, action, check, tuple(checks), principal_tags)
     matched = tuple(m for check in checks for m in check.matched)
@@ -157,6 +170,28 @@ def evaluate_trust(
         None,
         tuple(u for check in checks for u in check.uncertain),
         tuple(dict.fromkeys(w for check in checks for w in check.warnings)),
+    )
+
+
+def _undecided(
+    role: IamRole,
+    flow: Flow,
+    action: str,
+    check: AccessDecision,
+    checks: tuple[AccessDecision, ...],
+) -> TrustDecision:
+    """The trust policy decides on something the request or the policy text leaves open."""
+    return TrustDecision(
+        "unknown",
+        role.arn,
+        flow,
+        action,
+        f"the trust policy of {role.name} for {action}: {check.reason}",
+        check.matched,
+        checks,
+        None,
+        tuple(u for c in checks for u in c.uncertain),
+        tuple(dict.fromkeys(w for c in checks for w in c.warnings)),
     )
 
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simulator.iam.unresolved import UNRESOLVED_PREFIX
 from simulator.model.document import Origin
-
-UNRESOLVED_PREFIX = "<unresolved: "
 
 
 class Placeholder(str):

@@ -8,9 +8,12 @@ expired or missing AWS credentials, wrong region, network — becomes an `AwsErr
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from botocore import xform_name
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -18,6 +21,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
+    ParamValidationError,
     PartialCredentialsError,
     ReadTimeoutError,
     SSOTokenLoadError,
@@ -25,8 +29,9 @@ from botocore.exceptions import (
     UnauthorizedSSOTokenError,
 )
 
-from simulator.errors import AwsError
+from simulator.errors import AwsError, UsageError
 from simulator.live.redact import Redactor
+from simulator.live.responses import MalformedResponseError, malformed, need
 
 # Per operation: error codes that are the service's answer for this login (cognito-semantics §9).
 OUTCOME_CODES: dict[str, frozenset[str]] = {
@@ -68,6 +73,9 @@ _BAD_CREDENTIALS = frozenset(
     {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch"}
 )
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+# What botocore's parsers raise on an answer they cannot read (a number where the model says
+# integer text, a nesting too deep to decode, …): the endpoint's fault, not rolesim's.
+_PARSER_FAILURES = (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,54 @@ def aws_error(
             "region name, --endpoint-url and the network",
             code="EndpointConnectionError",
         )
+    if isinstance(exc, MalformedResponseError):
+        # The problem names fields and JSON types, never their values.
+        return malformed(where, str(exc.kwargs.get("problem", exc)))
     if isinstance(exc, BotoCoreError):
         return AwsError(f"{where}: {redactor.scrub(str(exc))}")
     raise TypeError(f"not an AWS error: {type(exc).__name__}")
+
+
+@contextlib.contextmanager
+def _failures_typed(operation: str, region: str | None, redactor: Redactor) -> Iterator[None]:
+    """A ClientError is left to the caller, who knows which codes are outcomes. Every other way
+    a call can fail is raised typed: parameters botocore refuses (they come from the user's
+    files and options) as UsageError, the rest as AwsError."""
+    try:
+        yield
+    except ClientError:
+        raise
+    except ParamValidationError as exc:
+        raise UsageError(f"{operation}: {redactor.scrub(str(exc))}") from None
+    except BotoCoreError as exc:
+        raise aws_error(exc, operation=operation, region=region, redactor=redactor) from None
+    except _PARSER_FAILURES as exc:
+        where = f"{operation} in {region}" if region else operation
+        raise malformed(where, f"botocore cannot parse it ({type(exc).__name__})") from None
+
+
+def _method(operation: str) -> str:
+    # `iam:GetRole` names the service for messages; the client method is get_role.
+    return str(xform_name(operation.rpartition(":")[2]))
+
+
+def call(
+    client: Any, operation: str, *, region: str | None, redactor: Redactor, **params: Any
+) -> dict[str, Any]:
+    """Call one operation (`GetId`, or `iam:GetRole` to name the service in messages)."""
+    with _failures_typed(operation, region, redactor):
+        response: dict[str, Any] = getattr(client, _method(operation))(**params)
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+def pages(
+    client: Any, operation: str, key: str, *, region: str | None, redactor: Redactor, **params: Any
+) -> list[Any]:
+    """Every item under `key` across the pages of a paginated operation."""
+    with _failures_typed(operation, region, redactor):
+        return [
+            item
+            for page in client.get_paginator(_method(operation)).paginate(**params)
+            for item in need(page, key, operation=operation)
+        ]

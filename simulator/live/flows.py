@@ -14,16 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import jwt
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from simulator.live.errors import ObservedError, aws_error, observed_error
-from simulator.live.redact import Redactor
+from simulator.live.errors import ObservedError, aws_error, call, observed_error
+from simulator.live.responses import malformed, need_text
 from simulator.live.session import AwsClients
-
-Flow = Literal["enhanced", "basic"]
+from simulator.request import Flow
 
 # The role session name rolesim asks for in the basic flow (the app chooses it there).
 BASIC_SESSION_NAME = "rolesim-verify"
@@ -41,7 +40,7 @@ class FlowRequest:
     """One live run. `logins` maps the Logins key to its token; empty means a guest."""
 
     identity_pool_id: str
-    flow: Flow = "enhanced"
+    flow: Flow = Flow.ENHANCED
     logins: Mapping[str, str] = field(default_factory=dict)
     custom_role_arn: str | None = None
     basic_role_arn: str | None = None
@@ -115,33 +114,48 @@ def role_arn_for(
 
 def read_openid_token(token: str) -> tuple[dict[str, str], tuple[str, ...]]:
     """Session tags and `amr` from an OpenID token, decoded without verification (it came
-    straight from the service over TLS; only its claims are read)."""
-    claims = jwt.decode(token, options={"verify_signature": False})
+    straight from the service over TLS; only its claims are read).
+
+    A token that is not a JWT, or whose tags claim is not the documented shape (§6.4), is the
+    endpoint's failure: AwsError, never a guess at the tags.
+    """
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise malformed("GetOpenIdToken", f"the token is not a JWT ({exc})") from None
+    tagged = claims.get(TAGS_CLAIM) or {}
+    principal_tags = (tagged.get("principal_tags") or {}) if isinstance(tagged, dict) else None
+    amr = claims.get("amr") or []
+    amr_values = amr if isinstance(amr, list) else [amr]
+    if not isinstance(principal_tags, dict) or not all(
+        isinstance(v, str | list) for v in principal_tags.values()
+    ):
+        raise malformed(
+            "GetOpenIdToken",
+            f"the token's {TAGS_CLAIM} claim is not {{principal_tags: {{KEY: [VALUE]}}}}",
+        )
     tags: dict[str, str] = {}
-    principal_tags = (claims.get(TAGS_CLAIM) or {}).get("principal_tags") or {}
     for key, values in principal_tags.items():
         # §6.4: each value is a one-element array.
         value = values[0] if isinstance(values, list) and values else values
         tags[str(key)] = str(value)
-    amr = claims.get("amr") or []
-    return tags, tuple(str(entry) for entry in (amr if isinstance(amr, list) else [amr]))
+    return tags, tuple(str(entry) for entry in amr_values)
 
 
 class _Runner:
-    def __init__(self, clients: AwsClients, request: FlowRequest, redactor: Redactor) -> None:
+    def __init__(self, clients: AwsClients, request: FlowRequest) -> None:
         self.clients = clients
         self.request = request
-        self.redactor = redactor
+        self.redactor = clients.redactor
         self.region = clients.region_for(request.identity_pool_id)
         self.identity = clients.client("cognito-identity", self.region)
         self.notes: list[str] = []
         for token in request.logins.values():
-            redactor.add(token)
+            self.redactor.add(token)
 
     def call(self, client: Any, operation: str, **params: Any) -> dict[str, Any]:
-        method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
         try:
-            response: dict[str, Any] = getattr(client, method)(**params)
+            return call(client, operation, region=self.region, redactor=self.redactor, **params)
         except ClientError as exc:
             observed = observed_error(exc, operation, self.redactor)
             if observed is not None:
@@ -149,11 +163,16 @@ class _Runner:
             raise aws_error(
                 exc, operation=operation, region=self.region, redactor=self.redactor
             ) from None
-        except BotoCoreError as exc:
-            raise aws_error(
-                exc, operation=operation, region=self.region, redactor=self.redactor
-            ) from None
-        return response
+
+    def credentials(
+        self, response: dict[str, Any], operation: str, secret: str
+    ) -> tuple[str | None, str]:
+        """Whose the issued credentials are (GetCallerIdentity): (role ARN, assumed-role ARN)."""
+        key, secret_key, token = (
+            need_text(response, "Credentials", name, operation=operation)
+            for name in ("AccessKeyId", secret, "SessionToken")
+        )
+        return self.caller(key, secret_key, token)
 
     def logins(self) -> dict[str, Any]:
         return {"Logins": dict(self.request.logins)} if self.request.logins else {}
@@ -162,13 +181,13 @@ class _Runner:
         response = self.call(
             self.identity, "GetId", IdentityPoolId=self.request.identity_pool_id, **self.logins()
         )
-        return str(response["IdentityId"])
+        return need_text(response, "IdentityId", operation="GetId")
 
     def open_id_token(self, identity_id: str) -> str:
         response = self.call(
             self.identity, "GetOpenIdToken", IdentityId=identity_id, **self.logins()
         )
-        token = str(response["Token"])
+        token = need_text(response, "Token", operation="GetOpenIdToken")
         self.redactor.add(token)
         return token
 
@@ -184,7 +203,8 @@ class _Runner:
             aws_secret_access_key=secret_key,
             aws_session_token=session_token,
         )
-        assumed = str(self.call(sts, "GetCallerIdentity")["Arn"])
+        identity = self.call(sts, "GetCallerIdentity")
+        assumed = need_text(identity, "Arn", operation="GetCallerIdentity")
         role_arn, note = role_arn_for(assumed, self.request.known_role_arns)
         if note:
             self.notes.append(note)
@@ -201,21 +221,19 @@ class _Runner:
                 if self.request.custom_role_arn
                 else {}
             )
-            credentials = self.call(
+            issued = self.call(
                 self.identity,
                 "GetCredentialsForIdentity",
                 IdentityId=identity_id,
                 **self.logins(),
                 **extra,
-            )["Credentials"]
-            role_arn, assumed = self.caller(
-                credentials["AccessKeyId"], credentials["SecretKey"], credentials["SessionToken"]
             )
+            role_arn, assumed = self.credentials(issued, "GetCredentialsForIdentity", "SecretKey")
         except _RefusedError as refused:
             error = refused.error
         tags, amr = self.observe_token(identity_id)
         return Observation(
-            "enhanced", identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
+            Flow.ENHANCED, identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
         )
 
     def observe_token(
@@ -252,28 +270,26 @@ class _Runner:
             tags, amr = read_openid_token(token)
             self.notes.append("session tags and amr read from the OpenID token")
             sts = self.clients.client("sts", self.region)
-            credentials = self.call(
+            issued = self.call(
                 sts,
                 "AssumeRoleWithWebIdentity",
                 RoleArn=self.request.basic_role_arn,
                 RoleSessionName=BASIC_SESSION_NAME,
                 WebIdentityToken=token,
-            )["Credentials"]
-            role_arn, assumed = self.caller(
-                credentials["AccessKeyId"],
-                credentials["SecretAccessKey"],
-                credentials["SessionToken"],
+            )
+            role_arn, assumed = self.credentials(
+                issued, "AssumeRoleWithWebIdentity", "SecretAccessKey"
             )
         except _RefusedError as refused:
             error = refused.error
             if tags is None:
                 self.notes.append("session tags and amr not observed: no OpenID token was issued")
         return Observation(
-            "basic", identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
+            Flow.BASIC, identity_id, role_arn, assumed, error, tags, amr, tuple(self.notes)
         )
 
 
-def run_flow(clients: AwsClients, request: FlowRequest, redactor: Redactor) -> Observation:
+def run_flow(clients: AwsClients, request: FlowRequest) -> Observation:
     """Run one flow against AWS. Raises AwsError when AWS could not be asked at all."""
-    runner = _Runner(clients, request, redactor)
+    runner = _Runner(clients, request)
     return runner.basic() if request.flow == "basic" else runner.enhanced()

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from ruamel.yaml import YAML
 
-from simulator.live.errors import aws_error, error_code
-from simulator.live.redact import Redactor
+from simulator.live.errors import aws_error, call, error_code, pages
+from simulator.live.responses import malformed, need, need_text
 from simulator.live.session import AwsClients
 
 PoolFormat = Literal["yaml", "json"]
@@ -43,46 +43,51 @@ class PullResult:
 
 
 class _Puller:
-    def __init__(self, clients: AwsClients, pool_id: str, redactor: Redactor) -> None:
+    def __init__(self, clients: AwsClients, pool_id: str) -> None:
         self.clients = clients
-        self.redactor = redactor
+        self.redactor = clients.redactor
         self.region = clients.region_for(pool_id)
         self.warnings: list[str] = []
 
-    def call(self, client: Any, operation: str, method: str, **params: Any) -> dict[str, Any]:
+    def call(
+        self, client: Any, operation: str, *, absent: str | None = None, **params: Any
+    ) -> dict[str, Any] | None:
+        """One call; None when AWS answers the error code `absent` (the thing does not exist)."""
         try:
-            response: dict[str, Any] = getattr(client, method)(**params)
-        except (ClientError, BotoCoreError) as exc:
+            return call(client, operation, region=self.region, redactor=self.redactor, **params)
+        except ClientError as exc:
+            if absent is not None and error_code(exc) == absent:
+                return None
             raise aws_error(
                 exc, operation=operation, region=self.region, redactor=self.redactor
             ) from None
-        response.pop("ResponseMetadata", None)
+
+    def get(self, client: Any, operation: str, **params: Any) -> dict[str, Any]:
+        response = self.call(client, operation, **params)
+        assert response is not None  # no error code is taken for absence
         return response
 
-    def pages(self, client: Any, operation: str, method: str, key: str, **params: Any) -> list[Any]:
+    def pages(self, client: Any, operation: str, key: str, **params: Any) -> list[Any]:
         try:
-            return [
-                item
-                for page in client.get_paginator(method).paginate(**params)
-                for item in page[key]
-            ]
-        except (ClientError, BotoCoreError) as exc:
+            return pages(
+                client, operation, key, region=self.region, redactor=self.redactor, **params
+            )
+        except ClientError as exc:
             raise aws_error(
                 exc, operation=operation, region=self.region, redactor=self.redactor
             ) from None
 
     def pool(self, pool_id: str, with_iam: bool) -> dict[str, Any]:
         identity = self.clients.client("cognito-identity", self.region)
-        described = self.call(
-            identity, "DescribeIdentityPool", "describe_identity_pool", IdentityPoolId=pool_id
-        )
+        described = self.get(identity, "DescribeIdentityPool", IdentityPoolId=pool_id)
+        answered = need_text(described, "IdentityPoolId", operation="DescribeIdentityPool")
+        if answered != pool_id:
+            raise malformed("DescribeIdentityPool", f"it describes {answered}, not {pool_id}")
         # A value AWS leaves unset is left out, not written as null or "".
         document: dict[str, Any] = {
             key: described[key] for key in _DESCRIBE_KEYS if described.get(key) not in (None, "")
         }
-        roles = self.call(
-            identity, "GetIdentityPoolRoles", "get_identity_pool_roles", IdentityPoolId=pool_id
-        )
+        roles = self.get(identity, "GetIdentityPoolRoles", IdentityPoolId=pool_id)
         document["Roles"] = roles.get("Roles") or {}
         if roles.get("RoleMappings"):
             document["RoleMappings"] = roles["RoleMappings"]
@@ -107,28 +112,17 @@ class _Puller:
         return document
 
     def tag_map(self, identity: Any, pool_id: str, provider: str) -> dict[str, Any] | None:
-        try:
-            response: dict[str, Any] = identity.get_principal_tag_attribute_map(
-                IdentityPoolId=pool_id, IdentityProviderName=provider
-            )
-        except ClientError as exc:
-            # A provider never given a map answers ResourceNotFoundException (semantics §9).
-            if error_code(exc) == "ResourceNotFoundException":
-                return None
-            raise aws_error(
-                exc,
-                operation="GetPrincipalTagAttributeMap",
-                region=self.region,
-                redactor=self.redactor,
-            ) from None
-        except BotoCoreError as exc:
-            raise aws_error(
-                exc,
-                operation="GetPrincipalTagAttributeMap",
-                region=self.region,
-                redactor=self.redactor,
-            ) from None
-        if not response.get("UseDefaults") and not response.get("PrincipalTags"):
+        # A provider never given a map answers ResourceNotFoundException (semantics §9).
+        response = self.call(
+            identity,
+            "GetPrincipalTagAttributeMap",
+            absent="ResourceNotFoundException",
+            IdentityPoolId=pool_id,
+            IdentityProviderName=provider,
+        )
+        if response is None or (
+            not response.get("UseDefaults") and not response.get("PrincipalTags")
+        ):
             return None
         return {
             "IdentityProviderName": response.get("IdentityProviderName", provider),
@@ -145,95 +139,87 @@ class _Puller:
             if not match:
                 self.warnings.append(f"{arn} is not a role ARN; skipped")
                 continue
-            try:
-                role = iam.get_role(RoleName=match["name"])["Role"]
-            except ClientError as exc:
-                if error_code(exc) == "NoSuchEntity":
-                    self.warnings.append(f"role {arn} does not exist in this account; not pulled")
-                    continue
-                raise aws_error(
-                    exc, operation="iam:GetRole", region=self.region, redactor=self.redactor
-                ) from None
-            except BotoCoreError as exc:
-                raise aws_error(
-                    exc, operation="iam:GetRole", region=self.region, redactor=self.redactor
-                ) from None
-            if role["Arn"] != arn:
+            found = self.call(iam, "iam:GetRole", absent="NoSuchEntity", RoleName=match["name"])
+            if found is None:
+                self.warnings.append(f"role {arn} does not exist in this account; not pulled")
+                continue
+            role = need(found, "Role", operation="iam:GetRole")
+            if need_text(role, "Arn", operation="iam:GetRole") != arn:
                 self.warnings.append(
                     f"role {arn} is in another account or path (found {role['Arn']}); not pulled"
                 )
                 continue
-            name = role["RoleName"]
-            inline = []
-            for policy_name in self.pages(
-                iam, "iam:ListRolePolicies", "list_role_policies", "PolicyNames", RoleName=name
-            ):
-                document = self.call(
-                    iam,
-                    "iam:GetRolePolicy",
-                    "get_role_policy",
-                    RoleName=name,
-                    PolicyName=policy_name,
-                )
-                inline.append(
-                    {
-                        "PolicyName": policy_name,
-                        "PolicyDocument": _policy(document["PolicyDocument"]),
-                    }
-                )
-            attached = [
-                {"PolicyName": p["PolicyName"], "PolicyArn": p["PolicyArn"]}
-                for p in self.pages(
-                    iam,
-                    "iam:ListAttachedRolePolicies",
-                    "list_attached_role_policies",
-                    "AttachedPolicies",
-                    RoleName=name,
-                )
-            ]
-            entry: dict[str, Any] = {
-                "RoleName": name,
-                "Arn": role["Arn"],
-                "Path": role.get("Path", "/"),
-                "RoleId": role.get("RoleId"),
-                "AssumeRolePolicyDocument": _policy(role.get("AssumeRolePolicyDocument")),
-                "RolePolicyList": inline,
-                "AttachedManagedPolicies": attached,
-            }
-            boundary = role.get("PermissionsBoundary")
+            entry = self.role_entry(iam, role)
+            roles.append(entry)
+            boundary = entry.get("PermissionsBoundary")
             if boundary:
-                entry["PermissionsBoundary"] = {
-                    "PermissionsBoundaryType": boundary.get("PermissionsBoundaryType", "Policy"),
-                    "PermissionsBoundaryArn": boundary["PermissionsBoundaryArn"],
-                }
                 policy_arns.setdefault(boundary["PermissionsBoundaryArn"])
-            if role.get("Tags"):
-                entry["Tags"] = [{"Key": t["Key"], "Value": t["Value"]} for t in role["Tags"]]
-            if role.get("MaxSessionDuration"):
-                entry["MaxSessionDuration"] = role["MaxSessionDuration"]
-            roles.append({k: v for k, v in entry.items() if v is not None})
-            for p in attached:
+            for p in entry["AttachedManagedPolicies"]:
                 policy_arns.setdefault(p["PolicyArn"])
         return roles, [self.managed_policy(iam, arn) for arn in policy_arns]
 
+    def role_entry(self, iam: Any, role: dict[str, Any]) -> dict[str, Any]:
+        """One RoleDetailList entry (get-account-authorization-details shape)."""
+        name = need_text(role, "RoleName", operation="iam:GetRole")
+        inline = []
+        for policy_name in self.pages(iam, "iam:ListRolePolicies", "PolicyNames", RoleName=name):
+            document = self.get(iam, "iam:GetRolePolicy", RoleName=name, PolicyName=policy_name)
+            inline.append(
+                {
+                    "PolicyName": policy_name,
+                    "PolicyDocument": _policy(
+                        need(document, "PolicyDocument", operation="iam:GetRolePolicy")
+                    ),
+                }
+            )
+        listed = "iam:ListAttachedRolePolicies"
+        attached = [
+            {
+                "PolicyName": need_text(p, "PolicyName", operation=listed),
+                "PolicyArn": need_text(p, "PolicyArn", operation=listed),
+            }
+            for p in self.pages(iam, listed, "AttachedPolicies", RoleName=name)
+        ]
+        entry: dict[str, Any] = {
+            "RoleName": name,
+            "Arn": role["Arn"],
+            "Path": role.get("Path", "/"),
+            "RoleId": role.get("RoleId"),
+            "AssumeRolePolicyDocument": _policy(role.get("AssumeRolePolicyDocument")),
+            "RolePolicyList": inline,
+            "AttachedManagedPolicies": attached,
+        }
+        boundary = role.get("PermissionsBoundary")
+        if boundary:
+            entry["PermissionsBoundary"] = {
+                "PermissionsBoundaryType": boundary.get("PermissionsBoundaryType", "Policy"),
+                "PermissionsBoundaryArn": need_text(
+                    boundary, "PermissionsBoundaryArn", operation="iam:GetRole"
+                ),
+            }
+        if role.get("Tags"):
+            entry["Tags"] = [
+                {"Key": need_text(t, "Key", operation="iam:GetRole"), "Value": t.get("Value", "")}
+                for t in role["Tags"]
+            ]
+        if role.get("MaxSessionDuration"):
+            entry["MaxSessionDuration"] = role["MaxSessionDuration"]
+        return {k: v for k, v in entry.items() if v is not None}
+
     def managed_policy(self, iam: Any, arn: str) -> dict[str, Any]:
-        policy = self.call(iam, "iam:GetPolicy", "get_policy", PolicyArn=arn)["Policy"]
-        version_id = policy["DefaultVersionId"]
-        version = self.call(
-            iam, "iam:GetPolicyVersion", "get_policy_version", PolicyArn=arn, VersionId=version_id
-        )
+        got = "iam:GetPolicy"
+        policy = need(self.get(iam, got, PolicyArn=arn), "Policy", operation=got)
+        version_id = need_text(policy, "DefaultVersionId", operation=got)
+        version = self.get(iam, "iam:GetPolicyVersion", PolicyArn=arn, VersionId=version_id)
+        document = need(version, "PolicyVersion", "Document", operation="iam:GetPolicyVersion")
         return {
-            "PolicyName": policy["PolicyName"],
+            "PolicyName": need_text(policy, "PolicyName", operation=got),
             "PolicyId": policy.get("PolicyId"),
-            "Arn": policy["Arn"],
+            "Arn": need_text(policy, "Arn", operation=got),
             "Path": policy.get("Path", "/"),
             "DefaultVersionId": version_id,
             "PolicyVersionList": [
-                {
-                    "Document": _policy(version["PolicyVersion"]["Document"]),
-                    "VersionId": version_id,
-                    "IsDefaultVersion": True,
-                }
+                {"Document": _policy(document), "VersionId": version_id, "IsDefaultVersion": True}
             ],
         }
 
@@ -241,7 +227,10 @@ class _Puller:
 def _providers(described: dict[str, Any]) -> list[str]:
     """Every provider a principal-tag map can name: user pools (without client id), OIDC and
     SAML provider ARNs, and the supported login providers."""
-    names = [p["ProviderName"] for p in described.get("CognitoIdentityProviders") or []]
+    names = [
+        need_text(p, "ProviderName", operation="DescribeIdentityPool")
+        for p in described.get("CognitoIdentityProviders") or []
+    ]
     names += list(described.get("OpenIdConnectProviderARNs") or [])
     names += list(described.get("SamlProviderARNs") or [])
     names += list((described.get("SupportedLoginProviders") or {}).keys())
@@ -252,7 +241,7 @@ def _referenced_roles(document: dict[str, Any]) -> list[str]:
     arns: dict[str, None] = dict.fromkeys((document.get("Roles") or {}).values())
     for mapping in (document.get("RoleMappings") or {}).values():
         for rule in (mapping.get("RulesConfiguration") or {}).get("Rules") or []:
-            arns.setdefault(rule["RoleARN"])
+            arns.setdefault(need_text(rule, "RoleARN", operation="GetIdentityPoolRoles"))
     return list(arns)
 
 
@@ -271,11 +260,10 @@ def pull_pool(
     identity_pool_id: str,
     *,
     with_iam: bool = False,
-    redactor: Redactor | None = None,
 ) -> PullResult:
     """DescribeIdentityPool, GetIdentityPoolRoles and every principal-tag map; with `with_iam`,
     the referenced roles' trust, inline and attached policies, boundary and tags."""
-    puller = _Puller(clients, identity_pool_id, redactor or Redactor())
+    puller = _Puller(clients, identity_pool_id)
     document = puller.pool(identity_pool_id, with_iam)
     return PullResult(document, tuple(puller.warnings))
 

@@ -7,11 +7,12 @@ import hashlib
 import hmac
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from simulator.errors import AwsError, UsageError
-from simulator.live.errors import aws_error, error_code, error_message
-from simulator.live.redact import Redactor, guarded_logging
+from simulator.errors import UsageError
+from simulator.live.errors import aws_error, call, error_code, error_message
+from simulator.live.redact import Redactor
+from simulator.live.responses import malformed, need_text
 
 
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
@@ -40,10 +41,15 @@ def sign_in(
         parameters["SECRET_HASH"] = secret_hash(username, client_id, client_secret)
         redactor.add(parameters["SECRET_HASH"])
     try:
-        with guarded_logging(redactor):
-            response = idp.initiate_auth(
-                ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=parameters
-            )
+        response = call(
+            idp,
+            "InitiateAuth",
+            region=region,
+            redactor=redactor,
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters=parameters,
+        )
     except ClientError as exc:
         code, message = error_code(exc), redactor.scrub(error_message(exc))
         if code == "InvalidParameterException" and "USER_PASSWORD_AUTH" in message:
@@ -61,18 +67,16 @@ def sign_in(
         if code == "UserNotConfirmedException":
             raise UsageError(f"user {username!r} is not confirmed: {message}") from None
         raise aws_error(exc, operation="InitiateAuth", region=region, redactor=redactor) from None
-    except BotoCoreError as exc:
-        raise aws_error(exc, operation="InitiateAuth", region=region, redactor=redactor) from None
     result = response.get("AuthenticationResult")
     if not result:
-        challenge = response.get("ChallengeName", "an unknown challenge")
+        challenge = response.get("ChallengeName")
+        if not challenge:
+            raise malformed("InitiateAuth", "neither AuthenticationResult nor ChallengeName")
         raise UsageError(
             f"sign-in as {username!r} needs {challenge} first (for example a new password or "
             "MFA); complete it in the app, then pass the ID token with --id-token"
         )
     for key in ("IdToken", "AccessToken", "RefreshToken"):
-        redactor.add(result.get(key))
-    token = result.get("IdToken")
-    if not token:
-        raise AwsError("InitiateAuth returned no ID token", code="NoIdToken")
-    return str(token)
+        value = result.get(key)
+        redactor.add(value if isinstance(value, str) else None)
+    return need_text(result, "IdToken", operation="InitiateAuth")

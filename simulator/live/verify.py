@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from simulator.access import assess
-from simulator.claims import Login, login_for, parse_claims_text
-from simulator.decision import Decision
+from simulator.access import Assessment
+from simulator.claims import Login, login_of, parse_claims_text
 from simulator.errors import ClaimsError, UsageError
-from simulator.live.flows import Flow, FlowRequest, Observation, run_flow
-from simulator.live.redact import Redactor, fingerprint, guarded_logging
+from simulator.live.flows import FlowRequest, Observation, run_flow
+from simulator.live.redact import fingerprint
 from simulator.live.session import AwsClients
 from simulator.model.pool import IdentityPool
 from simulator.model.providers import ProviderKind, issuer_host
-from simulator.resolve import ResolveOptions, resolve
+from simulator.request import NO_TOKEN, LoginRequest
+from simulator.simulate import simulate
+
+GUEST = LoginRequest.guest()
 
 
 @dataclass(frozen=True)
@@ -38,19 +40,12 @@ class LoginSource:
 
 
 @dataclass(frozen=True)
-class VerifyOptions:
-    flow: Flow = "enhanced"
-    custom_role_arn: str | None = None
-    basic_role_arn: str | None = None
-
-
-@dataclass(frozen=True)
 class VerifyResult:
     """Prediction and live answer for one login, and how they differ."""
 
     login: str
     token: str | None  # a fingerprint, never the token
-    predicted: Decision
+    predicted: Assessment
     live: Observation
     differences: tuple[str, ...]
 
@@ -124,10 +119,10 @@ def logins_key(login: Login) -> str:
     return login.provider.name
 
 
-def known_role_arns(pool: IdentityPool, login: Login, options: VerifyOptions) -> tuple[str, ...]:
+def known_role_arns(pool: IdentityPool, login: Login, request: LoginRequest) -> tuple[str, ...]:
     """Every role ARN the configuration or the token names: they restore the role path."""
     arns: list[str] = list(pool.role_arns())
-    arns += [a for a in (options.custom_role_arn, options.basic_role_arn) if a]
+    arns += [a for a in (request.custom_role_arn, request.basic_role_arn) if a]
     for user_pool in pool.user_pools:
         arns += [g.role_arn for g in user_pool.groups if g.role_arn]
     if pool.iam is not None:
@@ -143,7 +138,7 @@ def known_role_arns(pool: IdentityPool, login: Login, options: VerifyOptions) ->
     return tuple(dict.fromkeys(arns))
 
 
-def compare(predicted: Decision, live: Observation) -> tuple[str, ...]:
+def compare(predicted: Assessment, live: Observation) -> tuple[str, ...]:
     """What differs between prediction and live answer, in words. Empty means they match."""
     differences: list[str] = []
     p_role, p_error = predicted.role_arn, predicted.error
@@ -184,51 +179,47 @@ def verify_login(
     pool: IdentityPool,
     source: LoginSource,
     clients: AwsClients,
-    options: VerifyOptions = VerifyOptions(),
+    base: LoginRequest = GUEST,
     *,
-    redactor: Redactor | None = None,
     now: datetime | None = None,
 ) -> VerifyResult:
-    """Predict, then run the live flow for one login and compare."""
-    redactor = redactor or Redactor()
-    if options.flow == "basic" and not options.basic_role_arn:
+    """Predict, then run the live flow for one login and compare (inside `with clients:`).
+
+    `base` carries GetCredentialsForIdentity's options (flow, CustomRoleArn, the basic-flow role);
+    the login itself comes from `source`.
+    """
+    if base.flow == "basic" and not base.basic_role_arn:
         raise UsageError("--flow basic needs --role-arn: the role the application asks STS for")
+    now = now or datetime.now(UTC)
     if source.token is None:
-        login = Login.guest()
+        request = replace(base, claims=None, info=NO_TOKEN)
         logins: dict[str, str] = {}
     else:
-        redactor.add(source.token)
+        clients.redactor.add(source.token)
         claims, info = parse_claims_text(source.token, source=source.label)
-        login = login_for(claims, info, pool, provider=source.provider)
-        if info.expired(now or datetime.now(UTC)):
+        request = replace(
+            base, claims=claims, info=info, provider=source.provider, source=source.label
+        )
+        if info.expired(now):
             expired = datetime.fromtimestamp(info.expires_at or 0, tz=UTC).isoformat()
             raise ClaimsError(
                 f"the ID token expired at {expired}; sign in again for a fresh one",
                 source=source.label,
             )
+    login = login_of(request, pool)
+    if source.token is not None:
         logins = {logins_key(login): source.token}
-    predicted = resolve(
-        pool,
-        login,
-        ResolveOptions(
-            flow=options.flow,
-            custom_role_arn=options.custom_role_arn,
-            basic_role_arn=options.basic_role_arn,
-        ),
-    )
-    if pool.iam is not None:
-        # With the roles' trust policies known, a trust failure is part of the prediction.
-        predicted = assess(pool, predicted, login)
-    request = FlowRequest(
+    # With the roles' trust policies known, a trust failure is part of the prediction.
+    predicted = simulate(pool, request, now=now, explain=False)
+    flow_request = FlowRequest(
         identity_pool_id=pool.identity_pool_id,
-        flow=options.flow,
+        flow=request.flow,
         logins=logins,
-        custom_role_arn=options.custom_role_arn,
-        basic_role_arn=options.basic_role_arn,
-        known_role_arns=known_role_arns(pool, login, options),
+        custom_role_arn=request.custom_role_arn,
+        basic_role_arn=request.basic_role_arn,
+        known_role_arns=known_role_arns(pool, login, request),
     )
-    with guarded_logging(redactor):
-        live = run_flow(clients, request, redactor)
+    live = run_flow(clients, flow_request)
     return VerifyResult(
         login=source.label,
         token=fingerprint(source.token) if source.token else None,
@@ -242,12 +233,7 @@ def verify(
     pool: IdentityPool,
     sources: Iterable[LoginSource],
     clients: AwsClients,
-    options: VerifyOptions = VerifyOptions(),
-    *,
-    redactor: Redactor | None = None,
+    base: LoginRequest = GUEST,
 ) -> VerifyReport:
-    """Verify every login; one report."""
-    redactor = redactor or Redactor()
-    return VerifyReport(
-        tuple(verify_login(pool, source, clients, options, redactor=redactor) for source in sources)
-    )
+    """Verify every login; one report (inside `with clients:`)."""
+    return VerifyReport(tuple(verify_login(pool, source, clients, base) for source in sources))

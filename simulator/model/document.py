@@ -92,9 +92,11 @@ def parse_text(text: str, source: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "cannot parse"
-        raise ConfigError(f"not valid YAML or JSON: {problem}", file=source, line=line) from None
+        raise ConfigError(
+            f"not valid YAML or JSON: {problem}", file=source, line=line, code="syntax"
+        ) from None
     except YAMLError as exc:
-        raise ConfigError(f"not valid YAML or JSON: {exc}", file=source) from None
+        raise ConfigError(f"not valid YAML or JSON: {exc}", file=source, code="syntax") from None
     return Document(data, source)
 
 
@@ -103,11 +105,13 @@ def read_file(path: FsPath | str) -> Document:
     try:
         text = FsPath(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError("file not found", file=source) from None
+        raise ConfigError("file not found", file=source, code="file-not-found") from None
     except UnicodeDecodeError:
-        raise ConfigError("not a UTF-8 text file", file=source) from None
+        raise ConfigError("not a UTF-8 text file", file=source, code="not-utf8") from None
     except OSError as exc:
-        raise ConfigError(f"cannot read file: {exc.strerror}", file=source) from None
+        raise ConfigError(
+            f"cannot read file: {exc.strerror}", file=source, code="unreadable"
+        ) from None
     return parse_text(text, source)
 
 
@@ -135,19 +139,26 @@ class Node:
     path: Path = ()
 
     def fail(
-        self, message: str, *, at: Sequence[PathPart] = (), hint: str | None = None
+        self,
+        message: str,
+        *,
+        at: Sequence[PathPart] = (),
+        hint: str | None = None,
+        code: str = "invalid-value",
     ) -> NoReturn:
-        raise ConfigError(message, path=(*self.path, *at), hint=hint)
+        raise ConfigError(message, path=(*self.path, *at), hint=hint, code=code)
 
     def child(self, key: PathPart) -> Node:
         return Node(self.value[key], (*self.path, key))
 
     def mapping(self) -> Mapping[str, Any]:
         if not isinstance(self.value, dict):
-            self.fail(f"expected a mapping, found {_type_name(self.value)}")
+            self.fail(f"expected a mapping, found {_type_name(self.value)}", code="wrong-type")
         for k in self.value:
             if not isinstance(k, str):
-                self.fail(f"keys must be strings, found {k!r}", hint="quote the key")
+                self.fail(
+                    f"keys must be strings, found {k!r}", hint="quote the key", code="wrong-type"
+                )
         return self.value
 
     def items(self) -> Iterator[tuple[str, Node]]:
@@ -156,7 +167,7 @@ class Node:
 
     def elements(self) -> Iterator[Node]:
         if not isinstance(self.value, list):
-            self.fail(f"expected a list, found {_type_name(self.value)}")
+            self.fail(f"expected a list, found {_type_name(self.value)}", code="wrong-type")
         for i in range(len(self.value)):
             yield self.child(i)
 
@@ -171,10 +182,11 @@ class Node:
                     hint=f"did you mean {close[0]!r}?"
                     if close
                     else "allowed: " + ", ".join(allowed),
+                    code="unknown-field",
                 )
         for k in required:
             if k not in m:
-                self.fail(f"missing required field {k!r}")
+                self.fail(f"missing required field {k!r}", code="missing-field")
 
     def get(self, key: str) -> Node | None:
         m = self.mapping()
@@ -183,7 +195,7 @@ class Node:
     def require(self, key: str) -> Node:
         node = self.get(key)
         if node is None:
-            self.fail(f"missing required field {key!r}")
+            self.fail(f"missing required field {key!r}", code="missing-field")
         return node
 
     def string(
@@ -198,11 +210,16 @@ class Node:
         if isinstance(v, int) and not isinstance(v, bool):
             v = str(v)  # YAML reads an unquoted id like 111122223333 as a number
         if not isinstance(v, str):
-            self.fail(f"expected a string, found {_type_name(v)}", hint="quote the value")
+            self.fail(
+                f"expected a string, found {_type_name(v)}",
+                hint="quote the value",
+                code="wrong-type",
+            )
         if length is not None and not length[0] <= len(v) <= length[1]:
             self.fail(
                 f"length {len(v)} is outside {length[0]}-{length[1]} characters",
                 hint=hint,
+                code="length",
             )
         if check is not None and not check(v):
             self.fail(f"{v!r} is not {what or 'valid here'}", hint=hint)
@@ -210,12 +227,12 @@ class Node:
 
     def boolean(self) -> bool:
         if not isinstance(self.value, bool):
-            self.fail(f"expected true or false, found {_type_name(self.value)}")
+            self.fail(f"expected true or false, found {_type_name(self.value)}", code="wrong-type")
         return self.value
 
     def integer(self) -> int:
         if isinstance(self.value, bool) or not isinstance(self.value, int):
-            self.fail(f"expected a whole number, found {_type_name(self.value)}")
+            self.fail(f"expected a whole number, found {_type_name(self.value)}", code="wrong-type")
         return int(self.value)
 
     def strings(self) -> tuple[str, ...]:

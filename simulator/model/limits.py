@@ -46,11 +46,6 @@ def _is_tag_char(c: str) -> bool:
     return c in _TAG_EXTRA or unicodedata.category(c)[0] in "LZN"
 
 
-def is_tag_text(text: str) -> bool:
-    """[M-STS] Tag key/value pattern `[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`."""
-    return all(_is_tag_char(c) for c in text)
-
-
 # An ASCII tag value STS accepts as it is: allowed characters, at most 256, no aws: prefix.
 PLAIN_TAG_VALUE = re.compile(r"(?![aA][wW][sS]:)[A-Za-z0-9 _.:/=+\-@]{0,256}")
 PLAIN_TAG_TEXT = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")

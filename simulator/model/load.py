@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path as FsPath
 from typing import Any, cast
 
+from simulator.assumptions import AssumptionSet, Name
 from simulator.errors import ConfigError
+from simulator.iam.roles import IamData, load_iam
 from simulator.model import limits
 from simulator.model.document import Document, Node, plain, read_file
 from simulator.model.pool import (
@@ -33,7 +35,6 @@ from simulator.model.providers import (
     parse_logins_name,
     parse_mapping_key,
 )
-from simulator.semantics.assumptions import AssumptionSet
 
 TOP_LEVEL_KEYS = (
     # DescribeIdentityPool
@@ -307,10 +308,11 @@ class _Builder:
         if not rules:
             node.fail("a rule list needs at least one rule [service model MappingRulesList min 1]")
         if len(rules) > limits.MAX_RULES_DOCUMENTED:
-            if not assumptions.alt("rule-limit"):
+            if not assumptions.alt(Name.RULE_LIMIT):
                 node.fail(
                     f"{len(rules)} rules; AWS documents at most {limits.MAX_RULES_DOCUMENTED} per provider",
                     hint="the service model allows 400; set Assumptions: {rule-limit: '400'} to accept it",
+                    code="too-many-rules",
                 )
             if len(rules) > limits.MAX_RULES_MODEL:
                 node.fail(
@@ -432,12 +434,10 @@ class _Builder:
             )
         return tuple(out)
 
-    def _iam(self) -> Any:
+    def _iam(self) -> IamData | None:
         roles, policies = self.root.get("IamRoles"), self.root.get("Policies")
         if roles is None and policies is None:
             return None
-        from simulator.iam.roles import load_iam
-
         return load_iam(
             plain(roles.value) if roles else [], plain(policies.value) if policies else []
         )
@@ -475,7 +475,7 @@ class _Configured:
             fixed = (
                 f"{bare}:{clients[0]}" if clients and USER_POOL_PROVIDER.fullmatch(bare) else bare
             )
-            node.fail(aws, hint=f"drop the scheme: {fixed!r}")
+            node.fail(aws, hint=f"drop the scheme: {fixed!r}", code="mapping-key-scheme")
         provider = parse_mapping_key(text)
         if provider is None and USER_POOL_PROVIDER.fullmatch(text):
             clients = [c.client_id for c in self.cognito if c.provider_name == text]
@@ -487,6 +487,7 @@ class _Configured:
                     if clients
                     else f"'{text}:<appClientId>'"
                 ),
+                code="mapping-key-without-client",
             )
         if provider is None:
             # The OIDC issuer host is the Logins key; as a RoleMappings key it is undocumented (§10.10).
@@ -494,7 +495,9 @@ class _Configured:
                 if OIDC_ARN.fullmatch(arn)["url"] == text:  # type: ignore[index]
                     return ProviderName(ProviderKind.OIDC, arn)
             node.fail(
-                aws, hint="configured providers: " + (", ".join(self._configured_names()) or "none")
+                aws,
+                hint="configured providers: " + (", ".join(self._configured_names()) or "none"),
+                code="mapping-key-unconfigured",
             )
         ok = {
             ProviderKind.USER_POOL: any(
@@ -507,7 +510,9 @@ class _Configured:
         }[provider.kind]
         if not ok:
             node.fail(
-                aws, hint="configured providers: " + (", ".join(self._configured_names()) or "none")
+                aws,
+                hint="configured providers: " + (", ".join(self._configured_names()) or "none"),
+                code="mapping-key-unconfigured",
             )
         return provider
 

@@ -6,9 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.errors import Path
+from simulator.iam.roles import IamData
 from simulator.model.providers import ProviderName
-from simulator.semantics.assumptions import DEFAULTS, AssumptionSet
 
 T = TypeVar("T")
 MatchType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]
@@ -108,7 +109,7 @@ class IdentityPool:
     tag_maps: tuple[PrincipalTagMap, ...]
     user_pools: tuple[UserPool, ...] = ()
     oidc_providers: tuple[OpenIdConnectProvider, ...] = ()
-    iam: Any = None  # simulator.iam IamData when the file carries IAM data
+    iam: IamData | None = None  # when the file carries IamRoles or Policies
     assumptions: AssumptionSet = DEFAULTS
     source: str = "<input>"
     warnings: tuple[str, ...] = ()
@@ -126,6 +127,13 @@ class IdentityPool:
         return self.identity_pool_id.split(":", 1)[0]
 
     @property
+    def classic_flow_enabled(self) -> bool:
+        """AllowClassicFlow, or the classic-flow-default assumption when the file leaves it out."""
+        if self.allow_classic_flow is not None:
+            return self.allow_classic_flow
+        return not self.assumptions.alt(Name.CLASSIC_FLOW_DEFAULT)
+
+    @property
     def authenticated_role(self) -> str | None:
         return self.roles.get("authenticated")
 
@@ -137,7 +145,11 @@ class IdentityPool:
         return self._mapping_index.get(_mapping_lookup_key(provider))
 
     def cached(self, key: Any, build: Callable[[], T]) -> T:
-        """Derived data (compiled rules, tag sources) built once per pool value."""
+        """Derived data (compiled rules, tag sources) built once per pool value.
+
+        The one mutable part of a frozen pool, kept for measured speed (the batch path derives per
+        provider, not per line). Plain dicts: not thread-safe; share a pool value within one thread.
+        """
         try:
             return self._cache[key]  # type: ignore[no-any-return]
         except KeyError:

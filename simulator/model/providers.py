@@ -34,8 +34,12 @@ USER_POOL_PROVIDER = re.compile(
 USER_POOL_MAPPING_KEY = re.compile(USER_POOL_PROVIDER.pattern + r":(?P<client>[\w]+)")
 OIDC_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(?P<url>.+)")
 SAML_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:saml-provider/(?P<name>[\w+=,.@-]+)")
+# The path's segments are printable ASCII other than '/' (IAM API `pathType`), each ending in '/'; the
+# name is `roleNameType`. A segment cannot contain its own terminator, so the split is unique and the
+# match linear (the former `(?:[!-~]+/)*` let a segment swallow '/', and backtracked exponentially on a
+# long path that does not match).
 ROLE_ARN = re.compile(
-    r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?P<path>(?:[!-~]+/)*)(?P<name>[\w+=,.@-]+)"
+    r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?P<path>(?:[!-.0-~]+/)*)(?P<name>[\w+=,.@-]+)"
 )
 
 

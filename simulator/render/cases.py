@@ -40,7 +40,7 @@ class CasesJUnit(Renderer[TestReport]):
         write_junit([JUnitSuite(result.path, cases)], stream, name="rolesim test")
 
 
-RENDERERS: dict[OutputFormat, Renderer[TestReport]] = {
+CASES_RENDERERS: dict[OutputFormat, Renderer[TestReport]] = {
     OutputFormat.TEXT: CasesText(),
     OutputFormat.JSON: JsonRenderer(),
     OutputFormat.JUNIT: CasesJUnit(),

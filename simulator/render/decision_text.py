@@ -1,8 +1,10 @@
-"""The text trace of one decision: provider -> mapping -> every rule -> decision -> tags -> doubts."""
+"""The text trace of one assessment: provider -> mapping -> every rule -> decision -> tags -> trust ->
+access -> doubts. Each trace step type has its own short function; the rule steps form one table."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -10,14 +12,43 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from simulator.decision import Decision, Granted, outcome_json
-from simulator.render.base import Renderer, console_for
+from simulator.access import AccessResult, Assessment
+from simulator.decision import (
+    DecisionStep,
+    FlowStep,
+    Granted,
+    MappingStep,
+    NoteStep,
+    ProviderStep,
+    RuleStep,
+    Step,
+    TagsStep,
+    TagTraceStep,
+    TokenRolesStep,
+    TraceStep,
+    outcome_json,
+)
+from simulator.iam import TrustDecision
+from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for
 
 _VERDICT_STYLE = {
     "match": ("match", "bold green"),
     "no-match": ("no match", "red"),
     "skipped": ("skipped", "yellow"),
     "not-evaluated": ("not evaluated", "dim"),
+}
+_ACCESS_STYLE = {"allowed": "bold green", "explicit_deny": "bold red", "implicit_deny": "red"}
+
+# The label each kind of step is printed under.
+_LABELS: dict[type[Step], str] = {
+    ProviderStep: "Login provider",
+    MappingStep: "Role mapping",
+    TokenRolesStep: "Token roles",
+    FlowStep: "Flow",
+    DecisionStep: "Because",
+    TagsStep: "Session tags",
+    TagTraceStep: "  tag",
+    NoteStep: "Note",
 }
 
 
@@ -32,75 +63,89 @@ def _label(console: Console, name: str, body: Text | str) -> None:
     console.print(line)
 
 
-class DecisionText(Renderer[Decision]):
-    def render(self, result: Decision, stream: IO[str]) -> None:
-        console = console_for(stream)
-        render_decision(result, console)
+class DecisionText(Renderer[Assessment]):
+    def render(self, result: Assessment, stream: IO[str]) -> None:
+        render_assessment(result, console_for(stream))
 
 
-def render_decision(d: Decision, console: Console) -> None:
+SIMULATE_RENDERERS: dict[OutputFormat, Renderer[Assessment]] = {
+    OutputFormat.TEXT: DecisionText(),
+    OutputFormat.JSON: JsonRenderer(),
+}
+
+
+def render_assessment(a: Assessment, console: Console) -> None:
+    d = a.decision
     _label(console, "Identity pool", f"{d.identity_pool_id} ({d.flow} flow)")
-    if d.token is not None:
-        tok = d.token
-        how = "verified against the JWKS" if tok.verified else "decoded without verification"
-        body = "claims given as JSON" if tok.kind == "claims" else f"{tok.kind}, {how}"
-        if tok.fingerprint:
-            body += f" [{tok.fingerprint}]"
-        if tok.expires_at is not None:
-            body += f", expires {datetime.fromtimestamp(tok.expires_at, tz=UTC).isoformat()}"
-        _label(console, "Token", body)
-    for note in d.notes:
+    _token(console, a)
+    for note in a.notes:
         _label(console, "Note", note)
+    _trace(console, d.trace)
+    _outcome(console, a)
+    if a.trust is not None:
+        _trust(console, a.trust)
+    elif not a.iam_evaluated and isinstance(a.outcome, Granted):
+        _label(console, "Trust", "not evaluated: no IAM data (IamRoles in the pool file, or --iam)")
+    for result in a.access:
+        _access(console, result)
+    _uncertain(console, a)
+
+
+def _token(console: Console, a: Assessment) -> None:
+    if a.request.claims is None:
+        return
+    tok = a.request.info
+    how = "verified against the JWKS" if tok.verified else "decoded without verification"
+    body = "claims given as JSON" if tok.kind == "claims" else f"{tok.kind}, {how}"
+    if tok.fingerprint:
+        body += f" [{tok.fingerprint}]"
+    if tok.expires_at is not None:
+        body += f", expires {datetime.fromtimestamp(tok.expires_at, tz=UTC).isoformat()}"
+    _label(console, "Token", body)
+
+
+def _trace(console: Console, trace: tuple[TraceStep, ...]) -> None:
     rules: Table | None = None
-    for step in d.trace:
-        data = step.data
-        if step.step == "rule":
-            if rules is None:
-                rules = Table(
-                    "#",
-                    "claim",
-                    "match",
-                    "value",
-                    "role",
-                    "verdict",
-                    "claim value",
-                    box=None,
-                    pad_edge=False,
-                )
-            label, style = _VERDICT_STYLE[str(data["verdict"])]
-            rules.add_row(
-                str(data["index"]),
-                str(data["claim"]),
-                str(data["match_type"]),
-                _short(data["value"], 30),
-                str(data["role_arn"]).rsplit("/", 1)[-1],
-                Text(label, style=style),
-                ""
-                if data.get("verdict") == "not-evaluated"
-                else (
-                    "(absent)"
-                    if data.get("claim_value") is None
-                    else _short(data["claim_value"], 40)
-                ),
-            )
+    for step in trace:
+        if isinstance(step, RuleStep):
+            rules = rules or _rule_table()
+            _rule_row(rules, step)
             continue
         if rules is not None:
             console.print(rules)
             rules = None
-        name = {
-            "provider": "Login provider",
-            "mapping": "Role mapping",
-            "token-roles": "Token roles",
-            "flow": "Flow",
-            "decision": "Because",
-            "tags": "Session tags",
-            "tag": "  tag",
-            "note": "Note",
-        }.get(step.step, step.step)
-        _label(console, name, step.message)
+        _label(console, _LABELS.get(type(step), step.kind), step.message)
     if rules is not None:
         console.print(rules)
-    out = d.outcome
+
+
+def _rule_table() -> Table:
+    return Table(
+        "#", "claim", "match", "value", "role", "verdict", "claim value", box=None, pad_edge=False
+    )
+
+
+def _rule_row(table: Table, step: RuleStep) -> None:
+    label, style = _VERDICT_STYLE[step.verdict]
+    if step.verdict == "not-evaluated":
+        shown = ""
+    elif not step.claim_present:
+        shown = "(absent)"
+    else:
+        shown = _short(step.claim_value, 40)
+    table.add_row(
+        Text(str(step.index)),
+        Text(step.claim),
+        Text(step.match_type),
+        Text(_short(step.value, 30)),
+        Text(step.role_arn.rsplit("/", 1)[-1]),
+        Text(label, style=style),
+        Text(shown),
+    )
+
+
+def _outcome(console: Console, a: Assessment) -> None:
+    out = a.outcome
     if isinstance(out, Granted):
         extra = (
             f" (rule {out.decided_by.rule_index})" if out.decided_by.rule_index is not None else ""
@@ -108,49 +153,52 @@ def render_decision(d: Decision, console: Console) -> None:
         _label(console, "Decision", Text(f"role {out.role_arn}{extra}", style="bold green"))
         tags = ", ".join(f"{k}={v}" for k, v in out.principal_tags.items()) or "none"
         _label(console, "Principal tags", tags)
-    else:
-        _label(
-            console,
-            "Decision",
-            Text(f"no credentials: {out.error.code}: {out.error.message}", style="bold red"),
-        )
-    if d.trust is not None:
-        t = d.trust
-        style = {"allowed": "green", "denied": "bold red"}.get(t.outcome, "yellow")
-        by = "; ".join(dict.fromkeys(m.label for m in t.matched))
-        _label(
-            console,
-            "Trust",
-            Text(f"{t.outcome}: {t.reason}" + (f" [{by}]" if by else ""), style=style),
-        )
-        for doubt in t.uncertain:
-            _label(
-                console, "  uncertain", Text(f"{doubt.assumption}: {doubt.detail}", style="yellow")
-            )
-    for a in d.access:
-        verdict = a.verdict
-        style = {"allowed": "bold green", "explicit_deny": "bold red", "implicit_deny": "red"}.get(
-            verdict, "yellow"
-        )
-        line = Text(f"{a.request.action} on {a.request.resource}: ")
-        line.append(verdict.replace("_", " "), style=style)
-        _label(console, "Access", line)
-        reason = a.decision.reason if a.decision is not None else a.reason
-        if reason:
-            _label(console, "  because", reason)
-        if a.decision is not None:
-            for m in a.decision.matched:
-                _label(console, "  statement", m.label)
-            for doubt in a.decision.uncertain:
-                _label(
-                    console,
-                    "  uncertain",
-                    Text(f"{doubt.assumption}: {doubt.detail}", style="yellow"),
-                )
-            for w in a.decision.warnings:
-                _label(console, "  warning", w)
-    if not d.uncertain:
-        _label(console, "Uncertain", "no undocumented behaviour changes this decision")
+        return
+    text = f"no credentials: {out.error.code}: {out.error.message}"
+    pool = a.decision.outcome
+    if isinstance(pool, Granted):
+        text += f" (the pool chose {pool.role_arn}; STS refuses it)"
+    _label(console, "Decision", Text(text, style="bold red"))
+
+
+def _trust(console: Console, t: TrustDecision) -> None:
+    style = {"allowed": "green", "denied": "bold red"}.get(t.outcome, "yellow")
+    by = "; ".join(dict.fromkeys(m.label for m in t.matched))
+    _label(
+        console, "Trust", Text(f"{t.outcome}: {t.reason}" + (f" [{by}]" if by else ""), style=style)
+    )
+    for doubt in t.uncertain:
+        _label(console, "  uncertain", Text(f"{doubt.assumption}: {doubt.detail}", style="yellow"))
+
+
+def _access(console: Console, a: AccessResult) -> None:
+    line = Text(f"{a.request.action} on {a.request.resource}: ")
+    line.append(a.verdict.replace("_", " "), style=_ACCESS_STYLE.get(a.verdict, "yellow"))
+    _label(console, "Access", line)
+    if a.reason:
+        _label(console, "  because", a.reason)
+    each: list[tuple[str, Callable[[Any], Text | str], tuple[Any, ...]]] = []
+    if a.decision is not None:
+        each = [
+            ("  statement", lambda m: m.label, a.decision.matched),
+            ("  uncertain", lambda u: Text(f"{u.assumption}: {u.detail}", style="yellow"),
+             a.decision.uncertain),
+            ("  warning", str, a.decision.warnings),
+        ]  # fmt: skip
+    each.append(("  missing", str, a.missing))
+    for label, show, items in each:
+        for item in items:
+            _label(console, label, show(item))
+
+
+def _uncertain(console: Console, a: Assessment) -> None:
+    d = a.decision
+    if not a.rests_on:
+        _label(console, "Uncertain", "no undocumented behaviour changes this answer")
+    elif not d.uncertain:
+        _label(console, "Uncertain", Text(
+            "the pool's decision rests on no named assumption; trust or access rests on "
+            + ", ".join(a.rests_on) + " (above)", style="yellow"))  # fmt: skip
     for u in d.uncertain:
         alt = outcome_json(u.alternative_outcome)
         what = alt["role_arn"] or (alt["error"] or {}).get("code")

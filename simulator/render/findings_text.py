@@ -10,6 +10,7 @@ from typing import IO, Any
 from simulator.analysis.diff import Change, DiffReport
 from simulator.analysis.invariants import CheckReport
 from simulator.analysis.lint import LintReport
+from simulator.analysis.outcomes import outcome_summary
 from simulator.render.base import Renderer
 
 _HIDDEN = ("iss", "aud", "token_use")
@@ -62,13 +63,19 @@ class CheckText(Renderer[CheckReport]):
                     w(f"{r.invariant.description}\n")
                 w(f"- request: {v.probe.describe()}\n- claims: `{_claims(v.probe.claims)}`\n")
                 w(f"- found by: {v.method}\n")
+                if v.result.rests_on:
+                    w(f"- rests on: {', '.join(v.result.rests_on)} (named assumptions)\n")
         for r in result.results:
+            if r.rests_on:
+                w(
+                    f"\nassumptions ({r.invariant.id}): the result rests on {', '.join(r.rests_on)}\n"
+                )
             for n in r.notes:
                 w(f"\nnote ({r.invariant.id}): {n}\n")
 
 
 def _change_lines(c: Change) -> list[str]:
-    old, new = c.to_json()["old_summary"], c.to_json()["new_summary"]
+    old, new = outcome_summary(c.old), outcome_summary(c.new)
     lines = [
         f"### {c.id} {c.classification.replace('_', ' ')}: {c.provider}",
         f"- before: {old}",
@@ -80,6 +87,11 @@ def _change_lines(c: Change) -> list[str]:
     lines += [f"- {r}" for r in c.reasons]
     if c.source != "analysis":
         lines.append(f"- found in the claims corpus ({c.source})")
+    if c.corpus_lines:
+        shown = ", ".join(map(str, c.corpus_lines[:10])) + (
+            " …" if len(c.corpus_lines) > 10 else ""
+        )
+        lines.append(f"- {len(c.corpus_lines)} line(s) of the claims corpus move this way: {shown}")
     if c.accepted is not None:
         lines.append(f"- accepted: {c.accepted}")
     return lines
@@ -98,8 +110,7 @@ class DiffText(Renderer[DiffReport]):
             w("| id | provider | before | after | kind | witness | accepted |\n")
             w("|---|---|---|---|---|---|---|\n")
             for c in result.changes:
-                j = c.to_json()
-                w(f"| {c.id} | {c.provider} | {j['old_summary']} | {j['new_summary']} | "
+                w(f"| {c.id} | {c.provider} | {outcome_summary(c.old)} | {outcome_summary(c.new)} | "
                   f"{c.classification} | `{_short_claims(c.probe.claims)}` | "
                   f"{'yes' if c.accepted else 'no'} |\n")  # fmt: skip
             for c in result.changes:

@@ -5,12 +5,14 @@ The three registries cover every OutputFormat member (tests walk the enum).
 
 from __future__ import annotations
 
-from typing import IO
+import json
+from typing import IO, Any
 
 from simulator.analysis.diff import DiffReport
 from simulator.analysis.findings import CATALOGUE
 from simulator.analysis.invariants import CheckReport
 from simulator.analysis.lint import LintReport
+from simulator.analysis.outcomes import outcome_summary
 from simulator.errors import format_path
 from simulator.render.base import JsonRenderer, OutputFormat, Renderer
 from simulator.render.findings_text import CheckText, DiffText, LintText
@@ -21,6 +23,11 @@ _LINT_RULES = [
     SarifRule(c.id, c.name, c.title, c.description, c.doc, level_for(c.severity.label))
     for c in CATALOGUE.values()
 ]
+
+
+def _json_text(value: Any) -> str:
+    """Data in a message a person reads: JSON, never a Python repr."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 class LintSarif(Renderer[LintReport]):
@@ -98,7 +105,7 @@ class CheckJUnit(Renderer[CheckReport]):
         cases = []
         for r in result.results:
             failure = "\n".join(
-                f"{v.reason}: {v.probe.describe()} claims {v.probe.to_json()['claims']}"
+                f"{v.reason}: {v.probe.describe()} claims {_json_text(v.probe.claims)}"
                 for v in r.violations
             )
             cases.append(
@@ -131,7 +138,7 @@ class DiffSarif(Renderer[DiffReport]):
             SarifResult(
                 f"diff/{c.classification}",
                 "note" if c.accepted else "error",
-                f"{c.id}: {c.to_json()['old_summary']} -> {c.to_json()['new_summary']} for "
+                f"{c.id}: {outcome_summary(c.old)} -> {outcome_summary(c.new)} for "
                 f"{c.probe.describe()}",
                 result.new_source,
                 c.line,
@@ -154,8 +161,8 @@ class DiffJUnit(Renderer[DiffReport]):
                 f"rolesim.diff.{c.classification}",
                 failure=None
                 if c.accepted
-                else f"{c.to_json()['old_summary']} -> {c.to_json()['new_summary']}\n"
-                f"witness: {c.probe.to_json()}",
+                else f"{outcome_summary(c.old)} -> {outcome_summary(c.new)}\n"
+                f"witness: {_json_text(c.probe.to_json())}",
                 skipped=f"accepted: {c.accepted}" if c.accepted else None,
             )
             for c in result.changes

@@ -1,7 +1,11 @@
 """A mapping's rules indexed by claim, for the first match in O(claims) instead of O(rules).
 
-Same semantics as `evaluate_rule` (the reference, which traces and handles CustomRoleArn); a
-property test holds the two together. Used on the batch path, where no trace is built.
+Same semantics as `evaluate_rule` (the reference, which traces and handles CustomRoleArn); the
+property tests `test_the_indexed_matcher_agrees_with_the_reference_predicates` and
+`test_the_fast_batch_path_decides_exactly_as_the_explained_path` (tests/core/test_properties.py)
+hold the two together. Used on the batch path, where no trace is built. It exists for measured
+speed (benchmarks/bench_simulate.py); its per-claim memo is mutable state inside a frozen pool's
+cache, bounded in size, and not thread-safe.
 """
 
 from __future__ import annotations
@@ -10,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.assumptions import Consult, Name
 from simulator.model.pool import MappingRule
-from simulator.semantics.assumptions import AssumptionSet
 from simulator.semantics.rules import claim_text
 
 _Entry = tuple[int, str]  # (rule index, value)
@@ -29,7 +33,7 @@ class _ClaimRules:
     # True while every value is its own casefold: folding a caseless claim changes nothing.
     caseless: bool = True
     # Verdicts already computed for a claim value, per assumption set: (rule index, consulted names).
-    memo: dict[frozenset[str], dict[Any, tuple[int | None, tuple[str, ...]]]] = field(
+    memo: dict[frozenset[Name], dict[Any, tuple[int | None, tuple[Name, ...]]]] = field(
         default_factory=dict
     )
     # A claim whose values rarely repeat (email, sub) is not worth remembering: count, then stop.
@@ -128,10 +132,8 @@ class CompiledRules:
         # Claims in order of their first rule, so a decided prefix stops the search early.
         self.order = sorted(self.by_claim.items(), key=lambda kv: kv[1].first)
 
-    def first_match(
-        self, claims: Mapping[str, Any], assumptions: AssumptionSet, consulted: set[str] | None
-    ) -> int | None:
-        fold = assumptions.alt("case-sensitive-match")
+    def first_match(self, claims: Mapping[str, Any], ask: Consult) -> int | None:
+        fold = ask.alt(Name.CASE_SENSITIVE_MATCH)
         best: int | None = None
         for claim, cr in self.order:
             if best is not None and cr.first >= best:
@@ -139,7 +141,7 @@ class CompiledRules:
             value = claims.get(claim)
             if value is None and claim not in claims:
                 continue  # missing: NotEqual is skipped [RBAC], the others do not match
-            hit = self._memo_claim(cr, value, fold, assumptions, consulted)
+            hit = self._memo_claim(cr, value, fold, ask)
             if hit is not None and (best is None or hit < best):
                 best = hit
         return best
@@ -149,34 +151,34 @@ class CompiledRules:
         cr: _ClaimRules,
         value: Any,
         fold: bool,
-        assumptions: AssumptionSet,
-        consulted: set[str] | None,
+        ask: Consult,
     ) -> int | None:
         if cr.memo_off:
-            return self._claim(cr, value, fold, assumptions, consulted)
+            return self._claim(cr, value, fold, ask)
         if type(value) is str:
             key: Any = value
         elif type(value) is list and all(type(v) is str for v in value):
             key = (None, *value)
         else:
-            return self._claim(cr, value, fold, assumptions, consulted)
+            return self._claim(cr, value, fold, ask)
         cr.lookups += 1
-        memo = cr.memo.get(assumptions.alternatives)
+        alternatives = ask.assumptions.alternatives
+        memo = cr.memo.get(alternatives)
         if memo is None:
-            memo = cr.memo[assumptions.alternatives] = {}
+            memo = cr.memo[alternatives] = {}
         found = memo.get(key)
         if found is None:
             cr.misses += 1
             if cr.lookups >= _MEMO_TRIAL and cr.misses * 4 > cr.lookups * 3:
                 cr.memo_off = True
                 cr.memo.clear()
-            seen: set[str] = set()
-            found = (self._claim(cr, value, fold, assumptions, seen), tuple(seen))
+            seen: set[Name] = set()
+            found = (self._claim(cr, value, fold, Consult(ask.assumptions, seen)), tuple(seen))
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             memo[key] = found
-        if consulted is not None and found[1]:
-            consulted.update(found[1])
+        if ask.consulted is not None and found[1]:
+            ask.consulted.update(found[1])
         return found[0]
 
     def _claim(
@@ -184,31 +186,29 @@ class CompiledRules:
         cr: _ClaimRules,
         value: Any,
         fold: bool,
-        assumptions: AssumptionSet,
-        consulted: set[str] | None,
+        ask: Consult,
     ) -> int | None:
         if isinstance(value, str):
             hit = cr.earliest(value, fold)
             if (
-                consulted is not None
+                ask.consulted is not None
                 and not (cr.caseless and value.casefold() == value)
                 and cr.earliest(value, not fold) != hit
             ):
-                consulted.add("case-sensitive-match")
+                ask.note(Name.CASE_SENSITIVE_MATCH)
             return hit
         if isinstance(value, list):
-            hit = self._array(cr, value, fold, assumptions, consulted)
-            if consulted is not None:
-                other = self._array(cr, value, fold, assumptions.flipped("array-claim-match"), None)
-                if other != hit:
-                    consulted.add("array-claim-match")
+            hit = self._array(cr, value, fold, ask)
+            if ask.consulted is not None:
+                flipped = Consult(ask.assumptions.flipped(Name.ARRAY_CLAIM_MATCH))
+                if self._array(cr, value, fold, flipped) != hit:
+                    ask.note(Name.ARRAY_CLAIM_MATCH)
             return hit
-        hit = self._scalar(cr, value, fold, assumptions, consulted)
-        if (
-            consulted is not None
-            and self._scalar(cr, value, fold, assumptions.flipped("scalar-claim-text"), None) != hit
-        ):
-            consulted.add("scalar-claim-text")
+        hit = self._scalar(cr, value, fold, ask)
+        if ask.consulted is not None:
+            flipped = Consult(ask.assumptions.flipped(Name.SCALAR_CLAIM_TEXT))
+            if self._scalar(cr, value, fold, flipped) != hit:
+                ask.note(Name.SCALAR_CLAIM_TEXT)
         return hit
 
     def _scalar(
@@ -216,15 +216,14 @@ class CompiledRules:
         cr: _ClaimRules,
         value: Any,
         fold: bool,
-        assumptions: AssumptionSet,
-        consulted: set[str] | None,
+        ask: Consult,
     ) -> int | None:
-        if assumptions.alt("scalar-claim-text"):
+        if ask.alt(Name.SCALAR_CLAIM_TEXT):
             return None  # treated as absent
         text = claim_text(value)
         hit = cr.earliest(text, fold)
-        if consulted is not None and cr.earliest(text, not fold) != hit:
-            consulted.add("case-sensitive-match")
+        if ask.consulted is not None and cr.earliest(text, not fold) != hit:
+            ask.note(Name.CASE_SENSITIVE_MATCH)
         return hit
 
     def _array(
@@ -232,28 +231,27 @@ class CompiledRules:
         cr: _ClaimRules,
         value: list[Any],
         fold: bool,
-        assumptions: AssumptionSet,
-        consulted: set[str] | None,
+        ask: Consult,
     ) -> int | None:
-        if assumptions.alt("array-claim-match"):
+        if ask.alt(Name.ARRAY_CLAIM_MATCH):
             text = claim_text(value)
             hit = cr.earliest(text, fold)
-            if consulted is not None and cr.earliest(text, not fold) != hit:
-                consulted.add("case-sensitive-match")
+            if ask.consulted is not None and cr.earliest(text, not fold) != hit:
+                ask.note(Name.CASE_SENSITIVE_MATCH)
             return hit
         texts = [v for v in value if isinstance(v, str)]
         if len(texts) != len(value):
-            if consulted is not None:
+            if ask.consulted is not None:
                 with_text = [v if isinstance(v, str) else claim_text(v) for v in value]
                 if cr.earliest_any(with_text, fold) != cr.earliest_any(texts, fold):
-                    consulted.add("scalar-claim-text")
-            if not assumptions.alt("scalar-claim-text"):
+                    ask.note(Name.SCALAR_CLAIM_TEXT)
+            if not ask.alt(Name.SCALAR_CLAIM_TEXT):
                 texts = [v if isinstance(v, str) else claim_text(v) for v in value]
         hit = cr.earliest_any(texts, fold)
         if (
-            consulted is not None
+            ask.consulted is not None
             and not (cr.caseless and all(t.casefold() == t for t in texts))
             and cr.earliest_any(texts, not fold) != hit
         ):
-            consulted.add("case-sensitive-match")
+            ask.note(Name.CASE_SENSITIVE_MATCH)
         return hit

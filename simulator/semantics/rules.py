@@ -1,6 +1,6 @@
 """Rule predicates (cognito-semantics.md §2), parameterised by the named assumptions.
 
-`consulted` collects the assumptions whose alternative would change a predicate here, so the
+The `Consult` records the assumptions whose alternative could change a predicate here, so the
 resolver re-checks only those.
 """
 
@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from simulator.assumptions import Consult, Name
 from simulator.model.pool import MappingRule
-from simulator.semantics.assumptions import AssumptionSet
 
 Verdict = Literal["match", "no-match", "skipped"]
 _MISSING = object()
@@ -30,7 +30,7 @@ def claim_text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _compare(kind: str, actual: str, expected: str, fold: bool, consulted: set[str] | None) -> bool:
+def _compare(kind: str, actual: str, expected: str, fold: bool, ask: Consult) -> bool:
     if kind == "Contains":
         hit = expected in actual
     elif kind == "StartsWith":
@@ -47,34 +47,29 @@ def _compare(kind: str, actual: str, expected: str, fold: bool, consulted: set[s
         folded = a.startswith(e)
     else:
         folded = a == e
-    if folded and consulted is not None:
-        consulted.add("case-sensitive-match")
+    if folded:
+        ask.note(Name.CASE_SENSITIVE_MATCH)
     return folded if fold else False
 
 
 def evaluate_rule(
     rule: MappingRule,
     claims: Mapping[str, Any],
-    assumptions: AssumptionSet,
-    consulted: set[str] | None = None,
+    ask: Consult,
 ) -> Verdict:
     value = claims.get(rule.claim, _MISSING)
-    fold = assumptions.alt("case-sensitive-match")
+    fold = ask.alt(Name.CASE_SENSITIVE_MATCH)
     kind = rule.match_type
     negate = kind == "NotEqual"
     if isinstance(value, list):
-        if consulted is not None:
-            consulted.add("array-claim-match")
-        if assumptions.alt("array-claim-match"):
+        if ask(Name.ARRAY_CLAIM_MATCH):
             value = claim_text(value)
         else:
-            texts = [_scalar(v, assumptions, consulted) for v in value]
-            hit = any(
-                t is not None and _compare(kind, t, rule.value, fold, consulted) for t in texts
-            )
+            texts = [_scalar(v, ask) for v in value]
+            hit = any(t is not None and _compare(kind, t, rule.value, fold, ask) for t in texts)
             return "match" if hit != negate else "no-match"
     elif value is not _MISSING and not isinstance(value, str):
-        value = _scalar(value, assumptions, consulted)
+        value = _scalar(value, ask)
         if value is None:
             value = _MISSING
     if value is _MISSING:
@@ -82,13 +77,11 @@ def evaluate_rule(
         # evaluated"; for the other types a missing claim does not match (missing-claim-no-match).
         return "skipped" if negate else "no-match"
     assert isinstance(value, str)
-    hit = _compare(kind, value, rule.value, fold, consulted)
+    hit = _compare(kind, value, rule.value, fold, ask)
     return "match" if hit != negate else "no-match"
 
 
-def _scalar(value: Any, assumptions: AssumptionSet, consulted: set[str] | None) -> str | None:
+def _scalar(value: Any, ask: Consult) -> str | None:
     if isinstance(value, str):
         return value
-    if consulted is not None:
-        consulted.add("scalar-claim-text")
-    return None if assumptions.alt("scalar-claim-text") else claim_text(value)
+    return None if ask(Name.SCALAR_CLAIM_TEXT) else claim_text(value)

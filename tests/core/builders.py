@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.claims import Login, login_for
+from simulator.decision import Decision
 from simulator.model import IdentityPool, pool_from_dict
-from simulator.resolve import ResolveOptions, resolve
+from simulator.request import PLAIN_CLAIMS, Flow, LoginRequest
+from simulator.resolve import resolve
 
 REGION = "us-east-1"
 POOL_ID = "us-east-1:11111111-2222-3333-4444-555555555555"
@@ -88,11 +90,18 @@ def token(**claims: Any) -> dict[str, Any]:
 
 
 def login(claims: dict[str, Any], p: IdentityPool | None = None) -> Login:
-    from simulator.claims import PLAIN_CLAIMS
-
     return login_for(claims, PLAIN_CLAIMS, p)
 
 
-def decide(p: IdentityPool, claims: dict[str, Any] | None, **options: Any):  # type: ignore[no-untyped-def]
+def request(
+    claims: dict[str, Any] | None, *, explain: bool = True, flow: str = "enhanced", **options: Any
+) -> LoginRequest:
+    """The request a test states: claims (None: a guest) and GetCredentialsForIdentity's options."""
+    return LoginRequest(claims, flow=Flow(flow), **options)
+
+
+def decide(
+    p: IdentityPool, claims: dict[str, Any] | None, *, explain: bool = True, **options: Any
+) -> Decision:
     who = Login.guest() if claims is None else login(claims, p)
-    return resolve(p, who, ResolveOptions(**options))
+    return resolve(p, who, request(claims, **options), explain=explain)

@@ -5,13 +5,13 @@ Sources: IAM User Guide pages cited per test; cognito-semantics.md §4.3 and §5
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from simulator.access import AccessRequest, assess
-from simulator.claims import Login
+from simulator.access import AccessRequest, Assessment
 from simulator.model import IdentityPool, pool_from_dict
-from simulator.resolve import ResolveOptions, resolve
-from tests.core.builders import AUTH, GUEST, POOL_ID, USER_POOL, login, pool_doc, token
+from simulator.simulate import simulate
+from tests.core.builders import AUTH, GUEST, POOL_ID, USER_POOL, pool_doc, request, token
 
 BUCKET = "arn:aws:s3:::data"
 
@@ -77,10 +77,9 @@ def abac_pool(**trust_args: Any) -> IdentityPool:
 
 def check(
     pool: IdentityPool, claims: dict[str, Any] | None, *requests: tuple[str, str], **options: Any
-):  # type: ignore[no-untyped-def]
-    who = Login.guest() if claims is None else login(claims, pool)
-    decision = resolve(pool, who, ResolveOptions(**options))
-    return assess(pool, decision, who, [AccessRequest(a, r) for a, r in requests])
+) -> Assessment:
+    asked = [AccessRequest(a, r) for a, r in requests]
+    return simulate(pool, request(claims, **options), requests=asked)
 
 
 def test_a_principal_tag_from_a_claim_scopes_the_resource() -> None:
@@ -163,16 +162,36 @@ def test_a_refused_login_has_no_credentials_to_make_requests_with() -> None:
     assert d.trust is None
 
 
-def test_a_role_missing_from_the_iam_data_is_said_plainly() -> None:
+def test_a_role_missing_from_the_iam_data_is_unknown_not_denied() -> None:
+    # Fail closed: with IAM data given, a role it does not describe cannot be evaluated; the pool
+    # still issues credentials for it, so this is never "no credentials".
     pool = pool_from_dict(pool_doc(IamRoles=[]))
     d = check(pool, token(), ("s3:GetObject", f"{BUCKET}/x"))
     assert d.role_arn == AUTH
-    assert d.trust is None
-    assert any("not described" in n for n in d.notes)
-    assert d.access[0].verdict == "no_credentials"
+    assert d.trust is not None
+    assert d.trust.outcome == "unknown"
+    assert "not described" in d.trust.reason
+    assert d.credentials == "unknown"
+    assert d.access[0].verdict == "unknown"
+    assert d.access[0].missing == (f"IamRoles entry for {AUTH}",)
+    assert d.unknowns
 
 
 def test_trust_sees_the_provider_in_amr() -> None:
     # [IAM-CK] amr holds "authenticated" and the login provider's name
     d = check(abac_pool(amr=USER_POOL), token(custom__dept="x"))
     assert d.role_arn == AUTH
+
+
+def test_a_guest_summary_covers_the_uncertainty_of_trust_and_access() -> None:
+    # Issue 10.5: the guest's decision rests on nothing undocumented, but its access does
+    # (guest-inline-session-policy, cognito-semantics.md §10.20): the summary must not say none.
+    from simulator.render.decision_text import DecisionText
+
+    d = check(abac_pool(), None, ("s3:GetObject", f"{BUCKET}/public/x"))
+    assert d.decision.uncertain == ()
+    assert d.rests_on
+    out = io.StringIO()
+    DecisionText().render(d, out)
+    assert "no undocumented behaviour" not in out.getvalue()
+    assert d.rests_on[0] in out.getvalue()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from simulator.assumptions import REGISTRY, AssumptionSet
 from simulator.errors import ConfigError
-from simulator.semantics.assumptions import REGISTRY, AssumptionSet
 from tests.core.builders import ADMIN, AUTH, decide, pool, rule, token
 
 
 def test_every_assumption_names_its_open_question() -> None:
     for a in REGISTRY.values():
-        assert a.question
+        assert a.source
         assert (a.alternative is None) == (a.alternative_text is None)
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from simulator.claims import PLAIN_CLAIMS, login_for
 from simulator.model import pool_from_dict
-from simulator.resolve import ResolveOptions, resolve
+from simulator.request import Flow, LoginRequest
+from simulator.resolve import resolve
 from tests.core.builders import ADMIN, AUTH, DEV, pool_doc, rule
 
 GOOGLE_APP = "123-abc.apps.googleusercontent.com"
@@ -18,9 +19,9 @@ def decide(
     doc: dict[str, Any], claims: dict[str, Any], provider: str | None = None, **options: Any
 ):  # type: ignore[no-untyped-def]
     pool = pool_from_dict(doc)
-    return resolve(
-        pool, login_for(claims, PLAIN_CLAIMS, pool, provider=provider), ResolveOptions(**options)
-    )
+    flow = Flow(options.pop("flow", "enhanced"))
+    request = LoginRequest(claims, provider=provider, flow=flow, **options)
+    return resolve(pool, login_for(claims, PLAIN_CLAIMS, pool, provider=provider), request)
 
 
 def google_pool(**extra: Any) -> dict[str, Any]:

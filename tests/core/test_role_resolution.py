@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simulator.decision import RuleStep
 from simulator.resolve import (
     CLASSIC_NOT_ENABLED,
     CLASSIC_WITH_MAPPINGS,
@@ -78,7 +79,7 @@ class TestRulesType:
         )
         d = decide(p, token())
         assert d.role_arn == SALES
-        assert [s.data["verdict"] for s in d.trace if s.step == "rule"] == ["skipped", "match"]
+        assert [s.verdict for s in d.trace if isinstance(s, RuleStep)] == ["skipped", "match"]
 
     def test_equals_on_a_missing_claim_does_not_match(self) -> None:
         # [M] Claim is "the claim name that must be present in the token" (missing-claim-no-match)
@@ -257,7 +258,7 @@ class TestTokenType:
         p = pool(mapping_type="Token", UserPools=[{"ProviderName": USER_POOL, "Groups": groups}])
         d = decide(p, token(cognito__groups=["dev", "admins"]))
         assert (d.role_arn, d.decided_by.kind) == (ADMIN, "token_preferred_role")
-        assert any(s.step == "token-roles" and "user pool" in s.message for s in d.trace)
+        assert any(s.kind == "token-roles" and "user pool" in s.message for s in d.trace)
 
     def test_tied_group_precedence_with_different_roles_sets_no_preferred_role(self) -> None:
         # [RBAC] "If two groups tie ... with different role ARNs, cognito:preferred_role is not set"
@@ -299,9 +300,10 @@ class TestBasicFlow:
         d = decide(pool(classic=True), token(), flow="basic", basic_role_arn=role("Anything"))
         assert (d.role_arn, d.decided_by.kind) == (role("Anything"), "basic_flow")
 
-    def test_absent_allow_classic_flow_is_a_named_assumption(self) -> None:
-        # §10.13 classic-flow-default: disabled by default, enabled in the alternative
+    def test_absent_allow_classic_flow_allows_the_basic_flow_as_observed(self) -> None:
+        # §10.13 classic-flow-default: a pool created without the flag let GetOpenIdToken through
+        # [aws/aws-cli#7652], so enabled is the default; disabled is the reported alternative.
         d = decide(pool(classic=None), token(), flow="basic", basic_role_arn=DEV)
-        assert d.error is not None
+        assert (d.role_arn, d.decided_by.kind) == (DEV, "basic_flow")
         assert [u.assumption for u in d.uncertain] == ["classic-flow-default"]
-        assert d.uncertain[0].alternative_outcome.key[:2] == ("role", DEV)
+        assert d.uncertain[0].alternative_outcome.key[:2] == ("error", "InvalidParameterException")

@@ -57,3 +57,30 @@ def allowed(*statements: Mapping[str, Any], action: str = "s3:GetObject",
     return decide(
         action, resource, context, identity=[policy(*statements, version=version)]
     ).allowed
+
+
+POOL = "us-east-1:11111111-2222-3333-4444-555555555555"
+IDENTITY = "us-east-1:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+ROLE_ARN = "arn:aws:iam::111122223333:role/PoolAuth"
+
+
+def trust_document(
+    *actions: str, amr: str = "authenticated", extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    # The standard trust statement (cognito-semantics.md §5, role-trust-and-permissions.html).
+    condition: dict[str, Any] = {
+        "StringEquals": {"cognito-identity.amazonaws.com:aud": POOL},
+        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
+    }
+    condition.update(extra or {})
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": list(actions or ["sts:AssumeRoleWithWebIdentity"]),
+                "Condition": condition,
+            }
+        ],
+    }

@@ -35,7 +35,9 @@ def when(operator: str, key: str, value: Any, context: dict[str, Any]) -> bool:
         ("NumericGreaterThan", "10", "10", False),
         ("NumericGreaterThanEquals", "10", "10", True),
         ("NumericLessThan", "10", "not a number", False),
-        ("NumericNotEquals", "10", "not a number", False),  # unreadable value: neither form
+        # unreadable-request-value (default): the value equals no policy value, so only the
+        # negated form matches (test_unreadable_values.py covers the alternative)
+        ("NumericNotEquals", "10", "not a number", True),
         ("DateEquals", "2024-01-01T00:00:00Z", "1704067200", True),
         ("DateNotEquals", "2024-01-01", "2024-01-01T00:00:00+00:00", False),
         ("DateLessThanEquals", "2024-01-01T00:00:00Z", "2024-01-01T01:00:00+01:00", True),
@@ -60,7 +62,7 @@ def when(operator: str, key: str, value: Any, context: dict[str, Any]) -> bool:
         ("ArnLike", "arn:aws:iam::*:role/A*", "arn:aws:iam::1:role/a", False),  # case-sensitive
         ("ArnNotLike", "arn:aws:s3:::a*", "arn:aws:s3:::b", True),
         ("ArnLike", "arn:aws:s3:::*", "not-an-arn", False),
-        ("ArnNotEquals", "arn:aws:s3:::a", "not-an-arn", False),
+        ("ArnNotEquals", "arn:aws:s3:::a", "not-an-arn", True),
     ],
 )
 def test_operator_compares_one_value(

@@ -10,7 +10,8 @@ import dataclasses
 
 import pytest
 
-from simulator.iam import AccessDecision, Assumptions, SessionPrincipal
+from simulator.assumptions import AssumptionSet, Name
+from simulator.iam import AccessDecision, SessionPrincipal
 from tests.iam.helpers import decide, policy, statement
 
 ROLE = "arn:aws:iam::111122223333:role/app/PoolAuth"
@@ -209,7 +210,7 @@ def test_several_session_policies_combine_as_a_union_by_default() -> None:
     assert [u.assumption for u in result.uncertain] == ["session-policies-combine"]
     switched = decide(
         "s3:GetObject", OBJECT, identity=[read], session_policies=[nothing, read],
-        assumptions=Assumptions.with_alternatives(["session-policies-combine"]),
+        assumptions=AssumptionSet.of(Name.SESSION_POLICIES_COMBINE),
     )  # fmt: skip
     assert switched.decision == "implicit_deny"
     assert switched.reason == "session policy nothing does not allow s3:GetObject"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.iam import Assumptions
+from simulator.assumptions import AssumptionSet, Name
 from tests.iam.helpers import allowed, decide, policy, statement
 
 VARS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html"
@@ -75,7 +75,7 @@ def test_2_notresource_with_unset_variable_excludes_nothing_and_reports_the_assu
         "s3:GetObject",
         "arn:aws:s3:::home/red/k",
         identity=[deny_elsewhere],
-        assumptions=Assumptions.with_alternatives(["notresource-unset-variable"]),
+        assumptions=AssumptionSet.of(Name.NOTRESOURCE_UNSET_VARIABLE),
     )
     assert switched.decision == "allowed"
 
@@ -151,7 +151,7 @@ def test_7_single_valued_operator_on_multivalued_key_matches_any_value_and_is_re
 
 
 def test_7_negated_single_valued_operator_on_multivalued_key_is_the_complement() -> None:
-    # Default documented in simulator/iam/assumptions.py: StringNotEquals = not StringEquals.
+    # Default documented in simulator/assumptions.py: StringNotEquals = not StringEquals.
     only_others = statement(condition={"StringNotEquals": {"aws:TagKeys": "secret"}})
     assert allowed(only_others, context={"aws:TagKeys": ["a", "b"]})
     assert not allowed(only_others, context={"aws:TagKeys": ["a", "secret"]})

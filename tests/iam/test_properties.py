@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.iam import NamedPolicy, Request, evaluate, parse_policy
+from simulator.iam import NamedPolicy, Request, evaluate, parse_policy, patterns, wildcard
 from simulator.iam.patterns import Glob, compile_glob
+from simulator.iam.request import OpenContext
 
 ACTIONS = ["s3:GetObject", "s3:PutObject", "sqs:SendMessage", "dynamodb:GetItem"]
 ACTION_PATTERNS = [*ACTIONS, "s3:*", "s3:Get*", "*", "sqs:Send?essage", "S3:getobject"]
@@ -188,18 +190,158 @@ def reference_arn_glob(pattern: str, text: str) -> bool:
 @given(st.text(GLOB_ALPHABET, max_size=8), st.text(TEXT_ALPHABET, max_size=10))
 def test_glob_agrees_with_the_reference_matcher(pattern: str, text: str) -> None:
     compiled = compile_glob((Glob(pattern),) if pattern else ())
-    assert (compiled.fullmatch(text) is not None) is reference_glob(pattern, text)
+    assert compiled.matches(text) is reference_glob(pattern, text)
 
 
 @given(st.text(GLOB_ALPHABET, max_size=8), st.text(TEXT_ALPHABET, max_size=10))
 def test_resource_glob_agrees_with_the_reference_matcher(pattern: str, text: str) -> None:
     compiled = compile_glob((Glob(pattern),) if pattern else (), arn_segments=True)
-    assert (compiled.fullmatch(text) is not None) is reference_arn_glob(pattern, text)
+    assert compiled.matches(text) is reference_arn_glob(pattern, text)
 
 
 @given(st.text("sS3:gG*?e", min_size=1, max_size=8), st.sampled_from(ACTIONS))
 def test_action_matching_agrees_with_a_case_folded_reference(pattern: str, action: str) -> None:
     compiled = compile_glob((Glob(pattern),), ignore_case=True)
-    assert (compiled.fullmatch(action) is not None) is reference_glob(
-        pattern.lower(), action.lower()
+    assert compiled.matches(action) is reference_glob(pattern.lower(), action.lower())
+
+
+# --- every matching strategy against a backtracking reference ----------------------------------
+
+tokens = st.lists(
+    st.one_of(
+        st.tuples(st.just(wildcard.LITERAL), st.sampled_from("ab:")),
+        st.tuples(
+            st.sampled_from(
+                [wildcard.ONE, wildcard.ONE_IN_SEGMENT, wildcard.RUN, wildcard.RUN_IN_SEGMENT]
+            ),
+            st.just(""),
+        ),
+    ),
+    max_size=8,
+)
+
+
+def reference_tokens(items: list[tuple[int, str]], text: str) -> bool:
+    """The tokens as a Python regex: exact, and exponential only on inputs far larger than these."""
+    shapes = {
+        wildcard.ONE: ".",
+        wildcard.ONE_IN_SEGMENT: "[^:]",
+        wildcard.RUN: ".*",
+        wildcard.RUN_IN_SEGMENT: "[^:]*",
+    }
+    regex = "".join(re.escape(c) if k == wildcard.LITERAL else shapes[k] for k, c in items)
+    return re.fullmatch(regex, text, re.DOTALL) is not None
+
+
+@given(tokens, st.text("ab:", max_size=10))
+def test_every_strategy_agrees_with_the_reference_regex(
+    items: list[tuple[int, str]], text: str
+) -> None:
+    expected = reference_tokens(items, text)
+    assert wildcard.compile_tokens(tuple(items)).matches(text) is expected
+    assert wildcard.nfa_matches(items, text) is expected
+    if all(kind != wildcard.RUN_IN_SEGMENT for kind, _ in items):
+        assert wildcard.greedy_matches(items, text) is expected
+
+
+@given(st.lists(tokens, min_size=1, max_size=3), st.text("ab:", max_size=10))
+def test_a_set_of_patterns_matches_when_one_of_them_does(
+    alternatives: list[list[tuple[int, str]]], text: str
+) -> None:
+    compiled = [wildcard.compile_tokens(tuple(items)) for items in alternatives]
+    assert wildcard.WildcardSet(compiled).matches(text) is any(
+        reference_tokens(items, text) for items in alternatives
     )
+
+
+def reference_arn_condition(pattern: str, text: str) -> bool:
+    """ArnLike as the operators page words it: the six colon-delimited components one by one."""
+    ours, theirs = pattern.split(":", 5), text.split(":", 5)
+    return len(ours) == len(theirs) and all(
+        reference_glob(p, t) for p, t in zip(ours, theirs, strict=True)
+    )
+
+
+@given(st.text("ab:*?", max_size=10), st.text("ab:", max_size=12))
+def test_arn_like_agrees_with_component_wise_matching(pattern: str, text: str) -> None:
+    compiled = wildcard.compile_tokens(
+        patterns.arn_condition_tokens((Glob(pattern),) if pattern else ())
+    )
+    assert compiled.matches(text) is reference_arn_condition(pattern, text)
+
+
+# --- unknown: only when something is open, and markers never decide ------------------------------
+
+MARKER = "<unresolved: Fn::ImportValue 'Shared'>"
+every_key = st.fixed_dictionaries(
+    {
+        "aws:PrincipalTag/team": st.sampled_from(["red", "blue"]),
+        "aws:PrincipalTag/other": st.sampled_from(["red", "x"]),
+        "aws:TagKeys": st.lists(st.sampled_from(["a", "b", "c"]), max_size=3),
+        "aws:SourceIp": st.sampled_from(["10.1.2.3", "192.168.0.1"]),
+        "s3:prefix": st.sampled_from(["red/x", "blue/y"]),
+    }
+)
+
+
+@given(policies, requests)
+def test_a_request_that_says_everything_is_never_unknown(
+    items: list[dict[str, Any]], request: Request
+) -> None:
+    # Closed world (policy eval, CONTRACT §6): every absent key is absent.
+    assert evaluate(request, identity_policies=[named("p", items)]).decision != "unknown"
+
+
+@given(policies, st.sampled_from(ACTIONS), st.sampled_from(RESOURCES), every_key)
+def test_an_open_request_given_every_key_it_tests_is_never_unknown(
+    items: list[dict[str, Any]], action: str, resource: str, context: dict[str, Any]
+) -> None:
+    request = Request(action, resource, context, OpenContext())
+    assert evaluate(request, identity_policies=[named("p", items)]).decision != "unknown"
+
+
+@given(
+    policies.filter(bool),
+    st.builds(
+        Request, st.sampled_from(ACTIONS), st.sampled_from(RESOURCES), contexts, st.just(None)
+    )
+    | st.builds(
+        Request,
+        st.sampled_from(ACTIONS),
+        st.sampled_from(RESOURCES),
+        contexts,
+        st.just(OpenContext()),
+    ),
+    st.data(),
+)
+def test_a_marker_never_turns_an_answer_into_a_different_definite_one(
+    items: list[dict[str, Any]], request: Request, data: st.DataObject
+) -> None:
+    """A marker stands for a value no one knows; the text without it is one possible value, so an
+    answer that holds whatever the value is must be the answer without it (and never an allow that
+    was unknown)."""
+    before = evaluate(request, identity_policies=[named("p", items)])
+    index = data.draw(st.integers(0, len(items) - 1))
+    marked = copy.deepcopy(items)
+    target = marked[index]
+    element = data.draw(
+        st.sampled_from(
+            [
+                k
+                for k in target
+                if k in ("Action", "NotAction", "Resource", "NotResource", "Condition")
+            ]
+        )
+    )
+    if element == "Condition":
+        block = next(iter(target["Condition"].values()))
+        key = next(iter(block))
+        values = block[key] if isinstance(block[key], list) else [block[key]]
+        block[key] = [*values, MARKER]
+    else:
+        target[element] = [*target[element], MARKER]
+    after = evaluate(request, identity_policies=[named("p", marked)])
+    if after.decision != "unknown":
+        assert after.decision == before.decision
+    if before.decision == "unknown":
+        assert after.decision == "unknown"

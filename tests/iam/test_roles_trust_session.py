@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from simulator.assumptions import AssumptionSet, Name
 from simulator.errors import ConfigError
 from simulator.iam import (
-    Assumptions,
     Request,
     evaluate_for_role,
     evaluate_trust,
@@ -21,32 +21,7 @@ from simulator.iam import (
     session_arn,
     session_context,
 )
-
-POOL = "us-east-1:11111111-2222-3333-4444-555555555555"
-IDENTITY = "us-east-1:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-ROLE_ARN = "arn:aws:iam::111122223333:role/PoolAuth"
-
-
-def trust_document(
-    *actions: str, amr: str = "authenticated", extra: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    # The standard trust statement (cognito-semantics.md §5, role-trust-and-permissions.html).
-    condition: dict[str, Any] = {
-        "StringEquals": {"cognito-identity.amazonaws.com:aud": POOL},
-        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
-    }
-    condition.update(extra or {})
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-                "Action": list(actions or ["sts:AssumeRoleWithWebIdentity"]),
-                "Condition": condition,
-            }
-        ],
-    }
+from tests.iam.helpers import IDENTITY, POOL, ROLE_ARN, trust_document
 
 
 def role(**overrides: Any) -> dict[str, Any]:
@@ -329,7 +304,7 @@ def access(
     resource: str,
     amr: list[str],
     flow: str = "enhanced",
-    assumptions: Assumptions | None = None,
+    assumptions: AssumptionSet | None = None,
 ) -> Any:
     data = load_iam(
         [
@@ -351,7 +326,7 @@ def access(
     assert loaded is not None
     return evaluate_for_role(
         Request(action, resource), role=loaded, iam=data, identity_pool_id=POOL, identity_id=IDENTITY,
-        amr=amr, principal_tags={}, flow=flow, assumptions=assumptions or Assumptions(),  # type: ignore[arg-type]
+        amr=amr, principal_tags={}, flow=flow, assumptions=assumptions or AssumptionSet(),  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -382,7 +357,7 @@ def test_guest_inline_policy_is_a_named_assumption_reported_when_it_decides() ->
         "s3:GetObject",
         "arn:aws:s3:::b/k",
         ["unauthenticated"],
-        assumptions=Assumptions.with_alternatives(["guest-inline-session-policy"]),
+        assumptions=AssumptionSet.of(Name.GUEST_INLINE_SESSION_POLICY),
     )
     assert managed_only.decision == "implicit_deny"
 

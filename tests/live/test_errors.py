@@ -13,7 +13,7 @@ from simulator.errors import AwsError, UsageError
 from simulator.live.flows import FlowRequest, run_flow
 from simulator.live.pull import pull_pool
 from simulator.live.redact import Redactor
-from simulator.live.session import AwsClients, AwsSettings
+from simulator.live.session import AwsClients, AwsSettings, pool_region
 from simulator.live.signin import secret_hash, sign_in
 
 POOL = "us-east-1:11111111-2222-3333-4444-555555555555"
@@ -30,11 +30,12 @@ class StubbedClients(AwsClients):
             aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", region_name="us-east-1"
         )
         super().__init__(settings or AwsSettings(), session=session)
+        self.stub_session = session
         self.stubs: dict[str, Stubber] = {}
         self.clients: dict[str, Any] = {}
 
     def stub(self, service: str) -> Stubber:
-        client = self.session.client(service, region_name="us-east-1")
+        client = self.stub_session.client(service, region_name="us-east-1")
         self.clients[service] = client
         self.stubs[service] = Stubber(client)
         self.stubs[service].activate()
@@ -46,7 +47,7 @@ class StubbedClients(AwsClients):
 
 def enhanced(clients: AwsClients) -> Any:
     request = FlowRequest(POOL, logins={PROVIDER: TOKEN})
-    return run_flow(clients, request, Redactor())
+    return run_flow(clients, request)
 
 
 def test_ambiguous_deny_is_an_observed_outcome_not_an_error() -> None:
@@ -145,7 +146,7 @@ def test_trust_refusal_in_the_basic_flow_is_observed() -> None:
         POOL, flow="basic", logins={PROVIDER: TOKEN},
         basic_role_arn="arn:aws:iam::111122223333:role/App",
     )  # fmt: skip
-    observation = run_flow(clients, request, Redactor())
+    observation = run_flow(clients, request)
     assert observation.error is not None
     assert observation.error.code == "AccessDenied"
     assert observation.error.operation == "AssumeRoleWithWebIdentity"
@@ -153,9 +154,17 @@ def test_trust_refusal_in_the_basic_flow_is_observed() -> None:
 
 def test_wrong_region_is_refused_before_any_call() -> None:
     clients = StubbedClients(AwsSettings(region="eu-west-1"))
-    with pytest.raises(AwsError, match="lives in us-east-1") as caught:
+    # Options that contradict the pool id: bad usage (exit 2), found before any call.
+    with pytest.raises(UsageError, match="lives in us-east-1"):
         enhanced(clients)
-    assert caught.value.code == "WrongRegion"
+
+
+@pytest.mark.parametrize(
+    "pool_id", ["us-east-1:", ":1111", "us-east-1:XYZ", "us-east-1:" + "1" * 60, "bad region:11"]
+)
+def test_a_malformed_identity_pool_id_is_bad_input(pool_id: str) -> None:
+    with pytest.raises(UsageError, match="identity pool id"):
+        pool_region(pool_id)
 
 
 def test_missing_credentials_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,7 +176,7 @@ def test_missing_credentials_are_explained(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
     clients = AwsClients(AwsSettings(endpoint_url="http://127.0.0.1:9"))
-    with pytest.raises(AwsError, match="no usable AWS credentials"):
+    with clients, pytest.raises(AwsError, match="no usable AWS credentials"):
         pull_pool(clients, POOL)
 
 
@@ -177,7 +186,7 @@ def test_an_unreachable_endpoint_is_a_network_error() -> None:
         aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1"
     )
     clients = AwsClients(settings, session=session)
-    with pytest.raises(AwsError, match="cannot reach") as caught:
+    with clients, pytest.raises(AwsError, match="cannot reach") as caught:
         pull_pool(clients, POOL)
     assert caught.value.code == "EndpointConnectionError"
 
@@ -187,7 +196,8 @@ def test_clients_use_the_requested_retry_mode_and_timeouts() -> None:
         AwsSettings(retry_mode="adaptive", max_attempts=7, connect_timeout=2, read_timeout=9),
         session=boto3.Session(region_name="us-east-1"),
     )
-    config: Config = clients.client("sts", "us-east-1").meta.config
+    with clients:
+        config: Config = clients.client("sts", "us-east-1").meta.config
     assert config.retries == {"mode": "adaptive", "total_max_attempts": 7}
     assert (config.connect_timeout, config.read_timeout) == (2, 9)
 

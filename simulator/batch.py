@@ -1,0 +1,136 @@
+"""JSON-lines inputs: a corpus of logins (`--claims-file`) and a list of access requests (`--requests`).
+
+The batch path streams in constant memory: one line in, one result out; a bad line becomes a result
+with the problem and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from simulator.access import AccessRequest, Assessment
+from simulator.claims import claims_from_json
+from simulator.errors import ClaimsError, ConfigError
+from simulator.model.pool import IdentityPool
+from simulator.request import NO_TOKEN, LoginRequest
+from simulator.simulate import simulate
+
+# One encoder for every output line (json.dumps with options builds a new one per call).
+JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_WRAPPED_CLAIMS = (dict, str, type(None))
+_WRAPPER_KEYS = frozenset(
+    {"claims", "provider", "custom_role_arn", "identity_id", "unauthenticated"}
+)
+
+
+def read_access_requests(path: Path) -> list[AccessRequest]:
+    """`--requests FILE`: JSON lines of {"action", "resource", "context"} (CONTRACT §6 fields)."""
+    out: list[AccessRequest] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"not valid JSON: {exc.msg}", file=str(path), line=number) from None
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("action"), str)
+            or not isinstance(data.get("resource"), str)
+        ):
+            raise ConfigError(
+                'expected {"action": ..., "resource": ..., "context": {...}}',
+                file=str(path),
+                line=number,
+            )
+        context = data.get("context") or {}
+        if not isinstance(context, dict) or not all(
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+            for v in context.values()
+        ):
+            raise ConfigError(
+                "'context' maps keys to strings or lists of strings",
+                path=("context",),
+                file=str(path),
+                line=number,
+            )
+        out.append(
+            AccessRequest(
+                data["action"],
+                data["resource"],
+                {k: v if isinstance(v, str) else tuple(v) for k, v in context.items()},
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLine:
+    line: int
+    result: Assessment | None
+    problem: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.result is None:
+            return {"line": self.line, "input_error": self.problem}
+        return {"line": self.line, **self.result.to_json(trace=False)}
+
+    def to_json_line(self) -> str:
+        if self.result is None:
+            return JSON_LINE.encode(self.to_json()) + "\n"
+        # The line number goes first without copying the result: splice it into the object's text.
+        return f'{{"line":{self.line},{JSON_LINE.encode(self.result.to_json(trace=False))[1:]}\n'
+
+
+def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:
+    """One JSONL line: a claims object, a JWT as a JSON string, or {"claims": {...}, options...}."""
+    stripped = text.strip()
+    data: Any = stripped if stripped[:1] not in '{"' else json.loads(stripped)
+    if type(data) is dict and "claims" in data and isinstance(data["claims"], _WRAPPED_CLAIMS):
+        unknown = set(data) - _WRAPPER_KEYS
+        if unknown:
+            raise ClaimsError(f"unknown fields {sorted(unknown)} beside 'claims'")
+        base = replace(
+            base,
+            custom_role_arn=data.get("custom_role_arn", base.custom_role_arn),
+            identity_id=data.get("identity_id", base.identity_id),
+        )
+        if data.get("unauthenticated") or data["claims"] is None:
+            return replace(base, claims=None, info=NO_TOKEN)
+        claims, info = claims_from_json(data["claims"])
+        return replace(base, claims=claims, info=info, provider=data.get("provider", base.provider))
+    claims, info = claims_from_json(data)
+    # The common line: built directly, as `replace()` costs more on this hot path.
+    b = base
+    return LoginRequest(
+        claims, info, b.provider, b.custom_role_arn, b.identity_id, b.flow, b.basic_role_arn
+    )
+
+
+def simulate_lines(
+    pool: IdentityPool,
+    lines: Iterable[str],
+    base: LoginRequest,
+    *,
+    now: datetime | None = None,
+) -> Iterator[BatchLine]:
+    """Stream assessments in constant memory; a bad line becomes a BatchLine with a problem."""
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            request = parse_batch_line(text, base)
+            yield BatchLine(number, simulate(pool, request, now=now, explain=False))
+        except json.JSONDecodeError as exc:
+            yield BatchLine(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}")
+        except ClaimsError as exc:
+            yield BatchLine(number, None, exc.message)
