@@ -524,12 +524,6 @@ class _Rendered:
             self.sources.append(source)
 
 
-def _int_mod(a: int, b: int) -> int:
-    # The remainder takes the dividend's sign, as Go's (and cty's) truncated division gives it.
-    r = abs(a) % abs(b)
-    return -r if a < 0 else r
-
-
 def _logical(value: Any) -> bool:
     if value is None:
         raise EvalError("a null value is not true or false")
@@ -554,26 +548,31 @@ def binary(op: str, left: Any, right: Any) -> Any:
     if isinstance(left, Placeholder) or isinstance(right, Placeholder):
         return Unresolved(f"arithmetic on a deploy-time identifier ({op!r})")
     a, b = to_number(left), to_number(right)
-    if op == "+":
-        return number(a + b)
-    if op == "-":
-        return number(a - b)
-    if op == "*":
-        return number(a * b)
-    if op == "/":
-        if b == 0:
-            raise EvalError("division by zero")
-        return number(a / b)
-    if op == "%":
-        if b == 0:
-            raise EvalError("modulo by zero")
-        return number(
-            math.fmod(a, b) if isinstance(a, float) or isinstance(b, float) else _int_mod(a, b)
-        )
-    if op == "<":
-        return a < b
-    if op == ">":
-        return a > b
-    if op == "<=":
-        return a <= b
-    return a >= b
+    if op in _COMPARISONS:
+        return _COMPARISONS[op](a, b)
+    if op in ("/", "%") and b == 0:
+        raise EvalError("division by zero" if op == "/" else "modulo by zero")
+    return number(_ARITHMETIC[op](a, b))
+
+
+def _modulo(a: float, b: float) -> float:
+    # The remainder takes the dividend's sign, as Go's (and cty's) truncated division gives it.
+    if isinstance(a, float) or isinstance(b, float):
+        return math.fmod(a, b)
+    r = abs(a) % abs(b)
+    return -r if a < 0 else r
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "%": _modulo,
+}
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+}

@@ -12,7 +12,7 @@ Syntax: https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -493,42 +493,25 @@ class _Builder:
                 return self.expr(inner[0])
             tree = inner[0]
         data = tree.data
-        pos = self.pos(tree)
         if data in ("expr_term", "conditional", "binary_op", "unary_op"):
             return self.expr(tree)
-        if data == "int_lit":
-            return Literal(pos, int(str(_tokens(tree)[0])))
-        if data == "float_lit":
-            return Literal(pos, float(str(_tokens(tree)[0])))
-        if data == "literal_value":
-            word = str(_tokens(tree)[0])
-            return Literal(pos, {"true": True, "false": False, "null": None}[word])
-        if data == "string":
-            return self.template(tree, pos)
-        if data == "template_string":
-            return Literal(pos, _unescape(str(_tokens(tree)[0])[2:-2]))
-        if data in ("heredoc_template", "heredoc_template_trim"):
-            return self.heredoc(tree, trim=data == "heredoc_template_trim")
-        if data == "identifier":
-            return Name(pos, str(_tokens(tree)[0]))
-        if data == "tuple":
-            return TupleExpr(pos, tuple(self.expr(t) for t in _subtrees(tree)))
-        if data == "object":
-            return self.object(tree)
-        if data == "function_call":
-            return self.call(tree)
-        if data in (
-            "index_expr_term",
-            "get_attr_expr_term",
-            "attr_splat_expr_term",
-            "full_splat_expr_term",
-        ):
+        if data in _TRAVERSALS:
             return self.traversal(tree)
-        if data == "for_tuple_expr":
-            return self.for_expr(tree, is_object=False)
-        if data == "for_object_expr":
-            return self.for_expr(tree, is_object=True)
-        raise self.fail(f"unsupported expression ({data})", tree)
+        build = _TERMS.get(data)
+        if build is None:
+            raise self.fail(f"unsupported expression ({data})", tree)
+        return build(self, tree, self.pos(tree))
+
+    def literal(self, tree: Any, pos: Pos) -> Literal:
+        token = str(_tokens(tree)[0])
+        kind = tree.data
+        if kind == "int_lit":
+            return Literal(pos, int(token))
+        if kind == "float_lit":
+            return Literal(pos, float(token))
+        if kind == "template_string":
+            return Literal(pos, _unescape(token[2:-2]))
+        return Literal(pos, {"true": True, "false": False, "null": None}[token])
 
     def object(self, tree: Any) -> ObjectExpr:
         items: list[tuple[Expr, Expr]] = []
@@ -566,12 +549,7 @@ class _Builder:
         while True:
             if node.data == "expr_term" and not _is_parenthesised(node):
                 sub = _subtrees(node)
-                if len(sub) == 1 and sub[0].data in (
-                    "index_expr_term",
-                    "get_attr_expr_term",
-                    "attr_splat_expr_term",
-                    "full_splat_expr_term",
-                ):
+                if len(sub) == 1 and sub[0].data in _TRAVERSALS:
                     node = sub[0]
                     continue
             if node.data == "get_attr_expr_term":
@@ -658,6 +636,26 @@ class _Builder:
             names = [str(_tokens(p)[0]) for p in sub if p.data == "identifier"]
             return ("for", names, self.expr(sub[-1]), strip_left, strip_right)
         return (kind.removeprefix("template_"), None, strip_left, strip_right)
+
+
+_TRAVERSALS = frozenset(
+    {"index_expr_term", "get_attr_expr_term", "attr_splat_expr_term", "full_splat_expr_term"}
+)
+_TERMS: dict[str, Callable[[_Builder, Any, Pos], Expr]] = {
+    "int_lit": _Builder.literal,
+    "float_lit": _Builder.literal,
+    "literal_value": _Builder.literal,
+    "template_string": _Builder.literal,
+    "string": _Builder.template,
+    "heredoc_template": lambda b, tree, _pos: b.heredoc(tree, trim=False),
+    "heredoc_template_trim": lambda b, tree, _pos: b.heredoc(tree, trim=True),
+    "identifier": lambda _b, tree, pos: Name(pos, str(_tokens(tree)[0])),
+    "tuple": lambda b, tree, pos: TupleExpr(pos, tuple(b.expr(t) for t in _subtrees(tree))),
+    "object": lambda b, tree, _pos: b.object(tree),
+    "function_call": lambda b, tree, _pos: b.call(tree),
+    "for_tuple_expr": lambda b, tree, _pos: b.for_expr(tree, is_object=False),
+    "for_object_expr": lambda b, tree, _pos: b.for_expr(tree, is_object=True),
+}
 
 
 def _is_parenthesised(tree: Any) -> bool:

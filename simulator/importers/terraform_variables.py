@@ -150,15 +150,7 @@ def convert(value: Any, spec: TypeSpec, literal: Evaluator | None = None) -> Any
     if value is None or isinstance(value, Unresolved):
         return value
     if isinstance(spec, Primitive):
-        if spec.name == "any":
-            return value
-        if isinstance(value, dict | list | tuple):
-            raise EvalError(f"a {spec.name} is required, found a {type_name(value)}")
-        if spec.name == "string":
-            return to_string(value)
-        if spec.name == "number":
-            return to_number(value)
-        return to_bool(value)
+        return _primitive(value, spec.name)
     if isinstance(spec, Collection):
         if spec.kind == "map":
             if not isinstance(value, dict):
@@ -172,6 +164,22 @@ def convert(value: Any, spec: TypeSpec, literal: Evaluator | None = None) -> Any
         if not isinstance(value, list | tuple) or len(value) != len(spec.elements):
             raise EvalError(f"a tuple of {len(spec.elements)} elements is required")
         return [convert(v, t, literal) for v, t in zip(value, spec.elements, strict=True)]
+    return _object(value, spec, literal)
+
+
+def _primitive(value: Any, name: str) -> Any:
+    if name == "any":
+        return value
+    if isinstance(value, dict | list | tuple):
+        raise EvalError(f"a {name} is required, found a {type_name(value)}")
+    if name == "string":
+        return to_string(value)
+    if name == "number":
+        return to_number(value)
+    return to_bool(value)
+
+
+def _object(value: Any, spec: ObjectType, literal: Evaluator | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise EvalError(f"an object is required, found a {type_name(value)}")
     out: dict[str, Any] = {}

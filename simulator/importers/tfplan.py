@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -217,81 +217,19 @@ class _Plan:
         self, tf_type: str, address: str, values: Mapping[str, Any], sensitive: Any
     ) -> Instance:
         unknown = self.unknown.get(address, {})
-        configured = self._configured(address)
-        origins: dict[Path, Origin] = {}
+        reading = _Reading(self.source, address, self._configured(address))
         out: dict[str, Any] = {}
         names = set(values) | (set(unknown) if isinstance(unknown, dict) else set())
         for name in sorted(names):
             marked = unknown.get(name) if isinstance(unknown, dict) else None
+            configured = reading.configured
             if marked is True and configured is not None and name not in configured.expressions:
                 continue  # computed by the provider and not configured: absent, as in the .tf
-            value = self._value(
-                values.get(name),
-                marked,
-                _child(sensitive, name),
-                address,
-                (name,),
-                configured,
-                origins,
-            )
+            value = reading.value(values.get(name), marked, _child(sensitive, name), (name,))
             if value is not None:
                 out[name] = value
         origin = Origin(self.source, None, native_path=address, construct=address)
-        return Instance(tf_type, address, out, origin, origins)
-
-    def _value(
-        self,
-        value: Any,
-        unknown: Any,
-        sensitive: Any,
-        address: str,
-        path: Path,
-        configured: _Configured | None,
-        origins: dict[Path, Origin],
-    ) -> Any:
-        if len(path) > MAX_DEPTH:
-            raise self.fail(f"{address}: attribute values nested too deeply", (address,))
-        origins[path] = Origin(
-            self.source, None, native_path=f"{address}.{format_path(path)}", construct=address
-        )
-        where = f"{address}.{format_path(path)}"
-        if unknown is True:
-            references = _references(configured, path)
-            because = f"; from {', '.join(references)}" if references else ""
-            return Unresolved(f"{where} (known only after apply{because})", origins[path])
-        if sensitive is True:
-            return Unresolved(f"{where} (sensitive in the plan: not read)", origins[path])
-        if isinstance(value, dict):
-            return {
-                k: self._value(
-                    v,
-                    _child(unknown, k),
-                    _child(sensitive, k),
-                    address,
-                    (*path, k),
-                    configured,
-                    origins,
-                )
-                for k, v in value.items()
-            } | {
-                k: self._value(None, True, None, address, (*path, k), configured, origins)
-                for k in (unknown if isinstance(unknown, dict) else {})
-                if k not in value and unknown[k] is True
-            }
-        if isinstance(value, list):
-            return [
-                self._value(
-                    v,
-                    _child(unknown, i),
-                    _child(sensitive, i),
-                    address,
-                    (*path, i),
-                    configured,
-                    origins,
-                )
-                for i, v in enumerate(value)
-            ]
-        return value
+        return Instance(tf_type, address, out, origin, reading.origins)
 
     # the provider's region ---------------------------------------------------------------------
 
@@ -322,6 +260,49 @@ class _Plan:
             f'{self.source}: the region of provider "aws" is not in the plan; using {DEFAULT_REGION}'
         )
         return DEFAULT_REGION
+
+
+@dataclass
+class _Reading:
+    """One instance's values being read: unknown and sensitive marks applied, origins recorded."""
+
+    source: str
+    address: str
+    configured: _Configured | None
+    origins: dict[Path, Origin] = field(default_factory=dict)
+
+    def value(self, value: Any, unknown: Any, sensitive: Any, path: Path) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise ConfigError(
+                f"{self.address}: attribute values nested too deeply",
+                file=self.source,
+                path=(self.address,),
+            )
+        where = f"{self.address}.{format_path(path)}"
+        origin = Origin(self.source, None, native_path=where, construct=self.address)
+        self.origins[path] = origin
+        if unknown is True:
+            references = _references(self.configured, path)
+            because = f"; from {', '.join(references)}" if references else ""
+            return Unresolved(f"{where} (known only after apply{because})", origin)
+        if sensitive is True:
+            return Unresolved(f"{where} (sensitive in the plan: not read)", origin)
+        if isinstance(value, dict):
+            marks = unknown if isinstance(unknown, dict) else {}
+            out = {
+                k: self.value(v, _child(unknown, k), _child(sensitive, k), (*path, k))
+                for k, v in value.items()
+            }
+            for k in marks:
+                if k not in value and marks[k] is True:
+                    out[k] = self.value(None, True, None, (*path, k))
+            return out
+        if isinstance(value, list):
+            return [
+                self.value(v, _child(unknown, i), _child(sensitive, i), (*path, i))
+                for i, v in enumerate(value)
+            ]
+        return value
 
 
 _ARN_ACCOUNT = re.compile(r"^arn:[^:]+:[^:]+:[^:]*:(\d{12}):")
