@@ -22,6 +22,7 @@ from simulator.claims import (
 from simulator.decision import Decision
 from simulator.errors import ClaimsError, ConfigError
 from simulator.iam import IamData
+from simulator.importers.lazy import require_known_role
 from simulator.model.pool import IdentityPool
 from simulator.resolve import ResolveOptions, resolve
 
@@ -61,6 +62,7 @@ def simulate_one(
             identity_id=request.identity_id or options.identity_id,
         )
     decision = resolve(pool, login, options)
+    require_known_role(pool, decision)
     if iam is not None or pool.iam is not None:
         decision = assess(pool, decision, login, requests, iam=iam)
     notes = token_notes(request, now)

@@ -45,6 +45,10 @@ class Change:
     accepted: str | None = None  # the justification of the accept entry that covers it
     path: tuple[str | int, ...] = ()  # where in the new pool file the new outcome is decided
     line: int | None = None
+    # For a pool imported from a native file: that file, the path inside it and the construct.
+    file: str | None = None
+    native_path: str | None = None
+    construct: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,7 +68,9 @@ class Change:
             "justification": self.accepted,
             "path": format_path(self.path) if self.path else None,
             "line": self.line,
-        }
+            **{k: v for k, v in (("file", self.file), ("native_path", self.native_path),
+                                 ("construct", self.construct)) if v is not None},
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +194,10 @@ def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
             if index is not None and index < len(mapping.rules)
             else mapping.path
         )
+    origin = doc.where(path) if doc is not None else None
+    if origin is not None:
+        return replace(change, path=path, line=origin.line, file=origin.file,
+                       native_path=origin.native_path, construct=origin.construct)  # fmt: skip
     return replace(change, path=path, line=doc.line_of(path) if doc is not None else None)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -26,10 +26,11 @@ from simulator.analysis.regions import (
 from simulator.errors import ConfigError, Path
 from simulator.iam.roles import IamRole
 from simulator.iam.trust import TAG_ACTION, evaluate_trust
-from simulator.model.document import Document, parse_text, read_file
+from simulator.importers.source import ImportOptions, check_parameters, import_source
+from simulator.model.document import Document, parse_text
 from simulator.model.load import pool_from_document
 from simulator.model.pool import IdentityPool, RoleMapping, UserPool
-from simulator.model.providers import ProviderKind, ProviderName
+from simulator.model.providers import USER_POOL_PROVIDER, ProviderKind, ProviderName
 
 # [RBAC] "Which claims can be used": Login with Amazon and Facebook tokens give only these.
 _LIMITED_CLAIMS = {
@@ -114,17 +115,21 @@ def lint_file(
     ignores: Sequence[IgnoreEntry] = (),
     min_severity: Severity = Severity.INFO,
     budget: int = DEFAULT_BUDGET,
+    options: ImportOptions | None = None,
 ) -> LintReport:
+    """Lint a pool file or any native file the importers read (its structural problems, such as
+    two role attachments, are findings too)."""
     try:
-        doc = read_file(path)
+        imported = import_source(path, options)
     except ConfigError as err:
-        if err.message.startswith("not valid YAML"):
-            return _report(str(path), [Finding("RS100", err.path, err.message, err.line)],
-                           ignores, min_severity, True)  # fmt: skip
+        if err.message.startswith(("not valid YAML", "not a valid template")):
+            return _report(str(path), [Finding.of_error("RS100", err)], ignores, min_severity, True)
         raise
+    check_parameters(options, [imported])
     return lint_document(
-        doc, assume=assume, ignores=ignores, min_severity=min_severity, budget=budget
-    )
+        imported.document, assume=assume, ignores=ignores, min_severity=min_severity,
+        budget=budget, extra=[Finding.of_error(p.check, p.error) for p in imported.problems],
+    )  # fmt: skip
 
 
 def lint_text(text: str, source: str = "<input>", **kwargs: Any) -> LintReport:
@@ -138,8 +143,10 @@ def lint_document(
     ignores: Sequence[IgnoreEntry] = (),
     min_severity: Severity = Severity.INFO,
     budget: int = DEFAULT_BUDGET,
+    extra: Sequence[Finding] = (),
 ) -> LintReport:
     pool, findings = load_leniently(doc, assume)
+    findings[:0] = extra
     complete = True
     if pool is not None:
         # Rule findings concern the mapping's order, so CustomRoleArn (which overrides it) is left out.
@@ -173,7 +180,7 @@ def load_leniently(
 ) -> tuple[IdentityPool | None, list[Finding]]:
     """Load the pool; bad role-mapping keys and rule counts become findings, and loading goes on."""
     data = copy.deepcopy(doc.data)
-    work = Document(data, doc.source)
+    work = Document(data, doc.source, doc.origins)
     findings: list[Finding] = []
     extra = list(assume)
     for _ in range(64):
@@ -190,7 +197,6 @@ def load_leniently(
 def _classify(
     err: ConfigError, doc: Document, data: Any, assume: list[tuple[str, str]]
 ) -> tuple[Finding, bool]:
-    line = doc.line_of(err.path)
     path = err.path
     text = err.message + (f" ({err.hint})" if err.hint else "")
     if "is not a valid RoleMapping ProviderName" in err.message and path[:1] == ("RoleMappings",):
@@ -198,17 +204,19 @@ def _classify(
         ident = (
             "RS101"
             if "drop the scheme" in hint
+            else "RS131"
+            if "bare user pool id" in hint
             else "RS102"
             if "app client id" in hint
             else "RS103"
         )
         # Set the mapping aside and load the rest.
         data["RoleMappings"].pop(path[1], None)
-        return Finding(ident, path[:2], text, line), True
+        return replace(Finding.at(ident, doc, path, text), path=path[:2]), True
     if "rules; AWS documents at most" in err.message and ("rule-limit", "400") not in assume:
         assume.append(("rule-limit", "400"))
-        return Finding("RS104", path, text, line), True
-    return Finding("RS100", path, text, line), False
+        return Finding.at("RS104", doc, path, text), True
+    return Finding.at("RS100", doc, path, text), False
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -224,7 +232,7 @@ class _Context:
     def finding(
         self, ident: str, path: Path, message: str, severity: Severity | None = None
     ) -> Finding:
-        return Finding(ident, path, message, self.doc.line_of(path), severity)
+        return Finding.at(ident, self.doc, path, message, severity)
 
     def mappings(self) -> Iterator[tuple[ProviderName, RoleMapping]]:
         for p in configured_providers(self.pool):
@@ -514,6 +522,32 @@ def _guest_checks(ctx: _Context) -> Iterable[Finding]:
                               f"{', '.join(broad)} to anyone")  # fmt: skip
 
 
+def _region_checks(ctx: _Context) -> Iterable[Finding]:
+    pool_region = ctx.pool.region
+    for i, provider in enumerate(ctx.pool.cognito_providers):
+        found = USER_POOL_PROVIDER.fullmatch(provider.provider_name)
+        if found is None:
+            continue
+        host, pool_id = found["region"], found["pool"]
+        path: Path = ("CognitoIdentityProviders", i, "ProviderName")
+        if pool_id.split("_", 1)[0] != host:
+            yield ctx.finding("RS132", path, f"the provider host is in {host} but user pool "
+                              f"{pool_id} is in {pool_id.split('_', 1)[0]}: no token's issuer can "
+                              "ever match it", Severity.ERROR)  # fmt: skip
+        elif host != pool_region:
+            yield ctx.finding("RS132", path, f"user pool {pool_id} is in {host}, the identity pool "
+                              f"in {pool_region}; check that the region was not written in by "
+                              "hand for another deployment")  # fmt: skip
+
+
+def _classic_flow_unset_checks(ctx: _Context) -> Iterable[Finding]:
+    if ctx.pool.allow_classic_flow is None:
+        # Issue text and observed behaviour: aws/aws-cli#7652 (cognito-semantics.md §4).
+        yield ctx.finding("RS133", ("AllowClassicFlow",), "AllowClassicFlow is not set: the service "
+                          "treats the pool as allowing the basic flow, in which any role that "
+                          "trusts the pool can be assumed regardless of the role mappings")  # fmt: skip
+
+
 CHECKS = (
     _rule_checks,
     _assumption_checks,
@@ -524,4 +558,6 @@ CHECKS = (
     _tagsession_checks,
     _classic_flow_checks,
     _guest_checks,
+    _region_checks,
+    _classic_flow_unset_checks,
 )

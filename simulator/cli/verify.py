@@ -13,7 +13,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from simulator.claims import read_token_file
-from simulator.cli.common import load_pool_option, parse_assume
+from simulator.cli.common import (
+    POOL_HELP,
+    load_pool_option,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
@@ -29,6 +35,7 @@ from simulator.live.verify import (
     verify,
 )
 from simulator.model import IdentityPool
+from simulator.model.load import IDENTITY_POOL_ID
 from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for, pick
 
 PASSWORD_ENV = "ROLESIM_PASSWORD"
@@ -121,7 +128,9 @@ def _password(from_stdin: bool) -> str:
 
 
 def verify_command(
-    config: Path = typer.Option(..., "--config", "-c", help="The pool file (CONTRACT §2)."),
+    config: Path = typer.Option(..., "--config", "-c", help=POOL_HELP),
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
     id_token: list[str] = typer.Option(
         [],
         "--id-token",
@@ -177,7 +186,14 @@ def verify_command(
     if password_stdin and id_token.count("-"):
         raise UsageError("--password-stdin and --id-token - cannot both read stdin")
     renderer = pick(RENDERERS, fmt, "verify")
-    pool = load_pool_option(config, parse_assume(assume))
+    pool = load_pool_option(config, parse_assume(assume), parameter, pool_id)
+    if not IDENTITY_POOL_ID.fullmatch(pool.identity_pool_id):
+        # A template's pool id is a placeholder until deployed (IMPORT.md D4).
+        logical = pool.identity_pool_id.split(":", 1)[-1]
+        raise UsageError(
+            f"{config}: the identity pool id {pool.identity_pool_id} is a placeholder; give the "
+            f"deployed pool's id with --parameter {logical}=<region>:<guid>"
+        )
     retry: RetryMode = "adaptive" if retry_mode is Retry.ADAPTIVE else "standard"
     clients = AwsClients(
         AwsSettings(region=region, profile=profile, endpoint_url=endpoint_url, retry_mode=retry)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from simulator.errors import Path
+from simulator.model.document import Origin
 from simulator.model.providers import ProviderName
 from simulator.semantics.assumptions import DEFAULTS, AssumptionSet
 
@@ -112,6 +113,8 @@ class IdentityPool:
     assumptions: AssumptionSet = DEFAULTS
     source: str = "<input>"
     warnings: tuple[str, ...] = ()
+    # For a pool imported from a native file: pool-file paths -> where the user wrote each value.
+    origins: Mapping[Path, Origin] | None = field(default=None, compare=False, repr=False)
     _mapping_index: dict[str, RoleMapping] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
