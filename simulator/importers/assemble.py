@@ -208,7 +208,7 @@ class _Assembler:
                 listed = ", ".join(p.id for p in pools) or "none"
                 raise ConfigError(
                     f"--pool {wanted}: no identity pool {wanted!r} (identity pools: {listed})",
-                    file=self.stack.source,
+                    file=self.stack.source, native_path="Resources",
                 )
             return chosen[0]
         if len(pools) == 1:
@@ -217,10 +217,10 @@ class _Assembler:
             listed = ", ".join(f"{p.id} ({_where(p.origin)})" for p in pools)
             raise ConfigError(
                 f"{len(pools)} identity pools: {listed}",
-                file=self.stack.source,
+                file=self.stack.source, native_path="Resources",
                 hint=f"choose one with --pool, e.g. --pool {pools[0].id}",
             )
-        raise ConfigError(self._no_pool_message(), file=self.stack.source)
+        raise ConfigError(self._no_pool_message(), file=self.stack.source, native_path="Resources")
 
     def _no_pool_message(self) -> str:
         text = "no identity pool (AWS::Cognito::IdentityPool) in the file"

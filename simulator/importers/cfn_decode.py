@@ -77,8 +77,10 @@ class Entry:
         if isinstance(node, str):
             return node
         value = getattr(node, "value", None)
-        tag = getattr(node, "tag", "")
-        return value if isinstance(value, str) and tag == "tag:yaml.org,2002:str" else None
+        tag = str(getattr(node, "tag", ""))
+        # A plain scalar's text, whatever YAML 1.1 would resolve it to (a condition named No).
+        plain = type(node).__name__ == "ScalarNode" and not tag.startswith("!")
+        return value if plain and isinstance(value, str) else None
 
 
 def _child(node: Any, key: str) -> Any:

@@ -47,6 +47,19 @@ PSEUDO = (
     "AWS::StackId", "AWS::NotificationARNs",
 )  # fmt: skip
 
+# Resources whose Ref and Arn CloudFormation documents as built from a name property: known offline
+# when the template sets the name (otherwise CloudFormation generates one at deploy time).
+# Return values: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html
+# (and -dynamodb-table, -lambda-function, -sns-topic, -sqs-queue), section "Return values".
+_NAMED: dict[str, tuple[str, str, str]] = {  # type -> (name property, Ref, Arn), {p} {r} {a} {n}
+    "AWS::S3::Bucket": ("BucketName", "{n}", "arn:{p}:s3:::{n}"),
+    "AWS::DynamoDB::Table": ("TableName", "{n}", "arn:{p}:dynamodb:{r}:{a}:table/{n}"),
+    "AWS::Lambda::Function": ("FunctionName", "{n}", "arn:{p}:lambda:{r}:{a}:function:{n}"),
+    "AWS::SNS::Topic": ("TopicName", "arn:{p}:sns:{r}:{a}:{n}", "arn:{p}:sns:{r}:{a}:{n}"),
+    "AWS::SQS::Queue": ("QueueName", "https://sqs.{r}.{s}/{a}/{n}", "arn:{p}:sqs:{r}:{a}:{n}"),
+}
+_FIELD = re.compile(r"\{([prasn])\}")
+
 _TEMPLATE_YAML = re.compile(r"^(?:AWSTemplateFormatVersion|Resources|Transform)\s*:", re.MULTILINE)
 _TEMPLATE_JSON = re.compile(r'"(?:AWSTemplateFormatVersion|Resources)"\s*:')
 _SERVERLESS_YAML = re.compile(r"^service\s*:", re.MULTILINE)
@@ -417,6 +430,17 @@ class _Stack:
         what = "custom resource" if is_custom(kind) else kind
         if given is not None:
             return given, {}
+        if kind in _NAMED:
+            key, ref_form, arn_form = _NAMED[kind]
+            name = prop(key, None)
+            if name is not None:
+                fields = {"p": partition, "r": region, "a": account, "s": suffix, "n": name}
+
+                def form(text: str) -> Any:
+                    pieces = _FIELD.split(text)  # literal, field, literal, ...
+                    return concat([fields[x] if i % 2 else x for i, x in enumerate(pieces)])
+
+                return form(ref_form), {"Arn": form(arn_form)}
         return Unresolved(f"Ref {lid} ({what}: its physical id is assigned at deploy time)"), {}
 
     def _name_property(self, lid: str) -> Callable[[str, Any], Any]:

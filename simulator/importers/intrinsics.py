@@ -452,7 +452,11 @@ def concat(parts: list[Any]) -> Any:
         if isinstance(part, Unresolved):
             return part
     text = "".join(parts)
-    marked = next((p for p in parts if isinstance(p, Placeholder)), None)
+    # A placeholder built from a logical id says more than a defaulted pseudo parameter.
+    marked = next(
+        (p for p in parts if isinstance(p, Placeholder) and not p.of.startswith("AWS::")),
+        next((p for p in parts if isinstance(p, Placeholder)), None),
+    )
     if marked is not None and text != "":
         return Placeholder(text, of=marked.of, attribute=marked.attribute)
     return text
