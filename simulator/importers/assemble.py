@@ -41,10 +41,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.errors import ConfigError, Path
-from simulator.importers.intrinsics import first_unresolved
 from simulator.importers.resources import Resource
 from simulator.importers.source import Imported, ImportProblem
-from simulator.importers.values import Unresolved
+from simulator.importers.values import Unresolved, find_unresolved
 from simulator.model.document import Document, Origin
 
 IDENTITY_POOL = "AWS::Cognito::IdentityPool"
@@ -177,22 +176,23 @@ class _Assembler:
         self.origins.setdefault(pool_path, Origin(base.file, base.line, native, base.construct))
 
     def known(self, value: Any, resource: Resource, res_path: Path, pool_path: Path) -> Any:
-        hidden = first_unresolved(value)
-        if hidden is not None:
-            raise self._unknown(hidden, pool_path, resource, res_path, "this value")
+        found = find_unresolved(value)
+        if found is not None:
+            hidden, below = found
+            raise self._unknown(
+                hidden, (*pool_path, *below), resource, (*res_path, *below), "this value"
+            )
         return value
 
     def _unknown(
         self, value: Any, pool_path: Path, resource: Resource, res_path: Path, what: str
     ) -> ConfigError:
         construct = value.construct if isinstance(value, Unresolved) else repr(value)
-        origin = (value.origin if isinstance(value, Unresolved) else None) or resource.origin_of(
-            res_path
-        )
+        # Where the pool needs the value (the property), not where the unknown came from.
         return error_at(
-            origin,
-            f"{what} is {construct}, which cannot be known offline, and the identity pool needs it "
-            "to decide (provider names, mapping keys, claims, match types and flags must be known)",
+            resource.origin_of(res_path),
+            f"{what} cannot be known offline: {construct}; the identity pool needs it to decide "
+            "(provider names, mapping keys, claims, match types and flags must be known)",
             path=pool_path,
             hint="give the value with --parameter NAME=VALUE, or import the stack that defines it",
         )
@@ -208,7 +208,8 @@ class _Assembler:
                 listed = ", ".join(p.id for p in pools) or "none"
                 raise ConfigError(
                     f"--pool {wanted}: no identity pool {wanted!r} (identity pools: {listed})",
-                    file=self.stack.source, native_path="Resources",
+                    file=self.stack.source,
+                    native_path="Resources",
                 )
             return chosen[0]
         if len(pools) == 1:
@@ -217,7 +218,8 @@ class _Assembler:
             listed = ", ".join(f"{p.id} ({_where(p.origin)})" for p in pools)
             raise ConfigError(
                 f"{len(pools)} identity pools: {listed}",
-                file=self.stack.source, native_path="Resources",
+                file=self.stack.source,
+                native_path="Resources",
                 hint=f"choose one with --pool, e.g. --pool {pools[0].id}",
             )
         raise ConfigError(self._no_pool_message(), file=self.stack.source, native_path="Resources")

@@ -85,7 +85,29 @@ def detect(source: Source) -> bool:
     return bool(_SERVERLESS_YAML.search(text) and _SERVERLESS_PROVIDER.search(text))
 
 
+@dataclass(frozen=True)
+class TemplateResources:
+    """A template read into neutral Resources, before assembly."""
+
+    resources: list[Resource]
+    stack: Stack
+    notes: tuple[str, ...]
+    parameters: frozenset[str]
+
+
 def read(source: Source, options: ImportOptions) -> Imported:
+    found = read_resources(source, options)
+    imported = assemble(found.resources, found.stack)
+    return Imported(
+        imported.document,
+        found.stack.format,
+        imported.problems,
+        (*found.notes, *imported.notes),
+        found.parameters,
+    )
+
+
+def read_resources(source: Source, options: ImportOptions) -> TemplateResources:
     assert source.text is not None
     decoded = decode(source.text, source.name)
     settings = _Settings(options.parameters)
@@ -100,9 +122,8 @@ def read(source: Source, options: ImportOptions) -> Imported:
         settings = _Settings(options.parameters, sls.region, ("resources",), sls.options)
         fmt = "serverless"
         unread = [
-            f"resources include {u.construct} is not read (only the named file is, IMPORT.md D1): "
-            "import the fragment it names, or the framework's "
-            ".serverless/cloudformation-template-update-stack.json"
+            f"resources include {u.construct} is not read (only the named file is): import the "
+            "fragment it names, or the framework's .serverless/cloudformation-template-update-stack.json"
             for u in sls.included
         ]
         notes.extend(unread)
@@ -112,24 +133,17 @@ def read(source: Source, options: ImportOptions) -> Imported:
     elif stack.cdk:
         fmt = "cdk"
     resources, skipped = stack.pool_resources()
-    imported = assemble(
-        resources,
-        Stack(
-            source.name,
-            region=stack.pseudo("AWS::Region"),
-            account=stack.pseudo("AWS::AccountId"),
-            pool=options.pool,
-            skipped=tuple(skipped),
-            format=fmt,
-            unread=tuple(unread),
-        ),
+    assembly = Stack(
+        source.name,
+        region=stack.pseudo("AWS::Region"),
+        account=stack.pseudo("AWS::AccountId"),
+        pool=options.pool,
+        skipped=tuple(skipped),
+        format=fmt,
+        unread=tuple(unread),
     )
-    return Imported(
-        imported.document,
-        fmt,
-        imported.problems,
-        (*stack.notes, *imported.notes),
-        frozenset(stack.parameter_names()),
+    return TemplateResources(
+        resources, assembly, tuple(stack.notes), frozenset(stack.parameter_names())
     )
 
 

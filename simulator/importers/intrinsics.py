@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from simulator.errors import ConfigError, Path, PathPart, format_path
 from simulator.importers.cfn_decode import line_of
-from simulator.importers.values import Placeholder, Unresolved
+from simulator.importers.values import Placeholder, Unresolved, find_unresolved
 from simulator.model.document import Origin
 
 MAX_DEPTH = (
@@ -357,9 +357,9 @@ class Evaluator:
 
     def _to_json_string(self, arg: Any, at: Where, _out: Path | None) -> Any:
         got = self.value(arg, at)
-        hidden = first_unresolved(got)
+        hidden = find_unresolved(got)
         if hidden is not None:
-            return hidden
+            return hidden[0]
         return json.dumps(got, separators=(",", ":"))
 
     def _transform(self, arg: Any, at: Where, _out: Path | None) -> Any:
@@ -477,17 +477,3 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, str):
         return str(value)
     return value
-
-
-def first_unresolved(value: Any) -> Unresolved | None:
-    """The first Unresolved value inside `value` (iteratively: values can be large)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Unresolved):
-            return item
-        if isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
-        elif isinstance(item, list):
-            stack.extend(reversed(item))
-    return None

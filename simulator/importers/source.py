@@ -87,7 +87,15 @@ def read_source(path: FsPath | str) -> Source:
 
 def import_source(path: FsPath | str, options: ImportOptions | None = None) -> Imported:
     """Read a pool source: whichever registered format claims it, else a pool file."""
-    source = read_source(path)
+    return import_from(read_source(path), options)
+
+
+def import_text(text: str, name: str, options: ImportOptions | None = None) -> Imported:
+    """The same, for text already in memory (`name` is used in messages)."""
+    return import_from(Source(FsPath(name), name, text), options)
+
+
+def import_from(source: Source, options: ImportOptions | None = None) -> Imported:
     options = options or ImportOptions()
     for fmt in FORMATS:
         module: FormatModule = importlib.import_module(fmt.module)
