@@ -27,9 +27,10 @@ from simulator.importers.cfn_decode import line_of
 from simulator.importers.values import Placeholder, Unresolved, find_unresolved
 from simulator.model.document import Origin
 
-MAX_DEPTH = (
-    100  # nested values and reference chains together; deeper is an error, never a RecursionError
-)
+# Nested values and reference chains together; deeper is an error, never a RecursionError.
+MAX_DEPTH = 100
+# Characters in one built string: references that double a name at each step stop here.
+MAX_TEXT = 100_000
 
 
 class _NoValue:
@@ -242,7 +243,7 @@ class Evaluator:
                 raise at.error(f"${{{name}}} in Fn::Sub is AWS::NoValue")
             parts.append(got if isinstance(got, Unresolved) else text_of(got, at, f"${{{name}}}"))
         parts.append(template[position:])
-        result = concat(parts)
+        result = concat(parts, at)
         return self.string(result, at) if isinstance(result, str) else result
 
     def _join(self, arg: Any, at: Where, _out: Path | None) -> Any:
@@ -259,7 +260,7 @@ class Evaluator:
             if i:
                 parts.append(delimiter)
             parts.append(item if isinstance(item, Unresolved) else text_of(item, at, "a value"))
-        return concat(parts)
+        return concat(parts, at)
 
     def _select(self, arg: Any, at: Where, _out: Path | None) -> Any:
         if not isinstance(arg, list) or len(arg) != 2:
@@ -446,11 +447,14 @@ def text_of(value: Any, at: Where, what: str) -> str:
     )
 
 
-def concat(parts: list[Any]) -> Any:
+def concat(parts: list[Any], at: Where | None = None) -> Any:
     """Join text parts: Unresolved if any part is, a Placeholder if any part is one."""
     for part in parts:
         if isinstance(part, Unresolved):
             return part
+    if sum(len(p) for p in parts) > MAX_TEXT:
+        message = f"the value built here is longer than {MAX_TEXT} characters"
+        raise at.error(message) if at is not None else ConfigError(message)
     text = "".join(parts)
     # A placeholder built from a logical id says more than a defaulted pseudo parameter.
     marked = next(

@@ -23,7 +23,7 @@ from simulator.importers.intrinsics import MAX_DEPTH, concat
 from simulator.importers.values import Unresolved
 from simulator.model.document import Origin
 
-_SOURCE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)(\([^)]*\))?:")
+_SOURCE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)(?:(\([^)]*\))(?::|$)|:)")
 _OUTSIDE = frozenset({"cf", "ssm", "env", "s3", "file", "param", "git", "sls", "strToBool"})
 _KNOWN = frozenset({"self", "opt", "aws", *_OUTSIDE})
 _FALLBACK_LITERAL = re.compile(
@@ -78,6 +78,7 @@ class _Resolver:
         self.region: Any = None
         self.options: set[str] = set()
         self._resolving: list[str] = []
+        self._looked: dict[tuple[str, ...], Any] = {}
         self._sections: dict[str, Any] = {}
 
     def section_value(self, name: str) -> Any:
@@ -94,15 +95,28 @@ class _Resolver:
         return configured if configured is not None else DEFAULT_STAGE
 
     def lookup(self, path: tuple[str, ...]) -> Any:
-        node = self.section_value(path[0])
-        for part in path[1:]:
+        """The value at `path` in the file, resolving only the nodes on the way to it (once: a
+        value may be referred to many times)."""
+        if path not in self._looked:
+            self._looked[path] = self._lookup(path)
+        return self._looked[path]
+
+    def _lookup(self, path: tuple[str, ...]) -> Any:
+        entry = self.decoded.sections.get(path[0])
+        if entry is None:
+            return None
+        node, line = entry.value(), entry.line
+        for i, part in enumerate(path[1:], start=1):
+            if isinstance(node, str) and "${" in node:
+                node = self.text(node, path[:i], line, 0)
             if isinstance(node, dict) and part in node:
                 node = node[part]
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             else:
                 return None
-        return node
+            line = line_of(node) or line
+        return self.resolve(node, path, line, 0)
 
     # --- walking --------------------------------------------------------------------------------
 
@@ -145,7 +159,10 @@ class _Resolver:
             parts.append(got if isinstance(got, Unresolved) else _text(got))
             position = end
         parts.append(text[position:])
-        joined = concat(parts)
+        try:
+            joined = concat(parts)
+        except ConfigError as err:
+            raise err.locate(self.decoded.source, line, native_path=format_path(native)) from None
         return _keep_marks(text, joined) if isinstance(joined, str) else joined
 
     def variable(self, content: str, native: Path, line: int | None, depth: int) -> Any:
@@ -197,7 +214,7 @@ class _Resolver:
             chain = " -> ".join([*self._resolving[self._resolving.index(key) :], key])
             raise ConfigError(f"circular variable: {chain}", file=where.file, line=where.line,
                               native_path=where.native_path)  # fmt: skip
-        if len(self._resolving) > MAX_DEPTH:
+        if len(self._resolving) > MAX_DEPTH // 2:
             raise ConfigError("variables refer to each other too deeply", file=where.file,
                               line=where.line, native_path=where.native_path)  # fmt: skip
         self._resolving.append(key)
