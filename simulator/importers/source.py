@@ -8,6 +8,7 @@ as a pool file (CONTRACT §2), so its errors stay the loader's.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -134,9 +135,10 @@ def check_parameters(options: ImportOptions | None, imported: Sequence[Imported]
     names = ", ".join(i.document.source for i in imported)
     if not known:
         raise UsageError(f"--parameter {unknown[0]}: {names} has no parameters (it is a pool file)")
+    close = difflib.get_close_matches(unknown[0], known, n=1)
     raise UsageError(
         f"--parameter {unknown[0]}: {names} declares no parameter, pseudo parameter or resource "
-        f"of that name (known: {', '.join(sorted(known)[:12])}{', ...' if len(known) > 12 else ''})"
+        "of that name" + (f" (did you mean {close[0]}?)" if close else "")
     )
 
 

@@ -106,7 +106,7 @@ def test_serverless_self_references_in_a_circle_fail_cleanly() -> None:
         "  group: admins", "  group: ${self:custom.other}\n  other: ${self:custom.group}"
     )
     with pytest.raises(
-        ConfigError, match="circular variable: custom.group -> custom.other -> custom.group"
+        ConfigError, match=r"circular variable: custom\.group -> custom\.other -> custom\.group"
     ):
         imported(text, name="serverless.yml")
 
