@@ -508,9 +508,11 @@ class _Assembler:
         roles: list[dict[str, Any]] = []
         for role in self.of(ROLE):
             arn = _markers(role.attributes.get("Arn"))
-            trust = _get(role.properties, ("AssumeRolePolicyDocument",))
-            if arn not in wanted and not _mentions(trust, COGNITO_PRINCIPAL):
+            if arn not in wanted and not _mentions(
+                _peek(role, "AssumeRolePolicyDocument"), COGNITO_PRINCIPAL
+            ):
                 continue
+            trust = _get(role.properties, ("AssumeRolePolicyDocument",))
             roles.append(self._role(role, arn, trust, ("IamRoles", len(roles))))
         if roles:
             self.data["IamRoles"] = roles
@@ -544,9 +546,7 @@ class _Assembler:
                 )
         for policy in self.of(POLICY) + self.of(ROLE_POLICY):
             targets = (
-                _get(policy.properties, ("Roles",))
-                if policy.type == POLICY
-                else [_get(policy.properties, ("RoleName",))]
+                _peek(policy, "Roles") if policy.type == POLICY else [_peek(policy, "RoleName")]
             )
             if isinstance(targets, list) and name is not None and any(t == name for t in targets):
                 where = (*path, "RolePolicyList", len(inline))
@@ -579,12 +579,12 @@ class _Assembler:
             )
             out.append({"PolicyArn": _markers(arn)})
         for policy in self.of(MANAGED_POLICY):
-            targets = _get(policy.properties, ("Roles",))
+            targets = _peek(policy, "Roles")
             if isinstance(targets, list) and name is not None and any(t == name for t in targets):
                 self.origins[(*path, "AttachedManagedPolicies", len(out))] = policy.origin_of(())
                 out.append({"PolicyArn": _markers(policy.ref)})
         for attachment in self.of(POLICY_ATTACHMENT):
-            if name is not None and _get(attachment.properties, ("RoleName",)) == name:
+            if name is not None and _peek(attachment, "RoleName") == name:
                 self.origins[(*path, "AttachedManagedPolicies", len(out))] = attachment.origin_of(
                     ()
                 )
@@ -661,6 +661,13 @@ def _get(properties: Mapping[str, Any], path: Path) -> Any:
         else:
             return None
     return node
+
+
+def _peek(resource: Resource, key: str) -> Any:
+    """A property read only to decide whether the resource matters: importers may offer a cheaper
+    reading without origins (`peek`), else it is the property itself."""
+    peek = getattr(resource.properties, "peek", None)
+    return peek(key) if callable(peek) else resource.properties.get(key)
 
 
 def _keys(properties: Mapping[str, Any]) -> Iterator[str]:

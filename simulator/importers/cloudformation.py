@@ -22,7 +22,7 @@ from typing import Any
 
 from simulator.errors import ConfigError, Path, format_path
 from simulator.importers.assemble import Stack, assemble
-from simulator.importers.cfn_decode import DecodedTemplate, Entry, decode, line_of
+from simulator.importers.cfn_decode import NOT_PLAIN, DecodedTemplate, Entry, decode, line_of
 from simulator.importers.intrinsics import NO_VALUE, Condition, Depth, Evaluator, Where, concat
 from simulator.importers.resources import Resource
 from simulator.importers.source import Imported, ImportOptions, Source
@@ -458,15 +458,21 @@ class _Stack:
         return Unresolved(f"Ref {lid} ({what}: its physical id is assigned at deploy time)"), {}
 
     def _name_property(self, lid: str) -> Callable[[str, Any], Any]:
-        members = self.decoded.resources[lid].members("Properties")
+        resource = self.decoded.resources[lid]
+        peek = self._peeker(lid)
 
         def prop(key: str, default: Any) -> Any:
-            entry = members.get(key) if members is not None else None
-            if entry is None:
-                return default
-            got = Evaluator(self, self.depth).value(
-                entry.value(), self._resource_where(lid, key, entry)
-            )
+            plain = resource.plain_at("Properties", key)
+            try:
+                got = peek(key, plain) if plain is not NOT_PLAIN else NOT_PLAIN
+            except ConfigError:
+                got = NOT_PLAIN  # read it again with lines, to report it where it is written
+            if got is NOT_PLAIN:
+                entry = (resource.members("Properties") or {}).get(key)
+                if entry is None:
+                    return default
+                where = self._resource_where(lid, key, entry)
+                got = Evaluator(self, self.depth).value(entry.value(), where)
             return default if got is NO_VALUE or got is None else got
 
         return prop
@@ -494,18 +500,28 @@ class _Stack:
             )
             construct = self.construct(lid)
             origins: dict[Path, Origin] = {}
-            members = entry.members("Properties") or {}
-            properties_line = entry.line_of("Properties") or entry.line
             native = (*self.settings.prefix, "Resources", lid)
+            # A property the resource leaves out is reported at the resource.
             origins[()] = Origin(
-                self.file, properties_line, format_path((*native, "Properties")), construct
+                self.file, entry.line, format_path((*native, "Properties")), construct
             )
+            properties = LazyProperties(entry, self._evaluator(lid, origins), self._peeker(lid))
             out.append(Resource(
-                kind, lid, LazyProperties(members, self._evaluator(lid, origins)), ref,
-                Origin(self.file, entry.line, format_path(native), construct), origins,
-                attributes=attributes,
+                kind, lid, properties, ref, Origin(self.file, entry.line, format_path(native), construct),
+                origins, attributes=attributes,
             ))  # fmt: skip
         return out, skipped
+
+    def _peeker(self, lid: str) -> Callable[[str, Any], Any]:
+        resource = self.decoded.resources[lid]
+
+        def peek(key: str, plain: Any) -> Any:
+            native = ("Resources", lid, "Properties", key)
+            return Evaluator(self, self.depth).value(
+                plain, self._where(native, resource.line, self.construct(lid))
+            )
+
+        return peek
 
     def _evaluator(self, lid: str, origins: dict[Path, Origin]) -> Callable[[str, Entry], Any]:
         def evaluate(key: str, entry: Entry) -> Any:
@@ -516,12 +532,45 @@ class _Stack:
 
 
 class LazyProperties(Mapping[str, Any]):
-    """A resource's properties, each evaluated when first read (the assembler reads few of most)."""
+    """A resource's properties, each evaluated when first read (the assembler reads few of most).
 
-    def __init__(self, members: Mapping[str, Entry], evaluate: Callable[[str, Entry], Any]) -> None:
-        self._members = members
+    `peek(key)` evaluates a property without recording where its parts were written, from the
+    decoder's plain value where that is cheaper: enough to decide whether the resource matters
+    (does this role trust Cognito, does this policy attach to that role)."""
+
+    def __init__(
+        self,
+        resource: Entry,
+        evaluate: Callable[[str, Entry], Any],
+        peek: Callable[[str, Any], Any],
+    ) -> None:
+        self._resource = resource
         self._evaluate = evaluate
+        self._peek = peek
+        self._found: Mapping[str, Entry] | None = None
         self._values: dict[str, Any] = {}
+        self._peeked: dict[str, Any] = {}
+
+    @property
+    def _members(self) -> Mapping[str, Entry]:
+        if self._found is None:
+            self._found = self._resource.members("Properties") or {}
+        return self._found
+
+    def peek(self, key: str) -> Any:
+        if key in self._values:
+            return None if self._values[key] is NO_VALUE else self._values[key]
+        if key not in self._peeked:
+            plain = self._resource.plain_at("Properties", key)
+            if plain is NOT_PLAIN:
+                self._peeked[key] = self.get(key)
+            else:
+                try:
+                    self._peeked[key] = None if plain is None else self._peek(key, plain)
+                except ConfigError:
+                    self._peeked[key] = self.get(key)  # the full reading reports it at its line
+        got = self._peeked[key]
+        return None if got is NO_VALUE else got
 
     def _get(self, key: str) -> Any:
         if key not in self._values:
