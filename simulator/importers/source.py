@@ -8,9 +8,11 @@ as a pool file (CONTRACT §2), so its errors stay the loader's.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Protocol
@@ -101,10 +103,25 @@ def import_from(source: Source, options: ImportOptions | None = None) -> Importe
     for fmt in FORMATS:
         module: FormatModule = importlib.import_module(fmt.module)
         if module.detect(source):
-            return module.read(source, options)
+            with _without_cycle_collection():
+                return module.read(source, options)
     if source.text is None:
         raise ConfigError("is a directory, and no importer reads it", file=source.name)
     return Imported(parse_text(source.text, source.name), "pool-file")
+
+
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Decoding a large template allocates hundreds of thousands of small acyclic objects, and the
+    cyclic collector's passes over them cost twice the import itself (benchmarks/bench_import.py);
+    reference counting still frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_pool_source(path: FsPath | str, options: ImportOptions | None = None) -> Document:
