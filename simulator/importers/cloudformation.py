@@ -198,7 +198,29 @@ class _Stack:
         # before it creates anything.
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
         for name in self._declared:
-            self.ref(name, self._where(("Parameters", name), self._declared_line(name)))
+            value = self.ref(name, self._where(("Parameters", name), self._declared_line(name)))
+            if isinstance(value, Unresolved) and "has no value" in value.construct:
+                self.notes.append(
+                    f"parameter {name} has no Default and was not given (CloudFormation would "
+                    f"require it): values built from it are unresolved; give --parameter {name}=VALUE"
+                )
+        self._check_for_each()
+
+    def _check_for_each(self) -> None:
+        # AWS::LanguageExtensions Fn::ForEach makes resources from a template fragment; it is not
+        # expanded here, so one that makes resources a pool can involve is refused, not skipped.
+        for lid, entry in self.decoded.resources.items():
+            if not lid.startswith("Fn::ForEach::"):
+                continue
+            where = self._where(("Resources", lid), entry.line)
+            if any(t in repr(entry.value()) for t in (*POOL_TYPES, "Custom::", "CustomResource")):
+                raise where.error(
+                    "Fn::ForEach is not expanded, and this loop makes identity pool, Cognito or IAM "
+                    "resources that the pool may depend on",
+                    hint="import the processed template (aws cloudformation get-template "
+                    "--template-stage Processed)",
+                )
+            self.notes.append(f"{lid} is not expanded; the resources it makes are not read")
 
     def _declared_line(self, name: str) -> int | None:
         entry = self.decoded.sections.get("Parameters")
