@@ -1,4 +1,4 @@
-"""Builders for CloudFormation templates in tests: a small pool, its pieces, and import helpers."""
+"""Builders for CloudFormation templates in tests: a small pool, its pieces, and ways to import them."""
 
 from __future__ import annotations
 
