@@ -495,7 +495,14 @@ class _Stack:
                     return default
                 where = self._resource_where(lid, key, entry)
                 got = Evaluator(self, self.depth).value(entry.value(), where)
-            return default if got is NO_VALUE or got is None else got
+            if got is NO_VALUE or got is None:
+                return default
+            if isinstance(got, bool) or not isinstance(got, str | int | Unresolved):
+                where = self._where(
+                    ("Resources", lid, "Properties", key), resource.line, self.construct(lid)
+                )
+                raise where.error(f"{key} must be a string")
+            return got if isinstance(got, str | Unresolved) else str(got)
 
         return prop
 

@@ -475,3 +475,13 @@ def test_d10_schema_attributes_carry_the_custom_prefix() -> None:
     }
     schema = pool_data(template(resources))["UserPools"][0]["SchemaAttributes"]
     assert schema == [{"Name": "custom:department", "Mutable": False}, {"Name": "email"}]
+
+
+@pytest.mark.parametrize("name", [[], {"a": 1}, True])
+def test_a_name_property_that_is_not_text_is_refused_at_its_path(name: Any) -> None:
+    # Found by the arbitrary-template property: RoleName: [] once escaped as a TypeError.
+    data = _admin_pool()
+    data["Resources"]["AdminRole"]["Properties"]["RoleName"] = name
+    with pytest.raises(ConfigError, match="RoleName must be a string") as err:
+        imported(data).checked()
+    assert err.value.native_path == "Resources.AdminRole.Properties.RoleName"

@@ -153,14 +153,15 @@ def test_renaming_logical_ids_or_reordering_resources_changes_no_decision(
 
 # --- arbitrary templates -------------------------------------------------------------------------
 
-TYPES = ("AWS::Cognito::IdentityPool", "AWS::Cognito::IdentityPoolRoleAttachment", "AWS::Cognito::UserPool",
+TYPES = ("AWS::IAM::OIDCProvider", "AWS::DynamoDB::Table", "AWS::Cognito::IdentityPool", "AWS::Cognito::IdentityPoolRoleAttachment", "AWS::Cognito::UserPool",
          "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup", "AWS::Cognito::IdentityPoolPrincipalTag",
          "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "Custom::X", "AWS::S3::Bucket")  # fmt: skip
 KEYS = ("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::If", "Fn::Select", "Fn::Split", "Fn::FindInMap",
         "Fn::ImportValue", "Fn::Equals", "Condition", "Roles", "RoleMappings", "IdentityPoolId", "RoleName",
         "AllowUnauthenticatedIdentities", "CognitoIdentityProviders", "ProviderName", "ClientId", "Type",
         "AmbiguousRoleResolution", "RulesConfiguration", "Rules", "Claim", "MatchType", "Value", "RoleARN",
-        "IdentityProvider", "AssumeRolePolicyDocument", "UserPoolId", "A", "B")  # fmt: skip
+        "IdentityProvider", "AssumeRolePolicyDocument", "UserPoolId", "Path", "Url", "GroupName",
+        "ManagedPolicyArns", "Policies", "PolicyDocument", "PrincipalTags", "Schema", "A", "B")  # fmt: skip
 NAMES = st.sampled_from(
     ["A", "B", "Pool", "AWS::Region", "AWS::NoValue", "Cond", "x.y", "A.Arn", "${A}", "${!x}"]
 )
