@@ -101,7 +101,12 @@ _REFUSED: dict[str, list[list[object]]] = {
     ],
     "import": [
         ["import", POOL, "--parameter", "novalue"],
-        ["import", ROOT / "examples" / "iac" / "cloudformation" / "template.yaml", "--pool", "Nope"],
+        [
+            "import",
+            ROOT / "examples" / "iac" / "cloudformation" / "template.yaml",
+            "--pool",
+            "Nope",
+        ],
     ],
     "pull": [
         ["pull", "--identity-pool-id", "us-east-1:1", "--format", "bogus", *_LIVE],

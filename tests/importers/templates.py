@@ -155,8 +155,6 @@ def value_of(
     return probe.properties.get("Value")
 
 
-def decide(
-    pool: IdentityPool, claims: dict[str, Any] | None = None, **options: Any
-) -> Assessment:
+def decide(pool: IdentityPool, claims: dict[str, Any] | None = None, **options: Any) -> Assessment:
     """The whole answer for a token (None: a guest), as `rolesim simulate` gives it."""
     return simulate(pool, LoginRequest(claims, **options), explain=False)
