@@ -17,7 +17,8 @@ from simulator.access import AccessRequest, Assessment
 from simulator.claims import claims_from_json, read_claims
 from simulator.errors import ClaimsError, ConfigError
 from simulator.iam import IamData, load_account_authorization_details
-from simulator.model import IdentityPool, load_pool
+from simulator.importers.source import ImportOptions, load_pool_source
+from simulator.model import IdentityPool
 from simulator.model.document import Document, Node, plain, read_file
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate
@@ -101,24 +102,42 @@ class TestReport:
         }
 
 
-def load_cases(path: Path | str, *, assume: Sequence[tuple[str, str]] = ()) -> CaseFile:
+def load_cases(
+    path: Path | str,
+    *,
+    assume: Sequence[tuple[str, str]] = (),
+    options: ImportOptions | None = None,
+) -> CaseFile:
+    """`options` (--parameter, --pool) apply to a pool given as a template, over the file's own
+    `parameters` and `pool_resource`."""
     doc = read_file(path)
     try:
-        return _build(doc, Path(path), assume)
+        return _build(doc, Path(path), assume, options or ImportOptions())
     except ConfigError as err:
         raise doc.error(err) from None
 
 
-def _build(doc: Document, path: Path, assume: Sequence[tuple[str, str]]) -> CaseFile:
+def _build(
+    doc: Document, path: Path, assume: Sequence[tuple[str, str]], options: ImportOptions
+) -> CaseFile:
     root = Node(doc.data)
-    root.check_keys(("pool", "iam", "assume", "cases"), required=("pool", "cases"))
+    root.check_keys(
+        ("pool", "iam", "assume", "cases", "parameters", "pool_resource"),
+        required=("pool", "cases"),
+    )
     base = path.parent
     file_assume = [(k, v.string()) for k, v in n.items()] if (n := root.get("assume")) else []
     pool_node = root.require("pool")
     pool_path = base / pool_node.string()
     if not pool_path.is_file():
         pool_node.fail(f"no pool file at {pool_path}", hint="paths are relative to the cases file")
-    pool = load_pool(pool_path, assume=[*file_assume, *assume])
+    given = {k: v.string() for k, v in n.items()} if (n := root.get("parameters")) else {}
+    chosen = n.string() if (n := root.get("pool_resource")) else None
+    pool = load_pool_source(
+        pool_path,
+        ImportOptions({**given, **options.parameters}, options.pool or chosen),
+        assume=[*file_assume, *assume],
+    )
     iam = None
     if (iam_node := root.get("iam")) is not None:
         iam_doc = read_file(base / iam_node.string())

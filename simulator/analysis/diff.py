@@ -49,6 +49,10 @@ class Change:
     path: tuple[str | int, ...] = ()  # where in the new pool file the new outcome is decided
     line: int | None = None
     corpus_lines: tuple[int, ...] = ()  # lines of the claims corpus this change moves
+    # For a pool imported from a native file: that file, the path inside it and the construct.
+    file: str | None = None
+    native_path: str | None = None
+    construct: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,7 +73,9 @@ class Change:
             "path": format_path(self.path) if self.path else None,
             "line": self.line,
             "corpus_lines": list(self.corpus_lines),
-        }
+            **{k: v for k, v in (("file", self.file), ("native_path", self.native_path),
+                                 ("construct", self.construct)) if v is not None},
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +207,10 @@ def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
             if index is not None and index < len(mapping.rules)
             else mapping.path
         )
+    origin = doc.where(path) if doc is not None else None
+    if origin is not None:
+        return replace(change, path=path, line=origin.line, file=origin.file,
+                       native_path=origin.native_path, construct=origin.construct)  # fmt: skip
     return replace(change, path=path, line=doc.line_of(path) if doc is not None else None)
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 import typer
 
 from simulator.analysis.invariants import SearchSettings, check_pool, load_invariants
-from simulator.cli.common import load_pool_option, parse_assume
+from simulator.cli.common import (
+    POOL_HELP,
+    load_pool_option,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
@@ -16,7 +22,7 @@ from simulator.render.gate import CHECK_RENDERERS
 
 
 def check(
-    pool: Path = typer.Argument(..., help="The pool file (YAML or JSON)."),
+    pool: Path = typer.Argument(..., help=POOL_HELP),
     invariants: Path = typer.Option(..., "--invariants", "-i", help="The invariants file (YAML)."),
     fmt: OutputFormat = typer.Option(
         OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
@@ -34,10 +40,12 @@ def check(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
 ) -> int:
     """Check stated invariants; exit 1 when one is broken, with a counterexample token."""
     renderer = pick(CHECK_RENDERERS, fmt, "check")
-    loaded = load_pool_option(pool, parse_assume(assume))
+    loaded = load_pool_option(pool, parse_assume(assume), parameter, pool_id)
     stated = load_invariants(invariants)
     report = check_pool(
         loaded,

@@ -8,19 +8,27 @@ from pathlib import Path
 import typer
 
 from simulator.analysis.diff import diff_pools, load_accept
-from simulator.cli.common import parse_assume
+from simulator.cli.common import (
+    import_options,
+    import_pool_source,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import ClaimsError
-from simulator.model.document import read_file
+from simulator.importers.source import check_parameters
 from simulator.model.load import pool_from_document
 from simulator.render.base import OutputFormat, pick
 from simulator.render.gate import DIFF_RENDERERS
 
 
 def diff(
-    old: Path = typer.Argument(..., help="The pool file before the change."),
-    new: Path = typer.Argument(..., help="The pool file after the change."),
+    old: Path = typer.Argument(
+        ..., help="The pool before the change: a pool file or a template (e.g. the base branch's)."
+    ),
+    new: Path = typer.Argument(..., help="The pool after the change (the same kinds of file)."),
     fmt: OutputFormat = typer.Option(
         OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
     ),
@@ -43,12 +51,18 @@ def diff(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption in both pools."
     ),
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
 ) -> int:
     """Compare two pool files; exit 1 on any outcome change not listed in --accept."""
     renderer = pick(DIFF_RENDERERS, fmt, "diff")
     pairs = parse_assume(assume)
-    old_pool = pool_from_document(read_file(old), assume=pairs)
-    new_doc = read_file(new)
+    options = import_options(parameter, pool_id)
+    old_source = import_pool_source(old, options)
+    new_source = import_pool_source(new, options)
+    check_parameters(options, [old_source, new_source])
+    old_pool = pool_from_document(old_source.checked(), assume=pairs)
+    new_doc = new_source.checked()
     new_pool = pool_from_document(new_doc, assume=pairs)
     accepted = load_accept(accept) if accept is not None else None
     corpus = None

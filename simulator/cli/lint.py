@@ -9,7 +9,13 @@ import typer
 
 from simulator.analysis.findings import IgnoreEntry, Severity, load_ignore
 from simulator.analysis.lint import lint_file
-from simulator.cli.common import parse_assume
+from simulator.cli.common import (
+    POOL_HELP,
+    import_options,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
@@ -33,7 +39,7 @@ def read_ignores(path: Path | None) -> tuple[IgnoreEntry, ...]:
 
 
 def lint(
-    pool: Path = typer.Argument(..., help="The pool file (YAML or JSON)."),
+    pool: Path = typer.Argument(..., help=POOL_HELP),
     fmt: OutputFormat = typer.Option(
         OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
     ),
@@ -61,6 +67,8 @@ def lint(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
 ) -> int:
     """Report findings about the pool configuration, each with its path (and line) in the file."""
     renderer = pick(LINT_RENDERERS, fmt, "lint")
@@ -69,6 +77,7 @@ def lint(
         assume=parse_assume(assume),
         ignores=read_ignores(ignore_file),
         min_severity=Severity.parse(min_severity.value),
+        options=import_options(parameter, pool_id),
     )
     with open_output(output) as stream:
         renderer.render(report, stream)

@@ -16,7 +16,15 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeed
 from simulator.access import AccessRequest
 from simulator.batch import read_access_requests, simulate_lines
 from simulator.claims import read_claims
-from simulator.cli.common import load_iam_file, load_pool_option, parse_assume, parse_context
+from simulator.cli.common import (
+    POOL_HELP,
+    load_iam_file,
+    load_pool_option,
+    parameter_option,
+    parse_assume,
+    parse_context,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output, stderr_console
 from simulator.errors import ClaimsError, UsageError
@@ -28,9 +36,9 @@ from simulator.simulate import simulate as simulate_request
 
 
 def simulate(
-    config: Path = typer.Option(
-        ..., "--config", "-c", help="The pool file (YAML or JSON, CONTRACT §2)."
-    ),
+    config: Path = typer.Option(..., "--config", "-c", help=POOL_HELP),
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
     claims: str | None = typer.Option(
         None,
         "--claims",
@@ -96,7 +104,7 @@ def simulate(
         raise UsageError(
             "--role-arn applies to --flow basic; the enhanced flow picks the role itself"
         )
-    pool = load_pool_option(config, parse_assume(assume))
+    pool = load_pool_option(config, parse_assume(assume), parameter, pool_id)
     iam_data = load_iam_file(iam) if iam is not None else pool.iam
     access = _access_requests(action, resource, context, resource_tag, requests)
     if access and iam_data is None:

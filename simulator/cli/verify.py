@@ -10,7 +10,13 @@ import typer
 
 from simulator.claims import read_token_file
 from simulator.cli import live_options
-from simulator.cli.common import load_pool_option, parse_assume
+from simulator.cli.common import (
+    POOL_HELP,
+    load_pool_option,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
@@ -22,6 +28,7 @@ from simulator.live.verify import (
     verify,
 )
 from simulator.model import IdentityPool
+from simulator.model.load import IDENTITY_POOL_ID
 from simulator.render.base import OutputFormat, pick
 from simulator.render.verify_text import VERIFY_RENDERERS
 from simulator.request import NO_TOKEN, Flow, LoginRequest
@@ -62,7 +69,9 @@ def _password(from_stdin: bool) -> str:
 
 def verify_command(
     ctx: typer.Context,
-    config: Path = typer.Option(..., "--config", "-c", help="The pool file (CONTRACT §2)."),
+    config: Path = typer.Option(..., "--config", "-c", help=POOL_HELP),
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
     id_token: list[str] = typer.Option(
         [],
         "--id-token",
@@ -121,7 +130,14 @@ def verify_command(
     clients = live_options.live_clients(
         ctx, region, profile, endpoint_url, allow_insecure_http, retry_mode
     )
-    pool = load_pool_option(config, pairs)
+    pool = load_pool_option(config, pairs, parameter, pool_id)
+    if not IDENTITY_POOL_ID.fullmatch(pool.identity_pool_id):
+        # A template's pool id is a placeholder until deployed (IMPORT.md D4).
+        logical = pool.identity_pool_id.split(":", 1)[-1]
+        raise UsageError(
+            f"{config}: the identity pool id {pool.identity_pool_id} is a placeholder; give the "
+            f"deployed pool's id with --parameter {logical}=<region>:<guid>"
+        )
     with clients:
         sources = _sources(pool, clients, id_token, username, password_stdin, client_id)
         if provider is not None:

@@ -19,8 +19,8 @@ from simulator.iam import catalogue, limits, patterns
 from simulator.iam.conditions import Clause, Trace, Unknown
 from simulator.iam.patterns import Context
 from simulator.iam.request import Request
-from simulator.iam.unresolved import constructs_in
 from simulator.iam.wildcard import WildcardSet
+from simulator.unresolved import constructs_in
 
 Effect = Literal["Allow", "Deny"]
 # Where a policy is used decides which elements it must or must not have.

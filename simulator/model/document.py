@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 from typing import Any, NoReturn
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from simulator.errors import ConfigError, Path, PathPart
+from simulator.errors import ConfigError, Path, PathPart, extend_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,20 @@ class Document:
                 return found
             key = key[:-1]
 
+    def where(self, path: Sequence[PathPart]) -> Origin | None:
+        """The native origin of `path` (imported documents only): the deepest recorded origin along
+        it, its native path extended by the rest of `path` (a key the template leaves out)."""
+        if not self.origins:
+            return None
+        key = tuple(path)
+        while key and key not in self.origins:
+            key = key[:-1]
+        found = self.origins.get(key)
+        rest = tuple(path)[len(key) :]
+        if found is None or not rest or found.native_path is None:
+            return found
+        return replace(found, native_path=extend_path(found.native_path, rest))
+
     def line_of(self, path: Sequence[PathPart]) -> int | None:
         """1-based line of the deepest node along `path` that the parser recorded."""
         if self.origins is not None:
@@ -76,9 +90,11 @@ class Document:
         return line
 
     def error(self, err: ConfigError) -> ConfigError:
-        origin = self.origin_of(err.path)
+        origin = self.where(err.path)
         if origin is not None:
-            return err.locate(origin.file, origin.line)
+            return err.locate(
+                origin.file, origin.line, native_path=origin.native_path, construct=origin.construct
+            )
         return err.locate(self.source, self.line_of(err.path))
 
 
@@ -101,9 +117,13 @@ def parse_text(text: str, source: str) -> Document:
 
 
 def read_file(path: FsPath | str) -> Document:
+    return parse_text(read_text(path), str(path))
+
+
+def read_text(path: FsPath | str) -> str:
     source = str(path)
     try:
-        text = FsPath(path).read_text(encoding="utf-8")
+        return FsPath(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError("file not found", file=source, code="file-not-found") from None
     except UnicodeDecodeError:
@@ -112,7 +132,6 @@ def read_file(path: FsPath | str) -> Document:
         raise ConfigError(
             f"cannot read file: {exc.strerror}", file=source, code="unreadable"
         ) from None
-    return parse_text(text, source)
 
 
 def _type_name(value: Any) -> str:

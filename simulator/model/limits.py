@@ -64,3 +64,29 @@ def tag_text_problem(text: str, *, limit: int) -> str | None:
     if text.lower().startswith("aws:"):
         return "starts with the reserved prefix aws:"
     return None
+
+
+# [IDTOK] standard attributes a user pool can put in the ID token.
+STANDARD_ATTRIBUTES = frozenset(
+    [
+        "address",
+        "birthdate",
+        "email",
+        "email_verified",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "phone_number_verified",
+        "picture",
+        "preferred_username",
+        "profile",
+        "updated_at",
+        "website",
+        "zoneinfo",
+    ]
+)

@@ -36,8 +36,12 @@ class LintText(Renderer[LintReport]):
         if not result.findings:
             w("No findings.\n")
         for f in result.findings:
-            where = f"{result.source}:{f.line}" if f.line else result.source
-            w(f"- **{f.id} {f.level.label}** {f.check.title} — `{f.path_text}` ({where})\n")
+            file = f.file or result.source
+            where = f"{file}:{f.line}" if f.line else file
+            if f.construct:
+                where += f", {f.construct}"
+            w(f"- **{f.id} {f.level.label}** {f.check.title} — `{f.native_path or f.path_text}` "
+              f"({where})\n")  # fmt: skip
             w(f"  {f.message}\n  See {f.check.doc}\n")
         if result.suppressed:
             w(f"\n{len(result.suppressed)} finding(s) suppressed by the ignore file:\n")
@@ -82,6 +86,11 @@ def _change_lines(c: Change) -> list[str]:
         f"- after: {new}",
         f"- witness ({c.probe.describe()}): `{_claims(c.probe.claims)}`",
     ]
+    if c.file is not None:
+        at = f"{c.file}:{c.line}" if c.line else c.file
+        lines.append(
+            f"- decided at {at} `{c.native_path}`" + (f" ({c.construct})" if c.construct else "")
+        )
     if c.regions > 1:
         lines.append(f"- {c.regions} regions of the claims space change this way")
     lines += [f"- {r}" for r in c.reasons]
