@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-from simulator.errors import ConfigError, Path
+from simulator.errors import ConfigError, Path, format_path
 from simulator.importers.hcl_eval import (
     REFERENCE_WEIGHT,
     Evaluator,
@@ -52,9 +52,9 @@ from simulator.importers.terraform_aws import (
     CFN_TYPES,
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
+    DEPLOYED_IDS,
     AwsContext,
     Instance,
-    Translated,
     computed_attributes,
     partition_of,
     translate,
@@ -93,7 +93,6 @@ class TerraformImport:
     """What a Terraform reader found: the neutral resources and where they deploy."""
 
     resources: tuple[Resource, ...]
-    attributes: Mapping[str, Mapping[str, Any]]  # Fn::GetAtt-like values, by resource id
     aws: AwsContext
     notes: tuple[str, ...]  # what the reader should know (a region fallback, ignored parameters)
     source: str  # the module folder, or the plan file
@@ -227,11 +226,17 @@ def _describe_key(key: tuple[str, ...]) -> str:
     return ".".join(key[1:]) if key[0] == "resource" else ".".join(key)
 
 
-def _fail_at(err: ConfigError, path: Path) -> ConfigError:
-    if not err.path:
-        err.path = tuple(path)
+def _fail_at(err: ConfigError, where: str, construct: str | None = None) -> ConfigError:
+    """Name the Terraform path (and address) of an error raised without one."""
+    if err.native_path is None and not err.path:
+        err.native_path = where
+        err.construct = construct
         err.args = (str(err),)
     return err
+
+
+def _native(address: str, path: Path) -> str:
+    return f"{address}.{format_path(path)}" if path else address
 
 
 class _Module:
@@ -254,6 +259,7 @@ class _Module:
         self.cache: dict[tuple[str, ...], Any] = {}
         self.active: list[tuple[str, ...]] = []
         self.in_template = False
+        self.deployable: list[str] = []  # addresses --parameter can give a deployed id for
         self.aws = AwsContext()
         for file, body in bodies:
             self._declare(file, body)
@@ -360,7 +366,7 @@ class _Module:
             if alias is not None and block is None:
                 raise ConfigError(f'no provider "aws" with alias {alias!r} is configured')
             return self.aws.region if alias is not None else DEFAULT_REGION
-        value = self._evaluate(attribute.expr, {}, ("provider", "aws", "region"))
+        value = self._evaluate(attribute.expr, {}, 'provider "aws" region')
         if isinstance(value, str) and not isinstance(value, Placeholder) and value:
             return value
         self.notes.append(
@@ -371,11 +377,13 @@ class _Module:
 
     # evaluation helpers ------------------------------------------------------------------------
 
-    def _evaluate(self, expr: Expr, scope: Mapping[str, Any], where: Path) -> Any:
+    def _evaluate(
+        self, expr: Expr, scope: Mapping[str, Any], where: str, construct: str | None = None
+    ) -> Any:
         try:
             return self.evaluator.evaluate(expr, scope)
         except ConfigError as exc:
-            raise _fail_at(exc, where) from None
+            raise _fail_at(exc, where, construct) from None
 
     def _memo(self, key: tuple[str, ...], pos: Pos, compute: Callable[[], Any]) -> Any:
         """`compute()` once per `key`; a reference back to a key being computed is a cycle."""
@@ -399,10 +407,7 @@ class _Module:
         return value
 
     def _origin(self, pos: Pos, address: str, path: Path) -> Origin:
-        from simulator.errors import format_path
-
-        native = f"{address}.{format_path(path)}" if path else address
-        return Origin(pos.file, pos.line, native_path=native, construct=address)
+        return Origin(pos.file, pos.line, native_path=_native(address, path), construct=address)
 
     # the Resolver ------------------------------------------------------------------------------
 
@@ -441,7 +446,7 @@ class _Module:
         return self._memo(("var", name), pos, lambda: self._variable_value(variable))
 
     def _variable_value(self, variable: Variable) -> Any:
-        where: Path = ("var", variable.name)
+        where = f"var.{variable.name}"
         if variable.name in self.parameters and variable.sensitive:
             # A value given for a sensitive variable may be a secret of the CI run: not read, so
             # that no output or message can show it.
@@ -460,7 +465,7 @@ class _Module:
                     f"the default does not fit the variable's type: {exc}",
                     file=variable.pos.file,
                     line=variable.pos.line,
-                    path=where,
+                    native_path=where,
                 ) from None
         else:
             return Unresolved(
@@ -472,7 +477,7 @@ class _Module:
                 "the variable is not nullable and has no value",
                 file=variable.pos.file,
                 line=variable.pos.line,
-                path=where,
+                native_path=where,
             )
         validate(variable, self.evaluator, Namespace("var", self._validation_var(variable, value)))
         return value
@@ -490,7 +495,7 @@ class _Module:
                 f"reference to undeclared local value local.{name}", file=pos.file, line=pos.line
             )
         return self._memo(
-            ("local", name), pos, lambda: self._evaluate(attribute.expr, {}, ("local", name))
+            ("local", name), pos, lambda: self._evaluate(attribute.expr, {}, f"local.{name}")
         )
 
     def _data_type(self, type_: str, pos: Pos) -> Any:
@@ -595,7 +600,9 @@ class _Module:
         aws: AwsContext,
     ) -> dict[str, Any]:
         if declared.kind == "resource":
-            return {**values, **computed_attributes(declared.type, d4_name, address, values, aws)}
+            deployed = self.parameters.get(address)  # --parameter ADDRESS=<deployed id>
+            computed = computed_attributes(declared.type, d4_name, address, values, aws, deployed)
+            return {**values, **computed}
         if declared.type == "aws_caller_identity":
             return {**values, "account_id": aws.account, "id": aws.account}
         if declared.type == "aws_region":
@@ -615,9 +622,11 @@ class _Module:
 
             def fail(path: Path, message: str) -> ConfigError:
                 return ConfigError(
-                    f"{address}.{'.'.join(str(p) for p in path)}: {message}",
+                    message,
                     file=block.pos.file,
                     line=block.pos.line,
+                    native_path=_native(address, path),
+                    construct=address,
                 )
 
             return {**values, **policy_document(values, address, fail)}
@@ -650,24 +659,27 @@ class _Module:
         address = declared.address
         if count is not None and for_each is not None:
             raise ConfigError(
-                f"{address}: count and for_each cannot both be set",
+                "count and for_each cannot both be set",
                 file=count.pos.file,
                 line=count.pos.line,
+                native_path=address,
             )
         if count is not None:
-            n = self._evaluate(count.expr, {}, (*address.split("."), "count"))
+            n = self._evaluate(count.expr, {}, f"{address}.count", address)
             if isinstance(n, Unresolved):
                 raise ConfigError(
-                    f"{address}.count cannot be known offline: it depends on {n.construct}",
+                    f"cannot be known offline: it depends on {n.construct}",
                     file=count.pos.file,
                     line=count.pos.line,
+                    native_path=f"{address}.count",
                     hint="give the variables it uses with --parameter",
                 )
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
                 raise ConfigError(
-                    f"{address}.count must be a whole number of 0 or more",
+                    "count must be a whole number of 0 or more",
                     file=count.pos.file,
                     line=count.pos.line,
+                    native_path=f"{address}.count",
                 )
             self._check_instances(n, address, count.pos)
             return [(i, {"count": {"index": i}}) for i in range(n)]
@@ -677,12 +689,13 @@ class _Module:
 
     def _for_each_keys(self, for_each: Attribute, address: str) -> list[tuple[Any, dict[str, Any]]]:
         pos = for_each.pos
-        value = self._evaluate(for_each.expr, {}, (*address.split("."), "for_each"))
+        value = self._evaluate(for_each.expr, {}, f"{address}.for_each", address)
         if isinstance(value, Unresolved):
             raise ConfigError(
-                f"{address}.for_each cannot be known offline: it depends on {value.construct}",
+                f"cannot be known offline: it depends on {value.construct}",
                 file=pos.file,
                 line=pos.line,
+                native_path=f"{address}.for_each",
                 hint="give the variables it uses with --parameter",
             )
         if isinstance(value, dict):
@@ -691,19 +704,21 @@ class _Module:
             items = [(v, v) for v in value]
         else:
             raise ConfigError(
-                f"{address}.for_each must be a map or a set of strings, found a "
+                "for_each must be a map or a set of strings, found a "
                 f"{'list' if isinstance(value, list) else type(value).__name__}",
                 file=pos.file,
                 line=pos.line,
+                native_path=f"{address}.for_each",
                 hint="convert a list with toset(...)",
             )
         for k, _ in items:
             if isinstance(k, Placeholder):
                 raise ConfigError(
-                    f"{address}.for_each keys include {k.of}.{k.attribute}, which is known only "
+                    f"for_each keys include {k.of}.{k.attribute}, which is known only "
                     "after apply (Terraform refuses to plan this)",
                     file=pos.file,
                     line=pos.line,
+                    native_path=f"{address}.for_each",
                 )
         self._check_instances(len(items), address, pos)
         return [(k, {"each": {"key": k, "value": v}}) for k, v in items]
@@ -712,9 +727,10 @@ class _Module:
     def _check_instances(n: int, address: str, pos: Pos) -> None:
         if n > MAX_INSTANCES:
             raise LimitError(
-                f"{address} has {n} instances, more than rolesim evaluates ({MAX_INSTANCES})",
+                f"{n} instances, more than rolesim evaluates ({MAX_INSTANCES})",
                 file=pos.file,
                 line=pos.line,
+                native_path=address,
             )
 
     @staticmethod
@@ -738,13 +754,12 @@ class _Module:
     ) -> dict[str, Any]:
         """A block's arguments and nested blocks in Terraform's shapes (blocks as lists)."""
         out: dict[str, Any] = {}
-        where = tuple(address.split(".")) + prefix
         for attribute in body.attributes:
             if top and attribute.name in _META_ARGUMENTS:
                 continue
             path = (*prefix, attribute.name)
             origins[path] = self._origin(attribute.pos, address, path)
-            value = self._evaluate(attribute.expr, scope, (*where, attribute.name))
+            value = self._evaluate(attribute.expr, scope, _native(address, path), address)
             if value is not None:  # null leaves the argument unset
                 out[attribute.name] = value
         for block in body.blocks:
@@ -802,8 +817,8 @@ class _Module:
                     line=iterator_attr.pos.line,
                 )
             iterator = expr.name
-        where = (*address.split("."), *prefix, label)
-        collection = self._evaluate(for_each.expr, scope, (*where, "for_each"))
+        where = _native(address, (*prefix, label))
+        collection = self._evaluate(for_each.expr, scope, f"{where}.for_each", address)
         if isinstance(collection, Unresolved):
             out[label] = collection  # how many blocks there will be is not known offline
             return
@@ -862,7 +877,6 @@ class _Module:
 
     def result(self) -> TerraformImport:
         resources: list[Resource] = []
-        attributes: dict[str, Mapping[str, Any]] = {}
         skipped: list[tuple[str, str, str]] = []
         for declared in self._translated():
             evaluated = self._evaluated(declared, declared.block.pos)
@@ -870,10 +884,11 @@ class _Module:
                 why = "count = 0" if declared.block.body.attribute("count") else "for_each is empty"
                 skipped.append((declared.address, CFN_TYPES[declared.type], why))
             for instance, _ in evaluated.instances:
-                translated: Translated | None = translate(instance, instance.values.get("id"))
-                if translated is not None:
-                    resources.append(translated.resource)
-                    attributes[translated.resource.id] = translated.attributes
+                if declared.type in DEPLOYED_IDS:
+                    self.deployable.append(instance.address)
+                resource = translate(instance)
+                if resource is not None:
+                    resources.append(resource)
         unread = tuple(
             f"module.{name} ({block.pos.file}:{block.pos.line}) is not read: resources inside "
             "modules are not imported, and its outputs stay unknown"
@@ -881,11 +896,10 @@ class _Module:
         )
         return TerraformImport(
             tuple(resources),
-            attributes,
             self.aws,
             (*self.notes, *unread),
             str(self.folder),
-            frozenset(self.variables) | AWS_PARAMETERS,
+            frozenset(self.variables) | AWS_PARAMETERS | frozenset(self.deployable),
             tuple(skipped),
             unread,
         )

@@ -65,13 +65,6 @@ class Instance:
         return self.origin
 
 
-@dataclass(frozen=True)
-class Translated:
-    resource: Resource
-    # What CloudFormation's Fn::GetAtt gives for the resource (Arn, ProviderName, ...).
-    attributes: Mapping[str, Any]
-
-
 CFN_TYPES: dict[str, str] = {
     "aws_cognito_identity_pool": "AWS::Cognito::IdentityPool",
     "aws_cognito_identity_pool_roles_attachment": "AWS::Cognito::IdentityPoolRoleAttachment",
@@ -100,9 +93,11 @@ class _Convert:
     def fail(self, path: Path, message: str) -> ConfigError:
         origin = self.instance.origin_of(path)
         return ConfigError(
-            f"{self.instance.address}.{format_path(path)}: {message}",
+            message,
             file=origin.file,
             line=origin.line,
+            native_path=f"{self.instance.address}.{format_path(path)}",
+            construct=self.instance.address,
         )
 
     def string(self, value: Any, path: Path) -> Any:
@@ -305,20 +300,24 @@ class _Out:
     ) -> Callable[[dict[str, Any], Path, Path], dict[str, Any]]:
         return lambda block, at, cfn_at: self.fields(fields, block, at, cfn_at, {})
 
-    def resource(self, ref: Any) -> Resource:
+    def resource(self, attributes: Mapping[str, Any]) -> Resource:
+        ref = self.instance.values.get("id")  # what a reference to the resource gives
         return Resource(
             type=CFN_TYPES[self.instance.tf_type],
             id=self.instance.address,
             properties=self.properties,
-            ref=ref if isinstance(ref, str) else None,
+            ref=ref if isinstance(ref, str | Unresolved) else None,
             origin=self.instance.origin,
             origins=self.origins,
             native_type=self.instance.tf_type,
+            attributes={k: v for k, v in attributes.items() if v is not None},
         )
 
 
-def translate(instance: Instance, ref: Any) -> Translated | None:
-    """The neutral resource for a Terraform resource instance; None for a type rolesim ignores."""
+def translate(instance: Instance) -> Resource | None:
+    """The neutral resource for a Terraform resource instance; None for a type rolesim ignores.
+    Its `ref` is the instance's `id`, its `attributes` what CloudFormation's Fn::GetAtt would
+    give (Arn, ProviderName, ...)."""
     translator = _TRANSLATORS.get(instance.tf_type)
     if translator is None:
         return None
@@ -326,7 +325,7 @@ def translate(instance: Instance, ref: Any) -> Translated | None:
     attributes = translator(out)
     for cfn_path in list(out.properties):
         out.origins.setdefault((cfn_path,), instance.origin)
-    return Translated(out.resource(ref), attributes)
+    return out.resource(attributes)
 
 
 def _identity_pool(out: _Out) -> dict[str, Any]:
@@ -610,10 +609,24 @@ _TRANSLATORS: dict[str, Callable[[_Out], dict[str, Any]]] = {
 # What the provider computes at deploy time, as D4 placeholders (configuration reader only) --------
 
 
+# The types whose deploy-time id `--parameter ADDRESS=ID` can give (the id `terraform state show`
+# prints): the id replaces the placeholder D4 builds from the resource name.
+DEPLOYED_IDS = frozenset(
+    {"aws_cognito_identity_pool", "aws_cognito_user_pool", "aws_cognito_user_pool_client",
+     "aws_iam_role", "aws_iam_policy"}
+)  # fmt: skip
+
+
 def computed_attributes(
-    tf_type: str, name: str, address: str, values: Mapping[str, Any], aws: AwsContext
+    tf_type: str,
+    name: str,
+    address: str,
+    values: Mapping[str, Any],
+    aws: AwsContext,
+    deployed: str | None = None,
 ) -> dict[str, Any]:
-    """Attributes a configuration does not hold, built from the resource `name` (D4).
+    """Attributes a configuration does not hold, built from the resource `name` (D4), or from
+    its `deployed` id when one is given.
 
     `name` is the resource name with its instance key (`main`, `main[1]`, `main["a"]`; the `[0]` of
     a count = 1 instance dropped).
@@ -624,7 +637,7 @@ def computed_attributes(
     build = _COMPUTED.get(tf_type)
     if build is None:
         return {}
-    return build(_Deploy(name, address, values, region, aws))
+    return build(_Deploy(name, address, values, region, aws, deployed))
 
 
 @dataclass(frozen=True)
@@ -634,9 +647,19 @@ class _Deploy:
     values: Mapping[str, Any]
     region: str
     aws: AwsContext
+    deployed: str | None = None
 
-    def placeholder(self, text: str, attribute: str) -> Placeholder:
+    def placeholder(self, text: str, attribute: str) -> str:
+        """The D4 placeholder for the resource's own id; the deployed id when it is given."""
+        if self.deployed is not None and attribute in ("id", "name"):
+            return self.deployed
         return Placeholder(text, of=self.address, attribute=attribute)
+
+    def built(self, text: str, attribute: str, base: str) -> str:
+        """A value built from the id: a placeholder only while the id is one."""
+        if isinstance(base, Placeholder):
+            return Placeholder(text, of=self.address, attribute=attribute)
+        return text
 
     def derive(self, text: Callable[..., str], *parts: Any) -> Any:
         """A value built from other values: unknown if one is, a placeholder if one is."""
@@ -651,6 +674,8 @@ class _Deploy:
         given = self.values.get("name")
         if given is not None:
             return given
+        if self.deployed is not None:
+            return self.deployed
         prefix = self.values.get("name_prefix")
         if isinstance(prefix, str):
             # Terraform appends a unique suffix to name_prefix at apply time.
@@ -667,20 +692,20 @@ class _Deploy:
 def _computed_identity_pool(d: _Deploy) -> dict[str, Any]:
     pool_id = d.placeholder(f"{d.region}:{d.name}", "id")
     p, account = d.aws.partition, d.aws.account
-    arn = d.placeholder(
-        f"arn:{p}:cognito-identity:{d.region}:{account}:identitypool/{pool_id}", "arn"
+    arn = d.built(
+        f"arn:{p}:cognito-identity:{d.region}:{account}:identitypool/{pool_id}", "arn", pool_id
     )
     return {"id": pool_id, "arn": arn}
 
 
 def _computed_user_pool(d: _Deploy) -> dict[str, Any]:
     pool_id = d.placeholder(f"{d.region}_{d.name}", "id")
+    # The region of a deployed user pool is the one its id names.
+    region = pool_id.split("_", 1)[0] if d.deployed is not None else d.region
     p, account = d.aws.partition, d.aws.account
-    return {
-        "id": pool_id,
-        "endpoint": d.placeholder(f"cognito-idp.{d.region}.amazonaws.com/{pool_id}", "endpoint"),
-        "arn": d.placeholder(f"arn:{p}:cognito-idp:{d.region}:{account}:userpool/{pool_id}", "arn"),
-    }
+    endpoint = d.built(f"cognito-idp.{region}.amazonaws.com/{pool_id}", "endpoint", pool_id)
+    arn = d.built(f"arn:{p}:cognito-idp:{region}:{account}:userpool/{pool_id}", "arn", pool_id)
+    return {"id": pool_id, "endpoint": endpoint, "arn": arn}
 
 
 def _computed_client(d: _Deploy) -> dict[str, Any]:
@@ -694,6 +719,8 @@ def _computed_role(d: _Deploy) -> dict[str, Any]:
 
 
 def _computed_policy(d: _Deploy) -> dict[str, Any]:
+    if d.deployed is not None:  # a policy's id is its ARN
+        return {"name": d.deployed.rsplit("/", 1)[-1], "arn": d.deployed, "id": d.deployed}
     name = d.own_name()
     arn = d.iam_arn("policy", name, d.values.get("path", "/"))
     return {"name": name, "arn": arn, "id": arn}

@@ -22,7 +22,6 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from simulator.errors import ConfigError, Path, format_path
-from simulator.importers.resources import Resource
 from simulator.importers.terraform import (
     ACCOUNT_PARAMETER,
     AWS_PARAMETERS,
@@ -92,22 +91,14 @@ def plan_resources(
         account=given.get(ACCOUNT_PARAMETER) or _account(instances) or DEFAULT_ACCOUNT,
         partition=given.get(PARTITION_PARAMETER, partition_of(region)),
     )
-    resources: list[Resource] = []
-    attributes: dict[str, Mapping[str, Any]] = {}
-    for instance in instances:
-        translated = translate(instance, instance.values.get("id"))
-        if translated is not None:
-            resources.append(translated.resource)
-            attributes[translated.resource.id] = translated.attributes
+    resources = [r for r in map(translate, instances) if r is not None]
     ignored = sorted(set(given) - AWS_PARAMETERS)
     if ignored:
         plan.notes.append(
             f"{source}: --parameter {', '.join(ignored)} ignored: a plan's variables are fixed when "
             "it is made (give them to terraform plan with -var)"
         )
-    return TerraformImport(
-        tuple(resources), attributes, aws, tuple(plan.notes), source, AWS_PARAMETERS
-    )
+    return TerraformImport(tuple(resources), aws, tuple(plan.notes), source, AWS_PARAMETERS)
 
 
 @dataclass(frozen=True)
@@ -274,9 +265,9 @@ class _Reading:
     def value(self, value: Any, unknown: Any, sensitive: Any, path: Path) -> Any:
         if len(path) > MAX_DEPTH:
             raise ConfigError(
-                f"{self.address}: attribute values nested too deeply",
+                "attribute values nested too deeply",
                 file=self.source,
-                path=(self.address,),
+                native_path=self.address,
             )
         where = f"{self.address}.{format_path(path)}"
         origin = Origin(self.source, None, native_path=where, construct=self.address)

@@ -114,9 +114,11 @@ def test_a_parameter_that_does_not_fit_the_type_is_an_error_naming_it(tmp_path: 
 def test_the_names_a_parameter_can_set_are_the_variables_and_pseudo_parameters(
     tmp_path: Path,
 ) -> None:
-    # A name nothing declares is refused by the caller, which may read two sources (diff).
+    # A name nothing declares is refused by the caller, which may read two sources (diff); a
+    # resource's address can give its deployed id.
     assert read(tmp_path, VARIABLES, nmae="x").parameters == {
         "name", "allow", "providers", "AWS::AccountId", "AWS::Region", "AWS::Partition",
+        "aws_cognito_identity_pool.p",
     }  # fmt: skip
 
 
@@ -248,9 +250,10 @@ def test_count_zero_removes_the_resource_and_count_one_drops_the_index(tmp_path:
 
 def test_a_count_that_cannot_be_known_is_an_error_naming_what_it_needs(tmp_path: Path) -> None:
     text = 'variable "n" {}\nresource "aws_cognito_user_pool" "p" {\n  count = var.n\n}\n'
-    with pytest.raises(ConfigError, match=r"count cannot be known offline.*var\.n") as info:
+    with pytest.raises(ConfigError, match=r"cannot be known offline.*var\.n") as info:
         read(tmp_path, text)
     assert info.value.line == 3
+    assert str(info.value).startswith(f"{tmp_path / 'main.tf'}:3: aws_cognito_user_pool.p.count:")
 
 
 def test_a_huge_count_fails_cleanly(tmp_path: Path) -> None:
@@ -276,8 +279,7 @@ def test_user_pool_client_and_identity_pool_placeholders(tmp_path: Path) -> None
     assert pool.ref == "us-east-1:main"
     user_pool = found["aws_cognito_user_pool.main"]
     assert user_pool.ref == "us-east-1_main"
-    result = read(tmp_path)
-    assert result.attributes["aws_cognito_user_pool.main"] == {
+    assert user_pool.attributes == {
         "Arn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_main",
         "ProviderName": "cognito-idp.us-east-1.amazonaws.com/us-east-1_main",
         "ProviderURL": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_main",
@@ -796,3 +798,23 @@ def test_values_passed_along_point_at_the_line_that_wrote_them(tmp_path: Path) -
     action = role.origin_of(("AssumeRolePolicyDocument", "Statement", 0, "Action"))
     assert (action.file, action.line) == (str(tmp_path / "main.tf"), 3)  # the statement's actions
     assert action.native_path == "aws_iam_role.r.assume_role_policy.Statement[0].Action"
+
+
+def test_a_deployed_id_given_by_address_replaces_the_placeholder(tmp_path: Path) -> None:
+    # As CloudFormation's --parameter LogicalId=<physical id>: the real ids of a deployed pool.
+    result = read(
+        tmp_path,
+        POOL,
+        **{
+            "aws_cognito_user_pool.main": "eu-west-1_AbC123",
+            "aws_cognito_user_pool_client.web": "6lhlkkfbfb4q5kpp90urffae",
+        },
+    )
+    assert "aws_cognito_user_pool.main" in result.parameters
+    provider = by_id(result)["aws_cognito_identity_pool.main"].properties[
+        "CognitoIdentityProviders"
+    ][0]
+    assert provider["ProviderName"] == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    assert not isinstance(provider["ProviderName"], Placeholder)
+    assert provider["ClientId"] == "6lhlkkfbfb4q5kpp90urffae"
+    assert isinstance(by_id(result)["aws_cognito_identity_pool.main"].ref, Placeholder)
