@@ -46,6 +46,9 @@ from simulator.importers.hcl_values import (
     EvalError,
     HclSet,
     Sourced,
+    SourcedDict,
+    SourcedList,
+    deploy_time,
     derived_string,
     equal,
     iterate,
@@ -55,7 +58,7 @@ from simulator.importers.hcl_values import (
     to_string,
     type_name,
 )
-from simulator.importers.values import Placeholder, Unresolved
+from simulator.importers.values import Unresolved
 
 # Nested evaluations across references and blocks, in expression levels: a reference to a local or
 # a resource costs several, as it goes through more of the Python stack. The bound keeps the
@@ -194,7 +197,7 @@ class Evaluator:
             return self.name(expr, scope)
         if isinstance(expr, TupleExpr):
             self.count(len(expr.items), expr.pos)
-            return [self.eval(item, scope) for item in expr.items]
+            return SourcedList([self.eval(item, scope) for item in expr.items], expr.pos)
         if isinstance(expr, ObjectExpr):
             return self.object(expr, scope)
         if isinstance(expr, Call):
@@ -331,7 +334,7 @@ class Evaluator:
             if k in out:
                 raise LocatedError(f"the object key {k!r} is given twice", key_expr.pos)
             out[k] = value
-        return pending if pending is not None else out
+        return pending if pending is not None else SourcedDict(out, expr.pos)
 
     def for_expr(self, expr: ForExpr, scope: Scope) -> Any:
         collection = self.eval(expr.collection, scope)
@@ -545,7 +548,7 @@ def binary(op: str, left: Any, right: Any) -> Any:
         return (p and q) if op == "&&" else (p or q)
     if left is None or right is None:
         raise EvalError(f"a null value cannot be used with {op!r}")
-    if isinstance(left, Placeholder) or isinstance(right, Placeholder):
+    if deploy_time(left) or deploy_time(right):
         return Unresolved(f"arithmetic on a deploy-time identifier ({op!r})")
     a, b = to_number(left), to_number(right)
     if op in _COMPARISONS:

@@ -52,11 +52,41 @@ class Sourced(str):
         return made
 
 
+class SourcedDict(dict[str, Any]):
+    """An object the configuration writes as a literal (`{ ... }`), remembering where."""
+
+    pos: Any
+
+    def __init__(self, items: dict[str, Any], pos: Any) -> None:
+        super().__init__(items)
+        self.pos = pos
+
+
+class SourcedList(list[Any]):
+    """A tuple the configuration writes as a literal (`[ ... ]`), remembering where."""
+
+    pos: Any
+
+    def __init__(self, items: list[Any], pos: Any) -> None:
+        super().__init__(items)
+        self.pos = pos
+
+
+def written_at(value: Any) -> Any:
+    """Where a literal value was written (a Pos), or None."""
+    return (
+        getattr(value, "pos", None)
+        if isinstance(value, Sourced | SourcedDict | SourcedList)
+        else None
+    )
+
+
 def unsourced(value: Any, found: dict[tuple[Any, ...], Any], path: tuple[Any, ...] = ()) -> Any:
-    """`value` with plain strings for Sourced ones, recording where each was written in `found`
-    (by its path inside `value`)."""
+    """`value` with plain values for literals that remember where they were written, recording
+    where each was written in `found` (by its path inside `value`)."""
+    if written_at(value) is not None:
+        found[path] = written_at(value)
     if isinstance(value, Sourced):
-        found[path] = value.pos
         return str(value)
     if isinstance(value, EncodedJson):
         return EncodedJson(str(value), unsourced(value.value, found, path))
@@ -210,6 +240,11 @@ def describe(value: Any) -> str:
     return f"a {type_name(value)}"
 
 
+def deploy_time(value: Any) -> bool:
+    """A placeholder for an id AWS assigns (D4), not an assumed default such as the region (D3)."""
+    return isinstance(value, Placeholder) and not value.of.startswith("AWS::")
+
+
 def equal(a: Any, b: Any, depth: int = 0) -> bool | Unresolved:
     """`==`: same type and value; a deploy-time placeholder equals only itself, "" or null."""
     if depth > MAX_VALUE_DEPTH:
@@ -218,7 +253,7 @@ def equal(a: Any, b: Any, depth: int = 0) -> bool | Unresolved:
         return a
     if isinstance(b, Unresolved):
         return b
-    pa, pb = isinstance(a, Placeholder), isinstance(b, Placeholder)
+    pa, pb = deploy_time(a), deploy_time(b)
     if pa != pb:
         other = b if pa else a
         marker = a if pa else b

@@ -15,12 +15,14 @@ Data Sources, Meta-Arguments, Expressions).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
 from simulator.errors import ConfigError, Path, format_path
+from simulator.importers.assemble import Stack, assemble
 from simulator.importers.hcl_eval import (
     REFERENCE_WEIGHT,
     Evaluator,
@@ -44,10 +46,13 @@ from simulator.importers.hcl_values import (
     EvalError,
     HclSet,
     as_mapping,
+    deploy_time,
     iterate,
     unsourced,
+    written_at,
 )
 from simulator.importers.resources import Resource
+from simulator.importers.source import Imported, ImportOptions, Source
 from simulator.importers.terraform_aws import (
     CFN_TYPES,
     DEFAULT_ACCOUNT,
@@ -104,6 +109,51 @@ class TerraformImport:
 
 
 AWS_PARAMETERS = frozenset({"AWS::AccountId", "AWS::Region", "AWS::Partition"})
+
+
+# The importer registry's entry points (simulator.importers.source) -----------------------------
+
+# A line opening one of Terraform's top-level blocks: content, not the file's name, says what it is.
+_BLOCK_LINE = re.compile(
+    r'^[ \t]*(?:(?:resource|data)[ \t]+"[^"\n]+"[ \t]+"[^"\n]+"'
+    r'|(?:variable|module|provider|output)[ \t]+"[^"\n]+"|locals|terraform)[ \t]*\{',
+    re.MULTILINE,
+)
+
+
+def detect(source: Source) -> bool:
+    """A folder holding `.tf` files, or a file whose text opens a Terraform block (D1); a `.tf`
+    file whose text says nothing (empty, or not even HCL) is still read as one."""
+    if source.text is None:
+        return is_terraform_source(source.path)
+    return source.path.suffix == ".tf" or bool(_BLOCK_LINE.search(source.text))
+
+
+def read(source: Source, options: ImportOptions) -> Imported:
+    """The pool document of the Terraform module `source` names (or is in)."""
+    return assembled(read_terraform(source.path, options.parameters), options, "terraform")
+
+
+def assembled(found: TerraformImport, options: ImportOptions, fmt: str) -> Imported:
+    """The neutral resources a Terraform reader found as one pool document (shared with the plan
+    reader), with what the reader noted and the names --parameter can set."""
+    stack = Stack(
+        found.source,
+        region=found.aws.region,
+        account=found.aws.account,
+        pool=options.pool,
+        skipped=found.skipped,
+        format=fmt,
+        unread=found.unread,
+    )
+    result = assemble(found.resources, stack)
+    return Imported(
+        result.document,
+        fmt,
+        result.problems,
+        (*found.notes, *result.notes),
+        found.parameters,
+    )
 
 
 # Content detection --------------------------------------------------------------------------------
@@ -712,7 +762,7 @@ class _Module:
                 hint="convert a list with toset(...)",
             )
         for k, _ in items:
-            if isinstance(k, Placeholder):
+            if deploy_time(k):
                 raise ConfigError(
                     f"for_each keys include {k.of}.{k.attribute}, which is known only "
                     "after apply (Terraform refuses to plan this)",
@@ -835,7 +885,8 @@ class _Module:
         for key, value in pairs:
             inner = {**scope, iterator: {"key": key, "value": value}}
             path = (*prefix, label, len(listed))
-            origins[path] = self._origin(content.pos, address, path)
+            # A block made from a literal element (a rule in a local list) points at the element.
+            origins[path] = self._origin(written_at(value) or content.pos, address, path)
             self.evaluator.enter(content.pos)
             try:
                 listed.append(self._body(content.body, inner, address, path, origins, top=False))

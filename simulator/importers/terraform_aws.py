@@ -23,8 +23,9 @@ from simulator.importers.resources import Resource
 from simulator.importers.values import Placeholder, Unresolved
 from simulator.model.document import Origin
 
-DEFAULT_ACCOUNT = "123456789012"  # D3
-DEFAULT_REGION = "us-east-1"  # D3
+# D3's defaults, marked so that output says they were assumed.
+DEFAULT_ACCOUNT = Placeholder("123456789012", of="AWS::AccountId", attribute="default")
+DEFAULT_REGION = Placeholder("us-east-1", of="AWS::Region", attribute="default")
 
 
 def partition_of(region: str) -> str:

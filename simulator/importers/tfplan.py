@@ -22,12 +22,14 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from simulator.errors import ConfigError, Path, format_path
+from simulator.importers.source import Imported, ImportOptions, Source
 from simulator.importers.terraform import (
     ACCOUNT_PARAMETER,
     AWS_PARAMETERS,
     PARTITION_PARAMETER,
     REGION_PARAMETER,
     TerraformImport,
+    assembled,
     read_text,
 )
 from simulator.importers.terraform_aws import (
@@ -56,17 +58,40 @@ def is_terraform_plan(data: object) -> bool:
     )
 
 
+def detect(source: Source) -> bool:
+    """JSON text that is a `terraform show -json` plan or state (D1, D9)."""
+    text = source.text
+    if text is None or text.lstrip()[:1] != "{" or '"format_version"' not in text:
+        return False
+    if '"planned_values"' not in text and '"terraform_version"' not in text:
+        return False
+    try:
+        return is_terraform_plan(json.loads(text))
+    except (ValueError, RecursionError):
+        return False  # not JSON: the pool-file loader says where
+
+
+def read(source: Source, options: ImportOptions) -> Imported:
+    """The pool document of the plan (or state) `source` holds."""
+    assert source.text is not None
+    found = plan_resources(_decode(source.text, source.name), source.name, options.parameters)
+    return assembled(found, options, "terraform-plan")
+
+
 def read_plan(path: str | FsPath, parameters: Mapping[str, str] | None = None) -> TerraformImport:
     """The neutral resources of the plan (or state) JSON file `path`."""
     source = str(path)
     text = read_text(FsPath(path), MAX_PLAN_BYTES)
+    return plan_resources(_decode(text, source), source, parameters)
+
+
+def _decode(text: str, source: str) -> Any:
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except RecursionError:
         raise ConfigError("the JSON is nested too deeply", file=source) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
-    return plan_resources(data, source, parameters)
 
 
 def plan_resources(

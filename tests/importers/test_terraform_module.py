@@ -518,6 +518,7 @@ def test_every_property_points_at_the_line_that_wrote_it(tmp_path: Path) -> None
     assert attachment.origin_of((*rules, 0, "Value")).line == 18
     # A value a local passes along points at the line that wrote it; what the dynamic block
     # writes itself, at the content block's line.
+    assert attachment.origin_of((*rules, 2)).line == 4  # the element the dynamic block expands
     assert attachment.origin_of((*rules, 2, "Value")).line == 4
     assert attachment.origin_of((*rules, 1, "Value")).line == 5
     assert attachment.origin_of((*rules, 2, "MatchType")).line == 26

@@ -101,28 +101,27 @@ resource "aws_iam_role_policy" "guest_read" {
   })
 }
 
-# Every signed-in role is kept to the pool's region.
-resource "aws_iam_policy" "region_guard" {
-  name   = "${var.app}-region-guard"
+# No signed-in role may remove the data bucket or change who can use it.
+resource "aws_iam_policy" "keep_bucket" {
+  name   = "${var.app}-keep-bucket"
   policy = <<-EOT
     {
       "Version": "2012-10-17",
       "Statement": [
         {
-          "Sid": "DenyOtherRegions",
+          "Sid": "KeepTheBucket",
           "Effect": "Deny",
-          "NotAction": ["iam:*", "sts:*"],
-          "Resource": "*",
-          "Condition": {"StringNotEquals": {"aws:RequestedRegion": "${var.region}"}}
+          "Action": ["s3:DeleteBucket", "s3:PutBucketPolicy"],
+          "Resource": "${local.bucket_arn}"
         }
       ]
     }
   EOT
 }
 
-resource "aws_iam_role_policy_attachment" "region_guard" {
+resource "aws_iam_role_policy_attachment" "keep_bucket" {
   for_each = aws_iam_role.authenticated
 
   role       = each.value.name
-  policy_arn = aws_iam_policy.region_guard.arn
+  policy_arn = aws_iam_policy.keep_bucket.arn
 }
