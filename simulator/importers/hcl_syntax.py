@@ -221,15 +221,16 @@ class Body:
 # Parsing -----------------------------------------------------------------------------------------
 
 
-def parse_body(text: str, file: str) -> Body:
-    """Parse one HCL file; ConfigError (file, line) when it is not valid HCL."""
+def parse_body(text: str, file: str, *, line_offset: int = 0) -> Body:
+    """Parse one HCL file (or a part of one that starts `line_offset` lines into it); ConfigError
+    (file, line) when it is not valid HCL."""
     if len(text) > MAX_FILE_CHARS:
         raise ConfigError(
             f"the file has {len(text)} characters, more than rolesim reads ({MAX_FILE_CHARS})",
             file=file,
         )
-    tree = _parse_tree(text, file, line_offset=0)
-    return _Builder(file, 0).body(_only_tree(tree, "body"))
+    tree = _parse_tree(text, file, line_offset=line_offset)
+    return _Builder(file, line_offset).body(_only_tree(tree, "body"))
 
 
 def parse_template(text: str, pos: Pos) -> Template:
@@ -510,7 +511,7 @@ class _Builder:
         if kind == "float_lit":
             return Literal(pos, float(token))
         if kind == "template_string":
-            return Literal(pos, _unescape(token[2:-2]))
+            return Literal(pos, unescape(token[2:-2]))
         return Literal(pos, {"true": True, "false": False, "null": None}[token])
 
     def object(self, tree: Any) -> ObjectExpr:
@@ -622,7 +623,7 @@ class _Builder:
         if isinstance(content, str):
             text = str(content)
             if getattr(content, "type", None) == "STRING_CHARS":
-                return _unescape(text)
+                return unescape(text)
             # ESCAPED_INTERPOLATION `$${` / ESCAPED_DIRECTIVE `%%{`: the text, one sign fewer.
             return text[1:]
         kind = content.data
@@ -665,7 +666,7 @@ def _is_parenthesised(tree: Any) -> bool:
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
-def _unescape(text: str) -> str:
+def unescape(text: str) -> str:
     """A quoted template's literal text: `\\n \\r \\t \\" \\\\ \\uNNNN \\UNNNNNNNN` (HCL spec,
     template literals). An unknown escape is kept as written."""
     if "\\" not in text:

@@ -23,6 +23,7 @@ from typing import Any
 
 from simulator.errors import ConfigError, Path, format_path
 from simulator.importers.assemble import Stack, assemble
+from simulator.importers.hcl_blocks import RawBlock, TopLevelAttribute, split_blocks
 from simulator.importers.hcl_eval import (
     REFERENCE_WEIGHT,
     Evaluator,
@@ -192,8 +193,8 @@ def read_terraform(
 ) -> TerraformImport:
     """The neutral resources of the Terraform module `path` is in (or is)."""
     folder, files = _module_files(FsPath(path))
-    bodies = [(f, parse_body(read_text(f, MAX_MODULE_CHARS), str(f))) for f in files]
-    module = _Module(folder, bodies, dict(parameters or {}))
+    items = [split_blocks(read_text(f, MAX_MODULE_CHARS), str(f)) for f in files]
+    module = _Module(folder, items, dict(parameters or {}))
     return module.result()
 
 
@@ -255,7 +256,11 @@ class _Declared:
     kind: str  # resource, data
     type: str
     name: str
-    block: Block
+    raw: RawBlock
+
+    @property
+    def block(self) -> Block:
+        return self.raw.parse()
 
     @property
     def address(self) -> str:
@@ -293,7 +298,10 @@ class _Module:
     """One Terraform module being evaluated: the Resolver and FunctionContext of its expressions."""
 
     def __init__(
-        self, folder: FsPath, bodies: list[tuple[FsPath, Body]], parameters: dict[str, str]
+        self,
+        folder: FsPath,
+        files: list[list[RawBlock | TopLevelAttribute]],
+        parameters: dict[str, str],
     ) -> None:
         self.folder = folder
         self.parameters = parameters
@@ -311,21 +319,27 @@ class _Module:
         self.in_template = False
         self.deployable: list[str] = []  # addresses --parameter can give a deployed id for
         self.aws = AwsContext()
-        for file, body in bodies:
-            self._declare(file, body)
+        for items in files:
+            self._declare(items)
         self.aws = self._aws()
 
     # declarations ------------------------------------------------------------------------------
 
-    def _declare(self, file: FsPath, body: Body) -> None:
-        for attribute in body.attributes:
-            raise ConfigError(
-                f"argument {attribute.name!r} outside a block: not a Terraform configuration",
-                file=str(file),
-                line=attribute.pos.line,
-            )
-        for block in body.blocks:
-            kind = block.type
+    def _declare(self, items: list[RawBlock | TopLevelAttribute]) -> None:
+        for item in items:
+            if isinstance(item, TopLevelAttribute):
+                raise ConfigError(
+                    f"argument {item.name!r} outside a block: not a Terraform configuration",
+                    file=item.pos.file,
+                    line=item.pos.line,
+                )
+            kind = item.type
+            if kind in ("resource", "data"):
+                self._declare_resource(item)  # its body is parsed when it is read
+                continue
+            if kind not in ("variable", "locals", "module", "provider"):
+                continue  # terraform, output, moved, import, check...: nothing a pool needs
+            block = item.parse()
             if kind == "variable":
                 self._unique_labels(block, 1)
                 self._once(self.variables, block.labels[0], block, "variable")
@@ -341,24 +355,11 @@ class _Module:
                             line=attribute.pos.line,
                         )
                     self.locals[attribute.name] = attribute
-            elif kind in ("resource", "data"):
-                self._unique_labels(block, 2)
-                key = (kind, block.labels[0], block.labels[1])
-                if key in self.declared:
-                    first = self.declared[key].block.pos
-                    raise ConfigError(
-                        f"{self._address(key)} is declared twice (first at {first.file}:{first.line})",
-                        file=block.pos.file,
-                        line=block.pos.line,
-                    )
-                self.declared[key] = _Declared(kind, block.labels[0], block.labels[1], block)
-                if kind == "resource":
-                    self.resource_types.add(block.labels[0])
             elif kind == "module":
                 self._unique_labels(block, 1)
                 self._once(self.modules, block.labels[0], block, "module")
                 self.modules[block.labels[0]] = block
-            elif kind == "provider" and block.labels[:1] == ("aws",):
+            elif block.labels[:1] == ("aws",):
                 alias = self._literal_string(block.body.attribute("alias"))
                 if alias in self.providers:
                     first = self.providers[alias].pos
@@ -369,6 +370,23 @@ class _Module:
                         line=block.pos.line,
                     )
                 self.providers[alias] = block
+
+    def _declare_resource(self, raw: RawBlock) -> None:
+        if len(raw.labels) != 2:
+            raise ConfigError(
+                f"a {raw.type} block needs 2 labels", file=raw.pos.file, line=raw.pos.line
+            )
+        key = (raw.type, raw.labels[0], raw.labels[1])
+        if key in self.declared:
+            first = self.declared[key].raw.pos
+            raise ConfigError(
+                f"{self._address(key)} is declared twice (first at {first.file}:{first.line})",
+                file=raw.pos.file,
+                line=raw.pos.line,
+            )
+        self.declared[key] = _Declared(raw.type, raw.labels[0], raw.labels[1], raw)
+        if raw.type == "resource":
+            self.resource_types.add(raw.labels[0])
 
     @staticmethod
     def _address(key: tuple[str, str, str]) -> str:
@@ -930,7 +948,7 @@ class _Module:
         resources: list[Resource] = []
         skipped: list[tuple[str, str, str]] = []
         for declared in self._translated():
-            evaluated = self._evaluated(declared, declared.block.pos)
+            evaluated = self._evaluated(declared, declared.raw.pos)
             if not evaluated.instances:
                 why = "count = 0" if declared.block.body.attribute("count") else "for_each is empty"
                 skipped.append((declared.address, CFN_TYPES[declared.type], why))

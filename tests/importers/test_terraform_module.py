@@ -819,3 +819,44 @@ def test_a_deployed_id_given_by_address_replaces_the_placeholder(tmp_path: Path)
     assert not isinstance(provider["ProviderName"], Placeholder)
     assert provider["ClientId"] == "6lhlkkfbfb4q5kpp90urffae"
     assert isinstance(by_id(result)["aws_cognito_identity_pool.main"].ref, Placeholder)
+
+
+def test_blocks_are_found_past_braces_in_strings_heredocs_and_comments(tmp_path: Path) -> None:
+    text = """
+    # a comment with a } brace
+    resource "aws_iam_role" "r" {
+      name        = "r}"
+      description = "${jsonencode({ a = "}" })}"
+      /* } */
+      assume_role_policy = <<-EOT
+        {"Statement": [], "Version": "2012-10-17", "Id": "} {"}
+      EOT
+    }
+    resource "aws_cognito_identity_pool" "p" { identity_pool_name = "p" } // }
+    """
+    found = by_id(read(tmp_path, text))
+    assert found["aws_iam_role.r"].properties["Description"] == '{"a":"}"}'
+    assert found["aws_cognito_identity_pool.p"].origin.line == 11
+
+
+def test_only_the_blocks_a_pool_reads_are_parsed(tmp_path: Path) -> None:
+    # A module is parsed block by block as it is read: a broken block nothing reads is not an
+    # error (terraform itself would refuse the file); one that is read is, at its line.
+    text = """
+    resource "aws_lambda_function" "f" {
+      handler = = "x"
+    }
+    resource "aws_cognito_identity_pool" "p" { identity_pool_name = "p" }
+    """
+    assert "aws_cognito_identity_pool.p" in by_id(read(tmp_path, text))
+    broken = """
+    resource "aws_cognito_identity_pool" "p" {
+      identity_pool_name = = "p"
+    }
+    """
+    with pytest.raises(ConfigError, match="not valid HCL") as info:
+        read(tmp_path, broken)
+    assert info.value.line == 3
+    with pytest.raises(ConfigError, match="never closed") as unclosed:
+        read(tmp_path, 'resource "aws_iam_role" "r" {\n  name = "x"\n')
+    assert unclosed.value.line == 1

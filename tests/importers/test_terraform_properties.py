@@ -17,6 +17,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from simulator.errors import ConfigError
+from simulator.importers.hcl_blocks import RawBlock, TopLevelAttribute, split_blocks
+from simulator.importers.hcl_syntax import parse_body
 from simulator.importers.terraform import TerraformImport, read_terraform
 from simulator.importers.tfplan import plan_resources
 from simulator.importers.values import Placeholder, Unresolved
@@ -71,6 +73,13 @@ def _extend(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 EXPRESSIONS = st.recursive(BASE, _extend, max_leaves=12)
+# Heredocs and comments hold braces and quotes that do not count.
+HEREDOCS = st.tuples(
+    st.sampled_from(["<<EOT", "<<-EOT"]),
+    st.text(alphabet='ab{}"${} \n#/*', max_size=20).filter(lambda t: "EOT" not in t),
+).map(lambda h: f"{h[0]}\n{h[1]}\n  EOT")
+VALUES = st.one_of(EXPRESSIONS, HEREDOCS)
+COMMENTS = st.sampled_from(["  # a } comment {\n", '  // " unclosed\n', "  /* { \n } */\n"])
 
 # Modules, as text --------------------------------------------------------------------------------
 
@@ -114,9 +123,11 @@ def blocks(draw: st.DrawFn) -> str:
     type_ = draw(st.sampled_from(sorted(ATTRIBUTES)))
     name = NAMES.get(type_, draw(st.sampled_from(["x", "y"])))
     lines = [
-        f"  {a} = {draw(EXPRESSIONS)}\n"
+        f"  {a} = {draw(VALUES)}\n"
         for a in draw(st.lists(st.sampled_from(ATTRIBUTES[type_]), unique=True, max_size=3))
     ]
+    if draw(st.booleans()):
+        lines.insert(draw(st.integers(0, len(lines))), draw(COMMENTS))
     meta = draw(st.sampled_from(["", "count", "for_each"]))
     if meta:
         lines.insert(0, f"  {meta} = {draw(EXPRESSIONS)}\n")
@@ -323,3 +334,20 @@ def test_any_plan_json_imports_or_fails_naming_the_file(data: Any) -> None:
         return
     for resource in result.resources:
         assert resource.origin.file == "plan.json"
+
+
+@settings(max_examples=150)
+@given(modules())
+def test_blocks_parsed_one_by_one_are_the_blocks_of_the_whole_file(files: dict[str, str]) -> None:
+    # The module reader parses a top-level block only when it reads it: the scanner that finds the
+    # blocks must cut the file exactly where python-hcl2 sees them, lines included.
+    text = files["main.tf"]
+    try:
+        whole = parse_body(text, "main.tf")
+    except ConfigError:
+        return
+    items = split_blocks(text, "main.tf")
+    blocks = [item.parse() for item in items if isinstance(item, RawBlock)]
+    attributes = [item.name for item in items if isinstance(item, TopLevelAttribute)]
+    assert blocks == list(whole.blocks)
+    assert attributes == [a.name for a in whole.attributes]
