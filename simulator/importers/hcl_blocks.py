@@ -28,6 +28,9 @@ from simulator.importers.hcl_syntax import (
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _HEREDOC = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
 _BODY_SPECIAL = re.compile(r'["#/{}<]')  # what can change where a block body ends
+_BODY_SPECIAL_LINES = re.compile(r'["#/{}<\n]')
+# What a line of a block body starts with: `name =` (an argument) or `name ... {` (a block).
+_ITEM = re.compile(r'[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(=(?!=)|"([^"\n]*)"|\{|[A-Za-z_])')
 _STRING_SPECIAL = re.compile(r'["\\\n$%]')
 
 
@@ -39,6 +42,9 @@ class RawBlock:
     labels: tuple[str, ...]
     pos: Pos
     text: str
+    # The names of the body's own arguments and nested blocks (a `dynamic` block by its label):
+    # what a reference to the block can find without parsing it.
+    names: frozenset[str] = frozenset()
     _parsed: Block | None = field(default=None, repr=False, compare=False)
 
     def parse(self) -> Block:
@@ -101,9 +107,11 @@ class _Scanner:
                     i = self.skip_space(i, newlines=False)
                 if i >= n:
                     raise self.fail(f"block {name.group()!r} has no body", start)
-                end = self.close(i + 1, "}", 0)
+                names: set[str] = set()
+                end = self.close(i + 1, "}", 0, names)
                 pos = Pos(self.file, self.line(start))
-                out.append(RawBlock(name.group(), tuple(labels), pos, self.text[start:end]))
+                text = self.text[start:end]
+                out.append(RawBlock(name.group(), tuple(labels), pos, text, frozenset(names)))
                 i = end
             i = self.skip_space(i)
         return out
@@ -154,44 +162,59 @@ class _Scanner:
             i += 1
         return n
 
-    def close(self, i: int, closer: str, depth: int) -> int:
-        """The index past the `closer` that ends what starts at `i` (a block body, `${...}`)."""
+    def close(self, i: int, closer: str, depth: int, names: set[str] | None = None) -> int:
+        """The index past the `closer` that ends what starts at `i` (a block body, `${...}`),
+        collecting in `names` the names of the body's own items."""
         if depth > MAX_NESTING:
             raise self.fail(f"nested more than {MAX_NESTING} levels deep", i)
-        text, n = self.text, len(self.text)
+        text = self.text
         braces, start = 0, i - 1
+        special = _BODY_SPECIAL if names is None else _BODY_SPECIAL_LINES
+        at_item = names is not None  # where an argument or a block of the body may start
         while True:
-            found = _BODY_SPECIAL.search(text, i)
+            if at_item and braces == 0 and names is not None:
+                self.item_name(i, names)
+            found = special.search(text, i)
             if found is None:
                 raise self.fail(
                     f"'{closer}' is missing: the block or expression opened here is never closed",
                     start,
                 )
-            i = found.start()
-            c = text[i]
+            i, c = found.start(), text[found.start()]
+            at_item = c in "\n/"
             if c == '"':
                 i = self.string_end(i + 1, depth + 1)
-            elif c == "#" or text.startswith("//", i):
-                end = text.find("\n", i)
-                i = n if end < 0 else end
-            elif text.startswith("/*", i):
-                end = text.find("*/", i + 2)
-                if end < 0:
-                    raise self.fail("a /* comment is never closed", i)
-                i = end + 2
+            elif c in "#/":
+                i = self.comment_end(i)
             elif c == "<":
                 heredoc = _HEREDOC.match(text, i)
                 i = self.heredoc_end(heredoc.end(), heredoc.group(1), i) if heredoc else i + 1
-            elif c == "{":
-                braces += 1
+            elif c == "}" and braces == 0:
+                return i + 1
+            else:  # a brace, or a newline
+                braces += {"{": 1, "}": -1}.get(c, 0)
                 i += 1
-            elif c == "}":
-                if braces == 0:
-                    return i + 1
-                braces -= 1
-                i += 1
-            else:  # a lone "/"
-                i += 1
+
+    def comment_end(self, i: int) -> int:
+        """Past a comment starting at `i` (to the end of its line, or its `*/`); past a lone `/`."""
+        text = self.text
+        if text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                raise self.fail("a /* comment is never closed", i)
+            return end + 2
+        if text[i] == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            return len(text) if end < 0 else end
+        return i + 1
+
+    def item_name(self, i: int, names: set[str]) -> None:
+        item = _ITEM.match(self.text, i)
+        if item is not None:
+            # `dynamic "x" {` makes blocks named x
+            names.add(
+                item.group(3) if item.group(1) == "dynamic" and item.group(3) else item.group(1)
+            )
 
     def string_end(self, i: int, depth: int) -> int:
         """The index past the quote that ends the quoted template starting at `i`."""

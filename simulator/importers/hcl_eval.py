@@ -81,12 +81,24 @@ class LocatedError(EvalError):
         self.pos = pos
 
 
-class Namespace:
-    """A name that is not a value by itself (`var`, `local`, `aws_iam_role`, `data.x`...)."""
+NO_SHORTCUT = object()
 
-    def __init__(self, describe: str, get: Callable[[str, Pos], Any]) -> None:
+
+class Namespace:
+    """A name that is not a value by itself (`var`, `local`, `aws_iam_role`, `data.x`...).
+
+    `attribute(name, attr, pos)` may answer `NAMESPACE.name.attr` without building the whole of
+    `NAMESPACE.name` (a resource's attribute), or give NO_SHORTCUT."""
+
+    def __init__(
+        self,
+        describe: str,
+        get: Callable[[str, Pos], Any],
+        attribute: Callable[[str, str, Pos], Any] | None = None,
+    ) -> None:
         self.describe = describe
         self.get = get
+        self.attribute = attribute
 
 
 class ResourceObject(dict[str, Any]):
@@ -226,7 +238,14 @@ class Evaluator:
             value = self.resolver.root(root.name, root.pos)
         else:
             value = self.eval(root, scope)
-        for step in expr.steps:
+        steps = expr.steps
+        if isinstance(value, Namespace) and value.attribute is not None and len(steps) >= 2:
+            first, second = steps[0], steps[1]
+            if isinstance(first, Attr) and isinstance(second, Attr):
+                shortcut = value.attribute(first.name, second.name, expr.pos)
+                if shortcut is not NO_SHORTCUT:
+                    value, steps = shortcut, steps[2:]
+        for step in steps:
             if isinstance(value, Unresolved):
                 return value
             value = self.step(value, step, scope, expr.pos)

@@ -24,11 +24,13 @@ from simulator.importers.hcl_values import (
     EncodedJson,
     EvalError,
     HclSet,
+    PartialJson,
     as_mapping,
     as_sequence,
     check_string,
     decode_json,
     derived_string,
+    encoded,
     equal,
     first_unresolved,
     format_number,
@@ -487,12 +489,14 @@ def _extreme(pick: Callable[..., Any]) -> Callable[..., int | float]:
 # encoding ----------------------------------------------------------------------------------------
 
 
-def _jsonencode(value: Any) -> EncodedJson:
-    return EncodedJson(json_text(value), value)
+def _jsonencode(value: Any) -> Any:
+    if first_unresolved(value) is not None:
+        return encoded(value, "")
+    return encoded(value, json_text(value))
 
 
 def _jsondecode(text: Any) -> Any:
-    if isinstance(text, EncodedJson):
+    if isinstance(text, EncodedJson | PartialJson):
         return text.value
     return decode_json(_string_arg(text))
 
@@ -605,7 +609,7 @@ FUNCTIONS: dict[str, Function] = {
     "min": Function(_extreme(min)),
     "parseint": Function(lambda s, base: int(_string_arg(s), int(to_number(base)))),
     # encoding
-    "jsonencode": Function(_jsonencode),
+    "jsonencode": Function(_jsonencode, "shallow"),  # unknown parts: see PartialJson
     "jsondecode": Function(_jsondecode),
     "base64encode": Function(lambda s: base64.b64encode(_string_arg(s).encode()).decode()),
     "base64decode": Function(_base64decode),

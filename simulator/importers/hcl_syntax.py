@@ -12,6 +12,7 @@ Syntax: https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -250,11 +251,10 @@ def parse_template(text: str, pos: Pos) -> Template:
 
 
 def _parse_tree(text: str, file: str, *, line_offset: int) -> Any:
-    import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
 
     try:
-        return hcl2.parses_to_tree(text)
+        return _lark_tree(text)
     except UnexpectedInput as exc:
         line = getattr(exc, "line", None)
         where = line + line_offset if isinstance(line, int) and line > 0 else None
@@ -263,6 +263,16 @@ def _parse_tree(text: str, file: str, *, line_offset: int) -> Any:
         ) from None
     except LarkError as exc:
         raise ConfigError(f"not valid HCL: {exc}", file=file) from None
+
+
+@functools.lru_cache(maxsize=2048)
+def _lark_tree(text: str) -> Any:
+    """python-hcl2's parse tree of `text`, kept for text read again: `diff` reads two versions of
+    one module, whose unchanged blocks are parsed once (the tree is not changed by its readers;
+    its lines are relative to `text`)."""
+    import hcl2
+
+    return hcl2.parses_to_tree(text)
 
 
 def _describe_unexpected(exc: Any) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from simulator.importers.values import Placeholder, Unresolved
@@ -90,6 +91,8 @@ def unsourced(value: Any, found: dict[tuple[Any, ...], Any], path: tuple[Any, ..
         return str(value)
     if isinstance(value, EncodedJson):
         return EncodedJson(str(value), unsourced(value.value, found, path))
+    if isinstance(value, PartialJson):
+        return PartialJson(value.construct, value.origin, unsourced(value.value, found, path))
     if isinstance(value, dict):
         return {str(k): unsourced(v, found, (*path, str(k))) for k, v in value.items()}
     if isinstance(value, HclSet):
@@ -97,6 +100,23 @@ def unsourced(value: Any, found: dict[tuple[Any, ...], Any], path: tuple[Any, ..
     if isinstance(value, list):
         return [unsourced(v, found, (*path, i)) for i, v in enumerate(value)]
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class PartialJson(Unresolved):
+    """`jsonencode` of a value with unknown parts: its text is unknown (as in Terraform), but the
+    structure is kept, so that a policy document is read with only its unknown values marked."""
+
+    value: Any = None
+
+
+def encoded(value: Any, text: str) -> Any:
+    """The result of encoding `value` as JSON `text`: EncodedJson, or PartialJson when a part of
+    `value` is unknown."""
+    unknown = first_unresolved(value)
+    if unknown is None:
+        return EncodedJson(text, value)
+    return PartialJson(unknown.construct, unknown.origin, value)
 
 
 class EncodedJson(str):

@@ -25,6 +25,7 @@ from simulator.errors import ConfigError, Path, format_path
 from simulator.importers.assemble import Stack, assemble
 from simulator.importers.hcl_blocks import RawBlock, TopLevelAttribute, split_blocks
 from simulator.importers.hcl_eval import (
+    NO_SHORTCUT,
     REFERENCE_WEIGHT,
     Evaluator,
     LimitError,
@@ -502,7 +503,11 @@ class _Module:
                 line=pos.line,
             )
         if name in self.resource_types:
-            return Namespace(name, lambda n, p: self._resource_value("resource", name, n, p))
+            return Namespace(
+                name,
+                lambda n, p: self._resource_value("resource", name, n, p),
+                lambda n, a, p: self._unread_attribute(name, n, a, p),
+            )
         raise ConfigError(f"reference to undeclared {name!r}", file=pos.file, line=pos.line)
 
     def _variable(self, name: str, pos: Pos) -> Any:
@@ -614,6 +619,23 @@ class _Module:
                 line=pos.line,
             )
         return self._evaluated(declared, pos).value
+
+    def _unread_attribute(self, type_: str, name: str, attribute: str, pos: Pos) -> Any:
+        """`TYPE.NAME.ATTRIBUTE` without reading the block, when the block cannot hold it: a
+        resource rolesim does not translate, read by an attribute its body does not set, is an
+        attribute the provider computes at apply time."""
+        declared = self.declared.get(("resource", type_, name))
+        if (
+            declared is None
+            or type_ in CFN_TYPES
+            or ("resource", type_, name) in self.cache
+            or attribute in declared.raw.names
+            or {"count", "for_each"} & declared.raw.names
+        ):
+            return NO_SHORTCUT
+        return Unresolved(
+            f"{declared.address}.{attribute} (known only after apply)", Origin(pos.file, pos.line)
+        )
 
     def _evaluated(self, declared: _Declared, pos: Pos) -> _Evaluated:
         key = (declared.kind, declared.type, declared.name)

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.errors import ConfigError, Path, format_path
-from simulator.importers.hcl_values import EncodedJson, HclSet, derived_string, format_number
+from simulator.importers.hcl_values import (
+    EncodedJson,
+    HclSet,
+    PartialJson,
+    derived_string,
+    format_number,
+)
 from simulator.importers.resources import Resource
 from simulator.importers.values import Placeholder, Unresolved
 from simulator.model.document import Origin
@@ -159,8 +165,8 @@ class _Convert:
 
     def policy(self, value: Any, path: Path) -> Any:
         """A policy document: JSON text (jsonencode, a heredoc, a policy document's json)."""
-        if isinstance(value, EncodedJson):
-            return _json_ready(value.value)
+        if isinstance(value, EncodedJson | PartialJson):
+            return _json_ready(value.value)  # a PartialJson: its unknown values marked in place
         if isinstance(value, Unresolved):
             return value
         if isinstance(value, dict):

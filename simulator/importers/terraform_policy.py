@@ -22,6 +22,7 @@ from simulator.importers.hcl_values import (
     EvalError,
     decode_json,
     derived_string,
+    encoded,
     first_unresolved,
     go_json,
 )
@@ -33,11 +34,17 @@ _VERSIONS = ("2008-10-17", "2012-10-17")
 _SID = re.compile(r"^[a-zA-Z0-9]*$")
 
 
+_LEAVES = ("actions", "not_actions", "resources", "not_resources")
+
+
 def policy_document(values: Mapping[str, Any], address: str, fail: Fail) -> dict[str, Any]:
-    """The data source's attributes (`json`, `minified_json`) from its evaluated arguments."""
-    unknown = first_unresolved(dict(values))
+    """The data source's attributes (`json`, `minified_json`) from its evaluated arguments.
+
+    The provider reads the document at apply time when an argument is unknown. An unknown action,
+    resource, principal or condition value leaves the rest of the document known (a PartialJson:
+    only that value is marked); an unknown anywhere else makes the whole document unknown."""
+    unknown = _unknown_structure(values)
     if unknown is not None:
-        # The provider reads the document at apply time when an argument is unknown.
         missing = Unresolved(f"{address}.json (depends on {unknown.construct})", unknown.origin)
         return {"json": missing, "minified_json": missing}
     version = values.get("version", "2012-10-17")
@@ -74,10 +81,43 @@ def policy_document(values: Mapping[str, Any], address: str, fail: Fail) -> dict
         document["Id"] = merged["Id"]
     if merged["Statement"]:
         document["Statement"] = merged["Statement"]
+    if first_unresolved(document) is not None:
+        partial = encoded(document, "")
+        return {"json": partial, "minified_json": partial}
     return {
         "json": EncodedJson(go_json(document, indent=True), document),
         "minified_json": EncodedJson(go_json(document, indent=False), document),
     }
+
+
+def _unknown_structure(values: Mapping[str, Any]) -> Unresolved | None:
+    """The first unknown value that is not one element of a statement's string sets."""
+    statements = values.get("statement")
+    masked = dict(values)
+    if isinstance(statements, list):
+        masked["statement"] = [_masked(b) if isinstance(b, dict) else b for b in statements]
+    return first_unresolved(masked)
+
+
+def _masked(block: dict[str, Any]) -> dict[str, Any]:
+    """A statement with its unknown set elements (actions, resources, identifiers, condition
+    values) taken out: what is left must be known."""
+    out = {k: _known_elements(v) if k in _LEAVES else v for k, v in block.items()}
+    for name, inner in (("principals", "identifiers"), ("not_principals", "identifiers"),
+                        ("condition", "values")):  # fmt: skip
+        blocks = block.get(name)
+        if isinstance(blocks, list):
+            out[name] = [
+                {**b, inner: _known_elements(b.get(inner))} if isinstance(b, dict) else b
+                for b in blocks
+            ]
+    return out
+
+
+def _known_elements(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [v for v in value if not isinstance(v, Unresolved)]
+    return value
 
 
 def _document(text: Any, path: Path, fail: Fail) -> dict[str, Any]:
@@ -155,28 +195,32 @@ def _statement(
     return statement
 
 
-def _strings(value: Any, path: Path, fail: Fail) -> list[str]:
+def _strings(value: Any, path: Path, fail: Fail) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list | tuple):
         raise fail(path, "a set of strings is required")
     out = []
     for item in value:
-        if not isinstance(item, str):
+        if not isinstance(item, str | Unresolved):
             raise fail(path, "a set of strings is required")
         if item not in out:
             out.append(item)
     return out
 
 
-def _set_of_strings(items: list[str]) -> Any:
-    """policyDecodeConfigStrings: one element as a string, more sorted in reverse."""
+def _set_of_strings(items: list[Any]) -> Any:
+    """policyDecodeConfigStrings: one element as a string, more sorted in reverse (unknown
+    elements, which cannot be placed, last)."""
     if len(items) == 1:
         return items[0]
-    return sorted(items, reverse=True)
+    known = sorted((i for i in items if isinstance(i, str)), reverse=True)
+    return [*known, *(i for i in items if not isinstance(i, str))]
 
 
-def _policy_variables(text: str, version: str, path: Path, fail: Fail) -> str:
+def _policy_variables(text: Any, version: str, path: Path, fail: Fail) -> Any:
+    if not isinstance(text, str):
+        return text  # unknown until apply
     if "&{" in text and version == "2008-10-17":
         raise fail(path, "&{ is not supported in policy version 2008-10-17")
     return derived_string(text.replace("&{", "${"), [text]) if "&{" in text else text
@@ -219,7 +263,9 @@ def _conditions(blocks: Any, version: str, path: Path, fail: Fail) -> dict[str, 
         if not isinstance(test, str) or not isinstance(variable, str):
             raise fail((*path, i), "test and variable are required")
         values = block.get("values")
-        if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        if not isinstance(values, list | tuple) or not all(
+            isinstance(v, str | Unresolved) for v in values
+        ):
             raise fail((*path, i, "values"), "values must be a list of strings")
         items = [_policy_variables(v, version, (*path, i, "values"), fail) for v in values]
         raw.setdefault(test, {}).setdefault(variable, []).extend(items)

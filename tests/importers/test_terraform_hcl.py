@@ -11,7 +11,7 @@ import pytest
 
 from simulator.errors import ConfigError
 from simulator.importers.hcl_syntax import parse_body
-from simulator.importers.hcl_values import EncodedJson, HclSet
+from simulator.importers.hcl_values import EncodedJson, HclSet, PartialJson
 from simulator.importers.values import Placeholder, Unresolved
 from tests.importers.terraform_helpers import evaluate
 
@@ -227,7 +227,13 @@ def test_unknown_values_propagate_through_templates_and_functions() -> None:
     unknown = Unresolved("module.auth.pool_id (module outputs are not evaluated)")
     assert evaluate('"x-${local.u}"', u=unknown) is unknown
     assert evaluate("upper(local.u)", u=unknown) is unknown
-    assert evaluate("jsonencode({a = [local.u]})", u=unknown) is unknown
+    # jsonencode's text is unknown, but the structure around the unknown value is kept (a policy
+    # document is read with only that value marked).
+    encoded = evaluate("jsonencode({a = [local.u], b = 1})", u=unknown)
+    assert isinstance(encoded, PartialJson)
+    assert encoded.construct == unknown.construct
+    assert encoded.value == {"a": [unknown], "b": 1}
+    assert isinstance(evaluate('"x${jsonencode([local.u])}"', u=unknown), Unresolved)
 
 
 def test_structural_functions_pass_unknown_elements_through() -> None:

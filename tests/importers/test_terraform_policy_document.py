@@ -178,17 +178,34 @@ def test_the_json_attribute_is_the_providers_text(tmp_path: Path) -> None:
     assert json.loads(description)["Statement"][0]["Resource"] == "arn:aws:s3:::b/<x>"
 
 
-def test_a_statement_with_an_unknown_value_makes_the_json_unknown(tmp_path: Path) -> None:
+def test_an_unknown_resource_leaves_the_rest_of_the_document_known(tmp_path: Path) -> None:
     body = """
       statement {
         actions   = ["s3:GetObject"]
-        resources = [data.aws_s3_bucket.b.arn]
+        resources = [data.aws_s3_bucket.b.arn, "arn:aws:s3:::known"]
       }
     """
     doc = document(tmp_path, body, 'data "aws_s3_bucket" "b" { bucket = "b" }')
+    statement = doc["Statement"][0]
+    assert statement["Action"] == "s3:GetObject"
+    known, unknown = statement["Resource"]
+    assert known == "arn:aws:s3:::known"
+    assert isinstance(unknown, Unresolved)
+    assert unknown.construct.startswith("data.aws_s3_bucket.b.arn")
+
+
+def test_an_unknown_elsewhere_makes_the_whole_document_unknown(tmp_path: Path) -> None:
+    body = """
+      statement {
+        effect    = data.aws_ssm_parameter.effect.value
+        actions   = ["s3:GetObject"]
+        resources = ["*"]
+      }
+    """
+    doc = document(tmp_path, body, 'data "aws_ssm_parameter" "effect" { name = "e" }')
     assert isinstance(doc, Unresolved)
     assert doc.construct.startswith(
-        "data.aws_iam_policy_document.d.json (depends on data.aws_s3_bucket.b.arn"
+        "data.aws_iam_policy_document.d.json (depends on data.aws_ssm_parameter.effect.value"
     )
 
 
