@@ -63,6 +63,7 @@ from simulator.importers.terraform_aws import (
     AwsContext,
     Instance,
     computed_attributes,
+    computes,
     partition_of,
     translate,
 )
@@ -628,6 +629,7 @@ class _Module:
         if (
             declared is None
             or type_ in CFN_TYPES
+            or computes(type_)
             or ("resource", type_, name) in self.cache
             or attribute in declared.raw.names
             or {"count", "for_each"} & declared.raw.names

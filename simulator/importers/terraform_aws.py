@@ -624,6 +624,11 @@ DEPLOYED_IDS = frozenset(
 )  # fmt: skip
 
 
+def computes(tf_type: str) -> bool:
+    """Whether rolesim builds some deploy-time attributes of `tf_type` (then its block is read)."""
+    return tf_type in _COMPUTED
+
+
 def computed_attributes(
     tf_type: str,
     name: str,
@@ -771,7 +776,28 @@ def _computed_principal_tag(d: _Deploy) -> dict[str, Any]:
     return {"id": ident}
 
 
+def _computed_bucket(d: _Deploy) -> dict[str, Any]:
+    # S3 ARNs hold neither region nor account
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html).
+    bucket = d.values.get("bucket")
+    if bucket is None:
+        return {}  # bucket_prefix: Terraform makes the name at apply time
+    return {"id": bucket, "arn": d.derive(lambda b: f"arn:{d.aws.partition}:s3:::{b}", bucket)}
+
+
+def _computed_table(d: _Deploy) -> dict[str, Any]:
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+    name = d.values.get("name")
+    arn = d.derive(
+        lambda n: f"arn:{d.aws.partition}:dynamodb:{d.region}:{d.aws.account}:table/{n}", name
+    )
+    return {"id": name, "arn": arn}
+
+
 _COMPUTED: dict[str, Callable[[_Deploy], dict[str, Any]]] = {
+    # What policies of identity-pool roles name most: the data the roles reach.
+    "aws_s3_bucket": _computed_bucket,
+    "aws_dynamodb_table": _computed_table,
     "aws_cognito_identity_pool": _computed_identity_pool,
     "aws_cognito_user_pool": _computed_user_pool,
     "aws_cognito_user_pool_client": _computed_client,

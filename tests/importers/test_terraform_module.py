@@ -860,3 +860,32 @@ def test_only_the_blocks_a_pool_reads_are_parsed(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="never closed") as unclosed:
         read(tmp_path, 'resource "aws_iam_role" "r" {\n  name = "x"\n')
     assert unclosed.value.line == 1
+
+
+def test_the_arns_of_named_buckets_and_tables(tmp_path: Path) -> None:
+    # What identity-pool roles' policies name most: S3 prefixes and DynamoDB tables.
+    text = """
+    resource "aws_s3_bucket" "named" { bucket = "photos" }
+    resource "aws_s3_bucket" "prefixed" { bucket_prefix = "photos-" }
+    resource "aws_dynamodb_table" "t" {
+      name     = "profiles"
+      hash_key = "pk"
+    }
+    resource "aws_lambda_function" "f" { function_name = "f" }
+    resource "aws_iam_role" "r" {
+      name               = "r"
+      assume_role_policy = "{}"
+      managed_policy_arns = [
+        aws_s3_bucket.named.arn,
+        aws_s3_bucket.prefixed.arn,
+        aws_dynamodb_table.t.arn,
+        aws_lambda_function.f.arn,
+      ]
+    }
+    """
+    named, prefixed, table, function = props(tmp_path, text, "aws_iam_role.r")["ManagedPolicyArns"]
+    assert named == "arn:aws:s3:::photos"
+    assert table == "arn:aws:dynamodb:us-east-1:123456789012:table/profiles"
+    assert isinstance(prefixed, Unresolved)
+    assert isinstance(function, Unresolved)
+    assert function.construct == "aws_lambda_function.f.arn (known only after apply)"
