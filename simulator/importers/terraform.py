@@ -445,7 +445,7 @@ class _Module:
         )
         return DEFAULT_REGION
 
-    # evaluation helpers ------------------------------------------------------------------------
+    # evaluation ----------------------------------------------------------------------------------
 
     def _evaluate(
         self, expr: Expr, scope: Mapping[str, Any], where: str, construct: str | None = None

@@ -215,7 +215,7 @@ Field = tuple[str, str, str, Any]  # CloudFormation name, Terraform name, schema
 def _unset(value: Any, kind: str) -> bool:
     """What the provider does not send: it reads optional arguments with the plugin SDK's GetOk,
     which reports a zero value ("" for a string, 0 for an `optional_int`) as not set
-    (terraform-plugin-sdk helper/schema ResourceData.GetOk)."""
+    (terraform-plugin-sdk's ResourceData.GetOk)."""
     if kind == "string":
         return value == "" and not isinstance(value, Placeholder)
     if kind in ("strings", "string_set", "map"):

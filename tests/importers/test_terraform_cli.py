@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, run_cli
-from tests.importers.terraform_helpers import write_module
+from tests.importers.terraform_modules import write_module
 
 MODULE = ROOT / "examples/iac/terraform"
 PLAN = MODULE / "plan.json"

@@ -13,7 +13,7 @@ from simulator.errors import ConfigError
 from simulator.importers.hcl_syntax import parse_body
 from simulator.importers.hcl_values import EncodedJson, HclSet, PartialJson
 from simulator.importers.values import Placeholder, Unresolved
-from tests.importers.terraform_helpers import evaluate
+from tests.importers.terraform_modules import evaluate
 
 # Templates (expressions/strings) ------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import pytest
 from simulator.errors import ConfigError
 from simulator.importers.terraform import is_terraform_source, looks_like_terraform, read_terraform
 from simulator.importers.values import Placeholder, Unresolved
-from tests.importers.terraform_helpers import by_id, props, read, write_module
+from tests.importers.terraform_modules import by_id, props, read, write_module
 
 POOL = """
 resource "aws_cognito_user_pool" "main" { name = "users" }

@@ -12,7 +12,7 @@ import pytest
 
 from simulator.errors import ConfigError
 from simulator.importers.values import Placeholder, Unresolved
-from tests.importers.terraform_helpers import by_id, read
+from tests.importers.terraform_modules import by_id, read
 
 
 def document(tmp_path: Path, body: str, extra: str = "") -> Any:
