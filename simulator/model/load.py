@@ -436,6 +436,10 @@ class _Builder:
             return ()
         out = []
         for e in node.elements():
+            e.check_keys(
+                ("Arn", "Url", "ClientIDList", "ThumbprintList", "CreateDate", "Tags"),
+                required=("Arn",),
+            )
             arn = e.require("Arn").string(check=OIDC_ARN.fullmatch, what="an IAM OIDC provider ARN")
             url = e.get("Url")
             ids = e.get("ClientIDList")
