@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from simulator import inputs
 from simulator.access import AccessRequest, assess
 from simulator.claims import (
     PLAIN_CLAIMS,
@@ -87,17 +88,12 @@ def token_notes(request: LoginRequest, now: datetime | None) -> tuple[str, ...]:
 def read_access_requests(path: Path) -> list[AccessRequest]:
     """`--requests FILE`: JSON lines of {"action", "resource", "context"} (CONTRACT §6 fields)."""
     out: list[AccessRequest] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    source = str(path)
+    lines = inputs.read_text(path, inputs.REQUESTS_FILE).splitlines()
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"not valid JSON: {exc.msg}", file=str(path), line=number) from None
+        data = inputs.parse_json(text, source, inputs.REQUEST_LINE, line=number, one_line=True)
         if (
             not isinstance(data, dict)
             or not isinstance(data.get("action"), str)
@@ -152,10 +148,18 @@ _WRAPPED_CLAIMS = (dict, str, type(None))
 JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:
-    """One JSONL line: a claims object, a JWT as a JSON string, or {"claims": {...}, options...}."""
-    stripped = text.strip()
-    data: Any = stripped if stripped[:1] not in '{"' else json.loads(stripped)
+def parse_batch_line(text: str | bytes, base: LoginRequest) -> LoginRequest:
+    """One JSONL line: a claims object, a JWT as a JSON string, or {"claims": {...}, options...}.
+
+    A line that is too long, not UTF-8 or not strict JSON is refused (ClaimsError naming the
+    column); the caller names the line."""
+    kind = inputs.CORPUS_LINE
+    stripped = inputs.line_text(text, "claims", kind).strip()
+    data: Any = (
+        stripped
+        if stripped[:1] not in '{"'
+        else inputs.parse_json(stripped, "claims", kind, one_line=True)
+    )
     if type(data) is dict and "claims" in data and isinstance(data["claims"], _WRAPPED_CLAIMS):
         unknown = set(data) - {
             "claims",
@@ -187,7 +191,7 @@ def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:
 
 def simulate_lines(
     pool: IdentityPool,
-    lines: Iterable[str],
+    lines: Iterable[str | bytes],
     options: ResolveOptions,
     base: LoginRequest,
     *,
@@ -201,7 +205,5 @@ def simulate_lines(
         try:
             request = parse_batch_line(text, base)
             yield BatchLine(number, simulate_one(pool, request, fast, now=now))
-        except json.JSONDecodeError as exc:
-            yield BatchLine(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}")
         except ClaimsError as exc:
             yield BatchLine(number, None, exc.message)

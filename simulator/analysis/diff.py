@@ -76,6 +76,8 @@ class DiffReport:
     notes: tuple[str, ...] = ()
     regions_checked: int = 0
     corpus_lines: int = 0
+    # Corpus lines refused as input, (line, problem): the rest of the corpus is still replayed.
+    input_errors: tuple[tuple[int, str], ...] = ()
 
     @property
     def equivalent(self) -> bool:
@@ -101,6 +103,7 @@ class DiffReport:
             "accepted": len(self.changes) - len(self.unaccepted),
             "unaccepted": len(self.unaccepted),
             "notes": list(self.notes),
+            "input_errors": [{"line": n, "input_error": p} for n, p in self.input_errors],
         }
 
 
@@ -128,8 +131,7 @@ def diff_pools(
     old: IdentityPool,
     new: IdentityPool,
     *,
-    corpus: Iterable[str] | None = None,
-    corpus_name: str = "claims-file",
+    corpus: Iterable[str | bytes] | None = None,
     accept: AcceptList | None = None,
     budget: int = DEFAULT_BUDGET,
     seed: int = 0,
@@ -155,12 +157,17 @@ def diff_pools(
         )  # fmt: skip
     changes = list(groups.values())
     lines = 0
+    refused: list[tuple[int, str]] = []
     if corpus is not None:
         for number, text in enumerate(corpus, start=1):
             if not text.strip():
                 continue
             lines += 1
-            change = _replay(corpus_name, number, text, old, new, classifier, old_roles)
+            try:
+                change = _replay(number, text, old, new, classifier, old_roles)
+            except ClaimsError as exc:
+                refused.append((number, exc.message))
+                continue
             if change is not None:
                 changes.append(change)
     changes = [_locate(c, new, new_doc) for c in changes]
@@ -174,6 +181,7 @@ def diff_pools(
         tuple(found.notes),
         len(found.regions),
         lines,
+        tuple(refused),
     )
 
 
@@ -192,23 +200,17 @@ def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
 
 
 def _replay(
-    corpus_name: str,
     number: int,
-    text: str,
+    text: str | bytes,
     old: IdentityPool,
     new: IdentityPool,
     classifier: _Classifier,
     old_roles: set[str],
 ) -> Change | None:
     options = ResolveOptions(explain=False)
-    try:
-        request = parse_batch_line(text, LoginRequest(None))
-        d_old = simulate_one(old, request, options)
-        d_new = simulate_one(new, request, options)
-    except json.JSONDecodeError as exc:
-        raise ClaimsError(f"line {number}: not valid JSON: {exc.msg}", source=corpus_name) from None
-    except ClaimsError as exc:
-        raise ClaimsError(f"line {number}: {exc.message}", source=corpus_name) from None
+    request = parse_batch_line(text, LoginRequest(None))
+    d_old = simulate_one(old, request, options)
+    d_new = simulate_one(new, request, options)
     if d_old.outcome.key == d_new.outcome.key:
         return None
     probe = Probe(request.provider, request.claims, request.custom_role_arn)

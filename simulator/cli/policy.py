@@ -12,6 +12,7 @@ from typing import IO, Any
 import typer
 from rich.markup import escape
 
+from simulator import inputs
 from simulator.access import iam_assumptions
 from simulator.cli.common import parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
@@ -171,12 +172,13 @@ _LINE_KEYS = frozenset(
 
 
 def _request_from_line(
-    line: str, parsed: _Parsed, base: PolicyInputs
+    line: bytes, source: str, parsed: _Parsed, base: PolicyInputs
 ) -> tuple[Request, PolicyInputs]:
+    kind = inputs.REQUEST_LINE
     try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise _LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+        data = inputs.parse_json(inputs.line_text(line, source, kind), source, kind, one_line=True)
+    except ConfigError as exc:
+        raise _LineError(exc.message) from None
     if not isinstance(data, Mapping):
         raise _LineError("expected a JSON object")
     unknown = sorted(set(data) - _LINE_KEYS)
@@ -193,7 +195,7 @@ def _request_from_line(
         for v in context.values()
     ):
         raise _LineError("'context' must map keys to strings or lists of strings")
-    inputs = PolicyInputs(
+    given = PolicyInputs(
         identity=parsed.many(data["policies"], "identity", "policies")
         if "policies" in data
         else base.identity,
@@ -212,16 +214,12 @@ def _request_from_line(
         ),
         scps=parsed.many(data["scps"], "scp", "scps") if "scps" in data else base.scps,
     )
-    return Request(action, resource, dict(context)), inputs
+    return Request(action, resource, dict(context)), given
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    try:
-        handle = path.open("r", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with inputs.open_lines(path, inputs.REQUEST_LINE) as lines:
+        for number, line in enumerate(lines, start=1):
             if line.strip():
                 yield number, line
 
@@ -240,7 +238,7 @@ def _batch(
     with open_output(output) as out:
         for number, line in _lines(path):
             try:
-                request, inputs = _request_from_line(line, parsed, base)
+                request, given = _request_from_line(line, str(path), parsed, base)
             except _LineError as exc:
                 bad += 1
                 print(f"rolesim: {path}:{number}: {exc}", file=sys.stderr)
@@ -249,7 +247,7 @@ def _batch(
                         json.dumps({"line": number, "decision": None, "error": str(exc)}) + "\n"
                     )
                 continue
-            decision = inputs.decide(request, principal, assumptions)
+            decision = given.decide(request, principal, assumptions)
             if fmt is OutputFormat.JSON:
                 record = {"line": number, **decision.to_json()}
                 out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")

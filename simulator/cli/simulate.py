@@ -8,18 +8,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
+from simulator import inputs
 from simulator.access import AccessRequest
 from simulator.claims import read_claims
 from simulator.cli.common import load_iam_file, load_pool_option, parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output, stderr_console
 from simulator.decision import Decision
-from simulator.errors import ClaimsError, UsageError
+from simulator.errors import UsageError
 from simulator.model import IdentityPool
 from simulator.render.base import JsonRenderer, OutputFormat, Renderer, pick
 from simulator.render.decision_text import DecisionText
@@ -134,8 +134,7 @@ def simulate(
         request = LoginRequest(None, custom_role_arn=custom_role_arn, identity_id=identity_id)
     else:
         assert claims is not None
-        stdin_text = sys.stdin.read() if claims == "-" else None
-        parsed, info = read_claims(claims, jwks_path=jwks, stdin_text=stdin_text)
+        parsed, info = read_claims(claims, jwks_path=jwks, stdin=sys.stdin)
         source = "<stdin>" if claims == "-" else claims
         request = LoginRequest(parsed, info, provider, custom_role_arn, identity_id, source)
     decision = simulate_one(pool, request, options, now=now, iam=iam_data, requests=access)
@@ -174,12 +173,8 @@ def _batch(
     output: Path | None,
     now: datetime,
 ) -> int:
-    try:
-        handle = path.open("r", encoding="utf-8")
-    except OSError as exc:
-        raise ClaimsError(f"cannot read: {exc.strerror}", source=str(path)) from None
     bad = 0
-    with handle, open_output(output) as out:
+    with inputs.open_lines(path, inputs.CORPUS_LINE) as handle, open_output(output) as out:
         progress = _progress(path)
         with progress or contextlib.nullcontext():
             task = progress.add_task("simulating", total=path.stat().st_size) if progress else None
@@ -202,10 +197,12 @@ def _progress(path: Path) -> Progress | None:
     )  # fmt: skip
 
 
-def _counting(handle: IO[str], progress: Progress | None, task: TaskID | None) -> Iterator[str]:
-    for line in handle:
+def _counting(
+    lines: Iterator[bytes], progress: Progress | None, task: TaskID | None
+) -> Iterator[bytes]:
+    for line in lines:
         if progress is not None and task is not None:
-            progress.advance(task, len(line.encode()))
+            progress.advance(task, len(line))
         yield line
 
 

@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from simulator.claims import read_token_file
+from simulator import inputs
+from simulator.claims import token_argument
 from simulator.cli.common import load_pool_option, parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
@@ -233,10 +234,10 @@ def _sources(
     sources = []
     for path in id_token:
         if path == "-":
-            text, label = sys.stdin.read(), "<stdin>"
+            text, label = inputs.read_stream(sys.stdin, "<stdin>", inputs.CLAIMS), "<stdin>"
         else:
             label = path
-            text = read_token_file(path)
+            text = token_argument(path, "--id-token")
         token = read_id_token(text, label)
         redactor.add(token)
         sources.append(LoginSource(label, token))

@@ -8,7 +8,7 @@ from pathlib import Path as FsPath
 from typing import Any, cast
 
 from simulator.errors import ConfigError
-from simulator.model import limits
+from simulator.model import limits, shapes
 from simulator.model.document import Document, Node, plain, read_file
 from simulator.model.pool import (
     CognitoIdentityProvider,
@@ -64,9 +64,11 @@ def load_pool(path: FsPath | str, *, assume: Overrides = ()) -> IdentityPool:
 
 def pool_from_document(doc: Document, *, assume: Overrides = ()) -> IdentityPool:
     try:
-        return _Builder(doc, assume).build()
+        pool = _Builder(doc, assume).build()
+        shapes.check(doc.data)  # every other string, against the service models
     except ConfigError as err:
         raise doc.error(err) from None
+    return pool
 
 
 def pool_from_dict(data: dict[str, Any], source: str = "<input>") -> IdentityPool:
