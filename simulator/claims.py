@@ -252,18 +252,18 @@ def _verifying_key(
         )
     if "alg" in key and key["alg"] != alg:
         refuse(f"the key is for {_shown(key['alg'])}, the token's header says {alg}")
-    # RFC 7517 §4.2-4.3: `use` "sig" and `key_ops` "verify" are what allow verifying signatures.
-    if "use" in key and key["use"] != "sig":
-        refuse(f"the key's use is {_shown(key['use'])}, not sig")
-    ops = key.get("key_ops")
-    if "key_ops" in key and (not isinstance(ops, list) or "verify" not in ops):
-        refuse(f"the key's key_ops {_shown(ops)} do not include verify")
     private = [m for m in _PRIVATE_MEMBERS if m in key]
     if private:
         refuse(
             f"the JWKS key holds private members ({', '.join(private)}); verify with the public "
             "key set, and keep the private key out of the repository"
         )
+    # RFC 7517 §4.2-4.3: `use` "sig" and `key_ops` "verify" are what allow verifying signatures.
+    if "use" in key and key["use"] != "sig":
+        refuse(f"the key's use is {_shown(key['use'])}, not sig")
+    ops = key.get("key_ops")
+    if "key_ops" in key and (not isinstance(ops, list) or "verify" not in ops):
+        refuse(f"the key's key_ops {_shown(ops)} do not include verify")
     bad = [m for m in _PUBLIC_MEMBERS[str(kty)] if not isinstance(key.get(m), str)]
     if bad:
         refuse(f"the {kty} key's {', '.join(bad)} must be base64url strings")
@@ -289,7 +289,7 @@ def _verify(
             f"token rejected: the JWKS key is unusable: {exc}", source=source
         ) from None
     iss = claims.get("iss")
-    kid = header.get("kid")
+    kid = key.get("kid")
     return VerifiedBy(
         iss if isinstance(iss, str) else None, kid if isinstance(kid, str) else None, alg
     )

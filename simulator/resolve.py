@@ -269,11 +269,12 @@ def _unsupported_provider(pool: IdentityPool, login: Login) -> Refused | None:
         )
     elif p.kind is ProviderKind.SOCIAL:
         app_id = pool.supported_login_providers.get(p.name)
-        aud = claims.get("aud")
         # [AF-2023] GetId: the token "matches the provider app id"; Twitter's value is key;secret.
-        ok = app_id is not None and (
-            not isinstance(aud, str) or p.name == "api.twitter.com" or aud == app_id
-        )
+        # A social provider has one app id [M IdentityProviderId]: a token with no `aud`, or with a
+        # list of audiences (configured as an OIDC provider instead: "If your app uses Google and is
+        # available on multiple mobile platforms, you should configure it as an OpenID Connect
+        # Provider", https://docs.aws.amazon.com/cognito/latest/developerguide/google.html) matches none.
+        ok = app_id is not None and (p.name == "api.twitter.com" or claims.get("aud") == app_id)
     elif p.kind is ProviderKind.OIDC:
         ok = p.name in pool.oidc_provider_arns
         detail = pool.oidc_provider(p.name)

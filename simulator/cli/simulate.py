@@ -45,7 +45,9 @@ def simulate(
     claims: str | None = typer.Option(
         None,
         "--claims",
-        help="Claims JSON, a raw JWT, or an initiate-auth response; '-' reads stdin.",
+        help="A file with claims JSON, a raw JWT or an initiate-auth response; '-' reads stdin. "
+        "Decoded claims may also be written inline as a JSON object; a token may not (it is a "
+        "secret: give a file or stdin).",
     ),
     claims_file: Path | None = typer.Option(
         None, "--claims-file", help="A JSONL corpus: one claims object (or JWT string) per line."

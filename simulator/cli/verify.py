@@ -127,7 +127,7 @@ def verify_command(
         [],
         "--id-token",
         help="A file with an ID token (JWT or initiate-auth response); '-' reads stdin. "
-        "Repeat for a matrix: one report.",
+        "Repeat for a matrix: one report. Never the token itself: it is a secret.",
     ),
     username: str | None = typer.Option(
         None, "--username", help="Sign in to the user pool (USER_PASSWORD_AUTH) as this user."

@@ -42,7 +42,10 @@ def render_decision(d: Decision, console: Console) -> None:
     _label(console, "Identity pool", f"{d.identity_pool_id} ({d.flow} flow)")
     if d.token is not None:
         tok = d.token
-        how = "verified against the JWKS" if tok.verified else "decoded without verification"
+        how = "decoded without verification"
+        if tok.verified:
+            by = f": {tok.verified_by.describe()}" if tok.verified_by else ""
+            how = f"verified against the JWKS{by}"
         body = "claims given as JSON" if tok.kind == "claims" else f"{tok.kind}, {how}"
         if tok.fingerprint:
             body += f" [{tok.fingerprint}]"
