@@ -17,6 +17,7 @@ from simulator.model.document import read_file
 from simulator.model.load import pool_from_document
 from simulator.render.base import OutputFormat, pick
 from simulator.render.gate import DIFF_RENDERERS
+from simulator.render.terminal import printable
 
 
 def diff(
@@ -62,10 +63,10 @@ def diff(
             old_pool, new_pool, corpus=corpus, accept=accepted,
             budget=budget, seed=seed, new_doc=new_doc,
         )  # fmt: skip
-    with open_output(output) as stream:
+    with open_output(output, inputs=(old, new, claims_file, accept)) as stream:
         renderer.render(report, stream)
     for number, problem in report.input_errors:
-        print(f"rolesim: {claims_file}:{number}: {problem}", file=sys.stderr)
+        print(f"rolesim: {printable(f'{claims_file}:{number}: {problem}')}", file=sys.stderr)
     if report.input_errors:
         return ExitCode.BAD_INPUT
     return ExitCode.OK if report.passed else ExitCode.FAILED

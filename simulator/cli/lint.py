@@ -63,7 +63,7 @@ def lint(
         ignores=read_ignores(ignore_file),
         min_severity=severity_option(min_severity, "--min-severity"),
     )
-    with open_output(output) as stream:
+    with open_output(output, inputs=(pool, ignore_file)) as stream:
         renderer.render(report, stream)
     failing = report.failing(severity_option(fail_on, "--fail-on"))
     return ExitCode.FAILED if failing else ExitCode.OK

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from simulator import inputs
 from simulator.access import iam_assumptions
@@ -30,6 +30,7 @@ from simulator.iam.assumptions import Assumptions
 from simulator.iam.policy import PolicyKind
 from simulator.model.document import plain, read_file
 from simulator.render.base import OutputFormat, Renderer, console_for, pick
+from simulator.render.terminal import printable
 from simulator.semantics.assumptions import AssumptionSet
 
 policy_app = typer.Typer(
@@ -55,24 +56,26 @@ class DecisionText(Renderer[AccessDecision]):
     def render(self, result: AccessDecision, stream: IO[str]) -> None:
         console = console_for(stream)
         label, style = _DECISION_STYLE[result.decision]
-        console.print(f"[{style}]{label}[/]  {escape(result.action)} on {escape(result.resource)}")
-        console.print(f"  reason: {escape(result.reason)}")
+        console.print(Text.assemble((label, style), f"  {result.action} on {result.resource}"))
+        console.print(f"  reason: {result.reason}")
         if result.matched:
             console.print("  deciding statements:")
             for item in result.matched:
-                sid = f" ({escape(item.sid)})" if item.sid else ""
+                sid = f" ({item.sid})" if item.sid else ""
                 console.print(
                     f"    - {item.effect} {item.kind.replace('_', ' ')} policy "
-                    f"{escape(item.policy)} statement {item.statement_index}{sid}"
+                    f"{item.policy} statement {item.statement_index}{sid}"
                 )
         for uncertainty in result.uncertain:
             other = uncertainty.alternative_outcome.get("decision", "?")
             console.print(
-                f"  [magenta]uncertain[/]: {escape(uncertainty.assumption)}: {escape(uncertainty.detail)}"
-                f" (alternative: {escape(str(other))})"
-            )
+                Text.assemble(
+                    "  ", ("uncertain", "magenta"),
+                    f": {uncertainty.assumption}: {uncertainty.detail} (alternative: {other})",
+                )
+            )  # fmt: skip
         for warning in result.warnings:
-            console.print(f"  [yellow]warning[/]: {escape(warning)}")
+            console.print(Text.assemble("  ", ("warning", "yellow"), f": {warning}"))
 
 
 class DecisionJson(Renderer[AccessDecision]):
@@ -231,17 +234,18 @@ def _batch(
     assumptions: Assumptions,
     fmt: OutputFormat,
     output: Path | None,
+    read: Sequence[Path | None],
 ) -> int:
     parsed = _Parsed()
     bad = 0
     renderer = pick(RENDERERS, fmt, "policy eval")
-    with open_output(output) as out:
+    with open_output(output, inputs=(path, *read)) as out:
         for number, line in _lines(path):
             try:
                 request, given = _request_from_line(line, str(path), parsed, base)
             except _LineError as exc:
                 bad += 1
-                print(f"rolesim: {path}:{number}: {exc}", file=sys.stderr)
+                print(f"rolesim: {printable(f'{path}:{number}: {exc}')}", file=sys.stderr)
                 if fmt is OutputFormat.JSON:
                     out.write(
                         json.dumps({"line": number, "decision": None, "error": str(exc)}) + "\n"
@@ -318,14 +322,15 @@ def eval_command(
         scps=tuple(_policy_file(p, "scp") for p in scp),
     )
     principal = SessionPrincipal(principal_arn, session_name or None) if principal_arn else None
+    read = (*policy, permissions_boundary, *session_policy, resource_policy, *scp)
     if requests is not None:
-        return _batch(requests, base, principal, assumptions, fmt, output)
+        return _batch(requests, base, principal, assumptions, fmt, output, read)
     assert action is not None
     assert resource is not None
     decision = base.decide(
         Request(action, resource, parse_context(context)), principal, assumptions
     )
-    with open_output(output) as stream:
+    with open_output(output, inputs=read) as stream:
         RENDERERS[fmt].render(decision, stream)
     return ExitCode.OK
 

@@ -23,6 +23,7 @@ from simulator.errors import UsageError
 from simulator.model import IdentityPool
 from simulator.render.base import JsonRenderer, OutputFormat, Renderer, pick
 from simulator.render.decision_text import DecisionText
+from simulator.render.terminal import printable
 from simulator.resolve import ResolveOptions
 from simulator.simulate import LoginRequest, read_access_requests, simulate_lines, simulate_one
 
@@ -140,7 +141,7 @@ def simulate(
         source = "<stdin>" if claims == "-" else claims
         request = LoginRequest(parsed, info, provider, custom_role_arn, identity_id, source)
     decision = simulate_one(pool, request, options, now=now, iam=iam_data, requests=access)
-    with open_output(output) as stream:
+    with open_output(output, inputs=(config, claims, jwks, requests, iam)) as stream:
         renderer.render(decision, stream)
     return ExitCode.OK
 
@@ -176,7 +177,10 @@ def _batch(
     now: datetime,
 ) -> int:
     bad = 0
-    with inputs.open_lines(path, inputs.CORPUS_LINE) as handle, open_output(output) as out:
+    with (
+        inputs.open_lines(path, inputs.CORPUS_LINE) as handle,
+        open_output(output, inputs=(path, pool.source)) as out,
+    ):
         progress = _progress(path)
         with progress or contextlib.nullcontext():
             task = progress.add_task("simulating", total=path.stat().st_size) if progress else None
@@ -184,7 +188,8 @@ def _batch(
             for result in simulate_lines(pool, lines, options, base, now=now):
                 if result.problem is not None:
                     bad += 1
-                    print(f"rolesim: {path}:{result.line}: {result.problem}", file=sys.stderr)
+                    where = printable(f"{path}:{result.line}: {result.problem}")
+                    print(f"rolesim: {where}", file=sys.stderr)
                 out.write(result.to_json_line())
     return ExitCode.BAD_INPUT if bad else ExitCode.OK
 

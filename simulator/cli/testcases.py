@@ -29,7 +29,7 @@ def cases_command(
     """Check a pool against table-driven expectations: roles, errors, tags, trust and access."""
     renderer = pick(RENDERERS, fmt, "test")
     report = run_cases(load_cases(cases, assume=parse_assume(assume)))
-    with open_output(output) as stream:
+    with open_output(output, inputs=(cases,)) as stream:
         renderer.render(report, stream)
     return ExitCode.FAILED if report.failed else ExitCode.OK
 
