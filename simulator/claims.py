@@ -221,6 +221,11 @@ def _verifying_key(
         raise ClaimsError(f"token rejected: {message}", source=source)
 
     alg, kid = header.get("alg"), header.get("kid")
+    if "crit" in header:
+        # RFC 7515 §4.1.11: extensions listed in crit must be understood; rolesim knows none.
+        refuse(
+            f"the header's crit names extensions rolesim does not process: {_shown(header['crit'])}"
+        )
     keys = [k for k in jwks["keys"] if isinstance(k, dict)]
     if kid is not None:
         keys = [k for k in keys if k.get("kid") == kid]
