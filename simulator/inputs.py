@@ -190,6 +190,10 @@ def decode(
         ) from None
 
 
+def has_surrogates(text: str) -> bool:
+    return _SURROGATE.search(text) is not None
+
+
 def check_text(
     text: str, source: str, kind: InputKind, *, line: int | None = None, one_line: bool = False
 ) -> str:

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 
 import typer
 
-from simulator import __version__
+from simulator import __version__, inputs
 from simulator.cli.errors import report
 from simulator.cli.exit_codes import ExitCode
-from simulator.errors import RolesimError
+from simulator.errors import RolesimError, UsageError
+from simulator.render.terminal import printable
 
 app = typer.Typer(
     name="rolesim",
@@ -80,6 +81,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in-process and return the exit status (tests call this)."""
     command = typer.main.get_command(app)
     try:
+        _check_arguments(argv if argv is not None else sys.argv[1:])
         result = command.main(
             args=list(argv) if argv is not None else None,
             prog_name="rolesim",
@@ -97,6 +99,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     except RolesimError as exc:
         return report(exc)
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _check_arguments(argv: Sequence[str]) -> None:
+    """Python decodes arguments that are not UTF-8 with lone surrogates, which no output can encode.
+    They may name an existing file (a file name is bytes); as any other value they are refused."""
+    for number, arg in enumerate(argv, start=1):
+        if inputs.has_surrogates(arg) and not os.path.lexists(arg):
+            after = argv[number - 2] if number > 1 and argv[number - 2].startswith("-") else None
+            where = f"the value of {after}" if after else f"argument {number}"
+            raise UsageError(f"{where} is not UTF-8 text: {printable(arg)}")
 
 
 def _quiet_stdout() -> None:

@@ -115,7 +115,8 @@ def simulate(
     access = _access_requests(action, resource, context, resource_tag, requests)
     if access and iam_data is None:
         raise UsageError(
-            "--action and --requests need IAM data: IamRoles in the pool file, or --iam FILE"
+            f"--action and --requests need IAM data: {pool.source} has no IamRoles; add them, "
+            "or give --iam FILE"
         )
     options = ResolveOptions(
         flow=flow.value,

@@ -200,3 +200,16 @@ def test_policy_eval_requests_refuse_a_bad_line_alone(tmp_path: Path) -> None:
     r = run_cli(["policy", "eval", "--requests", requests, "-f", "json"])
     refused(r, f"{requests}:2:", "not UTF-8")
     assert [line["line"] for line in r.lines()] == [1, 2, 3]
+
+
+def test_an_argument_that_is_not_utf8_is_refused_unless_it_names_a_file(tmp_path: Path) -> None:
+    # Python turns such bytes into lone surrogates, which no output can encode.
+    args = ["simulate", "-c", POOL, "--claims", ADMIN_CLAIMS, "-f", "json"]
+    refused(
+        run_cli([*args, "--provider", "x\udcff"]),
+        "the value of --provider is not UTF-8 text: x\\udcff",
+    )
+    named = tmp_path / "caf\udce9.json"  # the file name b"caf\xe9.json"
+    named.write_text(Path(ADMIN_CLAIMS).read_text())
+    r = run_cli(["simulate", "-c", POOL, "--claims", named, "-f", "json"])
+    assert r.code == 0, r.stderr
