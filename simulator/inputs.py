@@ -199,7 +199,7 @@ def check_text(
 ) -> str:
     """Text that did not come from bytes (stdin, arguments): no lone surrogates, a BOM skipped."""
     text = text.removeprefix("\ufeff")
-    found = _SURROGATE.search(text)
+    found = None if text.isascii() else _SURROGATE.search(text)
     if found is not None:
         at, column = _position(text, found.start())
         raise kind.error(source, _SURROGATE_MESSAGE, line=line if one_line else at, column=column)
@@ -303,34 +303,47 @@ def parse_json(
 ) -> Any:
     """Strict JSON within the bounds above. With `one_line`, the text is line `line` of the source
     (a JSON-lines file; None: the caller names the line) and positions are columns of it."""
-
-    def fail(message: str, offset: int | None) -> NoReturn:
-        at, column = _position(text, offset) if offset is not None else (None, None)
-        raise kind.error(source, message, line=line if one_line else at, column=column)
-
     try:
         data = _DECODER.decode(text)
-    except json.JSONDecodeError as exc:
-        fail(f"not valid JSON: {exc.msg}", exc.pos)
-    except _RefusedError as exc:
-        accept = _is_infinite if exc.pattern is _BIG_NUMBER else bool
-        fail(exc.message, _find(exc.pattern, text, accept))
-    except RecursionError:
-        fail(f"nested more than {MAX_DEPTH} levels deep", _too_deep_at(text))
-    except ValueError:  # an integer past the conversion limit
-        fail(f"a number with more than {_INT_DIGITS:,} digits", _find(_LONG_DIGITS, text))
-    # Only text with that many brackets can nest too deep, only an escape can make a surrogate.
+    except (ValueError, RecursionError) as exc:
+        message, offset = _json_problem(exc, text)
+        raise _located(kind, source, text, message, offset, line, one_line) from None
+    # Only text with that many brackets can nest too deep, only an escape can make a surrogate:
+    # the batch path pays two counts and a search per line.
     if text.count("[") + text.count("{") > MAX_DEPTH or (
         "\\u" in text and _SURROGATE_ESCAPE.search(text)
     ):
         problem = tree_problem(data, aliases=False)
         if problem is not None:
-            message = problem[0]
-            if message == _SURROGATE_MESSAGE:
-                found = _SURROGATE_ESCAPE.search(text)
-                fail(message, found.start() if found else None)
-            fail(message, _too_deep_at(text))
+            found = _SURROGATE_ESCAPE.search(text) if problem[0] == _SURROGATE_MESSAGE else None
+            offset = found.start() if found else _too_deep_at(text)
+            raise _located(kind, source, text, problem[0], offset, line, one_line)
     return data
+
+
+def _json_problem(exc: ValueError | RecursionError, text: str) -> tuple[str, int | None]:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg}", exc.pos
+    if isinstance(exc, _RefusedError):
+        accept = _is_infinite if exc.pattern is _BIG_NUMBER else bool
+        return exc.message, _find(exc.pattern, text, accept)
+    if isinstance(exc, RecursionError):
+        return f"nested more than {MAX_DEPTH} levels deep", _too_deep_at(text)
+    # The only other ValueError: an integer past the conversion limit.
+    return f"a number with more than {_INT_DIGITS:,} digits", _find(_LONG_DIGITS, text)
+
+
+def _located(
+    kind: InputKind,
+    source: str,
+    text: str,
+    message: str,
+    offset: int | None,
+    line: int | None,
+    one_line: bool,
+) -> RolesimError:
+    at, column = _position(text, offset) if offset is not None else (None, None)
+    return kind.error(source, message, line=line if one_line else at, column=column)
 
 
 def _is_infinite(number: str) -> bool:
