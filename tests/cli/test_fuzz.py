@@ -31,7 +31,7 @@ from ruamel.yaml import YAML
 from simulator.cli.app import run
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-FUZZ_EXAMPLES = int(os.environ.get("ROLESIM_FUZZ_EXAMPLES", "100"))
+FUZZ_EXAMPLES = int(os.environ.get("ROLESIM_FUZZ_EXAMPLES", "60"))
 
 CASES = """pool: pool.yaml
 cases:
