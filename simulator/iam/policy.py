@@ -6,13 +6,13 @@ Version: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_ele
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from simulator import inputs
 from simulator.assumptions import Name
 from simulator.errors import ConfigError, PathPart
 from simulator.iam import catalogue, limits, patterns
@@ -216,11 +216,9 @@ def load_document(document: Any) -> Mapping[str, Any]:
         if stripped.startswith(("%7B", "%7b")):
             stripped = urllib.parse.unquote(stripped)
         try:
-            loaded = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(
-                f"policy document is not valid JSON: {exc.msg} at position {exc.pos}"
-            ) from exc
+            loaded = inputs.parse_json(stripped, "", inputs.DOCUMENT)
+        except ConfigError as exc:
+            raise ConfigError(f"policy document text: {exc.message}") from None
         if not isinstance(loaded, Mapping):
             raise ConfigError("policy document must be a JSON object")
         return loaded

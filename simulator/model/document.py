@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 from typing import Any, NoReturn
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
+from simulator import inputs
 from simulator.errors import ConfigError, Path, PathPart, extend_path
 
 
@@ -99,39 +96,21 @@ class Document:
 
 
 def parse_text(text: str, source: str) -> Document:
-    """YAML 1.2 (JSON is a subset); duplicate keys are an error, as they are in AWS's JSON parser."""
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        data = yaml.load(io.StringIO(text))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "cannot parse"
-        raise ConfigError(
-            f"not valid YAML or JSON: {problem}", file=source, line=line, code="syntax"
-        ) from None
-    except YAMLError as exc:
-        raise ConfigError(f"not valid YAML or JSON: {exc}", file=source, code="syntax") from None
-    return Document(data, source)
+    """YAML 1.2 (JSON is a subset), bounded and checked by simulator.inputs; errors name the line."""
+    data = inputs.load_yaml(text, source)
+    doc = Document(data, source)
+    problem = inputs.tree_problem(data, aliases=True)
+    if problem is not None:
+        raise doc.error(ConfigError(problem[0], path=problem[1]))
+    return doc
 
 
-def read_file(path: FsPath | str) -> Document:
-    return parse_text(read_text(path), str(path))
+def read_file(path: FsPath | str, kind: inputs.InputKind = inputs.DOCUMENT) -> Document:
+    return parse_text(inputs.read_text(path, kind), str(path))
 
 
-def read_text(path: FsPath | str) -> str:
-    source = str(path)
-    try:
-        return FsPath(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=source, code="file-not-found") from None
-    except UnicodeDecodeError:
-        raise ConfigError("not a UTF-8 text file", file=source, code="not-utf8") from None
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read file: {exc.strerror}", file=source, code="unreadable"
-        ) from None
+def read_text(path: FsPath | str, kind: inputs.InputKind = inputs.DOCUMENT) -> str:
+    return inputs.read_text(path, kind)
 
 
 def _type_name(value: Any) -> str:
