@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from simulator import inputs
-from simulator.access import AccessRequest, Assessment
+from simulator.access import AccessRequest, Assessment, access_request_of
 from simulator.claims import claims_from_json
 from simulator.errors import ClaimsError, ConfigError
 from simulator.model.pool import IdentityPool
+from simulator.node import Node
 from simulator.request import NO_TOKEN, LoginRequest
 from simulator.simulate import simulate
 
@@ -39,34 +40,10 @@ def read_access_requests(path: Path) -> list[AccessRequest]:
         if not text.strip():
             continue
         data = inputs.parse_json(text, source, inputs.REQUEST_LINE, line=number, one_line=True)
-        if (
-            not isinstance(data, dict)
-            or not isinstance(data.get("action"), str)
-            or not isinstance(data.get("resource"), str)
-        ):
-            raise ConfigError(
-                'expected {"action": ..., "resource": ..., "context": {...}}',
-                file=str(path),
-                line=number,
-            )
-        context = data.get("context") or {}
-        if not isinstance(context, dict) or not all(
-            isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-            for v in context.values()
-        ):
-            raise ConfigError(
-                "'context' maps keys to strings or lists of strings",
-                path=("context",),
-                file=str(path),
-                line=number,
-            )
-        out.append(
-            AccessRequest(
-                data["action"],
-                data["resource"],
-                {k: v if isinstance(v, str) else tuple(v) for k, v in context.items()},
-            )
-        )
+        try:
+            out.append(access_request_of(Node(data)))
+        except ConfigError as err:
+            raise err.locate(source, number) from None
     return out
 
 

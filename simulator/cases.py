@@ -14,13 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.access import AccessRequest, Assessment
+from simulator.access import AccessRequest, Assessment, access_request_of
 from simulator.claims import claims_from_json, read_claims
 from simulator.errors import ClaimsError, ConfigError
 from simulator.iam import IamData, load_account_authorization_details
 from simulator.importers.source import ImportOptions, load_pool_source
 from simulator.model import IdentityPool
-from simulator.model.document import Document, Node, plain, read_file
+from simulator.model.document import Document, plain, read_file
+from simulator.node import Node
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate
 
@@ -203,23 +204,7 @@ def _case(node: Node, base: Path, doc: Document) -> Case:
 def _requests(node: Node | None) -> tuple[AccessRequest, ...]:
     if node is None:
         return ()
-    out = []
-    for e in node.elements():
-        e.check_keys(
-            ("action", "resource", "context", "resource_tags"), required=("action", "resource")
-        )
-        context: dict[str, str | tuple[str, ...]] = {}
-        for key in ("context", "resource_tags"):
-            if (c := e.get(key)) is not None:
-                for k, v in c.items():
-                    value: str | tuple[str, ...] = (
-                        v.strings() if isinstance(v.value, list) else v.string()
-                    )
-                    context[f"aws:ResourceTag/{k}" if key == "resource_tags" else k] = value
-        out.append(
-            AccessRequest(e.require("action").string(), e.require("resource").string(), context)
-        )
-    return tuple(out)
+    return tuple(access_request_of(e, extra=("resource_tags",)) for e in node.elements())
 
 
 def _expect(node: Node) -> Expectation:

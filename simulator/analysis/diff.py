@@ -24,8 +24,9 @@ from simulator.analysis.outcomes import Outcome, outcome_summary
 from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.batch import parse_batch_line
 from simulator.errors import ClaimsError, ConfigError, format_path
-from simulator.model.document import Document, Node, read_file
+from simulator.model.document import Document, read_file
 from simulator.model.pool import IdentityPool
+from simulator.node import Node
 from simulator.request import LoginRequest
 from simulator.simulate import decide
 

@@ -11,7 +11,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from simulator.errors import ConfigError, Path, format_path
-from simulator.model.document import Document, Node, read_file
+from simulator.model.document import Document, read_file
+from simulator.node import Node
 
 _DOCS = "https://docs.aws.amazon.com/cognito/latest/developerguide/"
 RBAC = _DOCS + "role-based-access-control.html"

@@ -11,7 +11,7 @@ from simulator.assumptions import AssumptionSet, Name
 from simulator.errors import ConfigError
 from simulator.iam.roles import IamData, load_iam
 from simulator.model import limits, shapes
-from simulator.model.document import Document, Node, plain, read_file
+from simulator.model.document import Document, plain, read_file
 from simulator.model.limits import PLACEHOLDER_POOL_ID
 from simulator.model.pool import (
     CognitoIdentityProvider,
@@ -36,6 +36,7 @@ from simulator.model.providers import (
     parse_logins_name,
     parse_mapping_key,
 )
+from simulator.node import Node
 from simulator.unresolved import is_unresolved_text
 
 TOP_LEVEL_KEYS = (
