@@ -7,19 +7,21 @@ trusts the pool for the role, and which requests the credentials must allow or d
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.access import AccessRequest, Assessment
+from simulator.access import AccessRequest, Assessment, access_request_of
 from simulator.claims import claims_from_json, read_claims
 from simulator.errors import ClaimsError, ConfigError
 from simulator.iam import IamData, load_account_authorization_details
 from simulator.importers.source import ImportOptions, load_pool_source
 from simulator.model import IdentityPool
-from simulator.model.document import Document, Node, plain, read_file
+from simulator.model.document import Document, plain, read_file
+from simulator.node import Node
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate
 
@@ -129,7 +131,7 @@ def _build(
     file_assume = [(k, v.string()) for k, v in n.items()] if (n := root.get("assume")) else []
     pool_node = root.require("pool")
     pool_path = base / pool_node.string()
-    if not pool_path.is_file():
+    if not os.path.isfile(pool_path):  # never raises, even for a name the OS refuses
         pool_node.fail(f"no pool file at {pool_path}", hint="paths are relative to the cases file")
     given = {k: v.string() for k, v in n.items()} if (n := root.get("parameters")) else {}
     chosen = n.string() if (n := root.get("pool_resource")) else None
@@ -202,23 +204,7 @@ def _case(node: Node, base: Path, doc: Document) -> Case:
 def _requests(node: Node | None) -> tuple[AccessRequest, ...]:
     if node is None:
         return ()
-    out = []
-    for e in node.elements():
-        e.check_keys(
-            ("action", "resource", "context", "resource_tags"), required=("action", "resource")
-        )
-        context: dict[str, str | tuple[str, ...]] = {}
-        for key in ("context", "resource_tags"):
-            if (c := e.get(key)) is not None:
-                for k, v in c.items():
-                    value: str | tuple[str, ...] = (
-                        v.strings() if isinstance(v.value, list) else v.string()
-                    )
-                    context[f"aws:ResourceTag/{k}" if key == "resource_tags" else k] = value
-        out.append(
-            AccessRequest(e.require("action").string(), e.require("resource").string(), context)
-        )
-    return tuple(out)
+    return tuple(access_request_of(e, extra=("resource_tags",)) for e in node.elements())
 
 
 def _expect(node: Node) -> Expectation:

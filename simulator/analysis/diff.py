@@ -24,8 +24,9 @@ from simulator.analysis.outcomes import Outcome, outcome_summary
 from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.batch import parse_batch_line
 from simulator.errors import ClaimsError, ConfigError, format_path
-from simulator.model.document import Document, Node, read_file
+from simulator.model.document import Document, read_file
 from simulator.model.pool import IdentityPool
+from simulator.node import Node
 from simulator.request import LoginRequest
 from simulator.simulate import decide
 
@@ -87,6 +88,8 @@ class DiffReport:
     notes: tuple[str, ...] = ()
     regions_checked: int = 0
     corpus_lines: int = 0
+    # Corpus lines refused as input, (line, problem): the rest of the corpus is still replayed.
+    input_errors: tuple[tuple[int, str], ...] = ()
 
     @property
     def equivalent(self) -> bool:
@@ -112,6 +115,7 @@ class DiffReport:
             "accepted": len(self.changes) - len(self.unaccepted),
             "unaccepted": len(self.unaccepted),
             "notes": list(self.notes),
+            "input_errors": [{"line": n, "input_error": p} for n, p in self.input_errors],
         }
 
 
@@ -142,8 +146,7 @@ def diff_pools(
     old: IdentityPool,
     new: IdentityPool,
     *,
-    corpus: Iterable[str] | None = None,
-    corpus_name: str = "claims-file",
+    corpus: Iterable[str | bytes] | None = None,
     accept: AcceptList | None = None,
     budget: int = DEFAULT_BUDGET,
     seed: int = 0,
@@ -172,11 +175,16 @@ def diff_pools(
         if change is not None:
             groups[key] = change
     lines = 0
+    refused: list[tuple[int, str]] = []
     for number, text in enumerate(corpus or (), start=1):
         if not text.strip():
             continue
         lines += 1
-        found_line = _replay(corpus_name, number, text, compare, groups)
+        try:
+            found_line = _replay(number, text, compare, groups)
+        except ClaimsError as exc:
+            refused.append((number, exc.message))  # the rest of the corpus is still replayed
+            continue
         if found_line is not None:
             key, change = found_line
             # One row per change: a corpus line in a change the analysis found is counted there.
@@ -192,6 +200,7 @@ def diff_pools(
         tuple(found.notes),
         len(found.regions),
         lines,
+        tuple(refused),
     )
 
 
@@ -215,20 +224,16 @@ def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
 
 
 def _replay(
-    corpus_name: str,
     number: int,
-    text: str,
+    text: str | bytes,
     compare: _Comparison,
     groups: dict[tuple[Any, ...], Change],
 ) -> tuple[tuple[Any, ...], Change] | None:
-    """The change one corpus line falls in (an existing group, or a new one), with its key."""
-    try:
-        request = parse_batch_line(text, LoginRequest.guest())
-        d_old, d_new = decide(compare.old, request), decide(compare.new, request)
-    except json.JSONDecodeError as exc:
-        raise ClaimsError(f"line {number}: not valid JSON: {exc.msg}", source=corpus_name) from None
-    except ClaimsError as exc:
-        raise ClaimsError(f"line {number}: {exc.message}", source=corpus_name) from None
+    """The change one corpus line falls in (an existing group, or a new one), with its key.
+
+    A line that cannot be read raises ClaimsError; the caller names the line."""
+    request = parse_batch_line(text, LoginRequest.guest())
+    d_old, d_new = decide(compare.old, request), decide(compare.new, request)
     if d_old.outcome.key == d_new.outcome.key and not compare.role_changed(d_old.role_arn):
         return None
     provider = d_new.role_mapping_key or d_new.login_provider or "unauthenticated"

@@ -11,7 +11,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from simulator.errors import ConfigError, Path, format_path
-from simulator.model.document import Document, Node, read_file
+from simulator.model.document import Document, read_file
+from simulator.node import Node
 
 _DOCS = "https://docs.aws.amazon.com/cognito/latest/developerguide/"
 RBAC = _DOCS + "role-based-access-control.html"
@@ -132,6 +133,11 @@ CATALOGUE: Mapping[str, Check] = {c.id: c for c in (
           "Outcome depends on undocumented behaviour",
           "Some tokens get a different outcome under the alternative of a named assumption (where "
           "AWS is silent); settle it with a live probe or avoid the construct.", RBAC),
+    Check("RS120", "substring-group-rule", Severity.WARNING,
+          "Contains or StartsWith rule on a group claim",
+          "Contains is a substring test and StartsWith a prefix test: Contains \"field-admins\" also "
+          "matches a group named field-admins-readonly (the observed behaviour behind QnABot's "
+          "Contains \"Admin\" granting group Admins). Match a group exactly with Equals.", RBAC),
     # Infrastructure as code (simulator.importers): the layouts IaC tools get wrong.
     Check("RS130", "two-role-attachments", Severity.ERROR,
           "Two role attachments for one identity pool",
@@ -254,7 +260,7 @@ def load_ignore(path: FsPath | str) -> tuple[IgnoreEntry, ...]:
             ident = e.require("id").string()
             if not any(fnmatch.fnmatchcase(c, ident) for c in CATALOGUE):
                 e.child("id").fail(
-                    f"{ident!r} names no check", hint="ids run RS100-RS119 and RS130-RS134"
+                    f"{ident!r} names no check", hint="ids run RS100-RS120 and RS130-RS134"
                 )
             text = e.require("justification").string()
             if not text.strip():

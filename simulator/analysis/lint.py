@@ -251,6 +251,33 @@ def _rule_checks(ctx: _Context) -> Iterable[Finding]:
             dict.fromkeys(n for p in ctx.analysis.providers for n in p.notes)) or "sampled")  # fmt: skip
 
 
+_GROUP_CLAIMS = frozenset({"cognito:groups", "groups"})
+
+
+def _group_rule_checks(ctx: _Context) -> Iterable[Finding]:
+    """RS120: a Contains/StartsWith rule on a group claim also matches longer group names."""
+    for p, mapping in ctx.mappings():
+        if mapping.type != "Rules":
+            continue
+        user_pool = ctx.pool.user_pool(p.name)
+        known = [g.name for g in user_pool.groups] if user_pool is not None else []
+        for i, r in enumerate(mapping.rules):
+            if r.claim not in _GROUP_CLAIMS or r.match_type not in ("Contains", "StartsWith"):
+                continue
+            test = (lambda g, v=r.value: v in g) if r.match_type == "Contains" else (
+                lambda g, v=r.value: g.startswith(v))  # fmt: skip
+            also = [g for g in known if g != r.value and test(g)]
+            if also:
+                what = f"it also matches the groups {', '.join(also)}"
+            elif known:
+                what = "no other known group matches it today, but any group named so later will"
+            else:
+                what = "it matches every group whose name contains it (describe UserPools to list them)"
+            yield ctx.finding("RS120", (*r.path, "MatchType"), f"rule {i} ({r.claim} {r.match_type} "
+                              f"{r.value!r}) is a {'substring' if r.match_type == 'Contains' else 'prefix'} "
+                              f"test: {what}; use Equals {r.value!r} to match the group itself")  # fmt: skip
+
+
 def _claims_text(claims: Any) -> str:
     if not claims:
         return "{}"
@@ -534,6 +561,7 @@ def _classic_flow_unset_checks(ctx: _Context) -> Iterable[Finding]:
 
 CHECKS = (
     _rule_checks,
+    _group_rule_checks,
     _assumption_checks,
     _token_checks,
     _claim_checks,

@@ -53,7 +53,7 @@ def check(
         settings=SearchSettings(examples=examples, seed=seed, budget=budget, now=datetime.now(UTC)),
         invariants_source=str(invariants),
     )
-    with open_output(output) as stream:
+    with open_output(output, inputs=(pool, invariants)) as stream:
         renderer.render(report, stream)
     return ExitCode.OK if report.passed else ExitCode.FAILED
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
+from simulator import inputs
 from simulator.analysis.diff import diff_pools, load_accept
 from simulator.cli.common import (
     import_options,
@@ -17,11 +20,11 @@ from simulator.cli.common import (
 )
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
-from simulator.errors import ClaimsError
 from simulator.importers.source import check_parameters
 from simulator.model.load import pool_from_document
 from simulator.render.base import OutputFormat, pick
 from simulator.render.gate import DIFF_RENDERERS
+from simulator.render.terminal import printable
 
 
 def diff(
@@ -65,18 +68,22 @@ def diff(
     new_doc = new_source.checked()
     new_pool = pool_from_document(new_doc, assume=pairs)
     accepted = load_accept(accept) if accept is not None else None
-    corpus = None
-    if claims_file is not None:
-        try:
-            corpus = claims_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise ClaimsError(f"cannot read: {exc.strerror}", source=str(claims_file)) from None
-    report = diff_pools(
-        old_pool, new_pool, corpus=corpus, corpus_name=str(claims_file), accept=accepted,
-        budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
-    )  # fmt: skip
-    with open_output(output) as stream:
+    with contextlib.ExitStack() as stack:
+        corpus = (
+            stack.enter_context(inputs.open_lines(claims_file, inputs.CORPUS_LINE))
+            if claims_file is not None
+            else None
+        )
+        report = diff_pools(
+            old_pool, new_pool, corpus=corpus, accept=accepted,
+            budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
+        )  # fmt: skip
+    with open_output(output, inputs=(old, new, claims_file, accept)) as stream:
         renderer.render(report, stream)
+    for number, problem in report.input_errors:
+        print(f"rolesim: {printable(f'{claims_file}:{number}: {problem}')}", file=sys.stderr)
+    if report.input_errors:
+        return ExitCode.BAD_INPUT
     return ExitCode.OK if report.passed else ExitCode.FAILED
 
 

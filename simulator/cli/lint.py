@@ -79,7 +79,7 @@ def lint(
         min_severity=Severity.parse(min_severity.value),
         options=import_options(parameter, pool_id),
     )
-    with open_output(output) as stream:
+    with open_output(output, inputs=(pool, ignore_file)) as stream:
         renderer.render(report, stream)
     failing = report.failing(Severity.parse(fail_on.value))
     return ExitCode.FAILED if failing else ExitCode.OK

@@ -34,7 +34,7 @@ def cases_command(
     options = import_options(parameter, pool_id)
     cases_file = load_cases(cases, assume=parse_assume(assume), options=options)
     report = run_cases(cases_file, now=datetime.now(UTC))
-    with open_output(output) as stream:
+    with open_output(output, inputs=(cases,)) as stream:
         renderer.render(report, stream)
     return ExitCode.FAILED if report.failed else ExitCode.OK
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from simulator.claims import read_token_file
+from simulator import inputs
+from simulator.claims import token_argument
 from simulator.cli import live_options
 from simulator.cli.common import (
     POOL_HELP,
@@ -76,7 +77,7 @@ def verify_command(
         [],
         "--id-token",
         help="A file with an ID token (JWT or initiate-auth response); '-' reads stdin. "
-        "Repeat for a matrix: one report.",
+        "Repeat for a matrix: one report. Never the token itself: it is a secret.",
     ),
     username: str | None = typer.Option(
         None, "--username", help="Sign in to the user pool (USER_PASSWORD_AUTH) as this user."
@@ -144,7 +145,7 @@ def verify_command(
             sources = [LoginSource(s.label, s.token, provider) for s in sources]
         base = LoginRequest(None, NO_TOKEN, None, custom_role_arn, None, flow, role_arn)
         report = verify(pool, sources, clients, base)
-    with open_output(output) as stream:
+    with open_output(output, inputs=(config, *id_token)) as stream:
         renderer.render(report, stream)
     differing = sum(not r.match for r in report.results)
     if differing:
@@ -183,10 +184,10 @@ def _sources(
     sources = []
     for path in id_token:
         if path == "-":
-            text, label = sys.stdin.read(), "<stdin>"
+            text, label = inputs.read_stream(sys.stdin, "<stdin>", inputs.CLAIMS), "<stdin>"
         else:
             label = path
-            text = read_token_file(path)
+            text = token_argument(path, "--id-token")
         token = read_id_token(text, label)
         clients.redactor.add(token)
         sources.append(LoginSource(label, token))

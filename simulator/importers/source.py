@@ -12,6 +12,7 @@ import contextlib
 import difflib
 import gc
 import importlib
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -87,7 +88,7 @@ class FormatModule(Protocol):
 def read_source(path: FsPath | str) -> Source:
     fs = FsPath(path)
     name = str(path)
-    if fs.is_dir():
+    if os.path.isdir(fs):  # False, not an error, for a path the OS refuses: read_text says why
         return Source(fs, name, None)
     return Source(fs, name, read_text(fs))
 

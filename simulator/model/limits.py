@@ -90,3 +90,7 @@ STANDARD_ATTRIBUTES = frozenset(
         "zoneinfo",
     ]
 )
+
+# An imported template's pool id before deployment: `<region>:<logical id or resource name>`
+# (IMPORT.md D4). `rolesim import` writes it, so every pool file may carry it.
+PLACEHOLDER_POOL_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d:[A-Za-z_][\w-]*")

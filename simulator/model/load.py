@@ -10,8 +10,9 @@ from typing import Any, cast
 from simulator.assumptions import AssumptionSet, Name
 from simulator.errors import ConfigError
 from simulator.iam.roles import IamData, load_iam
-from simulator.model import limits
-from simulator.model.document import Document, Node, plain, read_file
+from simulator.model import limits, shapes
+from simulator.model.document import Document, plain, read_file
+from simulator.model.limits import PLACEHOLDER_POOL_ID
 from simulator.model.pool import (
     CognitoIdentityProvider,
     IdentityPool,
@@ -35,6 +36,7 @@ from simulator.model.providers import (
     parse_logins_name,
     parse_mapping_key,
 )
+from simulator.node import Node
 from simulator.unresolved import is_unresolved_text
 
 TOP_LEVEL_KEYS = (
@@ -51,8 +53,6 @@ TOP_LEVEL_KEYS = (
 )  # fmt: skip
 
 IDENTITY_POOL_ID = re.compile(r"[\w-]+:[0-9a-f-]+")  # [M] IdentityPoolId pattern
-# An imported template's pool id before deployment: `<region>:<logical id or resource name>` (IMPORT.md D4).
-PLACEHOLDER_POOL_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d:[A-Za-z_][\w-]*")
 BARE_USER_POOL_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d_[0-9a-zA-Z]+")
 PROVIDER_NAME = re.compile(r"[\w._:/-]+")  # [M] CognitoIdentityProviderName
 CLIENT_ID = re.compile(r"[\w_]+")  # [M] CognitoIdentityProviderClientId
@@ -69,9 +69,11 @@ def load_pool(path: FsPath | str, *, assume: Overrides = ()) -> IdentityPool:
 
 def pool_from_document(doc: Document, *, assume: Overrides = ()) -> IdentityPool:
     try:
-        return _Builder(doc, assume).build()
+        pool = _Builder(doc, assume).build()
+        shapes.check(doc.data)  # every other string, against the service models
     except ConfigError as err:
         raise doc.error(err) from None
+    return pool
 
 
 def pool_from_dict(data: dict[str, Any], source: str = "<input>") -> IdentityPool:
@@ -436,6 +438,10 @@ class _Builder:
             return ()
         out = []
         for e in node.elements():
+            e.check_keys(
+                ("Arn", "Url", "ClientIDList", "ThumbprintList", "CreateDate", "Tags"),
+                required=("Arn",),
+            )
             arn = e.require("Arn").string(check=OIDC_ARN.fullmatch, what="an IAM OIDC provider ARN")
             url = e.get("Url")
             ids = e.get("ClientIDList")

@@ -12,6 +12,7 @@ from simulator.analysis.invariants import CheckReport
 from simulator.analysis.lint import LintReport
 from simulator.analysis.outcomes import outcome_summary
 from simulator.render.base import Renderer
+from simulator.render.terminal import SafeWriter
 
 _HIDDEN = ("iss", "aud", "token_use")
 
@@ -31,7 +32,7 @@ def _short_claims(claims: Mapping[str, Any] | None) -> str:
 
 class LintText(Renderer[LintReport]):
     def render(self, result: LintReport, stream: IO[str]) -> None:
-        w = stream.write
+        w = SafeWriter(stream).write
         w(f"## rolesim lint: {result.source}\n\n")
         if not result.findings:
             w("No findings.\n")
@@ -53,7 +54,7 @@ class LintText(Renderer[LintReport]):
 
 class CheckText(Renderer[CheckReport]):
     def render(self, result: CheckReport, stream: IO[str]) -> None:
-        w = stream.write
+        w = SafeWriter(stream).write
         w(f"## rolesim check: {result.source} against {result.invariants_source}\n\n")
         w("| invariant | result | method | complete | requests |\n|---|---|---|---|---|\n")
         for r in result.results:
@@ -108,7 +109,7 @@ def _change_lines(c: Change) -> list[str]:
 
 class DiffText(Renderer[DiffReport]):
     def render(self, result: DiffReport, stream: IO[str]) -> None:
-        w = stream.write
+        w = SafeWriter(stream).write
         w(f"## rolesim diff: {result.old_source} → {result.new_source}\n\n")
         scope = "every region of the claims space" if result.complete else "a sample of regions"
         if result.equivalent:
