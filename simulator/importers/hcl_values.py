@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.errors import RolesimError
 from simulator.importers.values import Placeholder, Unresolved
 
 MAX_STRING = 1_000_000
@@ -395,22 +396,10 @@ def as_sequence(value: Any) -> list[Any]:
 
 
 def decode_json(text: str) -> Any:
-    """`jsondecode`: JSON text as a Terraform value; EvalError when it is not JSON."""
-    if _json_depth(text) > MAX_VALUE_DEPTH:
-        raise EvalError(f"JSON nested more than {MAX_VALUE_DEPTH} levels deep")
+    """`jsondecode`: JSON text as a Terraform value; EvalError when it is not (strict) JSON."""
+    from simulator import inputs
+
     try:
-        return from_json_value(json.loads(text))
-    except ValueError:
-        raise EvalError("the text is not valid JSON") from None
-
-
-def _json_depth(text: str) -> int:
-    # An upper bound of the nesting (brackets inside strings count too): keeps the decoder shallow.
-    depth = deepest = 0
-    for c in text:
-        if c in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif c in "]}":
-            depth -= 1
-    return deepest
+        return from_json_value(inputs.parse_json(text, "jsondecode()", inputs.DOCUMENT))
+    except RolesimError as exc:
+        raise EvalError(f"the text is not valid JSON ({getattr(exc, 'message', exc)})") from None

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-from simulator.errors import ConfigError, Path, format_path
+from simulator import inputs
+from simulator.errors import ConfigError, Path, RolesimError, format_path
 from simulator.importers.assemble import Stack, assemble
 from simulator.importers.hcl_blocks import RawBlock, TopLevelAttribute, split_blocks
 from simulator.importers.hcl_eval import (
@@ -41,7 +42,6 @@ from simulator.importers.hcl_syntax import (
     Name,
     Pos,
     Traversal,
-    parse_body,
     parse_template,
 )
 from simulator.importers.hcl_values import (
@@ -77,12 +77,18 @@ from simulator.importers.terraform_variables import (
     validate,
 )
 from simulator.importers.values import Placeholder, Unresolved
+from simulator.inputs import InputKind, MiB
 from simulator.model.document import Origin
 
 MAX_INSTANCES = 1000  # per resource (count or for_each)
 MAX_FILES = 500
-MAX_MODULE_CHARS = 10_000_000
-MAX_FILE_READ = 1_000_000  # file() and templatefile()
+MAX_MODULE_BYTES = 16 * MiB
+TERRAFORM_FILES = InputKind(
+    "Terraform .tf files", 2 * MiB, "a module's file of Cognito and IAM resources is far smaller"
+)
+MODULE_FILES = InputKind(
+    "files that file() and templatefile() read", 1 * MiB, "a policy or template is far smaller"
+)
 
 ACCOUNT_PARAMETER = "AWS::AccountId"
 REGION_PARAMETER = "AWS::Region"
@@ -171,12 +177,12 @@ def is_terraform_source(path: str | FsPath) -> bool:
 
 
 def looks_like_terraform(text: str) -> bool:
-    """True when `text` parses as HCL whose top-level blocks are Terraform's."""
+    """True when `text` is HCL made of Terraform's top-level blocks (scanned, not parsed)."""
     try:
-        body = parse_body(text, "<text>")
+        items = split_blocks(text, "<text>")
     except ConfigError:
         return False
-    return bool(body.blocks) and all(b.type in _TOP_LEVEL for b in body.blocks)
+    return bool(items) and all(isinstance(i, RawBlock) and i.type in _TOP_LEVEL for i in items)
 
 
 def _module_file(path: FsPath) -> bool:
@@ -195,7 +201,7 @@ def read_terraform(
 ) -> TerraformImport:
     """The neutral resources of the Terraform module `path` is in (or is)."""
     folder, files = _module_files(FsPath(path))
-    items = [split_blocks(read_text(f, MAX_MODULE_CHARS), str(f)) for f in files]
+    items = [split_blocks(inputs.read_text(f, TERRAFORM_FILES), str(f)) for f in files]
     module = _Module(folder, items, dict(parameters or {}))
     return module.result()
 
@@ -230,27 +236,12 @@ def _module_files(path: FsPath) -> tuple[FsPath, list[FsPath]]:
     if len(files) > MAX_FILES:
         raise ConfigError(f"more than {MAX_FILES} .tf files in one module", file=str(folder))
     total = sum(f.stat().st_size for f in files)
-    if total > MAX_MODULE_CHARS:
+    if total > MAX_MODULE_BYTES:
         raise ConfigError(
             f"the module's .tf files hold {total} bytes, more than rolesim reads",
             file=str(folder),
         )
     return folder, files
-
-
-def read_text(path: FsPath, limit: int) -> str:
-    """A UTF-8 file of at most `limit` bytes; ConfigError naming it otherwise."""
-    source = str(path)
-    try:
-        if path.stat().st_size > limit:
-            raise ConfigError(f"the file is larger than rolesim reads ({limit} bytes)", file=source)
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=source) from None
-    except UnicodeDecodeError:
-        raise ConfigError("not a UTF-8 text file", file=source) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read file: {exc.strerror}", file=source) from None
 
 
 @dataclass(frozen=True)
@@ -945,14 +936,10 @@ class _Module:
             return Unresolved(f"file({path!r}) outside the module's folder (not read)")
         if not target.is_file():
             raise EvalError(f"no file {path!r} in the module's folder")
-        if target.stat().st_size > MAX_FILE_READ:
-            raise EvalError(
-                f"the file {path!r} is larger than rolesim reads ({MAX_FILE_READ} bytes)"
-            )
         try:
-            return target.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            raise EvalError(f"the file {path!r} is not readable UTF-8 text") from None
+            return inputs.read_text(target, MODULE_FILES)
+        except RolesimError as exc:
+            raise EvalError(f"the file {path!r} cannot be read: {exc}") from None
 
     def render_template(self, text: str, variables: Mapping[str, Any], path: str) -> Any:
         if self.in_template:

@@ -14,14 +14,14 @@ Format: https://developer.hashicorp.com/terraform/internals/json-format
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from simulator.errors import ConfigError, Path, format_path
+from simulator import inputs
+from simulator.errors import ConfigError, Path, RolesimError, format_path
 from simulator.importers.source import Imported, ImportOptions, Source
 from simulator.importers.terraform import (
     ACCOUNT_PARAMETER,
@@ -30,7 +30,6 @@ from simulator.importers.terraform import (
     REGION_PARAMETER,
     TerraformImport,
     assembled,
-    read_text,
 )
 from simulator.importers.terraform_aws import (
     CFN_TYPES,
@@ -42,9 +41,12 @@ from simulator.importers.terraform_aws import (
     translate,
 )
 from simulator.importers.values import Unresolved
+from simulator.inputs import InputKind, MiB
 from simulator.model.document import Origin
 
-MAX_PLAN_BYTES = 100_000_000
+PLANS = InputKind(
+    "Terraform plans", 64 * MiB, "every resource of a configuration, twice, is held in memory"
+)
 MAX_DEPTH = 64  # nesting of attribute values
 
 
@@ -66,32 +68,24 @@ def detect(source: Source) -> bool:
     if '"planned_values"' not in text and '"terraform_version"' not in text:
         return False
     try:
-        return is_terraform_plan(json.loads(text))
-    except (ValueError, RecursionError):
+        return is_terraform_plan(inputs.parse_json(text, source.name, PLANS))
+    except RolesimError:
         return False  # not JSON: the pool-file loader says where
 
 
 def read(source: Source, options: ImportOptions) -> Imported:
     """The pool document of the plan (or state) `source` holds."""
     assert source.text is not None
-    found = plan_resources(_decode(source.text, source.name), source.name, options.parameters)
+    data = inputs.parse_json(source.text, source.name, PLANS)
+    found = plan_resources(data, source.name, options.parameters)
     return assembled(found, options, "terraform-plan")
 
 
 def read_plan(path: str | FsPath, parameters: Mapping[str, str] | None = None) -> TerraformImport:
     """The neutral resources of the plan (or state) JSON file `path`."""
     source = str(path)
-    text = read_text(FsPath(path), MAX_PLAN_BYTES)
-    return plan_resources(_decode(text, source), source, parameters)
-
-
-def _decode(text: str, source: str) -> Any:
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise ConfigError("the JSON is nested too deeply", file=source) from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
+    text = inputs.read_text(path, PLANS)
+    return plan_resources(inputs.parse_json(text, source, PLANS), source, parameters)
 
 
 def plan_resources(
