@@ -231,6 +231,13 @@ def _module_files(path: FsPath) -> tuple[FsPath, list[FsPath]]:
                 hint="merge the override into the block it overrides",
             )
     files = [e for e in entries if _module_file(e)]
+    inside = folder.resolve()
+    for file in files:
+        if file.resolve().parent != inside:
+            # A link out of the module may name any file of the machine rolesim runs on.
+            raise ConfigError(
+                "a .tf file that links outside the module's folder is not read", file=str(file)
+            )
     if not files:
         raise ConfigError("no .tf files in this folder", file=str(folder))
     if len(files) > MAX_FILES:

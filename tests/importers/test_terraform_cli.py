@@ -275,3 +275,36 @@ def test_a_plan_value_known_only_after_apply_fails_the_decision_that_needs_it(
     result = run_cli(["simulate", "-c", path, "--claims", other, "-f", "json"])
     assert result.code == 0, result.stderr
     assert _role(result.json()["role_arn"]) == "PoolEngineering"
+
+
+def test_two_role_attachments_for_one_pool_are_a_finding_at_the_second(tmp_path: Path) -> None:
+    # D6: Terraform keeps whichever attachment it writes last (terraform-provider-aws#25330).
+    write_module(
+        tmp_path,
+        {
+            "main.tf": """
+            resource "aws_cognito_identity_pool" "p" {
+              identity_pool_name               = "p"
+              allow_unauthenticated_identities = true
+            }
+            resource "aws_cognito_identity_pool_roles_attachment" "a" {
+              identity_pool_id = aws_cognito_identity_pool.p.id
+              roles            = { unauthenticated = "arn:aws:iam::123456789012:role/A" }
+            }
+            resource "aws_cognito_identity_pool_roles_attachment" "b" {
+              identity_pool_id = aws_cognito_identity_pool.p.id
+              roles            = { unauthenticated = "arn:aws:iam::123456789012:role/B" }
+            }
+            """
+        },
+    )
+    linted = run_cli(["lint", tmp_path, "-f", "json"])
+    assert linted.code == 1
+    finding = next(f for f in linted.json()["findings"] if f["id"] == "RS130")
+    assert finding["native_path"] == "aws_cognito_identity_pool_roles_attachment.b"
+    assert finding["line"] == 10
+    _refused(["simulate", "-c", tmp_path, "--unauthenticated"], "2 role attachments")
+
+
+def test_verify_needs_the_deployed_pool_id() -> None:
+    _refused(["verify", "-c", MODULE, "--unauthenticated"], "is a placeholder")

@@ -889,3 +889,12 @@ def test_the_arns_of_named_buckets_and_tables(tmp_path: Path) -> None:
     assert isinstance(prefixed, Unresolved)
     assert isinstance(function, Unresolved)
     assert function.construct == "aws_lambda_function.f.arn (known only after apply)"
+
+
+def test_a_tf_file_linking_outside_the_module_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "outside.txt").write_text("secret = 1\n")
+    module = write_module(tmp_path / "m", {"main.tf": ""})
+    (module / "linked.tf").symlink_to(tmp_path / "outside.txt")
+    with pytest.raises(ConfigError, match="links outside the module") as info:
+        read_terraform(module)
+    assert "secret" not in str(info.value)
