@@ -14,21 +14,18 @@ CI runs FUZZ_EXAMPLES examples (about 20 s); for a longer hunt:
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from simulator.cli.app import run
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FUZZ_EXAMPLES = int(os.environ.get("ROLESIM_FUZZ_EXAMPLES", "60"))
@@ -190,28 +187,6 @@ def mutated(draw: st.DrawFn, name: str) -> bytes:
     return _dump(name, _replace(data, path, draw(HOSTILE_VALUES)))
 
 
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def run_in_process(args: Sequence[str], stdin: str = "") -> Outcome:
-    """The CLI as `main` runs it, failing on anything but a documented exit: an exception that
-    escapes is re-raised as it is, for Hypothesis to shrink (in-process, no traceback reaches
-    stderr, so stderr text is no evidence either way)."""
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-        pytest.MonkeyPatch.context() as mp,
-    ):
-        mp.setattr("sys.stdin", io.StringIO(stdin))
-        code = run(list(args))
-    return Outcome(int(code), out.getvalue(), err.getvalue())
-
-
 STEERING = ("\x1b", "\x07", "\x9b", "\u202e")
 
 
@@ -241,7 +216,8 @@ def test_no_input_makes_the_cli_crash_hang_or_leak(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as folder, _chdir(folder):
         for name, body in files.items():
             Path(name).write_bytes(body)
-        result = run_in_process([*args, *extra], stdin)
+        # run_cli re-raises an escaping exception as it is, for Hypothesis to shrink.
+        result = run_cli([*args, *extra], stdin)
     assert result.code in (0, 1, 2), (result.code, result.stderr)
     if result.code == 2:
         named = [*files, "<stdin>", *extra[:1], "--claims"]  # a file read directly or not
