@@ -33,6 +33,10 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     # CloudFormation JSON/YAML, SAM, Serverless (`serverless.yml`), CDK synthesized templates.
     Format("cloudformation", "simulator.importers.cloudformation"),
+    # `terraform show -json` of a plan or a state.
+    Format("terraform-plan", "simulator.importers.tfplan"),
+    # A Terraform module: a `.tf` file (its folder is the module) or the folder.
+    Format("terraform", "simulator.importers.terraform"),
 )
 
 
