@@ -134,7 +134,11 @@ def verify_command(
     pool = load_pool_option(config, pairs, parameter, pool_id)
     if not IDENTITY_POOL_ID.fullmatch(pool.identity_pool_id):
         # A template's pool id is a placeholder until deployed (IMPORT.md D4).
-        logical = pool.identity_pool_id.split(":", 1)[-1]
+        origin = (pool.origins or {}).get(("IdentityPoolId",))
+        # The name --parameter takes: a Terraform address, else the template's logical id.
+        logical = (origin.construct if origin is not None else None) or pool.identity_pool_id.split(
+            ":", 1
+        )[-1]
         raise UsageError(
             f"{config}: the identity pool id {pool.identity_pool_id} is a placeholder; give the "
             f"deployed pool's id with --parameter {logical}=<region>:<guid>"

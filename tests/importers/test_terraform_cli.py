@@ -307,4 +307,9 @@ def test_two_role_attachments_for_one_pool_are_a_finding_at_the_second(tmp_path:
 
 
 def test_verify_needs_the_deployed_pool_id() -> None:
-    _refused(["verify", "-c", MODULE, "--unauthenticated"], "is a placeholder")
+    # The hint names what --parameter takes for a module: the resource's address.
+    _refused(
+        ["verify", "-c", MODULE, "--unauthenticated"],
+        "is a placeholder",
+        "--parameter aws_cognito_identity_pool.main=",
+    )
