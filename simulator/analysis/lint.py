@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
+from simulator import inputs
 from simulator.analysis.access import iam_of
 from simulator.analysis.findings import Finding, IgnoreEntry, Severity, apply_ignores
 from simulator.analysis.providers import configured_providers, provider_label
@@ -30,6 +31,7 @@ from simulator.model.load import pool_from_document
 from simulator.model.pool import IdentityPool, RoleMapping, UserPool
 from simulator.model.providers import USER_POOL_PROVIDER, ProviderKind, ProviderName
 from simulator.request import Flow
+from simulator.wording import json_text
 
 # Claims a user pool ID token carries that are not user attributes [IDTOK].
 _TOKEN_CLAIMS = frozenset(
@@ -100,7 +102,13 @@ def lint_file(
         imported = import_source(path, options)
     except ConfigError as err:
         if err.code == "syntax":
-            return _report(str(path), [Finding.of_error("RS100", err)], ignores, min_severity, True)
+            return _report(
+                inputs.source_name(path),
+                [Finding.of_error("RS100", err)],
+                ignores,
+                min_severity,
+                True,
+            )
         raise
     check_parameters(options, [imported])
     return lint_document(
@@ -282,7 +290,7 @@ def _claims_text(claims: Any) -> str:
     if not claims:
         return "{}"
     shown = {k: v for k, v in claims.items() if k not in ("iss", "aud", "token_use", "sub")}
-    return str(shown) if shown else "with no mapped claims"
+    return json_text(shown) if shown else "with no mapped claims"
 
 
 def _assumption_checks(ctx: _Context) -> Iterable[Finding]:

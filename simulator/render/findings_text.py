@@ -30,6 +30,11 @@ def _short_claims(claims: Mapping[str, Any] | None) -> str:
     return json.dumps(shown, ensure_ascii=False, sort_keys=True)
 
 
+def _cell(text: str) -> str:
+    """Text in a Markdown table cell: a `|` would end the cell, even inside a code span (GFM)."""
+    return text.replace("|", "\\|")
+
+
 class LintText(Renderer[LintReport]):
     def render(self, result: LintReport, stream: IO[str]) -> None:
         w = SafeWriter(stream).write
@@ -59,8 +64,9 @@ class CheckText(Renderer[CheckReport]):
         w("| invariant | result | method | complete | requests |\n|---|---|---|---|---|\n")
         for r in result.results:
             status = "holds" if r.holds else f"**broken** ({len(r.violations)})"
-            w(f"| {r.invariant.id} | {status} | {r.method} | {str(r.complete).lower()} | "
-              f"{r.requests_checked} |\n")  # fmt: skip
+            cells = (r.invariant.id, status, r.method, str(r.complete).lower(),
+                     str(r.requests_checked))  # fmt: skip
+            w("| " + " | ".join(_cell(x) for x in cells) + " |\n")
         for r in result.results:
             for v in r.violations:
                 w(f"\n### {v.invariant}: {v.reason}\n")
@@ -120,9 +126,10 @@ class DiffText(Renderer[DiffReport]):
             w("| id | provider | before | after | kind | witness | accepted |\n")
             w("|---|---|---|---|---|---|---|\n")
             for c in result.changes:
-                w(f"| {c.id} | {c.provider} | {outcome_summary(c.old)} | {outcome_summary(c.new)} | "
-                  f"{c.classification} | `{_short_claims(c.probe.claims)}` | "
-                  f"{'yes' if c.accepted else 'no'} |\n")  # fmt: skip
+                cells = (c.id, c.provider, outcome_summary(c.old), outcome_summary(c.new),
+                         c.classification, f"`{_short_claims(c.probe.claims)}`",
+                         "yes" if c.accepted else "no")  # fmt: skip
+                w("| " + " | ".join(_cell(x) for x in cells) + " |\n")
             for c in result.changes:
                 w("\n" + "\n".join(_change_lines(c)) + "\n")
         for n in result.notes:
