@@ -17,6 +17,7 @@ from typing import Any
 from simulator import inputs
 from simulator.analysis.access import iam_of
 from simulator.analysis.findings import Finding, IgnoreEntry, Severity, apply_ignores
+from simulator.analysis.graph import PoolGraph, node_for_path, pool_graph
 from simulator.analysis.providers import configured_providers, provider_label
 from simulator.analysis.reachability import analyze
 from simulator.analysis.regions import DEFAULT_BUDGET, PoolAnalysis
@@ -67,6 +68,8 @@ class LintReport:
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...] = ()
     complete: bool = True
+    # The pool drawn with its findings marked, for the Markdown report (not part of the JSON).
+    graph: PoolGraph | None = None
 
     def failing(self, at: Severity) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.level >= at)
@@ -133,13 +136,19 @@ def lint_document(
     pool, findings = load_leniently(doc, assume)
     findings[:0] = extra
     complete = True
+    graph = None
     if pool is not None:
         # Rule findings concern the mapping's order, so CustomRoleArn (which overrides it) is left out.
         ctx = _Context(pool, doc, analyze(pool, budget=budget, custom_role_arns=False))
         complete = ctx.analysis.complete
         for check in CHECKS:
             findings.extend(check(ctx))
-    return _report(doc.source, findings, ignores, min_severity, complete)
+        graph = pool_graph(pool, ctx.analysis)
+    report = _report(doc.source, findings, ignores, min_severity, complete)
+    if graph is None:
+        return report
+    marked = {n for f in report.findings if (n := node_for_path(f.path)) is not None}
+    return replace(report, graph=graph.marked(marked, "finding").around(marked))
 
 
 def _report(

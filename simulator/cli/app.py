@@ -68,6 +68,7 @@ def _register_commands() -> None:
     from simulator.cli import (
         check,
         diff,
+        graph,
         import_pool,
         lint,
         policy,
@@ -77,7 +78,18 @@ def _register_commands() -> None:
         verify,
     )
 
-    for module in (simulate, testcases, verify, pull, policy, diff, check, lint, import_pool):
+    for module in (
+        simulate,
+        testcases,
+        verify,
+        pull,
+        policy,
+        diff,
+        check,
+        lint,
+        graph,
+        import_pool,
+    ):
         module.register(app)
 
 

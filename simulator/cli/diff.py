@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import typer
 
 from simulator import inputs
 from simulator.analysis.diff import diff_pools, load_accept
+from simulator.analysis.graph import changed_graph
 from simulator.cli.common import (
     GateFormat,
     assume_option,
@@ -90,6 +92,9 @@ def diff(
             old_pool, new_pool, corpus=corpus, accept=accepted,
             budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
         )  # fmt: skip
+    if fmt is GateFormat.TEXT:  # the Markdown report shows the part that changed
+        changes = [(c.path, c.provider) for c in report.changes]
+        report = replace(report, graph=changed_graph(new_pool, changes))
     with open_output(output, inputs=(old, new, claims_file, accept)) as stream:
         renderer.render(report, stream)
     for number, problem in report.input_errors:

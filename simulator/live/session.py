@@ -19,6 +19,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, InvalidRegionError, ProfileNotFound
@@ -106,9 +107,10 @@ def check_region(region: str, where: str) -> None:
 
 @functools.cache
 def _pool_id_shape() -> tuple[re.Pattern[str], int]:
-    # The service model's own IdentityPoolId pattern and length (botocore checks neither).
-    metadata = botocore.session.get_session().get_service_model("cognito-identity")
-    shape = metadata.shape_for("IdentityPoolId").metadata
+    # The service model's own IdentityPoolId pattern and length (botocore checks neither), read
+    # by the loader alone: a session would read the profile first, and AWS_PROFILE may name none.
+    model = botocore.loaders.create_loader().load_service_model("cognito-identity", "service-2")
+    shape = model["shapes"]["IdentityPoolId"]
     return re.compile(shape["pattern"]), int(shape["max"])
 
 

@@ -4,14 +4,16 @@ request comment as they are."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from simulator.analysis.diff import Change, DiffReport
+from simulator.analysis.graph import PoolGraph
 from simulator.analysis.invariants import CheckReport
 from simulator.analysis.lint import LintReport
 from simulator.analysis.outcomes import outcome_summary
 from simulator.render.base import Renderer
+from simulator.render.graph_mermaid import mermaid
 from simulator.render.terminal import SafeWriter
 
 _HIDDEN = ("iss", "aud", "token_use")
@@ -35,6 +37,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _diagram(w: Callable[[str], int], graph: PoolGraph | None, what: str) -> None:
+    """A Mermaid diagram of the part of the pool the report is about (GitHub draws it)."""
+    if graph is None or not graph.nodes:
+        return
+    w(
+        f"\n<details><summary>Diagram: {what}</summary>\n\n```mermaid\n{mermaid(graph)}```\n\n</details>\n"
+    )
+
+
 class LintText(Renderer[LintReport]):
     def render(self, result: LintReport, stream: IO[str]) -> None:
         w = SafeWriter(stream).write
@@ -55,6 +66,7 @@ class LintText(Renderer[LintReport]):
                 w(f"- {f.id} `{f.path_text}`: {f.suppressed}\n")
         if not result.complete:
             w("\nThe claims analysis was sampled (RS118); rule findings may be incomplete.\n")
+        _diagram(w, result.graph, "the mappings and rules with findings (outlined)")
 
 
 class CheckText(Renderer[CheckReport]):
@@ -134,3 +146,4 @@ class DiffText(Renderer[DiffReport]):
                 w("\n" + "\n".join(_change_lines(c)) + "\n")
         for n in result.notes:
             w(f"\nnote: {n}\n")
+        _diagram(w, result.graph, "the new pool's paths through the changes (outlined)")
