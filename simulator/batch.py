@@ -34,7 +34,7 @@ def read_access_requests(path: Path) -> list[AccessRequest]:
     """`--requests FILE`: JSON lines of {"action", "resource", "context"} (CONTRACT §6 fields),
     read through simulator.inputs (bounded, strict UTF-8 and JSON)."""
     out: list[AccessRequest] = []
-    source = str(path)
+    source = inputs.source_name(path)
     lines = inputs.read_text(path, inputs.REQUESTS_FILE).splitlines()
     for number, text in enumerate(lines, start=1):
         if not text.strip():
@@ -77,7 +77,7 @@ def parse_batch_line(text: str | bytes, base: LoginRequest) -> LoginRequest:
         if stripped[:1] not in '{"'
         else inputs.parse_json(stripped, "claims", kind, one_line=True)
     )
-    if type(data) is dict and "claims" in data and isinstance(data["claims"], _WRAPPED_CLAIMS):
+    if type(data) is dict and _is_wrapper(data):
         unknown = set(data) - _WRAPPER_KEYS
         if unknown:
             raise ClaimsError(f"unknown fields {sorted(unknown)} beside 'claims'")
@@ -86,7 +86,7 @@ def parse_batch_line(text: str | bytes, base: LoginRequest) -> LoginRequest:
             custom_role_arn=data.get("custom_role_arn", base.custom_role_arn),
             identity_id=data.get("identity_id", base.identity_id),
         )
-        if data.get("unauthenticated") or data["claims"] is None:
+        if data.get("unauthenticated") or data.get("claims") is None:
             return replace(base, claims=None, info=NO_TOKEN)
         claims, info = claims_from_json(data["claims"])
         return replace(base, claims=claims, info=info, provider=data.get("provider", base.provider))
@@ -96,6 +96,15 @@ def parse_batch_line(text: str | bytes, base: LoginRequest) -> LoginRequest:
     return LoginRequest(
         claims, info, b.provider, b.custom_role_arn, b.identity_id, b.flow, b.basic_role_arn
     )
+
+
+def _is_wrapper(data: dict[str, Any]) -> bool:
+    """`{"claims": ..., options}`, or `{"unauthenticated": true, options}` for a guest (the
+    README's corpus table). A claims object that merely has a claim named `unauthenticated` also
+    has claims outside the wrapper's fields, and stays claims."""
+    if "claims" in data:
+        return isinstance(data["claims"], _WRAPPED_CLAIMS)
+    return data.get("unauthenticated") is True and _WRAPPER_KEYS.issuperset(data)
 
 
 def simulate_lines(

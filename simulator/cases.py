@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from simulator import inputs
 from simulator.access import AccessRequest, Assessment, access_request_of
 from simulator.claims import claims_from_json, read_claims
 from simulator.errors import ClaimsError, ConfigError
@@ -24,6 +25,7 @@ from simulator.model.document import Document, plain, read_file
 from simulator.node import Node
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate
+from simulator.wording import words
 
 CASE_KEYS = (
     "name", "claims", "claims_file", "unauthenticated", "provider", "custom_role_arn",
@@ -109,30 +111,40 @@ def load_cases(
     *,
     assume: Sequence[tuple[str, str]] = (),
     options: ImportOptions | None = None,
+    pool: Path | None = None,
 ) -> CaseFile:
     """`options` (--parameter, --pool) apply to a pool given as a template, over the file's own
-    `parameters` and `pool_resource`."""
+    `parameters` and `pool_resource`; `pool` (the command line's) replaces the file's `pool`."""
     doc = read_file(path)
     try:
-        return _build(doc, Path(path), assume, options or ImportOptions())
+        return _build(doc, Path(path), assume, options or ImportOptions(), pool)
     except ConfigError as err:
         raise doc.error(err) from None
 
 
 def _build(
-    doc: Document, path: Path, assume: Sequence[tuple[str, str]], options: ImportOptions
+    doc: Document,
+    path: Path,
+    assume: Sequence[tuple[str, str]],
+    options: ImportOptions,
+    given_pool: Path | None,
 ) -> CaseFile:
     root = Node(doc.data)
     root.check_keys(
         ("pool", "iam", "assume", "cases", "parameters", "pool_resource"),
-        required=("pool", "cases"),
+        required=("cases",) if given_pool is not None else ("pool", "cases"),
     )
     base = path.parent
     file_assume = [(k, v.string()) for k, v in n.items()] if (n := root.get("assume")) else []
-    pool_node = root.require("pool")
-    pool_path = base / pool_node.string()
-    if not os.path.isfile(pool_path):  # never raises, even for a name the OS refuses
-        pool_node.fail(f"no pool file at {pool_path}", hint="paths are relative to the cases file")
+    if given_pool is not None:
+        pool_path = given_pool
+    else:
+        pool_node = root.require("pool")
+        pool_path = base / pool_node.string()
+        if not os.path.isfile(pool_path):  # never raises, even for a name the OS refuses
+            pool_node.fail(
+                f"no pool file at {pool_path}", hint="paths are relative to the cases file"
+            )
     given = {k: v.string() for k, v in n.items()} if (n := root.get("parameters")) else {}
     chosen = n.string() if (n := root.get("pool_resource")) else None
     pool = load_pool_source(
@@ -155,7 +167,7 @@ def _build(
             node.fail(f"a second case named {case.name!r}", at=("name",))
         names.add(case.name)
         cases.append(case)
-    return CaseFile(str(path), pool, iam, tuple(cases))
+    return CaseFile(inputs.source_name(path), pool, iam, tuple(cases))
 
 
 def _case(node: Node, base: Path, doc: Document) -> Case:
@@ -277,7 +289,7 @@ def _outcome_failures(e: Expectation, result: Assessment) -> list[str]:
 
     def differ(what: str, expected: Any, actual: Any) -> None:
         if expected != actual:
-            failures.append(f"{what}: expected {expected!r}, got {actual!r}")
+            failures.append(f"{what}: expected {words(expected)}, got {words(actual)}")
 
     about_outcome = e.role_arn or e.role or e.error or e.decided_by or e.principal_tags is not None
     if about_outcome and result.credentials == "unknown":

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import IO, Any, NoReturn
+from typing import Any, NoReturn
 
 import jwt
 
@@ -305,17 +305,16 @@ def _holds_token(data: Any) -> bool:
 
 
 def read_claims(
-    argument: str, *, jwks_path: str | None = None, stdin: IO[str] | None = None
+    argument: str, *, jwks: Mapping[str, Any] | None = None
 ) -> tuple[Claims, TokenInfo]:
     """`--claims ARG`: a file, `-` for standard input, or claims JSON written inline.
 
     A token is a secret: pasted inline it would sit in the process list and the shell history, so
     it is refused (without echoing it) and the message says how to pass it instead.
     """
-    jwks = read_jwks(jwks_path) if jwks_path else None
-    if argument == "-":
-        text = inputs.read_stream(stdin, "<stdin>", inputs.CLAIMS) if stdin else ""
-        return parse_claims_text(text, jwks=jwks, source="<stdin>")
+    if inputs.is_stdin(argument):
+        text = inputs.read_text(argument, inputs.CLAIMS)
+        return parse_claims_text(text, jwks=jwks, source=inputs.STDIN_NAME)
     if not os.path.isfile(argument) and argument.lstrip().startswith("{"):
         source = "--claims (inline JSON)"
         if len(argument) > inputs.CLAIMS.max_bytes:
@@ -350,9 +349,14 @@ def read_token_file(path: str) -> str:
 
 
 def read_jwks(path: str) -> Mapping[str, Any]:
-    data = inputs.parse_json(inputs.read_text(path, inputs.JWKS), path, inputs.JWKS)
+    """`--jwks FILE` (`-`: standard input)."""
+    return parse_jwks(inputs.read_text(path, inputs.JWKS), inputs.source_name(path))
+
+
+def parse_jwks(text: str, source: str) -> Mapping[str, Any]:
+    data = inputs.parse_json(text, source, inputs.JWKS)
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-        raise ClaimsError("a JWKS is a JSON object with a 'keys' list", source=path)
+        raise ClaimsError("a JWKS is a JSON object with a 'keys' list", source=source)
     return data
 
 

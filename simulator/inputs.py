@@ -20,10 +20,11 @@ import io
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NoReturn, cast
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -130,8 +131,36 @@ def _open_error(exc: OSError | ValueError) -> str:
     return f"cannot read: {exc.strerror or exc}"
 
 
+# `-` names standard input on every option that reads a file (the Unix convention); the messages
+# name it `<stdin>`. A file literally called `-` is `./-`.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+def is_stdin(path: Path | str | None) -> bool:
+    return path is not None and str(path) == STDIN
+
+
+def source_name(path: Path | str) -> str:
+    """How messages name an input: its path as given, or `<stdin>`."""
+    return STDIN_NAME if is_stdin(path) else str(path)
+
+
+def _stdin_bytes() -> IO[bytes]:
+    stream = sys.stdin
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        return cast("IO[bytes]", buffer)
+    # A text stream without bytes underneath (an embedding program's): its text, re-encoded. A lone
+    # surrogate stays one, so the UTF-8 check still refuses it.
+    return io.BytesIO(stream.read().encode("utf-8", "surrogatepass"))
+
+
 @contextlib.contextmanager
 def _opened(path: Path | str, kind: InputKind) -> Iterator[IO[bytes]]:
+    if is_stdin(path):
+        yield _stdin_bytes()  # not closed: it belongs to the process
+        return
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
     except (OSError, ValueError) as exc:
@@ -145,15 +174,23 @@ def read_bytes(path: Path | str, kind: InputKind) -> bytes:
         try:
             data = handle.read(kind.max_bytes + 1)
         except OSError as exc:
-            raise kind.error(str(path), _open_error(exc)) from None
+            raise kind.error(source_name(path), _open_error(exc)) from None
     if len(data) > kind.max_bytes:
-        raise kind.too_large(str(path))
+        raise kind.too_large(source_name(path))
     return data
 
 
 def read_text(path: Path | str, kind: InputKind) -> str:
     """A whole file as text: bounded, strict UTF-8."""
-    return decode(read_bytes(path, kind), str(path), kind)
+    return decode(read_bytes(path, kind), source_name(path), kind)
+
+
+def read_response(handle: IO[bytes], source: str, kind: InputKind) -> str:
+    """A network response's body: read at most the kind's bound, strict UTF-8."""
+    data = handle.read(kind.max_bytes + 1)
+    if len(data) > kind.max_bytes:
+        raise kind.too_large(source)
+    return decode(data, source, kind)
 
 
 def read_stream(stream: IO[str], source: str, kind: InputKind) -> str:

@@ -29,7 +29,8 @@ def policy_file(path: Path, kind: PolicyKind) -> NamedPolicy:
     """A policy file, JSON or YAML; errors name the file, the line and the path inside it."""
     doc = read_file(path)
     try:
-        return NamedPolicy(path.name, parse_policy(plain(doc.data), kind=kind))
+        name = inputs.STDIN_NAME if inputs.is_stdin(path) else path.name
+        return NamedPolicy(name, parse_policy(plain(doc.data), kind=kind))
     except ConfigError as exc:
         raise doc.error(exc) from None
 

@@ -32,12 +32,14 @@ from simulator.decision import (
     TraceStep,
     Uncertainty,
 )
+from simulator.errors import format_path
 from simulator.model.pool import IdentityPool, MappingRule, RoleMapping
 from simulator.model.providers import ProviderKind, ProviderName
 from simulator.request import LoginRequest
 from simulator.semantics.compiled import CompiledRules
 from simulator.semantics.rules import evaluate_rule
 from simulator.tags import plain_tags, principal_tags, tag_sources
+from simulator.wording import json_text, words
 
 # Messages as AWS returns them (§9); [community] where only observed.
 UNAUTH_NOT_SUPPORTED = "Unauthenticated access is not supported for this identity pool."
@@ -512,7 +514,7 @@ def _rules(c: _Case, mapping: RoleMapping, compiled: CompiledRules) -> Outcome:
             assert c.plan is not None
             return c.plan.rule_outcomes[hit]
         return _ambiguous(c, mapping, "no rule matched")
-    c.say(MappingStep(message=f"RoleMappings[{mapping.key!r}]: Type Rules, AmbiguousRoleResolution "
+    c.say(MappingStep(message=f"{format_path(('RoleMappings', mapping.key))}: Type Rules, AmbiguousRoleResolution "
                       f"{mapping.ambiguous_role_resolution}", key=mapping.key))  # fmt: skip
     first: int | None = None
     custom_index: int | None = None
@@ -661,10 +663,10 @@ def _roles_from_groups(
 
 
 def _token(c: _Case, mapping: RoleMapping) -> Outcome:
-    c.say(MappingStep(message=f"RoleMappings[{mapping.key!r}]: Type Token, AmbiguousRoleResolution "
+    c.say(MappingStep(message=f"{format_path(('RoleMappings', mapping.key))}: Type Token, AmbiguousRoleResolution "
                       f"{mapping.ambiguous_role_resolution}", key=mapping.key))  # fmt: skip
     roles, preferred = token_role_claims(c.pool, c.login, c if c.explaining else None)
-    c.say(TokenRolesStep(message=f"cognito:roles {list(roles) if roles is not None else 'absent'}; "
+    c.say(TokenRolesStep(message=f"cognito:roles {words(list(roles), empty='(empty)') if roles is not None else 'absent'}; "
                          f"cognito:preferred_role {preferred or 'absent'}"))  # fmt: skip
     custom = c.request.custom_role_arn
     # [RBAC] Token type: 1. CustomRoleArn if it is in cognito:roles, otherwise deny.
@@ -708,7 +710,7 @@ def _with_tags(c: _Case, plan: _Plan, granted: Granted) -> Outcome:
             return Granted(granted.role_arn, granted.decided_by, plain) if plain else granted
     result = principal_tags(tag_map, c.claims, c.ask, explain=c.explaining, sources=sources)
     for s in result.steps:
-        what = f"{s.value!r} ({s.note})" if s.value is not None else s.note
+        what = f"{json_text(s.value)} ({s.note})" if s.value is not None else s.note
         c.say(TagTraceStep(message=f"{s.tag} <- {s.claim}: {what}", tag=s.tag, claim=s.claim,
                            value=s.value))  # fmt: skip
     if result.failure is not None:

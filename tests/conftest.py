@@ -55,7 +55,9 @@ class CliResult:
         return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
 
 
-def run_cli(args: Sequence[str], stdin: str = "", *, internal_error: bool = False) -> CliResult:
+def run_cli(
+    args: Sequence[str], stdin: str | bytes = "", *, internal_error: bool = False
+) -> CliResult:
     """Run `rolesim ARGS` in-process, as a user would, capturing its streams and exit status.
 
     An exception escaping the CLI fails the test by itself; an internal error (exit 70) fails it
@@ -67,7 +69,9 @@ def run_cli(args: Sequence[str], stdin: str = "", *, internal_error: bool = Fals
         contextlib.redirect_stderr(err),
         pytest.MonkeyPatch.context() as mp,
     ):
-        mp.setattr("sys.stdin", io.StringIO(stdin))
+        # Bytes underneath, as a real standard input has (the readers take its bytes).
+        data = stdin if isinstance(stdin, bytes) else stdin.encode("utf-8", "surrogatepass")
+        mp.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
         code = run([str(a) for a in args])
     result = CliResult(code, out.getvalue(), err.getvalue())
     expected = EXPECTED_EXIT_CODES | ({70} if internal_error else set())

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from simulator.access import Assessment
 from simulator.analysis.access import assess_witness, candidate_checks, iam_of, role_policies_of
 from simulator.analysis.explorer import Scope, explore
+from simulator.analysis.graph import PoolGraph
 from simulator.analysis.outcomes import Outcome, outcome_summary
 from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.batch import parse_batch_line
@@ -90,6 +91,8 @@ class DiffReport:
     corpus_lines: int = 0
     # Corpus lines refused as input, (line, problem): the rest of the corpus is still replayed.
     input_errors: tuple[tuple[int, str], ...] = ()
+    # The new pool drawn with the changes marked, for the Markdown report (not part of the JSON).
+    graph: PoolGraph | None = None
 
     @property
     def equivalent(self) -> bool:

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
+from simulator import inputs
 from simulator.analysis.access import iam_of
 from simulator.analysis.findings import Finding, IgnoreEntry, Severity, apply_ignores
+from simulator.analysis.graph import PoolGraph, node_for_path, pool_graph
 from simulator.analysis.providers import configured_providers, provider_label
 from simulator.analysis.reachability import analyze
 from simulator.analysis.regions import DEFAULT_BUDGET, PoolAnalysis
@@ -30,6 +32,7 @@ from simulator.model.load import pool_from_document
 from simulator.model.pool import IdentityPool, RoleMapping, UserPool
 from simulator.model.providers import USER_POOL_PROVIDER, ProviderKind, ProviderName
 from simulator.request import Flow
+from simulator.wording import json_text
 
 # Claims a user pool ID token carries that are not user attributes [IDTOK].
 _TOKEN_CLAIMS = frozenset(
@@ -65,6 +68,8 @@ class LintReport:
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...] = ()
     complete: bool = True
+    # The pool drawn with its findings marked, for the Markdown report (not part of the JSON).
+    graph: PoolGraph | None = None
 
     def failing(self, at: Severity) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.level >= at)
@@ -100,7 +105,13 @@ def lint_file(
         imported = import_source(path, options)
     except ConfigError as err:
         if err.code == "syntax":
-            return _report(str(path), [Finding.of_error("RS100", err)], ignores, min_severity, True)
+            return _report(
+                inputs.source_name(path),
+                [Finding.of_error("RS100", err)],
+                ignores,
+                min_severity,
+                True,
+            )
         raise
     check_parameters(options, [imported])
     return lint_document(
@@ -125,13 +136,19 @@ def lint_document(
     pool, findings = load_leniently(doc, assume)
     findings[:0] = extra
     complete = True
+    graph = None
     if pool is not None:
         # Rule findings concern the mapping's order, so CustomRoleArn (which overrides it) is left out.
         ctx = _Context(pool, doc, analyze(pool, budget=budget, custom_role_arns=False))
         complete = ctx.analysis.complete
         for check in CHECKS:
             findings.extend(check(ctx))
-    return _report(doc.source, findings, ignores, min_severity, complete)
+        graph = pool_graph(pool, ctx.analysis)
+    report = _report(doc.source, findings, ignores, min_severity, complete)
+    if graph is None:
+        return report
+    marked = {n for f in report.findings if (n := node_for_path(f.path)) is not None}
+    return replace(report, graph=graph.marked(marked, "finding").around(marked))
 
 
 def _report(
@@ -282,7 +299,7 @@ def _claims_text(claims: Any) -> str:
     if not claims:
         return "{}"
     shown = {k: v for k, v in claims.items() if k not in ("iss", "aud", "token_use", "sub")}
-    return str(shown) if shown else "with no mapped claims"
+    return json_text(shown) if shown else "with no mapped claims"
 
 
 def _assumption_checks(ctx: _Context) -> Iterable[Finding]:

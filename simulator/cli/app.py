@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import importlib
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -12,9 +11,19 @@ from collections.abc import Sequence
 import typer
 
 from simulator import __version__, inputs
+from simulator.cli.common import FLAG
 from simulator.cli.errors import internal_error, report
 from simulator.cli.exit_codes import ExitCode
-from simulator.cli.invocation import Invocation
+from simulator.cli.invocation import (
+    NO_COLOR,
+    QUIET,
+    TRACEBACK,
+    VERBOSE,
+    Invocation,
+    add_global_options,
+    invocation,
+    running,
+)
 from simulator.errors import RolesimError, UsageError
 from simulator.render.terminal import printable
 
@@ -23,7 +32,7 @@ app = typer.Typer(
     help="Predict and explain the IAM role, session tags and access an Amazon Cognito identity "
     "pool hands out for a token.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -38,27 +47,20 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     ctx: typer.Context,
-    verbose: int = typer.Option(
-        0,
-        "--verbose",
-        "-v",
-        count=True,
-        help="More log output on stderr: -v info, -vv debug, -vvv also botocore's wire log "
-        "(secrets scrubbed).",
-    ),
-    traceback: bool = typer.Option(
-        False, "--traceback", help="On an internal error, show the stack (for a bug report)."
-    ),
+    verbose: int = VERBOSE,  # noqa: ARG001 - each global option sets the Invocation itself
+    quiet: bool = QUIET,  # noqa: ARG001
+    no_color: bool = NO_COLOR,  # noqa: ARG001
+    traceback: bool = TRACEBACK,  # noqa: ARG001
     version: bool = typer.Option(  # noqa: ARG001 - handled eagerly by its callback
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        metavar=FLAG,
+        help="Show the version and exit.",
     ),
 ) -> None:
-    options = ctx.ensure_object(Invocation)
-    options.verbose, options.traceback = verbose, traceback
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="rolesim: %(levelname)s: %(message)s"
-    )
+    invocation(ctx).configure_logging()
 
 
 def _register_commands() -> None:
@@ -66,6 +68,7 @@ def _register_commands() -> None:
     from simulator.cli import (
         check,
         diff,
+        graph,
         import_pool,
         lint,
         policy,
@@ -75,7 +78,18 @@ def _register_commands() -> None:
         verify,
     )
 
-    for module in (simulate, testcases, verify, pull, policy, diff, check, lint, import_pool):
+    for module in (
+        simulate,
+        testcases,
+        verify,
+        pull,
+        policy,
+        diff,
+        check,
+        lint,
+        graph,
+        import_pool,
+    ):
         module.register(app)
 
 
@@ -108,12 +122,18 @@ def _broken_pipe(exc: BaseException) -> bool:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in-process and return the exit status (tests call this)."""
+    args = list(argv) if argv is not None else sys.argv[1:]
+    with running(args) as options:
+        return _run(args, options, explicit=argv is not None)
+
+
+def _run(args: list[str], options: Invocation, *, explicit: bool) -> int:
     command = typer.main.get_command(app)
-    options = Invocation()
+    add_global_options(command)
     try:
-        _check_arguments(argv if argv is not None else sys.argv[1:])
+        _check_arguments(args)
         result = command.main(
-            args=list(argv) if argv is not None else None,
+            args=args if explicit else None,
             prog_name="rolesim",
             standalone_mode=False,
             obj=options,

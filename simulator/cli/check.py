@@ -7,53 +7,65 @@ from pathlib import Path
 
 import typer
 
+from simulator import inputs
 from simulator.analysis.invariants import SearchSettings, check_pool, load_invariants
 from simulator.cli.common import (
-    POOL_HELP,
+    GateFormat,
+    assume_option,
+    budget_option,
+    chosen_pool,
+    config_option,
+    format_option,
     load_pool_option,
+    one_stdin,
+    output_option,
     parameter_option,
     parse_assume,
+    pool_argument,
     pool_id_option,
+    renderer_for,
 )
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
-from simulator.render.base import OutputFormat, pick
 from simulator.render.gate import CHECK_RENDERERS
 
 
 def check(
-    pool: Path = typer.Argument(..., help=POOL_HELP),
-    invariants: Path = typer.Option(..., "--invariants", "-i", help="The invariants file (YAML)."),
-    fmt: OutputFormat = typer.Option(
-        OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
+    pool: Path | None = pool_argument(),
+    config: Path | None = config_option(),
+    invariants: Path = typer.Option(
+        ...,
+        "--invariants",
+        "-i",
+        metavar="FILE",
+        help="The invariants file (YAML, examples/invariants/README.md); '-' reads stdin.",
     ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write here instead of stdout."
-    ),
+    fmt: GateFormat = format_option(GateFormat.TEXT, "The report's format."),
+    output: Path | None = output_option(),
     examples: int = typer.Option(
-        200, "--examples", min=1, help="Hypothesis examples per searched invariant."
+        200, "--examples", min=1, metavar="N", help="Hypothesis examples per searched invariant."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed for the search and any sampling."),
-    budget: int = typer.Option(
-        20_000, "--budget", min=1, help="Probes before exact analysis falls back to sampling."
+    seed: int = typer.Option(
+        0, "--seed", metavar="N", help="Seed for the search and any sampling."
     ),
-    assume: list[str] = typer.Option(
-        [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
-    ),
+    budget: int = budget_option(),
+    assume: list[str] = assume_option(),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
 ) -> int:
     """Check stated invariants; exit 1 when one is broken, with a counterexample token."""
-    renderer = pick(CHECK_RENDERERS, fmt, "check")
-    loaded = load_pool_option(pool, parse_assume(assume), parameter, pool_id)
+    source = chosen_pool(pool, config, "check")
+    one_stdin([("POOL", source), ("--invariants", invariants)])
+    renderer = renderer_for(CHECK_RENDERERS, fmt, "check")
+    loaded = load_pool_option(source, parse_assume(assume), parameter, pool_id)
     stated = load_invariants(invariants)
     report = check_pool(
         loaded,
         stated,
         settings=SearchSettings(examples=examples, seed=seed, budget=budget, now=datetime.now(UTC)),
-        invariants_source=str(invariants),
+        invariants_source=inputs.source_name(invariants),
     )
-    with open_output(output, inputs=(pool, invariants)) as stream:
+    with open_output(output, inputs=(source, invariants)) as stream:
         renderer.render(report, stream)
     return ExitCode.OK if report.passed else ExitCode.FAILED
 

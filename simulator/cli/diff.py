@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,54 +12,67 @@ import typer
 
 from simulator import inputs
 from simulator.analysis.diff import diff_pools, load_accept
+from simulator.analysis.graph import changed_graph
 from simulator.cli.common import (
+    GateFormat,
+    assume_option,
+    budget_option,
+    format_option,
     import_options,
     import_pool_source,
+    one_stdin,
+    output_option,
     parameter_option,
     parse_assume,
     pool_id_option,
+    renderer_for,
 )
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.importers.source import check_parameters
 from simulator.model.load import pool_from_document
-from simulator.render.base import OutputFormat, pick
 from simulator.render.gate import DIFF_RENDERERS
 from simulator.render.terminal import printable
 
 
 def diff(
     old: Path = typer.Argument(
-        ..., help="The pool before the change: a pool file or a template (e.g. the base branch's)."
+        ...,
+        metavar="OLD",
+        show_default=False,
+        help="The pool before the change: a pool file or a template (e.g. the base branch's); "
+        "'-' reads stdin.",
     ),
-    new: Path = typer.Argument(..., help="The pool after the change (the same kinds of file)."),
-    fmt: OutputFormat = typer.Option(
-        OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
+    new: Path = typer.Argument(
+        ...,
+        metavar="NEW",
+        show_default=False,
+        help="The pool after the change (the same kinds of file); '-' reads stdin.",
     ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write here instead of stdout."
-    ),
+    fmt: GateFormat = format_option(GateFormat.TEXT, "The report's format."),
+    output: Path | None = output_option(),
     claims_file: Path | None = typer.Option(
-        None, "--claims-file", help="A JSONL corpus of tokens to replay on both pools as well."
+        None,
+        "--claims-file",
+        metavar="FILE",
+        help="A JSONL corpus of tokens to replay on both pools as well; '-' reads stdin.",
     ),
     accept: Path | None = typer.Option(
         None,
         "--accept",
+        metavar="FILE",
         help="Reviewed changes: accept: [{id | provider/old/new, justification}]; exit 0 when "
         "every change is accepted.",
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed for sampling past the budget."),
-    budget: int = typer.Option(
-        20_000, "--budget", min=1, help="Probes before exact analysis falls back to sampling."
-    ),
-    assume: list[str] = typer.Option(
-        [], "--assume", help="NAME=CHOICE: switch a named assumption in both pools."
-    ),
+    seed: int = typer.Option(0, "--seed", metavar="N", help="Seed for sampling past the budget."),
+    budget: int = budget_option(),
+    assume: list[str] = assume_option("Switch a named assumption in both pools (repeatable)."),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
 ) -> int:
     """Compare two pool files; exit 1 on any outcome change not listed in --accept."""
-    renderer = pick(DIFF_RENDERERS, fmt, "diff")
+    one_stdin([("OLD", old), ("NEW", new), ("--claims-file", claims_file), ("--accept", accept)])
+    renderer = renderer_for(DIFF_RENDERERS, fmt, "diff")
     pairs = parse_assume(assume)
     options = import_options(parameter, pool_id)
     old_source = import_pool_source(old, options)
@@ -78,10 +92,14 @@ def diff(
             old_pool, new_pool, corpus=corpus, accept=accepted,
             budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
         )  # fmt: skip
+    if fmt is GateFormat.TEXT:  # the Markdown report shows the part that changed
+        changes = [(c.path, c.provider) for c in report.changes]
+        report = replace(report, graph=changed_graph(new_pool, changes))
     with open_output(output, inputs=(old, new, claims_file, accept)) as stream:
         renderer.render(report, stream)
     for number, problem in report.input_errors:
-        print(f"rolesim: {printable(f'{claims_file}:{number}: {problem}')}", file=sys.stderr)
+        where = inputs.source_name(claims_file) if claims_file is not None else "claims"
+        print(f"rolesim: {printable(f'{where}:{number}: {problem}')}", file=sys.stderr)
     if report.input_errors:
         return ExitCode.BAD_INPUT
     return ExitCode.OK if report.passed else ExitCode.FAILED

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import sys
 import traceback
+from collections.abc import Iterator
 
 from simulator.cli.exit_codes import ExitCode
 from simulator.errors import AwsError, ClaimsError, ConfigError, RolesimError, UsageError
@@ -32,6 +35,45 @@ def exit_code_for(error: RolesimError) -> ExitCode:
 def report(error: RolesimError) -> ExitCode:
     print(f"rolesim: error: {printable(str(error))}", file=sys.stderr)
     return exit_code_for(error)
+
+
+_KIND: dict[type[RolesimError], str] = {
+    ConfigError: "bad-input",
+    ClaimsError: "bad-token",
+    UsageError: "usage",
+    AwsError: "aws-error",
+}
+
+
+def error_json(error: BaseException) -> dict[str, object]:
+    """A failed run as JSON, for `--format json` on the live commands: CI parses every run."""
+    if isinstance(error, RolesimError):
+        kind = next((_KIND[c] for c in type(error).__mro__ if c in _KIND), "bad-input")
+        code = getattr(error, "code", None) if isinstance(error, AwsError) else None
+        body = {
+            "code": code or kind,
+            "message": _one_line(str(error)),
+            "exit": exit_code_for(error),
+        }
+    else:
+        body = {
+            "code": "internal-error",
+            "message": f"{type(error).__name__}: {_one_line(str(error))}",
+            "exit": int(ExitCode.INTERNAL_ERROR),
+        }
+    return {"error": {k: int(v) if isinstance(v, ExitCode) else v for k, v in body.items()}}
+
+
+@contextlib.contextmanager
+def json_errors(enabled: bool) -> Iterator[None]:
+    """With `enabled`, a run that fails prints its error object on stdout too (the message still
+    goes to stderr, and the exit status is unchanged)."""
+    try:
+        yield
+    except Exception as exc:  # every failure, a bug too: CI parses the object either way
+        if enabled:
+            print(json.dumps(error_json(exc), ensure_ascii=False), flush=True)
+        raise
 
 
 def _one_line(text: str) -> str:

@@ -9,6 +9,7 @@ import typer
 from simulator.cli.common import (
     import_options,
     import_pool_source,
+    output_option,
     parameter_option,
     pool_id_option,
 )
@@ -21,11 +22,13 @@ from simulator.model import pool_from_document
 
 def import_command(
     source: Path = typer.Argument(
-        ..., help="A CloudFormation, SAM, Serverless or CDK-synthesized template (or a pool file)."
+        ...,
+        metavar="TEMPLATE",
+        show_default=False,
+        help="A CloudFormation, SAM, Serverless or CDK-synthesized template (or a pool file); "
+        "'-' reads stdin.",
     ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the pool file here instead of stdout."
-    ),
+    output: Path | None = output_option(),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
 ) -> int:
@@ -37,7 +40,7 @@ def import_command(
         imported.checked()
     )  # refuse what no command could load, at the template line
     text = pool_file_text(imported)
-    with open_output(output) as stream:
+    with open_output(output, inputs=(source,)) as stream:
         stream.write(text)
     return ExitCode.OK
 

@@ -10,15 +10,22 @@ import typer
 from simulator.analysis.findings import IgnoreEntry, Severity, load_ignore
 from simulator.analysis.lint import lint_file
 from simulator.cli.common import (
-    POOL_HELP,
+    GateFormat,
+    assume_option,
+    chosen_pool,
+    config_option,
+    format_option,
     import_options,
+    one_stdin,
+    output_option,
     parameter_option,
     parse_assume,
+    pool_argument,
     pool_id_option,
+    renderer_for,
 )
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
-from simulator.render.base import OutputFormat, pick
 from simulator.render.gate import LINT_RENDERERS
 
 DEFAULT_IGNORE = Path(".rolesim-ignore.yaml")
@@ -32,6 +39,15 @@ class SeverityName(StrEnum):
     INFO = "info"
 
 
+class FailOn(StrEnum):
+    """Choices of --fail-on: a severity, or never (report only)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    NEVER = "never"
+
+
 def read_ignores(path: Path | None) -> tuple[IgnoreEntry, ...]:
     if path is None:
         return load_ignore(DEFAULT_IGNORE) if DEFAULT_IGNORE.is_file() else ()
@@ -39,48 +55,48 @@ def read_ignores(path: Path | None) -> tuple[IgnoreEntry, ...]:
 
 
 def lint(
-    pool: Path = typer.Argument(..., help=POOL_HELP),
-    fmt: OutputFormat = typer.Option(
-        OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write here instead of stdout."
-    ),
+    pool: Path | None = pool_argument(),
+    config: Path | None = config_option(),
+    fmt: GateFormat = format_option(GateFormat.TEXT, "The report's format."),
+    output: Path | None = output_option(),
     min_severity: SeverityName = typer.Option(
         SeverityName.INFO,
         "--min-severity",
         case_sensitive=False,
-        help="Report findings at or above: error, warning, info.",
+        help="Report findings at or above this severity.",
     ),
-    fail_on: SeverityName = typer.Option(
-        SeverityName.ERROR,
+    fail_on: FailOn = typer.Option(
+        FailOn.ERROR,
         "--fail-on",
         case_sensitive=False,
-        help="Exit 1 on findings at or above: error, warning, info.",
+        help="Exit 1 on findings at or above this severity; never: report only.",
     ),
     ignore_file: Path | None = typer.Option(
         None,
         "--ignore-file",
+        metavar="FILE",
         help="Reviewed findings to suppress (default: .rolesim-ignore.yaml if present): "
         "ignore: [{id, path (glob), justification}].",
     ),
-    assume: list[str] = typer.Option(
-        [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
-    ),
+    assume: list[str] = assume_option(),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
 ) -> int:
     """Report findings about the pool configuration, each with its path (and line) in the file."""
-    renderer = pick(LINT_RENDERERS, fmt, "lint")
+    source = chosen_pool(pool, config, "lint")
+    one_stdin([("POOL", source), ("--ignore-file", ignore_file)])
+    renderer = renderer_for(LINT_RENDERERS, fmt, "lint")
     report = lint_file(
-        pool,
+        source,
         assume=parse_assume(assume),
         ignores=read_ignores(ignore_file),
         min_severity=Severity.parse(min_severity.value),
         options=import_options(parameter, pool_id),
     )
-    with open_output(output, inputs=(pool, ignore_file)) as stream:
+    with open_output(output, inputs=(source, ignore_file)) as stream:
         renderer.render(report, stream)
+    if fail_on is FailOn.NEVER:
+        return ExitCode.OK
     failing = report.failing(Severity.parse(fail_on.value))
     return ExitCode.FAILED if failing else ExitCode.OK
 

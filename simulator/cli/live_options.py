@@ -16,11 +16,12 @@ class Retry(StrEnum):
     ADAPTIVE = "adaptive"
 
 
-REGION = typer.Option(None, "--region", help="AWS region (default: the pool's).")
-PROFILE = typer.Option(None, "--profile", help="AWS profile for signed calls.")
+REGION = typer.Option(None, "--region", metavar="REGION", help="AWS region (default: the pool's).")
+PROFILE = typer.Option(None, "--profile", metavar="NAME", help="AWS profile for signed calls.")
 ENDPOINT_URL = typer.Option(
     None,
     "--endpoint-url",
+    metavar="URL",
     help="Send every AWS call here (emulators). Plain http only to this machine, unless "
     f"{INSECURE_HTTP_OPTION}.",
 )

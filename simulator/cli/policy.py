@@ -11,13 +11,24 @@ import typer
 from simulator import inputs
 from simulator.assumptions import AssumptionSet
 from simulator.batch import JSON_LINE
-from simulator.cli.common import parse_assume, parse_context
+from simulator.cli.common import (
+    Tally,
+    TextJson,
+    assume_option,
+    batch_progress,
+    format_option,
+    one_stdin,
+    output_option,
+    parse_assume,
+    parse_context,
+    print_summary,
+    renderer_for,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
 from simulator.iam import Request, SessionPrincipal
 from simulator.policy_eval import PolicyInputs, evaluate_lines, policy_file
-from simulator.render.base import OutputFormat, pick
 from simulator.render.policy_text import POLICY_RENDERERS
 from simulator.render.terminal import printable
 
@@ -34,9 +45,15 @@ def parse_assumptions(items: Sequence[str]) -> AssumptionSet:
     return AssumptionSet.parse(parse_assume(list(items)))
 
 
-def _lines(path: Path) -> Iterator[bytes]:
-    with inputs.open_lines(path, inputs.REQUEST_LINE) as lines:
-        yield from lines
+def _lines(path: Path, tally: Tally) -> Iterator[bytes]:
+    with (
+        inputs.open_lines(path, inputs.REQUEST_LINE) as lines,
+        batch_progress(path, lines) as shown,
+    ):
+        for line in shown:
+            if line.strip():
+                tally.lines += 1
+            yield line
 
 
 def _batch(
@@ -44,27 +61,32 @@ def _batch(
     base: PolicyInputs,
     principal: SessionPrincipal | None,
     assumptions: AssumptionSet,
-    fmt: OutputFormat,
+    fmt: TextJson,
     output: Path | None,
     read: Sequence[Path | None],
 ) -> int:
-    bad = 0
-    renderer = pick(POLICY_RENDERERS, fmt, "policy eval")
+    renderer = renderer_for(POLICY_RENDERERS, fmt, "policy eval")
+    tally = Tally(inputs.source_name(path))
     with open_output(output, inputs=(path, *read)) as out:
-        results = evaluate_lines(_lines(path), base, principal, assumptions, source=str(path))
+        results = evaluate_lines(
+            _lines(path, tally), base, principal, assumptions, source=tally.source
+        )
         for result in results:
             if result.decision is None:
-                bad += 1
+                tally.bad += 1
                 print(
-                    f"rolesim: {printable(f'{path}:{result.line}: {result.problem}')}",
+                    f"rolesim: {printable(f'{tally.source}:{result.line}: {result.problem}')}",
                     file=sys.stderr,
                 )
-            if fmt is OutputFormat.JSON:
+            else:
+                tally.add(result.decision.decision.replace("_", " "))
+            if fmt is TextJson.JSON:
                 out.write(JSON_LINE.encode(result.to_json()) + "\n")
             elif result.decision is not None:
                 out.write(f"line {result.line}:\n")
                 renderer.render(result.decision, out)
-    return ExitCode.BAD_INPUT if bad else ExitCode.OK
+    print_summary(tally)
+    return ExitCode.BAD_INPUT if tally.bad else ExitCode.OK
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -73,49 +95,72 @@ def _batch(
 @policy_app.command("eval")
 def eval_command(
     policy: list[Path] = typer.Option(
-        [], "--policy", "-p", help="Identity policy file, JSON or YAML (repeatable)."
+        [],
+        "--policy",
+        "-p",
+        metavar="FILE",
+        help="Identity policy file, JSON or YAML (repeatable); '-' reads stdin.",
     ),
     permissions_boundary: Path | None = typer.Option(
-        None, "--permissions-boundary", help="Permissions boundary file."
+        None, "--permissions-boundary", metavar="FILE", help="Permissions boundary file."
     ),
     session_policy: list[Path] = typer.Option(
-        [], "--session-policy", help="Session policy file (repeatable)."
+        [], "--session-policy", metavar="FILE", help="Session policy file (repeatable)."
     ),
     resource_policy: Path | None = typer.Option(
-        None, "--resource-policy", help="Resource-based policy file."
+        None, "--resource-policy", metavar="FILE", help="Resource-based policy file."
     ),
     scp: list[Path] = typer.Option(
-        [], "--scp", help="Service control policy file, one per level (repeatable)."
+        [],
+        "--scp",
+        metavar="FILE",
+        help="Service control policy file, one per level (repeatable).",
     ),
     principal_arn: str | None = typer.Option(
-        None, "--principal-arn", help="The caller's role ARN, for a resource policy's Principal."
+        None,
+        "--principal-arn",
+        metavar="ARN",
+        help="The caller's role ARN, for a resource policy's Principal.",
     ),
     session_name: str = typer.Option(
-        "CognitoIdentityCredentials", "--session-name", help="The caller's role session name."
+        "CognitoIdentityCredentials",
+        "--session-name",
+        metavar="NAME",
+        help="The caller's role session name.",
     ),
     action: str | None = typer.Option(
-        None, "--action", "-a", help="The action, e.g. s3:GetObject."
+        None, "--action", "-a", metavar="ACTION", help="The action, e.g. s3:GetObject."
     ),
-    resource: str | None = typer.Option(None, "--resource", "-r", help="The resource ARN."),
+    resource: str | None = typer.Option(
+        None, "--resource", "-r", metavar="ARN", help="The resource ARN."
+    ),
     context: list[str] = typer.Option(
         [],
         "--context",
-        help="KEY=VALUE request context (repeatable; a key given twice is multivalued).",
+        metavar="KEY=VALUE",
+        help="Request context (repeatable; a key given twice is multivalued).",
     ),
     requests: Path | None = typer.Option(
-        None, "--requests", help="JSON lines, one request each (CONTRACT §6)."
+        None,
+        "--requests",
+        metavar="FILE",
+        help="JSON lines, one request each (README \"What the credentials can do\"); '-' reads "
+        "stdin.",
     ),
-    assume: list[str] = typer.Option(
-        [], "--assume", help="NAME=CHOICE: switch an IAM named assumption."
+    assume: list[str] = assume_option("Switch an IAM named assumption (repeatable)."),
+    fmt: TextJson = format_option(
+        TextJson.TEXT, "text or json (a JSON line each with --requests)."
     ),
-    fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", "-f", help="text or json."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write here instead of stdout."
-    ),
+    output: Path | None = output_option(),
 ) -> int:
     """Decide whether policies allow an action on a resource, and explain which statements decided."""
+    one_stdin(
+        [("--policy", policy), ("--permissions-boundary", permissions_boundary),
+         ("--session-policy", session_policy), ("--resource-policy", resource_policy),
+         ("--scp", scp), ("--requests", requests)]
+    )  # fmt: skip
     assumptions = parse_assumptions(assume)
-    pick(POLICY_RENDERERS, fmt, "policy eval")
+    renderer = renderer_for(POLICY_RENDERERS, fmt, "policy eval")
     if requests is not None and (action is not None or resource is not None or context):
         raise UsageError("give either --requests or --action/--resource/--context, not both")
     if requests is None and (action is None or resource is None):
@@ -137,7 +182,7 @@ def eval_command(
         Request(action, resource, parse_context(context)), principal, assumptions
     )
     with open_output(output, inputs=read) as stream:
-        POLICY_RENDERERS[fmt].render(decision, stream)
+        renderer.render(decision, stream)
     return ExitCode.OK
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -10,26 +9,37 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
 from simulator import inputs
-from simulator.access import AccessRequest
+from simulator.access import AccessRequest, Assessment
 from simulator.batch import read_access_requests, simulate_lines
 from simulator.claims import read_claims
 from simulator.cli.common import (
-    POOL_HELP,
+    Tally,
+    TextJson,
+    assume_option,
+    batch_progress,
+    check_flow,
+    chosen_pool,
+    config_option,
+    format_option,
     load_iam_file,
+    load_jwks,
     load_pool_option,
+    one_stdin,
+    output_option,
     parameter_option,
     parse_assume,
     parse_context,
+    pool_argument,
     pool_id_option,
+    print_summary,
+    renderer_for,
 )
 from simulator.cli.exit_codes import ExitCode
-from simulator.cli.output import open_output, stderr_console
+from simulator.cli.output import open_output
 from simulator.errors import UsageError
 from simulator.model import IdentityPool
-from simulator.render.base import OutputFormat, pick
 from simulator.render.decision_text import SIMULATE_RENDERERS
 from simulator.render.terminal import printable
 from simulator.request import NO_TOKEN, Flow, LoginRequest
@@ -37,101 +47,125 @@ from simulator.simulate import simulate as simulate_request
 
 
 def simulate(
-    config: Path = typer.Option(..., "--config", "-c", help=POOL_HELP),
+    pool: Path | None = pool_argument(),
+    config: Path | None = config_option(),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
     claims: str | None = typer.Option(
         None,
         "--claims",
+        metavar="FILE",
         help="A file with claims JSON, a raw JWT or an initiate-auth response; '-' reads stdin. "
         "Decoded claims may also be written inline as a JSON object; a token may not (it is a "
         "secret: give a file or stdin).",
     ),
     claims_file: Path | None = typer.Option(
-        None, "--claims-file", help="A JSONL corpus: one claims object (or JWT string) per line."
+        None,
+        "--claims-file",
+        metavar="FILE",
+        help='A JSONL corpus: one claims object, JWT string, {"claims": ..., options} or '
+        "{\"unauthenticated\": true} per line; '-' reads stdin. Writes one JSON line each.",
     ),
     unauthenticated: bool = typer.Option(
         False, "--unauthenticated", help="Simulate a guest identity."
     ),
     provider: str | None = typer.Option(
-        None, "--provider", help="The Logins key, instead of deriving it from iss."
+        None, "--provider", metavar="NAME", help="The Logins key, instead of deriving it from iss."
     ),
     custom_role_arn: str | None = typer.Option(
-        None, "--custom-role-arn", help="GetCredentialsForIdentity's CustomRoleArn."
+        None, "--custom-role-arn", metavar="ARN", help="GetCredentialsForIdentity's CustomRoleArn."
     ),
     identity_id: str | None = typer.Option(
-        None, "--identity-id", help="The identity id (cognito-identity.amazonaws.com:sub)."
+        None,
+        "--identity-id",
+        metavar="ID",
+        help="The identity id (cognito-identity.amazonaws.com:sub).",
     ),
     flow: Flow = typer.Option(
         Flow.ENHANCED, "--flow", help="enhanced (GetCredentialsForIdentity) or basic (classic)."
     ),
     role_arn: str | None = typer.Option(
-        None, "--role-arn", help="Basic flow: the role the application asks STS for."
+        None, "--role-arn", metavar="ARN", help="Basic flow: the role the application asks STS for."
     ),
     jwks: str | None = typer.Option(
-        None, "--jwks", help="Verify the JWT's signature and expiry against this JWKS file."
+        None,
+        "--jwks",
+        metavar="FILE|URL",
+        help="Verify the JWT's signature and expiry against this JWKS: a file, '-' for stdin, or "
+        "the issuer's https:// URL (…/.well-known/jwks.json, fetched and cached).",
     ),
     action: str | None = typer.Option(
-        None, "--action", help="Evaluate this API action with the credentials (needs IAM data)."
+        None,
+        "--action",
+        metavar="ACTION",
+        help="Evaluate this API action with the credentials (needs IAM data).",
     ),
-    resource: str | None = typer.Option(None, "--resource", help="The resource ARN of --action."),
+    resource: str | None = typer.Option(
+        None, "--resource", metavar="ARN", help="The resource ARN of --action."
+    ),
     context: list[str] = typer.Option(
-        [], "--context", help="KEY=VALUE request context for --action (repeatable)."
+        [], "--context", metavar="KEY=VALUE", help="Request context for --action (repeatable)."
     ),
     resource_tag: list[str] = typer.Option(
-        [], "--resource-tag", help="KEY=VALUE tag of the resource (aws:ResourceTag/KEY)."
+        [],
+        "--resource-tag",
+        metavar="KEY=VALUE",
+        help="A tag of the resource (aws:ResourceTag/KEY; repeatable).",
     ),
     requests: Path | None = typer.Option(
-        None, "--requests", help="JSONL of {action, resource, context} to evaluate."
+        None,
+        "--requests",
+        metavar="FILE",
+        help="JSONL of {action, resource, context} to evaluate; '-' reads stdin.",
     ),
     iam: Path | None = typer.Option(
-        None, "--iam", help="IAM data: an `aws iam get-account-authorization-details` output."
+        None,
+        "--iam",
+        metavar="FILE",
+        help="IAM data: an `aws iam get-account-authorization-details` output; '-' reads stdin.",
     ),
-    assume: list[str] = typer.Option(
-        [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
+    assume: list[str] = assume_option(),
+    fmt: TextJson | None = format_option(
+        None, "text (the default for one decision) or json; --claims-file writes JSON lines."
     ),
-    fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", "-f", help="text or json."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write here instead of stdout."
-    ),
+    output: Path | None = output_option(),
 ) -> int:
     """Predict the role, session tags or error the identity pool returns for a token, explained."""
+    source = chosen_pool(pool, config, "simulate")
+    one_stdin(
+        [("POOL", source), ("--claims", claims), ("--claims-file", claims_file), ("--jwks", jwks),
+         ("--requests", requests), ("--iam", iam)]
+    )  # fmt: skip
     sources = sum(x is not None for x in (claims, claims_file, True if unauthenticated else None))
     if sources != 1:
         raise UsageError("give exactly one of --claims, --claims-file or --unauthenticated")
-    if flow is Flow.BASIC and role_arn is None:
-        raise UsageError(
-            "--flow basic needs --role-arn: in the classic flow the application picks the role"
-        )
-    if flow is Flow.ENHANCED and role_arn is not None:
-        raise UsageError(
-            "--role-arn applies to --flow basic; the enhanced flow picks the role itself"
-        )
-    pool = load_pool_option(config, parse_assume(assume), parameter, pool_id)
-    iam_data = load_iam_file(iam) if iam is not None else pool.iam
+    check_flow(flow, role_arn)
+    if claims_file is not None:
+        if fmt is TextJson.TEXT:
+            raise UsageError("--claims-file writes JSON lines; --format text is for one decision")
+        if jwks:
+            raise UsageError("--jwks verifies one token given with --claims")
+    renderer = renderer_for(SIMULATE_RENDERERS, fmt or TextJson.TEXT, "simulate")
+    loaded = load_pool_option(source, parse_assume(assume), parameter, pool_id)
+    iam_data = load_iam_file(iam) if iam is not None else loaded.iam
     access = _access_requests(action, resource, context, resource_tag, requests)
     if access and iam_data is None:
         raise UsageError(
-            f"--action and --requests need IAM data: {pool.source} has no IamRoles; add them, "
+            f"--action and --requests need IAM data: {loaded.source} has no IamRoles; add them, "
             "or give --iam FILE"
         )
     base = LoginRequest(None, NO_TOKEN, provider, custom_role_arn, identity_id, flow, role_arn)
     now = datetime.now(tz=UTC)
     if claims_file is not None:
-        if fmt is not OutputFormat.JSON:
-            raise UsageError("--claims-file writes JSON lines; add --format json")
-        if jwks:
-            raise UsageError("--jwks verifies one token given with --claims")
-        return _batch(pool, claims_file, base, output, now)
-    renderer = pick(SIMULATE_RENDERERS, fmt, "simulate")
+        return _batch(loaded, claims_file, base, output, now)
     request = base
     if not unauthenticated:
         assert claims is not None
-        parsed, info = read_claims(claims, jwks_path=jwks, stdin=sys.stdin)
-        source = "<stdin>" if claims == "-" else claims
-        request = replace(base, claims=parsed, info=info, source=source)
-    result = simulate_request(pool, request, iam=iam_data, requests=access, now=now)
-    with open_output(output, inputs=(config, claims, jwks, requests, iam)) as stream:
+        keys = load_jwks(jwks) if jwks else None
+        parsed, info = read_claims(claims, jwks=keys)
+        request = replace(base, claims=parsed, info=info, source=inputs.source_name(claims))
+    result = simulate_request(loaded, request, iam=iam_data, requests=access, now=now)
+    with open_output(output, inputs=(source, claims, jwks, requests, iam)) as stream:
         renderer.render(result, stream)
     return ExitCode.OK
 
@@ -158,43 +192,40 @@ def _access_requests(
     return out
 
 
+def outcome_label(result: Assessment) -> str:
+    """A decision in the batch summary: the role's name, the error code, or unknown."""
+    if result.credentials == "unknown":
+        return "unknown"
+    if result.role_arn is not None:
+        return result.role_arn.rsplit("/", 1)[-1]
+    return result.error.code if result.error is not None else "no credentials"
+
+
 def _batch(
     pool: IdentityPool, path: Path, base: LoginRequest, output: Path | None, now: datetime
 ) -> int:
-    bad = 0
+    tally = Tally(inputs.source_name(path))
     with (
         inputs.open_lines(path, inputs.CORPUS_LINE) as handle,
         open_output(output, inputs=(path, pool.source)) as out,
+        batch_progress(path, handle) as lines,
     ):
-        progress = _progress(path)
-        with progress or contextlib.nullcontext():
-            task = progress.add_task("simulating", total=path.stat().st_size) if progress else None
-            lines = _counting(handle, progress, task)
-            for result in simulate_lines(pool, lines, base, now=now):
-                if result.problem is not None:
-                    bad += 1
-                    where = printable(f"{path}:{result.line}: {result.problem}")
-                    print(f"rolesim: {where}", file=sys.stderr)
-                out.write(result.to_json_line())
-    return ExitCode.BAD_INPUT if bad else ExitCode.OK
+        for result in simulate_lines(pool, _counted(lines, tally), base, now=now):
+            if result.result is None:
+                tally.bad += 1
+                where = printable(f"{tally.source}:{result.line}: {result.problem}")
+                print(f"rolesim: {where}", file=sys.stderr)
+            else:
+                tally.add(outcome_label(result.result))
+            out.write(result.to_json_line())
+    print_summary(tally)
+    return ExitCode.BAD_INPUT if tally.bad else ExitCode.OK
 
 
-def _progress(path: Path) -> Progress | None:
-    """A progress bar on stderr when it is a terminal; stdout carries only the JSON lines."""
-    if not sys.stderr.isatty():
-        return None
-    return Progress(
-        TextColumn(f"[bold]{path.name}"), BarColumn(), TransferSpeedColumn(), transient=True,
-        console=stderr_console(),
-    )  # fmt: skip
-
-
-def _counting(
-    lines: Iterator[bytes], progress: Progress | None, task: TaskID | None
-) -> Iterator[bytes]:
+def _counted(lines: Iterator[bytes], tally: Tally) -> Iterator[bytes]:
     for line in lines:
-        if progress is not None and task is not None:
-            progress.advance(task, len(line))
+        if line.strip():
+            tally.lines += 1
         yield line
 
 

@@ -8,33 +8,52 @@ from pathlib import Path
 import typer
 
 from simulator.cases import load_cases, run_cases
-from simulator.cli.common import import_options, parameter_option, parse_assume, pool_id_option
+from simulator.cli.common import (
+    CasesFormat,
+    assume_option,
+    format_option,
+    import_options,
+    one_stdin,
+    output_option,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+    renderer_for,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
-from simulator.render.base import OutputFormat, pick
 from simulator.render.cases import CASES_RENDERERS
 
 
 def cases_command(
-    cases: Path = typer.Argument(..., help="The cases file (YAML or JSON); see the README."),
-    assume: list[str] = typer.Option(
-        [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
+    cases: Path = typer.Argument(
+        ...,
+        metavar="CASES",
+        show_default=False,
+        help="The cases file (YAML or JSON, README \"Table-driven expectations\"); '-' reads "
+        "stdin (its paths are then relative to the current directory).",
     ),
-    fmt: OutputFormat = typer.Option(
-        OutputFormat.TEXT, "--format", "-f", help="text, json or junit."
+    pool: Path | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        metavar="POOL",
+        help="Test this pool (a pool file or a template; '-' reads stdin) instead of the cases "
+        "file's `pool`.",
     ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write here instead of stdout."
-    ),
+    assume: list[str] = assume_option(),
+    fmt: CasesFormat = format_option(CasesFormat.TEXT, "The report's format."),
+    output: Path | None = output_option(),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
 ) -> int:
     """Check a pool against table-driven expectations: roles, errors, tags, trust and access."""
-    renderer = pick(CASES_RENDERERS, fmt, "test")
+    one_stdin([("CASES", cases), ("--config", pool)])
+    renderer = renderer_for(CASES_RENDERERS, fmt, "test")
     options = import_options(parameter, pool_id)
-    cases_file = load_cases(cases, assume=parse_assume(assume), options=options)
+    cases_file = load_cases(cases, assume=parse_assume(assume), options=options, pool=pool)
     report = run_cases(cases_file, now=datetime.now(UTC))
-    with open_output(output, inputs=(cases,)) as stream:
+    with open_output(output, inputs=(cases, pool)) as stream:
         renderer.render(report, stream)
     return ExitCode.FAILED if report.failed else ExitCode.OK
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Protocol
 
+from simulator import inputs
 from simulator.errors import ConfigError, UsageError
 from simulator.model.document import Document, parse_text, read_text
 from simulator.model.load import pool_from_document
@@ -87,7 +88,7 @@ class FormatModule(Protocol):
 
 def read_source(path: FsPath | str) -> Source:
     fs = FsPath(path)
-    name = str(path)
+    name = inputs.source_name(path)
     if os.path.isdir(fs):  # False, not an error, for a path the OS refuses: read_text says why
         return Source(fs, name, None)
     return Source(fs, name, read_text(fs))

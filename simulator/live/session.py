@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import ipaddress
+import os
 import re
 from dataclasses import dataclass
 from types import TracebackType
@@ -18,6 +19,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, InvalidRegionError, ProfileNotFound
@@ -68,10 +70,10 @@ class AwsSettings:
         if self.endpoint_url is None:
             return False
         parts = urlsplit(self.endpoint_url)
-        return parts.scheme.lower() == "http" and not _loopback(parts.hostname or "")
+        return parts.scheme.lower() == "http" and not is_loopback(parts.hostname or "")
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     # Names are not resolved: only `localhost` itself (RFC 6761) is known to stay on this machine.
     if host.lower() == "localhost" or host.lower().endswith(".localhost"):
         return True
@@ -105,9 +107,10 @@ def check_region(region: str, where: str) -> None:
 
 @functools.cache
 def _pool_id_shape() -> tuple[re.Pattern[str], int]:
-    # The service model's own IdentityPoolId pattern and length (botocore checks neither).
-    metadata = botocore.session.get_session().get_service_model("cognito-identity")
-    shape = metadata.shape_for("IdentityPoolId").metadata
+    # The service model's own IdentityPoolId pattern and length (botocore checks neither), read
+    # by the loader alone: a session would read the profile first, and AWS_PROFILE may name none.
+    model = botocore.loaders.create_loader().load_service_model("cognito-identity", "service-2")
+    shape = model["shapes"]["IdentityPoolId"]
     return re.compile(shape["pattern"]), int(shape["max"])
 
 
@@ -163,8 +166,14 @@ class AwsClients:
             self._session = self._given_session or boto3.Session(profile_name=self.settings.profile)
         except ProfileNotFound as exc:
             self.__exit__(None, None, None)
+            # Without --profile botocore takes the name from AWS_PROFILE: name the one it looked for.
+            name = (
+                self.settings.profile or exc.kwargs.get("profile") or os.environ.get("AWS_PROFILE")
+            )
+            given = "--profile" if self.settings.profile else "AWS_PROFILE"
             raise AwsError(
-                f"AWS profile {self.settings.profile!r} not found; check --profile or AWS_PROFILE",
+                f"AWS profile {name} (from {given}) not found; check {given} and the profiles "
+                "in the AWS config and credentials files",
                 code="ProfileNotFound",
             ) from exc
         return self

@@ -106,7 +106,7 @@ def parse_text(text: str, source: str) -> Document:
 
 
 def read_file(path: FsPath | str, kind: inputs.InputKind = inputs.DOCUMENT) -> Document:
-    return parse_text(inputs.read_text(path, kind), str(path))
+    return parse_text(inputs.read_text(path, kind), inputs.source_name(path))
 
 
 def read_text(path: FsPath | str, kind: inputs.InputKind = inputs.DOCUMENT) -> str:

@@ -61,6 +61,35 @@ LOGIN_PROVIDER_VALUE = re.compile(r"[\w.;_/-]+")  # [M] IdentityProviderId
 
 Overrides = Sequence[tuple[str, str]]
 
+# The response shapes of the two calls whose output is pasted beside describe-identity-pool's.
+_TAG_MAP_KEYS = frozenset({"IdentityProviderName", "UseDefaults", "PrincipalTags"})
+_PROVIDER_KEYS = frozenset({
+    "CognitoIdentityProviders", "SupportedLoginProviders", "OpenIdConnectProviderARNs",
+    "SamlProviderARNs", "DeveloperProviderName",
+})  # fmt: skip
+
+
+def _refuse_lone_response(root: Node) -> None:
+    """A `get-principal-tag-attribute-map` or `get-identity-pool-roles` response given on its own
+    (`aws cognito-identity ... | rolesim lint -`): named, with the exact fix."""
+    keys = set(root.mapping())
+    if keys & _TAG_MAP_KEYS:
+        root.fail(
+            "this is a get-principal-tag-attribute-map response, not a pool file",
+            hint="a pool file lists it under PrincipalTagAttributeMaps, beside the "
+            "describe-identity-pool output: PrincipalTagAttributeMaps: [{IdentityProviderName: …, "
+            "UseDefaults: …, PrincipalTags: {…}}]",
+            code="pasted-response",
+        )
+    if "RoleMappings" in keys and not keys & _PROVIDER_KEYS:
+        root.fail(
+            "this is a get-identity-pool-roles response alone: it names no login provider, and "
+            "every role mapping belongs to one",
+            hint="merge it with the describe-identity-pool output of the same pool; their "
+            "top-level keys combine as they are: jq -s add describe.json roles.json",
+            code="pasted-response",
+        )
+
 
 def load_pool(path: FsPath | str, *, assume: Overrides = ()) -> IdentityPool:
     """Read and validate a pool file; `assume` (NAME, CHOICE) pairs override the file's Assumptions."""
@@ -109,6 +138,7 @@ class _Builder:
         root = self.root
         if root.value is None:
             root.fail("the file is empty", hint="a pool file needs at least IdentityPoolId")
+        _refuse_lone_response(root)
         root.check_keys(TOP_LEVEL_KEYS, required=("IdentityPoolId",))
         assumptions = self._assumptions()
         pool_id = root.require("IdentityPoolId").string(

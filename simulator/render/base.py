@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import IO, Any, Generic, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 from simulator.errors import UsageError
 
@@ -54,9 +58,25 @@ def pick(
 
 
 def console_for(stream: IO[str]) -> Console:
-    """A rich console that colours only a real terminal; files and pipes get wide, plain lines."""
+    """A rich console that colours only a real terminal; files and pipes get plain lines 200
+    columns wide, or as wide as COLUMNS says (rich reads it)."""
     tty = hasattr(stream, "isatty") and stream.isatty()
     # Imported here: simulator.render.terminal is the one place user text is made printable.
-    from simulator.render.terminal import SafeConsole
+    from simulator.render.terminal import SafeConsole, TrimmedLines
 
-    return SafeConsole(file=stream, soft_wrap=True, width=None if tty else 200)
+    sized = tty or os.environ.get("COLUMNS", "").isdigit()
+    return SafeConsole(file=TrimmedLines(stream), soft_wrap=True, width=None if sized else 200)
+
+
+def hanging(console: Console, label: Text | str, body: Text | str, *, width: int) -> None:
+    """`label  body` with the label in a column `width` wide: a body longer than the line wraps
+    under itself (indented), and a word longer than the line is folded, never cut."""
+    from rich.table import Table
+
+    from simulator.render.terminal import safe_text
+
+    grid = Table.grid()
+    grid.add_column(width=width, no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(safe_text(label), safe_text(body))
+    console.print(grid)

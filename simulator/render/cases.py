@@ -7,7 +7,7 @@ from typing import IO
 from rich.text import Text
 
 from simulator.cases import TestReport
-from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for
+from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for, hanging
 from simulator.render.junit import JUnitCase, JUnitSuite, write_junit
 
 
@@ -15,13 +15,10 @@ class CasesText(Renderer[TestReport]):
     def render(self, result: TestReport, stream: IO[str]) -> None:
         console = console_for(stream)
         for r in result.results:
-            mark = (
-                Text("PASS ", style="bold green") if r.passed else Text("FAIL ", style="bold red")
-            )
-            mark.append(r.case.name)
-            console.print(mark)
+            mark = Text("PASS", style="green") if r.passed else Text("FAIL", style="bold red")
+            hanging(console, mark, r.case.name, width=5)
             for failure in r.failures:
-                console.print(f"     {failure}")
+                hanging(console, "", failure, width=7)
         # The plain closing line CI systems read: 'N passed, N failed'.
         console.print(f"{result.path}: {result.passed} passed, {result.failed} failed")
 

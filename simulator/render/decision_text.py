@@ -3,7 +3,6 @@ access -> doubts. Each trace step type has its own short function; the rule step
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -29,11 +28,14 @@ from simulator.decision import (
     outcome_json,
 )
 from simulator.iam import TrustDecision
-from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for
+from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for, hanging
+from simulator.render.terminal import safe_text
+from simulator.wording import json_text, words
 
+# Emphasis is kept for what decides: the matching rule and the decision.
 _VERDICT_STYLE = {
-    "match": ("match", "bold green"),
-    "no-match": ("no match", "red"),
+    "match": ("match", "green"),
+    "no-match": ("no match", ""),
     "skipped": ("skipped", "yellow"),
     "not-evaluated": ("not evaluated", "dim"),
 }
@@ -52,15 +54,16 @@ _LABELS: dict[type[Step], str] = {
 }
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+LABEL_WIDTH = 15
+
+
+def _claim_value(value: Any) -> str:
+    """A claim's value as the token carries it: text as is, anything else as JSON."""
+    return value if isinstance(value, str) else json_text(value)
 
 
 def _label(console: Console, name: str, body: Text | str) -> None:
-    line = Text(f"{name:<15}", style="bold")
-    line.append(body if isinstance(body, Text) else Text(body))
-    console.print(line)
+    hanging(console, name, body, width=LABEL_WIDTH)
 
 
 class DecisionText(Renderer[Assessment]):
@@ -108,43 +111,80 @@ def _token(console: Console, a: Assessment) -> None:
 
 
 def _trace(console: Console, trace: tuple[TraceStep, ...]) -> None:
-    rules: Table | None = None
+    rules: list[RuleStep] = []
     for step in trace:
         if isinstance(step, RuleStep):
-            rules = rules or _rule_table()
-            _rule_row(rules, step)
+            rules.append(step)
             continue
-        if rules is not None:
-            console.print(rules)
-            rules = None
+        if rules:
+            _print_rules(console, rules)
+            rules = []
         _label(console, _LABELS.get(type(step), step.kind), step.message)
-    if rules is not None:
-        console.print(rules)
+    if rules:
+        _print_rules(console, rules)
 
 
-def _rule_table() -> Table:
-    return Table(
-        "#", "claim", "match", "value", "role", "verdict", "claim value", box=None, pad_edge=False
-    )
+_RULE_COLUMNS = ("#", "claim", "match", "value", "role", "verdict", "claim value")
+# Which columns give up width first when the table is wider than the terminal: the claim's value,
+# then the rule's value, the role and the claim; the short ones never.
+_SHRINK_ORDER = (6, 3, 4, 1)
+_GAP = 2
 
 
-def _rule_row(table: Table, step: RuleStep) -> None:
+def _print_rules(console: Console, steps: list[RuleStep]) -> None:
+    """Every claim, value and role in full: a cell too narrow for its text wraps inside itself,
+    at spaces where it has them."""
+    rows = [_rule_row(step) for step in steps]
+    cells = [[Text(name) for name in _RULE_COLUMNS], *rows]
+    natural = [max(c[i].cell_len for c in cells) for i in range(len(_RULE_COLUMNS))]
+    longest_word = [
+        max(len(word) for c in cells for word in (c[i].plain.split() or [""]))
+        for i in range(len(_RULE_COLUMNS))
+    ]
+    widths = fit_columns(natural, longest_word, console.width - _GAP * len(natural))
+    table = Table(box=None, pad_edge=False, header_style="", padding=(0, _GAP, 0, 0))
+    for name, width in zip(_RULE_COLUMNS, widths, strict=True):
+        table.add_column(name, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def fit_columns(natural: list[int], minimum: list[int], available: int) -> list[int]:
+    """Column widths within `available`: each at its natural width if all fit; else the columns
+    of _SHRINK_ORDER give up width in turn down to their longest word (so text wraps at spaces),
+    and only then all of them alike, in proportion (a word is then folded, never cut)."""
+    widths = list(natural)
+    for i in _SHRINK_ORDER:
+        excess = sum(widths) - available
+        if excess <= 0:
+            return widths
+        widths[i] = max(minimum[i], widths[i] - excess)
+    excess = sum(widths) - available
+    if excess > 0:
+        share = sum(widths[i] for i in _SHRINK_ORDER)
+        for i in _SHRINK_ORDER:
+            widths[i] = max(1, widths[i] - -(-excess * widths[i] // share))
+    return widths
+
+
+def _rule_row(step: RuleStep) -> list[Text]:
     label, style = _VERDICT_STYLE[step.verdict]
     if step.verdict == "not-evaluated":
         shown = ""
     elif not step.claim_present:
         shown = "(absent)"
     else:
-        shown = _short(step.claim_value, 40)
-    table.add_row(
-        Text(str(step.index)),
-        Text(step.claim),
-        Text(step.match_type),
-        Text(_short(step.value, 30)),
-        Text(step.role_arn.rsplit("/", 1)[-1]),
-        Text(label, style=style),
-        Text(shown),
-    )
+        shown = _claim_value(step.claim_value)
+    return [
+        safe_text(str(step.index)),
+        safe_text(step.claim),
+        safe_text(step.match_type),
+        safe_text(step.value),
+        safe_text(step.role_arn.rsplit("/", 1)[-1]),
+        safe_text(label, style=style),
+        safe_text(shown),
+    ]
 
 
 def _outcome(console: Console, a: Assessment) -> None:
@@ -154,8 +194,7 @@ def _outcome(console: Console, a: Assessment) -> None:
             f" (rule {out.decided_by.rule_index})" if out.decided_by.rule_index is not None else ""
         )
         _label(console, "Decision", Text(f"role {out.role_arn}{extra}", style="bold green"))
-        tags = ", ".join(f"{k}={v}" for k, v in out.principal_tags.items()) or "none"
-        _label(console, "Principal tags", tags)
+        _label(console, "Principal tags", words(out.principal_tags))
         return
     text = f"no credentials: {out.error.code}: {out.error.message}"
     pool = a.decision.outcome
@@ -205,7 +244,7 @@ def _uncertain(console: Console, a: Assessment) -> None:
     for u in d.uncertain:
         alt = outcome_json(u.alternative_outcome)
         what = alt["role_arn"] or (alt["error"] or {}).get("code")
-        tags = f", tags {alt['principal_tags']}" if alt["principal_tags"] else ""
+        tags = f", tags {words(alt['principal_tags'])}" if alt["principal_tags"] else ""
         _label(
             console,
             "Uncertain",

@@ -4,14 +4,16 @@ request comment as they are."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from simulator.analysis.diff import Change, DiffReport
+from simulator.analysis.graph import PoolGraph
 from simulator.analysis.invariants import CheckReport
 from simulator.analysis.lint import LintReport
 from simulator.analysis.outcomes import outcome_summary
 from simulator.render.base import Renderer
+from simulator.render.graph_mermaid import mermaid
 from simulator.render.terminal import SafeWriter
 
 _HIDDEN = ("iss", "aud", "token_use")
@@ -28,6 +30,20 @@ def _short_claims(claims: Mapping[str, Any] | None) -> str:
         return "guest"
     shown = {k: v for k, v in claims.items() if k not in _HIDDEN}
     return json.dumps(shown, ensure_ascii=False, sort_keys=True)
+
+
+def _cell(text: str) -> str:
+    """Text in a Markdown table cell: a `|` would end the cell, even inside a code span (GFM)."""
+    return text.replace("|", "\\|")
+
+
+def _diagram(w: Callable[[str], int], graph: PoolGraph | None, what: str) -> None:
+    """A Mermaid diagram of the part of the pool the report is about (GitHub draws it)."""
+    if graph is None or not graph.nodes:
+        return
+    w(
+        f"\n<details><summary>Diagram: {what}</summary>\n\n```mermaid\n{mermaid(graph)}```\n\n</details>\n"
+    )
 
 
 class LintText(Renderer[LintReport]):
@@ -50,6 +66,7 @@ class LintText(Renderer[LintReport]):
                 w(f"- {f.id} `{f.path_text}`: {f.suppressed}\n")
         if not result.complete:
             w("\nThe claims analysis was sampled (RS118); rule findings may be incomplete.\n")
+        _diagram(w, result.graph, "the mappings and rules with findings (outlined)")
 
 
 class CheckText(Renderer[CheckReport]):
@@ -59,8 +76,9 @@ class CheckText(Renderer[CheckReport]):
         w("| invariant | result | method | complete | requests |\n|---|---|---|---|---|\n")
         for r in result.results:
             status = "holds" if r.holds else f"**broken** ({len(r.violations)})"
-            w(f"| {r.invariant.id} | {status} | {r.method} | {str(r.complete).lower()} | "
-              f"{r.requests_checked} |\n")  # fmt: skip
+            cells = (r.invariant.id, status, r.method, str(r.complete).lower(),
+                     str(r.requests_checked))  # fmt: skip
+            w("| " + " | ".join(_cell(x) for x in cells) + " |\n")
         for r in result.results:
             for v in r.violations:
                 w(f"\n### {v.invariant}: {v.reason}\n")
@@ -120,10 +138,12 @@ class DiffText(Renderer[DiffReport]):
             w("| id | provider | before | after | kind | witness | accepted |\n")
             w("|---|---|---|---|---|---|---|\n")
             for c in result.changes:
-                w(f"| {c.id} | {c.provider} | {outcome_summary(c.old)} | {outcome_summary(c.new)} | "
-                  f"{c.classification} | `{_short_claims(c.probe.claims)}` | "
-                  f"{'yes' if c.accepted else 'no'} |\n")  # fmt: skip
+                cells = (c.id, c.provider, outcome_summary(c.old), outcome_summary(c.new),
+                         c.classification, f"`{_short_claims(c.probe.claims)}`",
+                         "yes" if c.accepted else "no")  # fmt: skip
+                w("| " + " | ".join(_cell(x) for x in cells) + " |\n")
             for c in result.changes:
                 w("\n" + "\n".join(_change_lines(c)) + "\n")
         for n in result.notes:
             w(f"\nnote: {n}\n")
+        _diagram(w, result.graph, "the new pool's paths through the changes (outlined)")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import IO
 
 from rich.text import Text
 
 from simulator.iam import AccessDecision
-from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for
+from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for, hanging
+from simulator.wording import words
 
 _DECISION_STYLE = {
     "allowed": ("ALLOWED", "bold green"),
@@ -23,32 +25,38 @@ class PolicyDecisionText(Renderer[AccessDecision]):
     def render(self, result: AccessDecision, stream: IO[str]) -> None:
         console = console_for(stream)
         label, style = _DECISION_STYLE[result.decision]
-        console.print(Text.assemble((label, style), f"  {result.action} on {result.resource}"))
-        console.print(f"  reason: {result.reason}")
-        if result.matched:
-            console.print("  deciding statements:")
-            for item in result.matched:
-                sid = f" ({item.sid})" if item.sid else ""
-                console.print(
-                    f"    - {item.effect} {item.kind.replace('_', ' ')} policy "
-                    f"{item.policy} statement {item.statement_index}{sid}"
-                )
+        hanging(
+            console, Text(label, style=style), f"{result.action} on {result.resource}",
+            width=len(label) + 2,
+        )  # fmt: skip
+        line = functools.partial(hanging, console, width=_WIDTH)
+        line("  reason", result.reason)
+        for item in result.matched:
+            sid = f" ({item.sid})" if item.sid else ""
+            line(
+                "  statement",
+                f"{item.effect} by {item.kind.replace('_', ' ')} policy {item.policy} statement "
+                f"{item.statement_index}{sid}",
+            )
         for uncertainty in result.uncertain:
-            other = uncertainty.alternative_outcome.get("decision", "?")
-            console.print(
-                Text.assemble(
-                    "  ", ("uncertain", "magenta"),
-                    f": {uncertainty.assumption}: {uncertainty.detail} (alternative: {other})",
-                )
-            )  # fmt: skip
+            other = uncertainty.alternative_outcome.get("decision", "unknown")
+            line(
+                Text("  uncertain", style="magenta"),
+                f"{uncertainty.assumption}: {uncertainty.detail} (alternative: "
+                f"{str(other).replace('_', ' ')})",
+            )
         for warning in result.warnings:
-            console.print(Text.assemble("  ", ("warning", "yellow"), f": {warning}"))
+            line(Text("  warning", style="yellow"), warning)
         if result.missing_context:
-            keys = ", ".join(result.missing_context)
-            console.print(Text.assemble("  ", ("missing context values", "magenta"), f": {keys}"))
+            line(
+                Text("  missing", style="magenta"),
+                "context values " + words(result.missing_context),
+            )
         if result.unresolved:
-            unresolved = ", ".join(result.unresolved)
-            console.print(Text.assemble("  ", ("unresolved", "magenta"), f": {unresolved}"))
+            line(Text("  unresolved", style="magenta"), words(result.unresolved))
+
+
+_WIDTH = 13
 
 
 POLICY_RENDERERS: dict[OutputFormat, Renderer[AccessDecision]] = {

@@ -12,12 +12,18 @@ codes would be interpreted. So:
   emoji codes, and `printable` applied to every string and Text before layout;
 - `SafeWriter` wraps the stream of the Markdown renderers, which write structure newlines of their
   own: it escapes everything `printable` does except the newline.
+
+Styles (colour and emphasis alike) are on unless the command line turned them off (`--no-color`,
+NO_COLOR): then no console writes a single escape sequence.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import IO, Any
 
 from rich.console import Console, ConsoleOptions, RenderableType
@@ -67,10 +73,38 @@ def _printable_text(text: Text) -> Text:
     return out
 
 
+def safe_text(value: Text | str, style: str = "") -> Text:
+    """A Text whose characters are all printable, for layout that measures before it prints
+    (tables): escaped first, so a cell is as wide as what the reader sees."""
+    if isinstance(value, Text):
+        return _printable_text(value)
+    return Text(printable(value), style=style)
+
+
+_STYLES: ContextVar[bool] = ContextVar("rolesim_styles", default=True)
+
+
+@contextlib.contextmanager
+def styles(*, enabled: bool) -> Iterator[None]:
+    """Colour and emphasis on or off for every console made inside (NO_COLOR turns off both)."""
+    token = _STYLES.set(enabled)
+    try:
+        yield
+    finally:
+        _STYLES.reset(token)
+
+
+def styles_enabled() -> bool:
+    return _STYLES.get()
+
+
 class SafeConsole(Console):
     """A rich console that prints user strings literally (see the module docstring)."""
 
     def __init__(self, **kwargs: Any) -> None:
+        if not styles_enabled():
+            # rich's own no_color keeps bold and dim; without a colour system it writes no escape.
+            kwargs["color_system"] = None
         super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
@@ -95,6 +129,33 @@ class SafeWriter:
         return len(text)
 
 
+class TrimmedLines:
+    """A text stream whose lines lose the trailing spaces rich pads table cells with."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        if lines:
+            self._stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._partial:
+            self._stream.write(self._partial)
+            self._partial = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return hasattr(self._stream, "isatty") and self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
 # XML 1.0 §2.2: characters a document may hold; anything else makes a JUnit report unreadable.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -104,4 +165,12 @@ def xml_safe(text: str) -> str:
     return printable(_NOT_XML.sub(lambda m: _escape(m.group()), text), keep="\n\t")
 
 
-__all__ = ["SafeConsole", "SafeWriter", "printable", "xml_safe"]
+__all__ = [
+    "SafeConsole",
+    "SafeWriter",
+    "TrimmedLines",
+    "printable",
+    "styles",
+    "styles_enabled",
+    "xml_safe",
+]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
 from typing import IO
 
 from rich.console import Console
 from rich.text import Text
 
 from simulator.live.verify import VerifyReport, VerifyResult
-from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for
+from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for, hanging
+from simulator.wording import words
 
 
 class VerifyText(Renderer[VerifyReport]):
@@ -21,38 +22,35 @@ class VerifyText(Renderer[VerifyReport]):
             _render_one(console, item)
 
 
-def _tags(tags: Mapping[str, str] | None) -> str:
-    return ", ".join(f"{k}={v}" for k, v in tags.items()) if tags else "none"
-
-
 def _render_one(console: Console, item: VerifyResult) -> None:
-    verdict = ("MATCH", "green") if item.match else ("MISMATCH", "red")
+    verdict = Text("MATCH", style="green") if item.match else Text("MISMATCH", style="bold red")
     who = item.login + (f" (token {item.token})" if item.token else "")
-    console.print(Text.assemble(verdict, f"  {who}"))
+    hanging(console, verdict, who, width=10)
     p, live = item.predicted, item.live
-    predicted = (
-        f"role {p.role_arn} ({p.decided_by.kind})"
-        if p.role_arn
-        else f"error {p.error.code if p.error else '?'}: {p.error.message if p.error else ''}"
-    )
-    console.print(f"  predicted: {predicted}")
-    if live.error is not None:
-        aws = f"error {live.error.code}: {live.error.message} ({live.error.operation})"
-    else:
-        aws = f"role {live.role_arn} (caller {live.assumed_role_arn})"
-    console.print(f"  AWS:       {aws}")
     if p.role_arn:
-        console.print(f"  predicted tags: {_tags(p.principal_tags)}")
+        predicted = f"role {p.role_arn} ({p.decided_by.kind})"
+    elif p.error is not None:
+        predicted = f"error {p.error.code}: {p.error.message}"
+    else:
+        predicted = "no credentials"
+    line = functools.partial(hanging, console, width=18)
+    line("  predicted", predicted)
+    if live.error is not None:
+        line("  AWS", f"error {live.error.code}: {live.error.message} ({live.error.operation})")
+    else:
+        line("  AWS", f"role {live.role_arn} (caller {live.assumed_role_arn})")
+    if p.role_arn:
+        line("  predicted tags", words(p.principal_tags))
     if live.principal_tags is not None:
-        console.print(f"  AWS tags:       {_tags(live.principal_tags)}")
+        line("  AWS tags", words(live.principal_tags))
     if live.amr is not None:
-        console.print(f"  amr:            {', '.join(live.amr)}")
+        line("  amr", words(live.amr))
     for note in live.notes:
-        console.print(f"  note: {note}")
+        line("  note", note)
     for uncertain in p.uncertain:
-        console.print(f"  assumption {uncertain.assumption}: {uncertain.detail}")
+        line("  assumption", f"{uncertain.assumption}: {uncertain.detail}")
     for difference in item.differences:
-        console.print(Text.assemble("  ", ("difference:", "red"), f" {difference}"))
+        line(Text("  difference", style="red"), difference)
 
 
 VERIFY_RENDERERS: dict[OutputFormat, Renderer[VerifyReport]] = {

@@ -108,6 +108,11 @@ _REFUSED: dict[str, list[list[object]]] = {
             "Nope",
         ],
     ],
+    "graph": [
+        ["graph", POOL, "--format", "png"],
+        ["graph", POOL, "--config", POOL],
+        ["graph", POOL, "--assume", "nope=1"],
+    ],
     "pull": [
         ["pull", "--identity-pool-id", "us-east-1:1", "--format", "bogus", *_LIVE],
         ["pull", "--identity-pool-id", "us-east-1:1", "--endpoint-url", "not a url"],

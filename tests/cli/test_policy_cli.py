@@ -125,7 +125,7 @@ def test_text_output_names_decision_reason_and_statements(cli: Cli, files: dict[
     assert result.code == 0
     assert "ALLOWED" in result.stdout
     assert "OwnPrefix" in result.stdout
-    assert "reason:" in result.stdout
+    assert "  reason     s3:GetObject is allowed" in result.stdout
 
 
 def test_output_file(cli: Cli, files: dict[str, Path], tmp_path: Path) -> None:

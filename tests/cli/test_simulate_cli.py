@@ -163,7 +163,10 @@ def test_assume_switches_a_named_assumption(tmp_path: Path) -> None:
         (["--claims", "missing.json"], "missing.json: file not found"),
         (["--claims", "examples/claims/admin.json", "--flow", "basic"], "--role-arn"),
         (["--claims", "examples/claims/admin.json", "--assume", "nope=1"], "unknown assumption"),
-        (["--claims", "examples/claims/admin.json", "--format", "sarif"], "does not write sarif"),
+        (
+            ["--claims", "examples/claims/admin.json", "--format", "sarif"],
+            "'sarif' is not one of 'text', 'json'",
+        ),
         (["--claims", "rules/invariants.yaml"], "rules/invariants.yaml: not a JWT"),
     ],
 )
