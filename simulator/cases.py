@@ -7,18 +7,21 @@ trusts the pool for the role, and which requests the credentials must allow or d
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from simulator.access import AccessRequest, Assessment
+from simulator.assumptions import Setting
 from simulator.claims import claims_from_json, read_claims
 from simulator.errors import ClaimsError, ConfigError
 from simulator.iam import IamData, load_account_authorization_details
 from simulator.model import IdentityPool, load_pool
 from simulator.model.document import Document, Node, plain, read_file
+from simulator.model.load import Overrides
+from simulator.model.settled import observed_setting
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate
 
@@ -101,7 +104,7 @@ class TestReport:
         }
 
 
-def load_cases(path: Path | str, *, assume: Sequence[tuple[str, str]] = ()) -> CaseFile:
+def load_cases(path: Path | str, *, assume: Overrides = ()) -> CaseFile:
     doc = read_file(path)
     try:
         return _build(doc, Path(path), assume)
@@ -109,11 +112,17 @@ def load_cases(path: Path | str, *, assume: Sequence[tuple[str, str]] = ()) -> C
         raise doc.error(err) from None
 
 
-def _build(doc: Document, path: Path, assume: Sequence[tuple[str, str]]) -> CaseFile:
+def _build(doc: Document, path: Path, assume: Overrides) -> CaseFile:
     root = Node(doc.data)
     root.check_keys(("pool", "iam", "assume", "cases"), required=("pool", "cases"))
     base = path.parent
-    file_assume = [(k, v.string()) for k, v in n.items()] if (n := root.get("assume")) else []
+    file_assume: list[tuple[str, str] | Setting] = []
+    if (n := root.get("assume")) is not None:
+        # As in a pool file's Assumptions: a choice, or a settled.yaml entry.
+        file_assume = [
+            observed_setting(n, k) if isinstance(v.value, dict) else (k, v.string())
+            for k, v in n.items()
+        ]
     pool_node = root.require("pool")
     pool_path = base / pool_node.string()
     if not pool_path.is_file():

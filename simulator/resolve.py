@@ -168,6 +168,9 @@ def resolve(
             uncertain.append(_uncertainty(pool.assumptions, flipped, name, other))
     mapping = plan.mapping if plan is not None else None
     assumptions_json: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
+    observed_json: dict[str, dict[str, str]] = pool.cached(
+        "observed-json", pool.assumptions.observed_json
+    )
     return Decision(
         identity_pool_id=pool.identity_pool_id,
         flow=request.flow,
@@ -180,17 +183,21 @@ def resolve(
         trace=tuple(trace or ()),
         assumptions=assumptions_json,
         notes=tuple(case.notes),
+        observed_assumptions=observed_json,
     )
 
 
 def _uncertainty(
     active: AssumptionSet, flipped: AssumptionSet, name: Name, other: Outcome
 ) -> Uncertainty:
+    observed = active.observation(name)
+    basis = f"{observed.describe()}:" if observed is not None else "decided assuming"
     return Uncertainty(
         str(name),
-        f"decided assuming {active.label(name)} ({active.text(name)}); "
+        f"{basis} {active.label(name)} ({active.text(name)}); "
         f"under {name}={flipped.label(name)} the outcome changes",
         other,
+        observed,
     )
 
 

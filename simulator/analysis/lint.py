@@ -19,12 +19,13 @@ from simulator.analysis.findings import Finding, IgnoreEntry, Severity, apply_ig
 from simulator.analysis.providers import configured_providers, provider_label
 from simulator.analysis.reachability import analyze
 from simulator.analysis.regions import DEFAULT_BUDGET, PoolAnalysis
-from simulator.assumptions import Name
+from simulator.assumptions import Name, Setting
+from simulator.decision import Uncertainty
 from simulator.errors import ConfigError, Path
 from simulator.iam.roles import IamRole
 from simulator.iam.trust import TAG_ACTION, evaluate_trust
 from simulator.model.document import Document, parse_text, read_file
-from simulator.model.load import pool_from_document
+from simulator.model.load import Overrides, pool_from_document
 from simulator.model.pool import IdentityPool, RoleMapping, UserPool
 from simulator.model.providers import ProviderKind, ProviderName
 from simulator.request import Flow
@@ -108,7 +109,7 @@ class LintReport:
 def lint_file(
     path: FsPath | str,
     *,
-    assume: Sequence[tuple[str, str]] = (),
+    assume: Overrides = (),
     ignores: Sequence[IgnoreEntry] = (),
     min_severity: Severity = Severity.INFO,
     budget: int = DEFAULT_BUDGET,
@@ -132,7 +133,7 @@ def lint_text(text: str, source: str = "<input>", **kwargs: Any) -> LintReport:
 def lint_document(
     doc: Document,
     *,
-    assume: Sequence[tuple[str, str]] = (),
+    assume: Overrides = (),
     ignores: Sequence[IgnoreEntry] = (),
     min_severity: Severity = Severity.INFO,
     budget: int = DEFAULT_BUDGET,
@@ -167,13 +168,13 @@ def _report(
 
 
 def load_leniently(
-    doc: Document, assume: Sequence[tuple[str, str]] = ()
+    doc: Document, assume: Overrides = ()
 ) -> tuple[IdentityPool | None, list[Finding]]:
     """Load the pool; bad role-mapping keys and rule counts become findings, and loading goes on."""
     data = copy.deepcopy(doc.data)
     work = Document(data, doc.source)
     findings: list[Finding] = []
-    extra = list(assume)
+    extra: list[tuple[str, str] | Setting] = list(assume)
     for _ in range(64):
         try:
             return pool_from_document(work, assume=extra), findings
@@ -194,7 +195,7 @@ _MAPPING_KEY_FINDINGS = {
 
 
 def _classify(
-    err: ConfigError, doc: Document, data: Any, assume: list[tuple[str, str]]
+    err: ConfigError, doc: Document, data: Any, assume: list[tuple[str, str] | Setting]
 ) -> tuple[Finding, bool]:
     line = doc.line_of(err.path)
     path = err.path
@@ -273,16 +274,18 @@ def _claims_text(claims: Any) -> str:
 
 
 def _assumption_checks(ctx: _Context) -> Iterable[Finding]:
-    seen: dict[str, tuple[str, Any]] = {}
+    seen: dict[str, tuple[str, Any, Uncertainty]] = {}
     for region in ctx.analysis.regions():
         for u in region.decision.uncertain:
-            seen.setdefault(u.assumption, (region.provider, region.probe.claims))
-    for name, (provider, claims) in sorted(seen.items()):
+            seen.setdefault(u.assumption, (region.provider, region.probe.claims, u))
+    for name, (provider, claims, u) in sorted(seen.items()):
         mapping = next((m for p, m in ctx.mappings() if provider_label(p) == provider), None)
         path: Path = mapping.path if mapping is not None else ("Assumptions",)
+        # An observed choice is still reported: one observation is evidence, not a guarantee.
+        basis = f" (the choice in force was {u.observed.describe()})" if u.observed else ""
         yield ctx.finding("RS119", path, f"tokens from {provider} (e.g. claims "
                           f"{_claims_text(claims)}) get another outcome under the alternative of "
-                          f"assumption {name}")  # fmt: skip
+                          f"assumption {name}{basis}")  # fmt: skip
 
 
 def _token_checks(ctx: _Context) -> Iterable[Finding]:

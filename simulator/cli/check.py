@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from simulator.analysis.invariants import SearchSettings, check_pool, load_invariants
-from simulator.cli.common import load_pool_option, parse_assume
+from simulator.cli.common import ASSUME_FROM, load_pool_option, parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
@@ -34,10 +34,11 @@ def check(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
+    assume_from: Path | None = ASSUME_FROM,
 ) -> int:
     """Check stated invariants; exit 1 when one is broken, with a counterexample token."""
     renderer = pick(CHECK_RENDERERS, fmt, "check")
-    loaded = load_pool_option(pool, parse_assume(assume))
+    loaded = load_pool_option(pool, parse_assume(assume, assume_from))
     stated = load_invariants(invariants)
     report = check_pool(
         loaded,

@@ -5,16 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.assumptions import AssumptionSet
+import typer
+
+from simulator.assumptions import AssumptionSet, Setting
 from simulator.errors import ConfigError, UsageError
 from simulator.iam import IamData, load_account_authorization_details
 from simulator.model import IdentityPool, load_pool
 from simulator.model.document import plain, read_file
+from simulator.model.settled import load_settled
+
+ASSUME_FROM = typer.Option(
+    None,
+    "--assume-from",
+    help="A settled.yaml written by `rolesim probe`: its observed choices apply and are reported "
+    "as observed (over the pool file's Assumptions; --assume still wins).",
+)
 
 
-def parse_assume(items: list[str]) -> list[tuple[str, str]]:
-    """`--assume NAME=CHOICE` pairs, checked against the registry before any file is read."""
-    pairs = []
+def parse_assume(
+    items: list[str], assume_from: Path | None = None
+) -> list[tuple[str, str] | Setting]:
+    """`--assume NAME=CHOICE` pairs, checked against the registry before any file is read, after
+    the observed choices of `--assume-from FILE` (a settled.yaml, read and checked here)."""
+    pairs: list[tuple[str, str] | Setting] = []
     for item in items:
         name, sep, value = item.partition("=")
         if not sep:
@@ -28,10 +41,12 @@ def parse_assume(items: list[str]) -> list[tuple[str, str]]:
         raise UsageError(
             f"--assume: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
         ) from None
+    if assume_from is not None:
+        pairs = [*load_settled(assume_from).settings(), *pairs]
     return pairs
 
 
-def load_pool_option(path: Path, assume: list[tuple[str, str]]) -> IdentityPool:
+def load_pool_option(path: Path, assume: list[tuple[str, str] | Setting]) -> IdentityPool:
     return load_pool(path, assume=assume)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from simulator.analysis.diff import diff_pools, load_accept
-from simulator.cli.common import parse_assume
+from simulator.cli.common import ASSUME_FROM, parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import ClaimsError
@@ -43,10 +43,11 @@ def diff(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption in both pools."
     ),
+    assume_from: Path | None = ASSUME_FROM,
 ) -> int:
     """Compare two pool files; exit 1 on any outcome change not listed in --accept."""
     renderer = pick(DIFF_RENDERERS, fmt, "diff")
-    pairs = parse_assume(assume)
+    pairs = parse_assume(assume, assume_from)
     old_pool = pool_from_document(read_file(old), assume=pairs)
     new_doc = read_file(new)
     new_pool = pool_from_document(new_doc, assume=pairs)

@@ -9,7 +9,7 @@ import typer
 
 from simulator.analysis.findings import IgnoreEntry, Severity, load_ignore
 from simulator.analysis.lint import lint_file
-from simulator.cli.common import parse_assume
+from simulator.cli.common import ASSUME_FROM, parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
@@ -61,12 +61,13 @@ def lint(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
+    assume_from: Path | None = ASSUME_FROM,
 ) -> int:
     """Report findings about the pool configuration, each with its path (and line) in the file."""
     renderer = pick(LINT_RENDERERS, fmt, "lint")
     report = lint_file(
         pool,
-        assume=parse_assume(assume),
+        assume=parse_assume(assume, assume_from),
         ignores=read_ignores(ignore_file),
         min_severity=Severity.parse(min_severity.value),
     )

@@ -10,7 +10,7 @@ import typer
 
 from simulator.assumptions import AssumptionSet
 from simulator.batch import JSON_LINE
-from simulator.cli.common import parse_assume, parse_context
+from simulator.cli.common import ASSUME_FROM, parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
@@ -27,9 +27,9 @@ policy_app = typer.Typer(
 )
 
 
-def parse_assumptions(items: Sequence[str]) -> AssumptionSet:
+def parse_assumptions(items: Sequence[str], assume_from: Path | None = None) -> AssumptionSet:
     """`--assume NAME=CHOICE`, checked against the one registry; only IAM-side names matter here."""
-    return AssumptionSet.parse(parse_assume(list(items)))
+    return AssumptionSet.parse(parse_assume(list(items), assume_from))
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -105,13 +105,14 @@ def eval_command(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch an IAM named assumption."
     ),
+    assume_from: Path | None = ASSUME_FROM,
     fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", "-f", help="text or json."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here instead of stdout."
     ),
 ) -> int:
     """Decide whether policies allow an action on a resource, and explain which statements decided."""
-    assumptions = parse_assumptions(assume)
+    assumptions = parse_assumptions(assume, assume_from)
     pick(POLICY_RENDERERS, fmt, "policy eval")
     if requests is not None and (action is not None or resource is not None or context):
         raise UsageError("give either --requests or --action/--resource/--context, not both")

@@ -16,7 +16,13 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeed
 from simulator.access import AccessRequest
 from simulator.batch import read_access_requests, simulate_lines
 from simulator.claims import read_claims
-from simulator.cli.common import load_iam_file, load_pool_option, parse_assume, parse_context
+from simulator.cli.common import (
+    ASSUME_FROM,
+    load_iam_file,
+    load_pool_option,
+    parse_assume,
+    parse_context,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output, stderr_console
 from simulator.errors import ClaimsError, UsageError
@@ -79,6 +85,7 @@ def simulate(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
+    assume_from: Path | None = ASSUME_FROM,
     fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", "-f", help="text or json."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here instead of stdout."
@@ -96,7 +103,7 @@ def simulate(
         raise UsageError(
             "--role-arn applies to --flow basic; the enhanced flow picks the role itself"
         )
-    pool = load_pool_option(config, parse_assume(assume))
+    pool = load_pool_option(config, parse_assume(assume, assume_from))
     iam_data = load_iam_file(iam) if iam is not None else pool.iam
     access = _access_requests(action, resource, context, resource_tag, requests)
     if access and iam_data is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from simulator.cases import load_cases, run_cases
-from simulator.cli.common import parse_assume
+from simulator.cli.common import ASSUME_FROM, parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
@@ -20,6 +20,7 @@ def cases_command(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
+    assume_from: Path | None = ASSUME_FROM,
     fmt: OutputFormat = typer.Option(
         OutputFormat.TEXT, "--format", "-f", help="text, json or junit."
     ),
@@ -29,7 +30,9 @@ def cases_command(
 ) -> int:
     """Check a pool against table-driven expectations: roles, errors, tags, trust and access."""
     renderer = pick(CASES_RENDERERS, fmt, "test")
-    report = run_cases(load_cases(cases, assume=parse_assume(assume)), now=datetime.now(UTC))
+    report = run_cases(
+        load_cases(cases, assume=parse_assume(assume, assume_from)), now=datetime.now(UTC)
+    )
     with open_output(output) as stream:
         renderer.render(report, stream)
     return ExitCode.FAILED if report.failed else ExitCode.OK

@@ -10,7 +10,7 @@ import typer
 
 from simulator.claims import read_token_file
 from simulator.cli import live_options
-from simulator.cli.common import load_pool_option, parse_assume
+from simulator.cli.common import ASSUME_FROM, load_pool_option, parse_assume
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
@@ -96,6 +96,7 @@ def verify_command(
     assume: list[str] = typer.Option(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
+    assume_from: Path | None = ASSUME_FROM,
     region: str | None = live_options.REGION,
     profile: str | None = live_options.PROFILE,
     endpoint_url: str | None = live_options.ENDPOINT_URL,
@@ -117,7 +118,7 @@ def verify_command(
     if password_stdin and id_token.count("-"):
         raise UsageError("--password-stdin and --id-token - cannot both read stdin")
     renderer = pick(VERIFY_RENDERERS, fmt, "verify")
-    pairs = parse_assume(assume)
+    pairs = parse_assume(assume, assume_from)
     clients = live_options.live_clients(
         ctx, region, profile, endpoint_url, allow_insecure_http, retry_mode
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path as FsPath
 from typing import Any, cast
 
-from simulator.assumptions import AssumptionSet, Name
+from simulator.assumptions import AssumptionSet, Name, Setting
 from simulator.errors import ConfigError
 from simulator.iam.roles import IamData, load_iam
 from simulator.model import limits
@@ -35,6 +35,7 @@ from simulator.model.providers import (
     parse_logins_name,
     parse_mapping_key,
 )
+from simulator.model.settled import observed_setting
 
 TOP_LEVEL_KEYS = (
     # DescribeIdentityPool
@@ -55,7 +56,8 @@ CLIENT_ID = re.compile(r"[\w_]+")  # [M] CognitoIdentityProviderClientId
 LOGIN_PROVIDER_VALUE = re.compile(r"[\w.;_/-]+")  # [M] IdentityProviderId
 
 
-Overrides = Sequence[tuple[str, str]]
+# --assume NAME=CHOICE pairs, and --assume-from's observed settings before them.
+Overrides = Sequence[tuple[str, str] | Setting]
 
 
 def load_pool(path: FsPath | str, *, assume: Overrides = ()) -> IdentityPool:
@@ -142,8 +144,13 @@ class _Builder:
         node = self.root.get("Assumptions")
         base = AssumptionSet()
         if node is not None:
+            # A choice, or a settled.yaml entry ({observed: CHOICE, region, date, ...}) pasted in.
             base = AssumptionSet.parse(
-                ((k, v.string()) for k, v in node.items()), path=("Assumptions",)
+                (
+                    observed_setting(node, k) if isinstance(v.value, dict) else (k, v.string())
+                    for k, v in node.items()
+                ),
+                path=("Assumptions",),
             )
         # Command-line choices were validated by the caller; they win over the file's.
         return AssumptionSet.parse(self.assume, base=base, path=("--assume",))
