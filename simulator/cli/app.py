@@ -62,9 +62,9 @@ def _root(
 
 def _register_commands() -> None:
     # One module per command; each exposes register(app).
-    from simulator.cli import check, diff, lint, policy, pull, simulate, testcases, verify
+    from simulator.cli import check, diff, lint, policy, probe, pull, simulate, testcases, verify
 
-    for module in (simulate, testcases, verify, pull, policy, diff, check, lint):
+    for module in (simulate, testcases, verify, pull, probe, policy, diff, check, lint):
         module.register(app)
 
 
