@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,32 @@ class BatchLine:
             return JSON_LINE.encode(self.to_json()) + "\n"
         # The line number goes first without copying the result: splice it into the object's text.
         return f'{{"line":{self.line},{JSON_LINE.encode(self.result.to_json(trace=False))[1:]}\n'
+
+
+@dataclass
+class BatchSummary:
+    """The population a batch run decided: lines, outcomes by role or error, bad lines."""
+
+    lines: int = 0
+    bad: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)  # role name or error code -> lines
+
+    def add(self, line: BatchLine) -> None:
+        self.lines += 1
+        if line.result is None:
+            self.bad += 1
+            return
+        role, error = line.result.role_arn, line.result.error
+        what = role.rsplit("/", 1)[-1] if role else (error.code if error else "unknown")
+        self.outcomes[what] = self.outcomes.get(what, 0) + 1
+
+    def text(self, seconds: float) -> str:
+        rate = f", {self.lines / seconds:,.0f} lines/s" if seconds > 0 and self.lines else ""
+        shown = ", ".join(
+            f"{what} {n:,}" for what, n in sorted(self.outcomes.items(), key=lambda kv: -kv[1])
+        )
+        text = f"{self.lines:,} lines in {seconds:.2f} s{rate}: {shown or 'no decisions'}"
+        return text + (f"; {self.bad:,} bad line(s)" if self.bad else "")
 
 
 def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:

@@ -21,6 +21,7 @@ from simulator.access import Assessment
 from simulator.analysis.access import assess_witness, candidate_checks, iam_of, role_policies_of
 from simulator.analysis.explorer import Scope, explore
 from simulator.analysis.outcomes import Outcome, outcome_summary
+from simulator.analysis.population import EXAMPLES, Moved, PopulationSummary, moved, who
 from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.batch import parse_batch_line
 from simulator.errors import ClaimsError, ConfigError, format_path
@@ -49,6 +50,12 @@ class Change:
     path: tuple[str | int, ...] = ()  # where in the new pool file the new outcome is decided
     line: int | None = None
     corpus_lines: tuple[int, ...] = ()  # lines of the claims corpus this change moves
+    corpus_examples: tuple[str, ...] = ()  # a few of those users, by sub
+
+    @property
+    def population(self) -> Moved:
+        """This change's share of the replayed corpus."""
+        return moved(self.old, self.new, len(self.corpus_lines), self.corpus_examples)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +76,7 @@ class Change:
             "path": format_path(self.path) if self.path else None,
             "line": self.line,
             "corpus_lines": list(self.corpus_lines),
+            "population": self.population.to_json(),
         }
 
 
@@ -81,6 +89,15 @@ class DiffReport:
     notes: tuple[str, ...] = ()
     regions_checked: int = 0
     corpus_lines: int = 0
+    corpus: str | None = None  # the corpus replayed (--claims-file), if any
+
+    @property
+    def population(self) -> PopulationSummary | None:
+        """How many of the corpus's users the changes move; None without a corpus."""
+        if self.corpus is None:
+            return None
+        moving = tuple(c.population for c in self.changes if c.corpus_lines)
+        return PopulationSummary(self.corpus_lines, moving)
 
     @property
     def equivalent(self) -> bool:
@@ -106,6 +123,7 @@ class DiffReport:
             "accepted": len(self.changes) - len(self.unaccepted),
             "unaccepted": len(self.unaccepted),
             "notes": list(self.notes),
+            "population": population.to_json() if (population := self.population) else None,
         }
 
 
@@ -166,15 +184,25 @@ def diff_pools(
         if change is not None:
             groups[key] = change
     lines = 0
+    # One row per change: a corpus line in a change the analysis found is counted there. Lines
+    # and examples are gathered per change and attached once (a corpus has millions of lines).
+    moved_lines: dict[tuple[Any, ...], list[int]] = {}
+    examples: dict[tuple[Any, ...], list[str]] = {}
     for number, text in enumerate(corpus or (), start=1):
         if not text.strip():
             continue
         lines += 1
         found_line = _replay(corpus_name, number, text, compare, groups)
         if found_line is not None:
-            key, change = found_line
-            # One row per change: a corpus line in a change the analysis found is counted there.
-            groups[key] = replace(change, corpus_lines=(*change.corpus_lines, number))
+            key, request = found_line
+            moved_lines.setdefault(key, []).append(number)
+            named = examples.setdefault(key, [])
+            if len(named) < EXAMPLES:
+                named.append(who(request, number))
+    for key, numbers in moved_lines.items():
+        groups[key] = replace(
+            groups[key], corpus_lines=tuple(numbers), corpus_examples=tuple(examples[key])
+        )
     changes = [_locate(c, new, new_doc) for c in groups.values()]
     if accept is not None:
         changes = [replace(c, accepted=accept.covers(c)) for c in changes]
@@ -186,6 +214,7 @@ def diff_pools(
         tuple(found.notes),
         len(found.regions),
         lines,
+        corpus_name if corpus is not None else None,
     )
 
 
@@ -210,8 +239,9 @@ def _replay(
     text: str,
     compare: _Comparison,
     groups: dict[tuple[Any, ...], Change],
-) -> tuple[tuple[Any, ...], Change] | None:
-    """The change one corpus line falls in (an existing group, or a new one), with its key."""
+) -> tuple[tuple[Any, ...], LoginRequest] | None:
+    """The key of the change one corpus line falls in (an existing group, or a new one added to
+    `groups`), with the line's request; None when the line's outcome does not change."""
     try:
         request = parse_batch_line(text, LoginRequest.guest())
         d_old, d_new = decide(compare.old, request), decide(compare.new, request)
@@ -224,9 +254,12 @@ def _replay(
     provider = d_new.role_mapping_key or d_new.login_provider or "unauthenticated"
     key = change_key(provider, request, d_old, d_new)
     if key in groups:
-        return key, groups[key]
+        return key, request
     change = compare.change(provider, request, key)
-    return (key, replace(change, source=f"corpus:{number}")) if change is not None else None
+    if change is None:
+        return None
+    groups[key] = replace(change, source=f"corpus:{number}")
+    return key, request
 
 
 class _Comparison:

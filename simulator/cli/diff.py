@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import typer
 
@@ -52,19 +55,28 @@ def diff(
     new_doc = read_file(new)
     new_pool = pool_from_document(new_doc, assume=pairs)
     accepted = load_accept(accept) if accept is not None else None
-    corpus = None
-    if claims_file is not None:
-        try:
-            corpus = claims_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise ClaimsError(f"cannot read: {exc.strerror}", source=str(claims_file)) from None
-    report = diff_pools(
-        old_pool, new_pool, corpus=corpus, corpus_name=str(claims_file), accept=accepted,
-        budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
-    )  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        corpus = None
+        if claims_file is not None:
+            try:
+                handle = stack.enter_context(claims_file.open(encoding="utf-8"))
+            except OSError as exc:
+                raise ClaimsError(f"cannot read: {exc.strerror}", source=str(claims_file)) from None
+            corpus = _lines(handle, str(claims_file))  # streamed: a population can be large
+        report = diff_pools(
+            old_pool, new_pool, corpus=corpus, corpus_name=str(claims_file), accept=accepted,
+            budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
+        )  # fmt: skip
     with open_output(output) as stream:
         renderer.render(report, stream)
     return ExitCode.OK if report.passed else ExitCode.FAILED
+
+
+def _lines(handle: IO[str], source: str) -> Iterator[str]:
+    try:
+        yield from handle
+    except UnicodeDecodeError:
+        raise ClaimsError("not a UTF-8 text file", source=source) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
 from simulator.access import AccessRequest
-from simulator.batch import read_access_requests, simulate_lines
+from simulator.batch import BatchSummary, read_access_requests, simulate_lines
 from simulator.claims import read_claims
 from simulator.cli.common import (
     ASSUME_FROM,
@@ -161,18 +162,21 @@ def _batch(
         handle = path.open("r", encoding="utf-8")
     except OSError as exc:
         raise ClaimsError(f"cannot read: {exc.strerror}", source=str(path)) from None
-    bad = 0
+    summary = BatchSummary()
+    started = time.perf_counter()
     with handle, open_output(output) as out:
         progress = _progress(path)
         with progress or contextlib.nullcontext():
             task = progress.add_task("simulating", total=path.stat().st_size) if progress else None
             lines = _counting(handle, progress, task)
             for result in simulate_lines(pool, lines, base, now=now):
+                summary.add(result)
                 if result.problem is not None:
-                    bad += 1
                     print(f"rolesim: {path}:{result.line}: {result.problem}", file=sys.stderr)
                 out.write(result.to_json_line())
-    return ExitCode.BAD_INPUT if bad else ExitCode.OK
+    # The population in one line, on stderr: stdout carries the JSON lines only.
+    print(f"rolesim: simulate: {summary.text(time.perf_counter() - started)}", file=sys.stderr)
+    return ExitCode.BAD_INPUT if summary.bad else ExitCode.OK
 
 
 def _progress(path: Path) -> Progress | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from simulator.analysis.diff import DiffReport
+from simulator.analysis.diff import Change, DiffReport
 from simulator.analysis.findings import CATALOGUE
 from simulator.analysis.invariants import CheckReport
 from simulator.analysis.lint import LintReport
@@ -132,6 +132,13 @@ _DIFF_RULES = [
 ]
 
 
+def _users(report: DiffReport, change: Change) -> str:
+    """How many users of the replayed corpus the change moves (nothing without a corpus)."""
+    if report.corpus is None:
+        return ""
+    return f" ({len(change.corpus_lines):,} of {report.corpus_lines:,} users of the corpus)"
+
+
 class DiffSarif(Renderer[DiffReport]):
     def render(self, result: DiffReport, stream: IO[str]) -> None:
         results = [
@@ -139,11 +146,16 @@ class DiffSarif(Renderer[DiffReport]):
                 f"diff/{c.classification}",
                 "note" if c.accepted else "error",
                 f"{c.id}: {outcome_summary(c.old)} -> {outcome_summary(c.new)} for "
-                f"{c.probe.describe()}",
+                f"{c.probe.describe()}" + _users(result, c),
                 result.new_source,
                 c.line,
                 format_path(c.path) if c.path else None,
-                {"witness": c.probe.to_json(), "regions": c.regions, "reasons": list(c.reasons)},
+                {
+                    "witness": c.probe.to_json(),
+                    "regions": c.regions,
+                    "reasons": list(c.reasons),
+                    "users": len(c.corpus_lines),
+                },
                 c.accepted,
             )
             for c in result.changes
@@ -161,7 +173,7 @@ class DiffJUnit(Renderer[DiffReport]):
                 f"rolesim.diff.{c.classification}",
                 failure=None
                 if c.accepted
-                else f"{outcome_summary(c.old)} -> {outcome_summary(c.new)}\n"
+                else f"{outcome_summary(c.old)} -> {outcome_summary(c.new)}{_users(result, c)}\n"
                 f"witness: {_json_text(c.probe.to_json())}",
                 skipped=f"accepted: {c.accepted}" if c.accepted else None,
             )
