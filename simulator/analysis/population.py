@@ -18,6 +18,7 @@ from simulator.request import LoginRequest
 Movement = Literal["moved", "refused", "granted", "tags", "error"]
 MOVEMENTS: tuple[Movement, ...] = ("moved", "refused", "granted", "tags", "error")
 EXAMPLES = 3  # users named per change
+_SAID = 5  # changes the sentence names; the rest are counted
 
 
 def movement(old: Outcome, new: Outcome) -> Movement:
@@ -104,8 +105,11 @@ class PopulationSummary:
             return f"this change moves none of the {total}"
         (verb, n, rest), others = parts[0], parts[1:]
         text = f"this change {verb} {n} of {total} {rest}"
-        if others:
-            said = [f"{v} {c} {r}" for v, c, r in others]
+        said = [f"{v} {c} {r}" for v, c, r in others[: _SAID - 1]]
+        left = sorted(self.changes, key=lambda m: -m.users)[_SAID:]
+        if left:
+            said.append(f"{len(left)} more change(s) move {sum(m.users for m in left):,}")
+        if said:
             text += (
                 ", " + ", ".join(said[:-1]) + (", " if len(said) > 1 else "") + "and " + said[-1]
             )

@@ -17,6 +17,7 @@ from simulator.live.probe import (
     CleanupReport,
     check_run_id,
     cleanup_run,
+    new_run_id,
     plan_probe,
     run_probe,
     select_experiments,
@@ -104,10 +105,18 @@ def probe_command(
     clients = live_options.live_clients(
         ctx, region, profile, endpoint_url, allow_insecure_http, retry_mode
     )
+    run_id = new_run_id()
     with clients:
-        report = run_probe(
-            clients, experiments, today=datetime.now(UTC).date(), propagation=propagation_timeout
+        # Said first: a run killed before its teardown leaves resources only this id finds.
+        print(
+            f"rolesim: probe: run {run_id} in {clients.region_for()}; if it is killed, "
+            f"`rolesim probe --cleanup {run_id} --yes` deletes what it left",
+            file=sys.stderr,
         )
+        report = run_probe(
+            clients, experiments, today=datetime.now(UTC).date(), propagation=propagation_timeout,
+            run_id=run_id,
+        )  # fmt: skip
     settled = report.settled()
     write_text(dump_settled(earlier.merged(settled) if earlier else settled), output)
     with open_output(None) as stream:

@@ -143,6 +143,8 @@ def test_the_sentence_joins_every_change_largest_first() -> None:
         "(PoolEngineering before, NotAuthorizedException now)"
     )
     assert PopulationSummary(50_000, ()).sentence() == "this change moves none of the 50,000 users"
+    many = PopulationSummary(100, tuple(Moved("moved", 10 - i, f"R{i}", "Auth") for i in range(8)))
+    assert many.sentence().endswith("sends 6 from R4 to Auth, and 3 more change(s) move 12")
 
 
 DEPTS = st.sampled_from(["engineering", "eng", "sales", "Eng", "hr"])

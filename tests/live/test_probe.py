@@ -232,7 +232,9 @@ def test_cleanup_finds_by_name_and_tag_what_a_run_left_and_deletes_it_only_with_
         result = _probe(bed, tmp_path, "--yes", "--only", "case-sensitive-match")
     assert result.code == 3, result.stderr
     run_id = load_settled(tmp_path / "settled.yaml").run_id
-    assert f"rolesim probe --cleanup {run_id} --yes" in result.stderr
+    # The run id is said before anything is created, and again with what is left.
+    assert result.stderr.startswith(f"rolesim: probe: run {run_id} in us-east-1")
+    assert result.stderr.count(f"rolesim probe --cleanup {run_id} --yes") == 2
     left = _left(bed)
     assert len(left["roles"]) == 3
     assert left["identity pools"] == []

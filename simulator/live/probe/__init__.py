@@ -50,6 +50,7 @@ __all__ = [
     "ProbeReport",
     "check_run_id",
     "cleanup_run",
+    "new_run_id",
     "plan_probe",
     "run_probe",
     "select_experiments",

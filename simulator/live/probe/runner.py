@@ -29,6 +29,7 @@ from simulator.live.probe.api import (
     TAG_KEY,
     Api,
     Credentials,
+    PlannedCall,
     least_privilege_policy,
 )
 from simulator.live.probe.experiments import (
@@ -170,7 +171,7 @@ class ProbePlan:
     region: str
     experiments: tuple[Experiment, ...]
     resources: tuple[Resource, ...]
-    calls: tuple[Any, ...]  # PlannedCall
+    calls: tuple[PlannedCall, ...]
 
     def policy(self) -> dict[str, Any]:
         """What the run needs, and what `--cleanup` needs to find and delete its leftovers."""
