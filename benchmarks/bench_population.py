@@ -26,33 +26,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bench_simulate import CLIENT, DEPARTMENTS, GROUPS, USER_POOL, bench_rules
+
 from simulator.analysis.diff import diff_pools
 from simulator.batch import parse_batch_line
 from simulator.model import IdentityPool, pool_from_dict
 from simulator.request import LoginRequest
 from simulator.simulate import decide
 
-USER_POOL = "cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench"
-CLIENT = "benchclient0001"
-DEPARTMENTS = ["eng", "sales", "ops", "legal", "hr", "finance", "support", "research"]
-GROUPS = ["admins", "dev", "qa", "viewers", "billing", "oncall"]
-
 
 def _pool(name: str, *, first_department: str) -> IdentityPool:
-    rules: list[dict[str, str]] = []
-    for i in range(25):
-        kind = ["Equals", "Contains", "StartsWith", "Equals"][i % 4]
-        claim = ["custom:department", "cognito:groups", "email", "custom:level"][i % 4]
-        value = {
-            "custom:department": DEPARTMENTS[i % len(DEPARTMENTS)],
-            "cognito:groups": GROUPS[i % len(GROUPS)],
-            "email": f"@corp{i}.example",
-            "custom:level": f"L{i}",
-        }[claim]
-        if i == 0:
-            value = first_department  # the change under review: the first rule's value
-        rules.append({"Claim": claim, "MatchType": kind, "Value": value,
-                      "RoleARN": f"arn:aws:iam::111122223333:role/R{i}"})  # fmt: skip
+    rules = bench_rules()
+    rules[0]["Value"] = first_department  # the change under review: the first rule's value
     return pool_from_dict(
         {
             "IdentityPoolId": "us-east-1:00000000-0000-0000-0000-000000000000",
