@@ -426,7 +426,12 @@ def _rule_limit() -> Experiment:
     count = int(documented) + 1
 
     def read(answers: Sequence[Answer]) -> Verdict:
-        (answer,) = answers
+        control, answer = answers
+        if control.refused or control.claims.get("rules_kept") != count - 1:
+            return Verdict(
+                None, f"SetIdentityPoolRoles did not take {count - 1} rules ({control.describe()}): "
+                "the set-up did not work as planned",
+            )  # fmt: skip
         kept = answer.claims.get("rules_kept")
         if not answer.refused and kept == count:
             return Verdict(
@@ -434,13 +439,11 @@ def _rule_limit() -> Experiment:
             )
         if not answer.refused:
             return Verdict(None, f"SetIdentityPoolRoles accepted {count} rules but kept {kept}")
-        if answer.error_code == "InvalidParameterException":
-            return Verdict(
-                documented,
-                f"SetIdentityPoolRoles refused {count} rules ({answer.describe()}): {Name.RULE_LIMIT}={documented}",
-            )
-        return _neither(
-            answer, f"expected acceptance or InvalidParameterException for {count} rules"
+        # A refusal of the one rule more than the control, which was accepted: the limit.
+        return Verdict(
+            documented,
+            f"SetIdentityPoolRoles refused {count} rules ({answer.describe()}) and took "
+            f"{count - 1}: {Name.RULE_LIMIT}={documented}",
         )
 
     return Experiment(

@@ -55,6 +55,8 @@ _ANSWER_CODES = frozenset(
         "ResourceConflictException",
     }
 )
+# How SetIdentityPoolRoles may refuse a mapping over a limit: the answer, not a failure.
+_MAPPING_REFUSALS = frozenset({"InvalidParameterException", "LimitExceededException"})
 _BACKOFF = (2.0, 4.0, 8.0, 10.0)
 
 
@@ -411,13 +413,20 @@ class ProbeRun:
                 ]}  # fmt: skip
             params["RoleMappings"] = {key: mapping}
         target = f"{self.prefix}-{e.code}"
-        answer = "accepted"
         if e.mapping_may_be_refused:
-            setup.answers.append(self._mapping_answer(target, params, len(e.pool.rules)))
-            answer = setup.answers[-1].describe()
+            # The control: one rule fewer must be accepted, or a refusal proves nothing.
+            for rules in (len(e.pool.rules) - 1, len(e.pool.rules)):
+                trial = _with_rules(params, key, rules)
+                answer = self._mapping_answer(target, trial, rules)
+                setup.answers.append(answer)
+                setup.evidence.append(
+                    Evidence(
+                        "SetIdentityPoolRoles", f"{rules} rules for one provider", answer.describe()
+                    )
+                )
         else:
             self._setup_call("cognito-identity:SetIdentityPoolRoles", target, **params)
-        setup.evidence.append(Evidence("SetIdentityPoolRoles", e.pool.describe(), answer))
+            setup.evidence.append(Evidence("SetIdentityPoolRoles", e.pool.describe(), "accepted"))
         if e.pool.tags is not None or e.pool.use_defaults:
             self._setup_call(
                 "cognito-identity:SetPrincipalTagAttributeMap",
@@ -443,7 +452,7 @@ class ProbeRun:
         try:
             self.api.call("cognito-identity:SetIdentityPoolRoles", target, **params)
         except ClientError as exc:
-            if error_code(exc) not in _ANSWER_CODES:
+            if error_code(exc) not in _MAPPING_REFUSALS:
                 raise self._failure(exc, "cognito-identity:SetIdentityPoolRoles") from None
             return Answer(None, "SetIdentityPoolRoles", error_code=error_code(exc),
                           error_message=self.api.redactor.scrub(error_message(exc)))  # fmt: skip
@@ -585,6 +594,14 @@ class ProbeRun:
 
     def teardown(self) -> Teardown:
         return delete_resources(self.api, self.created)
+
+
+def _with_rules(params: dict[str, Any], key: str, count: int) -> dict[str, Any]:
+    """SetIdentityPoolRoles's parameters with the mapping's first `count` rules."""
+    mapping = dict(params["RoleMappings"][key])
+    rules = mapping["RulesConfiguration"]["Rules"][:count]
+    mapping["RulesConfiguration"] = {"Rules": rules}
+    return {**params, "RoleMappings": {key: mapping}}
 
 
 def delete_resources(api: Api, resources: list[Resource]) -> Teardown:
