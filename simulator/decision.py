@@ -278,6 +278,13 @@ class Decision(OutcomeView):
     notes: tuple[str, ...] = ()  # what the pool did not check, or could not, for this login
     observed_assumptions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
+    def observed_json(self) -> dict[str, Any]:
+        """Where each observed choice comes from, for a full result; batch lines leave it out
+        (their `uncertain` entries still say `basis: observed`)."""
+        if not self.observed_assumptions:
+            return {}
+        return {"observed_assumptions": {k: dict(v) for k, v in self.observed_assumptions.items()}}
+
     def to_json(self, *, trace: bool = True, outcome: Outcome | None = None) -> dict[str, Any]:
         """CONTRACT §5's fields for `outcome` (the final one, if trust changed it) or this decision's,
         plus identity_id and the assumptions switched; the trace unless `trace` is False."""
@@ -293,8 +300,7 @@ class Decision(OutcomeView):
             "identity_id": self.identity_id,
             "assumptions": dict(self.assumptions),
         }
-        if self.observed_assumptions:
-            out["observed_assumptions"] = {k: dict(v) for k, v in self.observed_assumptions.items()}
         if trace:
+            out.update(self.observed_json())
             out["trace"] = [s.to_json() for s in self.trace]
         return out

@@ -264,6 +264,14 @@ def test_simulate_assume_from_reports_observed_in_json_and_text(root: Path, tmp_
     assert out["observed_assumptions"]["case-sensitive-match"]["choice"] == "sensitive"
     text = run_cli([*args, "--assume-from", settled]).stdout
     assert "Observed       case-sensitive-match: observed in eu-west-1 on 2025-06-01" in text
+    # A batch line says the basis in `uncertain` and leaves the provenance table out.
+    corpus = tmp_path / "claims.jsonl"
+    corpus.write_text(json.dumps(claims) + "\n", encoding="utf-8")
+    batch_args = ["simulate", "-c", root / "rules/pool.yaml", "--claims-file", corpus, "-f", "json"]
+    (line,) = run_cli([*batch_args, "--assume-from", settled]).lines()
+    assert "observed_assumptions" not in line
+    basis = {u["assumption"]: u["basis"] for u in line["uncertain"]}
+    assert basis["case-sensitive-match"] == "observed"
     # --assume wins over the settled file, and its choice is assumed again.
     again = run_cli([*args, "--assume-from", settled, "--assume", "case-sensitive-match=sensitive"])
     assert "Uncertain      case-sensitive-match: decided assuming sensitive" in again.stdout
