@@ -125,7 +125,7 @@ def main() -> None:
             return changed
 
         def diff() -> Any:
-            return diff_pools(old, new, corpus=_lines(path), corpus_name=str(path))
+            return diff_pools(old, new, corpus=_lines(path))
 
         t_base, n = timed(baseline)
         t_decide, changed = timed(decide_twice)

@@ -35,6 +35,7 @@ from simulator.iam import (
 )
 from simulator.model.pool import IdentityPool
 from simulator.model.providers import OIDC_ARN, ProviderKind
+from simulator.node import Node
 from simulator.request import LoginRequest
 
 ContextValue = str | tuple[str, ...]
@@ -49,6 +50,26 @@ class AccessRequest:
     action: str
     resource: str
     context: Mapping[str, ContextValue] = field(default_factory=dict)
+
+
+REQUEST_FIELDS = ("action", "resource", "context")
+
+
+def access_request_of(node: Node, *, extra: Sequence[str] = ()) -> AccessRequest:
+    """An access request written as {action, resource, context} (CONTRACT §6), checked with the
+    paths of what is wrong; `extra` admits more fields, and `resource_tags` (a cases file's
+    shorthand) becomes `aws:ResourceTag/<key>` context."""
+    node.check_keys((*REQUEST_FIELDS, *extra), required=("action", "resource"))
+    context: dict[str, ContextValue] = {}
+    for field_name in ("context", "resource_tags"):
+        given = node.get(field_name)
+        for key, value in given.items() if given is not None else ():
+            text: ContextValue = (
+                value.strings() if isinstance(value.value, list) else value.string()
+            )
+            context[f"aws:ResourceTag/{key}" if field_name == "resource_tags" else key] = text
+    action = node.require("action").string(length=(1, 10_240))
+    return AccessRequest(action, node.require("resource").string(length=(1, 10_240)), context)
 
 
 @dataclass(frozen=True, slots=True)

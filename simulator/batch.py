@@ -13,10 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.access import AccessRequest, Assessment
+from simulator import inputs
+from simulator.access import AccessRequest, Assessment, access_request_of
 from simulator.claims import claims_from_json
 from simulator.errors import ClaimsError, ConfigError
 from simulator.model.pool import IdentityPool
+from simulator.node import Node
 from simulator.request import NO_TOKEN, LoginRequest
 from simulator.simulate import simulate
 
@@ -29,47 +31,19 @@ _WRAPPER_KEYS = frozenset(
 
 
 def read_access_requests(path: Path) -> list[AccessRequest]:
-    """`--requests FILE`: JSON lines of {"action", "resource", "context"} (CONTRACT §6 fields)."""
+    """`--requests FILE`: JSON lines of {"action", "resource", "context"} (CONTRACT §6 fields),
+    read through simulator.inputs (bounded, strict UTF-8 and JSON)."""
     out: list[AccessRequest] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    source = str(path)
+    lines = inputs.read_text(path, inputs.REQUESTS_FILE).splitlines()
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
+        data = inputs.parse_json(text, source, inputs.REQUEST_LINE, line=number, one_line=True)
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"not valid JSON: {exc.msg}", file=str(path), line=number) from None
-        if (
-            not isinstance(data, dict)
-            or not isinstance(data.get("action"), str)
-            or not isinstance(data.get("resource"), str)
-        ):
-            raise ConfigError(
-                'expected {"action": ..., "resource": ..., "context": {...}}',
-                file=str(path),
-                line=number,
-            )
-        context = data.get("context") or {}
-        if not isinstance(context, dict) or not all(
-            isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-            for v in context.values()
-        ):
-            raise ConfigError(
-                "'context' maps keys to strings or lists of strings",
-                path=("context",),
-                file=str(path),
-                line=number,
-            )
-        out.append(
-            AccessRequest(
-                data["action"],
-                data["resource"],
-                {k: v if isinstance(v, str) else tuple(v) for k, v in context.items()},
-            )
-        )
+            out.append(access_request_of(Node(data)))
+        except ConfigError as err:
+            raise err.locate(source, number) from None
     return out
 
 
@@ -117,10 +91,18 @@ class BatchSummary:
         return text + (f"; {self.bad:,} bad line(s)" if self.bad else "")
 
 
-def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:
-    """One JSONL line: a claims object, a JWT as a JSON string, or {"claims": {...}, options...}."""
-    stripped = text.strip()
-    data: Any = stripped if stripped[:1] not in '{"' else json.loads(stripped)
+def parse_batch_line(text: str | bytes, base: LoginRequest) -> LoginRequest:
+    """One JSONL line: a claims object, a JWT as a JSON string, or {"claims": {...}, options...}.
+
+    A line that is too long, not UTF-8 or not strict JSON is refused (ClaimsError naming the
+    column); the caller names the line."""
+    kind = inputs.CORPUS_LINE
+    stripped = inputs.line_text(text, "claims", kind).strip()
+    data: Any = (
+        stripped
+        if stripped[:1] not in '{"'
+        else inputs.parse_json(stripped, "claims", kind, one_line=True)
+    )
     if type(data) is dict and "claims" in data and isinstance(data["claims"], _WRAPPED_CLAIMS):
         unknown = set(data) - _WRAPPER_KEYS
         if unknown:
@@ -144,7 +126,7 @@ def parse_batch_line(text: str, base: LoginRequest) -> LoginRequest:
 
 def simulate_lines(
     pool: IdentityPool,
-    lines: Iterable[str],
+    lines: Iterable[str | bytes],
     base: LoginRequest,
     *,
     now: datetime | None = None,
@@ -156,7 +138,5 @@ def simulate_lines(
         try:
             request = parse_batch_line(text, base)
             yield BatchLine(number, simulate(pool, request, now=now, explain=False))
-        except json.JSONDecodeError as exc:
-            yield BatchLine(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}")
         except ClaimsError as exc:
             yield BatchLine(number, None, exc.message)

@@ -7,21 +7,24 @@ trusts the pool for the role, and which requests the credentials must allow or d
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.access import AccessRequest, Assessment
+from simulator.access import AccessRequest, Assessment, access_request_of
 from simulator.assumptions import Setting
 from simulator.claims import claims_from_json, read_claims
 from simulator.errors import ClaimsError, ConfigError
 from simulator.iam import IamData, load_account_authorization_details
-from simulator.model import IdentityPool, load_pool
-from simulator.model.document import Document, Node, plain, read_file
+from simulator.importers.source import ImportOptions, load_pool_source
+from simulator.model import IdentityPool
+from simulator.model.document import Document, plain, read_file
 from simulator.model.load import Overrides
 from simulator.model.settled import observed_setting
+from simulator.node import Node
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate
 
@@ -104,17 +107,27 @@ class TestReport:
         }
 
 
-def load_cases(path: Path | str, *, assume: Overrides = ()) -> CaseFile:
+def load_cases(
+    path: Path | str,
+    *,
+    assume: Overrides = (),
+    options: ImportOptions | None = None,
+) -> CaseFile:
+    """`options` (--parameter, --pool) apply to a pool given as a template, over the file's own
+    `parameters` and `pool_resource`."""
     doc = read_file(path)
     try:
-        return _build(doc, Path(path), assume)
+        return _build(doc, Path(path), assume, options or ImportOptions())
     except ConfigError as err:
         raise doc.error(err) from None
 
 
-def _build(doc: Document, path: Path, assume: Overrides) -> CaseFile:
+def _build(doc: Document, path: Path, assume: Overrides, options: ImportOptions) -> CaseFile:
     root = Node(doc.data)
-    root.check_keys(("pool", "iam", "assume", "cases"), required=("pool", "cases"))
+    root.check_keys(
+        ("pool", "iam", "assume", "cases", "parameters", "pool_resource"),
+        required=("pool", "cases"),
+    )
     base = path.parent
     file_assume: list[tuple[str, str] | Setting] = []
     if (n := root.get("assume")) is not None:
@@ -125,9 +138,15 @@ def _build(doc: Document, path: Path, assume: Overrides) -> CaseFile:
         ]
     pool_node = root.require("pool")
     pool_path = base / pool_node.string()
-    if not pool_path.is_file():
+    if not os.path.isfile(pool_path):  # never raises, even for a name the OS refuses
         pool_node.fail(f"no pool file at {pool_path}", hint="paths are relative to the cases file")
-    pool = load_pool(pool_path, assume=[*file_assume, *assume])
+    given = {k: v.string() for k, v in n.items()} if (n := root.get("parameters")) else {}
+    chosen = n.string() if (n := root.get("pool_resource")) else None
+    pool = load_pool_source(
+        pool_path,
+        ImportOptions({**given, **options.parameters}, options.pool or chosen),
+        assume=[*file_assume, *assume],
+    )
     iam = None
     if (iam_node := root.get("iam")) is not None:
         iam_doc = read_file(base / iam_node.string())
@@ -192,23 +211,7 @@ def _case(node: Node, base: Path, doc: Document) -> Case:
 def _requests(node: Node | None) -> tuple[AccessRequest, ...]:
     if node is None:
         return ()
-    out = []
-    for e in node.elements():
-        e.check_keys(
-            ("action", "resource", "context", "resource_tags"), required=("action", "resource")
-        )
-        context: dict[str, str | tuple[str, ...]] = {}
-        for key in ("context", "resource_tags"):
-            if (c := e.get(key)) is not None:
-                for k, v in c.items():
-                    value: str | tuple[str, ...] = (
-                        v.strings() if isinstance(v.value, list) else v.string()
-                    )
-                    context[f"aws:ResourceTag/{k}" if key == "resource_tags" else k] = value
-        out.append(
-            AccessRequest(e.require("action").string(), e.require("resource").string(), context)
-        )
-    return tuple(out)
+    return tuple(access_request_of(e, extra=("resource_tags",)) for e in node.elements())
 
 
 def _expect(node: Node) -> Expectation:

@@ -5,18 +5,21 @@ CONTRACT §3. A raw JWT is decoded without verification unless a JWKS is given; 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
+import os
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import IO, Any, NoReturn
 
 import jwt
 
+from simulator import inputs
 from simulator.errors import ClaimsError
 from simulator.model.pool import IdentityPool
 from simulator.model.providers import (
@@ -28,9 +31,13 @@ from simulator.model.providers import (
     issuer_host,
     parse_logins_name,
 )
-from simulator.request import PLAIN_CLAIMS, Claims, LoginRequest, TokenInfo
+from simulator.request import PLAIN_CLAIMS, Claims, LoginRequest, TokenInfo, VerifiedBy
 
 _JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# What a pasted token looks like, so that an argument that is one is never echoed: a JWT (every
+# JWT header begins with `{"`, base64url `eyJ`), or an opaque access token (long, no dots, so
+# that a file name with an extension is not one).
+_TOKEN_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]*\..*|[A-Za-z0-9_\-+/=~|]{40,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +65,61 @@ class Login:
 
 
 def fingerprint(secret: str) -> str:
-    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return "sha256:" + hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether an argument may be a pasted token (a JWT or an opaque access token): never echo it."""
+    return bool(_TOKEN_LIKE.fullmatch(text.strip()))
+
+
+# RFC 7519 §2 NumericDate; datetime shows seconds up to the end of the year 9999.
+_LAST_NUMERIC_DATE = 253_402_300_799
+
+
+def _expiry(claims: Mapping[str, Any], source: str) -> int | None:
+    """`exp` as whole seconds, or None when absent; anything else is refused, not guessed."""
+    if "exp" not in claims:
+        return None
+    exp = claims["exp"]
+    if (
+        isinstance(exp, bool)
+        or not isinstance(exp, int | float)
+        or not 0 <= exp <= _LAST_NUMERIC_DATE
+    ):
+        raise ClaimsError(
+            f"'exp' must be a NumericDate: seconds since 1970-01-01 UTC up to the year 9999 "
+            f"[RFC 7519 §2]; found {_shown(exp)}",
+            source=source,
+        )
+    return int(exp)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a number of {len(str(abs(value)))} digits"
+    return _short(json.dumps(value) if isinstance(value, str | float | int | None) else repr(value))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _segment(part: str, what: str, source: str) -> dict[str, Any]:
+    """A JWT header or payload: base64url of a JSON object, read as strictly as any file."""
+    try:
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except binascii.Error:
+        raise ClaimsError(f"not a JWT: the {what} is not base64url", source=source) from None
+    kind = inputs.CLAIMS
+    data = inputs.parse_json(
+        inputs.decode(raw, f"{source}: the token's {what}", kind),
+        f"{source}: the token's {what}",
+        kind,
+    )
+    if not isinstance(data, dict):
+        raise ClaimsError(f"the token's {what} is not a JSON object", source=source)
+    return data
 
 
 def decode_jwt(
@@ -66,34 +127,132 @@ def decode_jwt(
 ) -> tuple[Claims, TokenInfo]:
     """Decode a JWT; verify signature and expiry against `jwks` when given (PyJWT)."""
     raw = raw.strip()
+    if len(raw) > inputs.MAX_TOKEN_CHARS:
+        raise ClaimsError(
+            f"the token is {len(raw):,} characters; an identity pool takes tokens of at most "
+            f"{inputs.MAX_TOKEN_CHARS:,} [service model: IdentityProviderToken, the Logins value]",
+            source=source,
+        )
     if not _JWT.fullmatch(raw):
         raise ClaimsError("not a JWT (expected header.payload.signature)", source=source)
+    header_part, payload_part, _ = raw.split(".")
+    header = _segment(header_part, "header", source)
+    claims = _segment(payload_part, "payload", source)
+    expires_at = _expiry(claims, source)
+    verified_by = None if jwks is None else _verify(raw, header, claims, jwks, source)
+    info = TokenInfo("jwt", jwks is not None, fingerprint(raw), expires_at, verified_by)
+    return claims, info
+
+
+# RFC 7518 §3.1 and RFC 8037 §3.1: the asymmetric signature algorithms each key type (and curve)
+# verifies. Symmetric (`oct`) keys and `none` are never accepted: a JWKS is public, and an HMAC
+# "verified" with public material proves nothing (algorithm confusion).
+_RSA_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+_CURVE_ALGORITHMS = {
+    ("EC", "P-256"): ("ES256",),
+    ("EC", "P-384"): ("ES384",),
+    ("EC", "P-521"): ("ES512",),
+    ("EC", "secp256k1"): ("ES256K",),
+    ("OKP", "Ed25519"): ("EdDSA",),
+    ("OKP", "Ed448"): ("EdDSA",),
+}
+# RFC 7517 §6.3.2 / §6.2.2 / RFC 8037 §2: private members a verification key set must not carry.
+_PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+_PUBLIC_MEMBERS = {"RSA": ("n", "e"), "EC": ("crv", "x", "y"), "OKP": ("crv", "x")}
+
+
+def _allowed_algorithms(key: Mapping[str, Any]) -> tuple[str, ...]:
+    kty = key.get("kty")
+    if kty == "RSA":
+        return _RSA_ALGORITHMS
+    return _CURVE_ALGORITHMS.get((str(kty), str(key.get("crv"))), ())
+
+
+def _verifying_key(
+    jwks: Mapping[str, Any], header: Mapping[str, Any], source: str
+) -> tuple[dict[str, Any], str]:
+    """The JWKS key that may verify this token, and the algorithm: refused unless both are sound."""
+
+    def refuse(message: str) -> NoReturn:
+        raise ClaimsError(f"token rejected: {message}", source=source)
+
+    alg, kid = header.get("alg"), header.get("kid")
+    if "crit" in header:
+        # RFC 7515 §4.1.11: extensions listed in crit must be understood; rolesim knows none.
+        refuse(
+            f"the header's crit names extensions rolesim does not process: {_shown(header['crit'])}"
+        )
+    keys = [k for k in jwks["keys"] if isinstance(k, dict)]
+    if kid is not None:
+        keys = [k for k in keys if k.get("kid") == kid]
+        if not keys:
+            refuse(f"no key with kid {_shown(kid)} in the JWKS")
+    elif len(keys) != 1:
+        refuse(
+            f"the token names no key (kid) and the JWKS holds {len(keys)}; rolesim does not guess"
+        )
+    if len(keys) > 1:
+        refuse(f"{len(keys)} keys in the JWKS share kid {_shown(kid)}")
+    key = keys[0]
+    kty = key.get("kty")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        refuse("the header names no signature algorithm (alg); an unsigned token verifies nothing")
+    if kty == "oct" or alg.startswith("HS"):
+        refuse(
+            f"{alg} with a {_shown(kty)} key: a symmetric key cannot verify an identity provider's "
+            "token (anyone holding it can sign); only RSA, EC and OKP public keys are accepted"
+        )
+    allowed = _allowed_algorithms(key)
+    if alg not in allowed:
+        what = f"{_shown(kty)} key" + (
+            f" on curve {_shown(key.get('crv'))}" if "crv" in key else ""
+        )
+        refuse(
+            f"the header asks for {_shown(alg)}, which a {what} does not verify"
+            + (f" (it verifies {', '.join(allowed)})" if allowed else "")
+        )
+    if "alg" in key and key["alg"] != alg:
+        refuse(f"the key is for {_shown(key['alg'])}, the token's header says {alg}")
+    private = [m for m in _PRIVATE_MEMBERS if m in key]
+    if private:
+        refuse(
+            f"the JWKS key holds private members ({', '.join(private)}); verify with the public "
+            "key set, and keep the private key out of the repository"
+        )
+    # RFC 7517 §4.2-4.3: `use` "sig" and `key_ops` "verify" are what allow verifying signatures.
+    if "use" in key and key["use"] != "sig":
+        refuse(f"the key's use is {_shown(key['use'])}, not sig")
+    ops = key.get("key_ops")
+    if "key_ops" in key and (not isinstance(ops, list) or "verify" not in ops):
+        refuse(f"the key's key_ops {_shown(ops)} do not include verify")
+    bad = [m for m in _PUBLIC_MEMBERS[str(kty)] if not isinstance(key.get(m), str)]
+    if bad:
+        refuse(f"the {kty} key's {', '.join(bad)} must be base64url strings")
+    return key, alg
+
+
+def _verify(
+    raw: str, header: Mapping[str, Any], claims: Claims, jwks: Mapping[str, Any], source: str
+) -> VerifiedBy:
+    key, alg = _verifying_key(jwks, header, source)
     try:
-        header = jwt.get_unverified_header(raw)
-        if jwks is None:
-            claims = jwt.decode(raw, options={"verify_signature": False})
-        else:
-            key_set = jwt.PyJWKSet.from_dict(dict(jwks))
-            kid = header.get("kid")
-            keys = [k for k in key_set.keys if kid is None or k.key_id == kid]
-            if not keys:
-                raise ClaimsError(f"no key with kid {kid!r} in the JWKS", source=source)
-            claims = jwt.decode(
-                raw,
-                key=keys[0],
-                algorithms=[str(header.get("alg", "RS256"))],
-                options={"verify_aud": False, "require": ["exp"]},
-            )
+        jwk = jwt.PyJWK(key, algorithm=alg)
+        jwt.decode(
+            raw,
+            key=jwk,
+            algorithms=[alg],
+            options={"verify_aud": False, "require": ["exp"], "enforce_minimum_key_length": True},
+        )
     except jwt.PyJWTError as exc:
         raise ClaimsError(f"token rejected: {exc}", source=source) from None
-    if not isinstance(claims, dict):
-        raise ClaimsError("the token's payload is not a JSON object", source=source)
-    exp = claims.get("exp")
-    return claims, TokenInfo(
-        "jwt",
-        verified=jwks is not None,
-        fingerprint=fingerprint(raw),
-        expires_at=int(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None,
+    except ValueError as exc:  # key material cryptography refuses (a bad modulus or point)
+        raise ClaimsError(
+            f"token rejected: the JWKS key is unusable: {exc}", source=source
+        ) from None
+    iss = claims.get("iss")
+    kid = key.get("kid")
+    return VerifiedBy(
+        iss if isinstance(iss, str) else None, kid if isinstance(kid, str) else None, alg
     )
 
 
@@ -107,12 +266,7 @@ def parse_claims_text(
             "empty input; expected claims JSON, a JWT or an initiate-auth response", source=source
         )
     if stripped[0] in '{["':
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ClaimsError(
-                f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source=source
-            ) from None
+        data = inputs.parse_json(stripped, source, inputs.CLAIMS)
         return claims_from_json(data, jwks=jwks, source=source)
     return decode_jwt(stripped, jwks=jwks, source=source)
 
@@ -136,43 +290,67 @@ def claims_from_json(
         claims, info = decode_jwt(
             token, jwks=jwks, source=f"{source}: AuthenticationResult.IdToken"
         )
-        return claims, TokenInfo("initiate-auth", info.verified, info.fingerprint, info.expires_at)
+        return claims, replace(info, kind="initiate-auth")
     if jwks is not None:
         raise ClaimsError(
             "--jwks verifies a token; these are plain claims with no signature", source=source
         )
-    exp = data.get("exp")
-    return data, TokenInfo(
-        "claims",
-        expires_at=int(exp) if isinstance(exp, int) and not isinstance(exp, bool) else None,
+    return data, TokenInfo("claims", expires_at=_expiry(data, source))
+
+
+def _holds_token(data: Any) -> bool:
+    return isinstance(data, str) or (
+        isinstance(data, dict) and isinstance(data.get("AuthenticationResult"), dict)
     )
 
 
 def read_claims(
-    path: str, *, jwks_path: str | None = None, stdin_text: str | None = None
+    argument: str, *, jwks_path: str | None = None, stdin: IO[str] | None = None
 ) -> tuple[Claims, TokenInfo]:
-    """Read `--claims FILE` (or `-` for standard input)."""
+    """`--claims ARG`: a file, `-` for standard input, or claims JSON written inline.
+
+    A token is a secret: pasted inline it would sit in the process list and the shell history, so
+    it is refused (without echoing it) and the message says how to pass it instead.
+    """
     jwks = read_jwks(jwks_path) if jwks_path else None
-    if path == "-":
-        return parse_claims_text(stdin_text or "", jwks=jwks, source="<stdin>")
-    return parse_claims_text(read_token_file(path), jwks=jwks, source=path)
+    if argument == "-":
+        text = inputs.read_stream(stdin, "<stdin>", inputs.CLAIMS) if stdin else ""
+        return parse_claims_text(text, jwks=jwks, source="<stdin>")
+    if not os.path.isfile(argument) and argument.lstrip().startswith("{"):
+        source = "--claims (inline JSON)"
+        if len(argument) > inputs.CLAIMS.max_bytes:
+            raise inputs.CLAIMS.too_large(source)
+        text = inputs.check_text(argument, source, inputs.CLAIMS)
+        data = inputs.parse_json(text.strip(), source, inputs.CLAIMS)
+        if _holds_token(data):
+            raise ClaimsError(
+                "this initiate-auth response holds tokens, which are secrets: pass it in a file "
+                "or on standard input (--claims -), not on the command line",
+                source=source,
+            )
+        return claims_from_json(data, jwks=jwks, source=source)
+    return parse_claims_text(token_argument(argument, "--claims"), jwks=jwks, source=argument)
+
+
+def token_argument(argument: str, option: str) -> str:
+    """The text of the file a token option names; a pasted token is refused, never echoed."""
+    if argument != "-" and not os.path.isfile(argument) and looks_like_token(argument):
+        raise ClaimsError(
+            f"the value looks like a token ({fingerprint(argument.strip())}), not a file; tokens "
+            "are secrets and are not taken on the command line, where the process list and shell "
+            f"history keep them: write it to a file, or pipe it with {option} -",
+            source=option,
+        )
+    return read_token_file(argument)
 
 
 def read_token_file(path: str) -> str:
     """A claims or token file's text; a missing or unreadable file is a ClaimsError naming it."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ClaimsError("file not found", source=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClaimsError(f"cannot read: {exc}", source=path) from None
+    return inputs.read_text(path, inputs.CLAIMS)
 
 
 def read_jwks(path: str) -> Mapping[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ClaimsError(f"cannot read JWKS: {exc}", source=path) from None
+    data = inputs.parse_json(inputs.read_text(path, inputs.JWKS), path, inputs.JWKS)
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
         raise ClaimsError("a JWKS is a JSON object with a 'keys' list", source=path)
     return data

@@ -22,6 +22,14 @@ def format_path(path: Sequence[PathPart]) -> str:
     return out or "(top level)"
 
 
+def extend_path(text: str, rest: Sequence[PathPart]) -> str:
+    """`text` (a rendered path) followed by `rest`: `Resources.Pool` + ("Properties", 0) -> `Resources.Pool.Properties[0]`."""
+    if not rest:
+        return text
+    tail = format_path(rest)
+    return f"{text}.{tail}" if isinstance(rest[0], str) and rest[0].isidentifier() else text + tail
+
+
 class RolesimError(Exception):
     """Base class of every error rolesim reports to a user."""
 
@@ -30,7 +38,9 @@ class ConfigError(RolesimError):
     """A pool file, IAM file, cases file or invariants file that is malformed or breaks a service limit.
 
     Parsers deep in the model raise it with only `path` (relative to the document root); the loader that
-    knows the file fills in `file` and `line` with `locate()`.
+    knows the file fills in `file` and `line` with `locate()`. For a pool imported from a native file
+    (simulator.importers), `native_path` is the path inside that file and `construct` what the user
+    knows the value by (a CDK construct path, a Terraform address); messages then name those.
     """
 
     def __init__(
@@ -42,6 +52,8 @@ class ConfigError(RolesimError):
         line: int | None = None,
         hint: str | None = None,
         code: str = "invalid-value",
+        native_path: str | None = None,
+        construct: str | None = None,
     ) -> None:
         self.message = message
         self.code = code  # a stable identifier of the kind of problem, for tools (lint maps it)
@@ -49,11 +61,24 @@ class ConfigError(RolesimError):
         self.file = file
         self.line = line
         self.hint = hint
+        self.native_path = native_path
+        self.construct = construct
         super().__init__(str(self))
 
-    def locate(self, file: str | None, line: int | None = None) -> ConfigError:
+    def locate(
+        self,
+        file: str | None,
+        line: int | None = None,
+        *,
+        native_path: str | None = None,
+        construct: str | None = None,
+    ) -> ConfigError:
         if self.file is None:
             self.file = file
+            if self.native_path is None:
+                self.native_path = native_path
+            if self.construct is None:
+                self.construct = construct
         if self.line is None:
             self.line = line
         self.args = (str(self),)
@@ -69,7 +94,10 @@ class ConfigError(RolesimError):
         where = self.file or "<input>"
         if self.line is not None:
             where += f":{self.line}"
-        text = f"{where}: {format_path(self.path)}: {self.message}"
+        at = self.native_path or format_path(self.path)
+        if self.construct and self.construct not in at:
+            at += f" ({self.construct})"
+        text = f"{where}: {at}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
         return text

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulator import inputs
+from simulator.access import access_request_of
 from simulator.assumptions import AssumptionSet
-from simulator.errors import ConfigError, format_path
+from simulator.errors import ClaimsError, ConfigError, format_path
 from simulator.iam import AccessDecision, NamedPolicy, Request, SessionPrincipal, evaluate
 from simulator.iam.policy import PolicyKind, parse_policy
 from simulator.model.document import plain, read_file
+from simulator.node import Node
 
-LINE_KEYS = frozenset(
-    {"policies", "permissions_boundary", "session_policies", "resource_policy", "scps", "action",
-     "resource", "context"}
-)  # fmt: skip
+# A requests line's policies beside the request itself (access.REQUEST_FIELDS).
+POLICY_FIELDS = ("policies", "permissions_boundary", "session_policies", "resource_policy", "scps")
 
 
 def policy_file(path: Path, kind: PolicyKind) -> NamedPolicy:
@@ -108,49 +109,42 @@ class _Parsed:
 
 
 def request_from_line(
-    line: str, parsed: _Parsed, base: PolicyInputs
+    line: str | bytes, parsed: _Parsed, base: PolicyInputs, source: str = "requests"
 ) -> tuple[Request, PolicyInputs]:
+    """One requests line; bounded, strictly UTF-8 and strict JSON (simulator.inputs)."""
+    kind = inputs.REQUEST_LINE
     try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(data, Mapping):
-        raise LineError("expected a JSON object")
-    unknown = sorted(set(data) - LINE_KEYS)
-    if unknown:
-        raise LineError(f"unknown field {unknown[0]!r}")
-    action, resource = data.get("action"), data.get("resource")
-    if not isinstance(action, str) or not action:
-        raise LineError("missing or non-string 'action'")
-    if not isinstance(resource, str) or not resource:
-        raise LineError("missing or non-string 'resource'")
-    context = data.get("context") or {}
-    if not isinstance(context, Mapping) or not all(
-        isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-        for v in context.values()
-    ):
-        raise LineError("'context' must map keys to strings or lists of strings")
+        data = inputs.parse_json(inputs.line_text(line, source, kind), source, kind, one_line=True)
+    except (ConfigError, ClaimsError) as exc:
+        raise LineError(exc.message) from None
+    try:
+        asked = access_request_of(Node(data), extra=POLICY_FIELDS)
+    except ConfigError as err:
+        hint = f" ({err.hint})" if err.hint else ""
+        raise LineError(f"{format_path(err.path)}: {err.message}{hint}") from None
 
     def many(
         field: str, kind: PolicyKind, given: tuple[NamedPolicy, ...]
     ) -> tuple[NamedPolicy, ...]:
         return parsed.many(data[field], kind, field) if field in data else given
 
-    inputs = PolicyInputs(
+    given = PolicyInputs(
         identity=many("policies", "identity", base.identity),
         boundary=parsed.one(data, "permissions_boundary", "boundary", base.boundary),
         session=many("session_policies", "session", base.session),
         resource=parsed.one(data, "resource_policy", "resource", base.resource),
         scps=many("scps", "scp", base.scps),
     )
-    return Request(action, resource, dict(context)), inputs
+    return Request(asked.action, asked.resource, dict(asked.context)), given
 
 
 def evaluate_lines(
-    lines: Iterable[str],
+    lines: Iterable[str | bytes],
     base: PolicyInputs,
     principal: SessionPrincipal | None,
     assumptions: AssumptionSet,
+    *,
+    source: str = "requests",
 ) -> Iterator[PolicyLine]:
     """Decisions for a requests stream, in order; blank lines are skipped."""
     parsed = _Parsed()
@@ -158,8 +152,8 @@ def evaluate_lines(
         if not line.strip():
             continue
         try:
-            request, inputs = request_from_line(line, parsed, base)
+            request, given = request_from_line(line, parsed, base, source)
         except LineError as exc:
             yield PolicyLine(number, None, str(exc))
             continue
-        yield PolicyLine(number, inputs.decide(request, principal, assumptions))
+        yield PolicyLine(number, given.decide(request, principal, assumptions))

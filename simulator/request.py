@@ -27,6 +27,22 @@ Claims = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
+class VerifiedBy:
+    """Which key of the JWKS verified a token, and for which issuer (the token's own `iss`)."""
+
+    issuer: str | None
+    key_id: str | None
+    algorithm: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"issuer": self.issuer, "key_id": self.key_id, "algorithm": self.algorithm}
+
+    def describe(self) -> str:
+        key = f"key {self.key_id}" if self.key_id else "its only key"
+        return f"{key} ({self.algorithm}), issuer {self.issuer or '(none)'}"
+
+
+@dataclass(frozen=True, slots=True)
 class TokenInfo:
     """How the claims were obtained; never the token itself."""
 
@@ -34,6 +50,7 @@ class TokenInfo:
     verified: bool = False
     fingerprint: str | None = None  # sha256 prefix of a raw token, safe to print
     expires_at: int | None = None
+    verified_by: VerifiedBy | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "verified": self.verified}
@@ -41,6 +58,8 @@ class TokenInfo:
             out["fingerprint"] = self.fingerprint
         if self.expires_at is not None:
             out["expires_at"] = self.expires_at
+        if self.verified_by is not None:
+            out["verified_by"] = self.verified_by.to_json()
         return out
 
     def expired(self, now: datetime) -> bool:

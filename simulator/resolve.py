@@ -295,7 +295,12 @@ def _unsupported_provider(c: _Case) -> Refused | None:
         # [AF-2023] GetId: the token "matches the provider app id"; Twitter's value is key;secret.
         if app_id is None:
             why = f"{p.name} is not among SupportedLoginProviders ({_listed(pool.supported_login_providers)})"
-        elif isinstance(aud, str) and p.name != "api.twitter.com" and aud != app_id:
+        elif p.name != "api.twitter.com" and aud != app_id:
+            # A social provider has one app id [M IdentityProviderId]: a token with no `aud`, or with
+            # a list of audiences (configured as an OIDC provider instead: "If your app uses Google
+            # and is available on multiple mobile platforms, you should configure it as an OpenID
+            # Connect Provider", https://docs.aws.amazon.com/cognito/latest/developerguide/google.html)
+            # matches none.
             why = f"the token's aud {_shown(aud)} is not the app id the pool names for {p.name} ({app_id})"
     elif p.kind is ProviderKind.OIDC:
         why = _oidc_refusal(c)

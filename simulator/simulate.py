@@ -13,6 +13,7 @@ from simulator.access import AccessRequest, Assessment, assess
 from simulator.claims import expiry_note, login_of
 from simulator.decision import Decision
 from simulator.iam import IamData
+from simulator.importers.lazy import require_known_role
 from simulator.model.pool import IdentityPool
 from simulator.request import LoginRequest
 from simulator.resolve import resolve
@@ -30,6 +31,7 @@ def simulate(
     """One login's decision; with IAM data (the pool's or `iam`) also trust and `requests`' access."""
     login = login_of(request, pool)
     decision = resolve(pool, login, request, explain=explain)
+    require_known_role(pool, decision)
     notes = token_notes(request, now) + decision.notes
     return assess(pool, decision, login, request, requests, iam=iam, notes=notes, now=now)
 

@@ -25,8 +25,9 @@ from simulator.analysis.population import EXAMPLES, Moved, PopulationSummary, mo
 from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.batch import parse_batch_line
 from simulator.errors import ClaimsError, ConfigError, format_path
-from simulator.model.document import Document, Node, read_file
+from simulator.model.document import Document, read_file
 from simulator.model.pool import IdentityPool
+from simulator.node import Node
 from simulator.request import LoginRequest
 from simulator.simulate import decide
 
@@ -50,7 +51,11 @@ class Change:
     path: tuple[str | int, ...] = ()  # where in the new pool file the new outcome is decided
     line: int | None = None
     corpus_lines: tuple[int, ...] = ()  # lines of the claims corpus this change moves
-    corpus_examples: tuple[str, ...] = ()  # a few of those users, by sub
+    # For a pool imported from a native file: that file, the path inside it and the construct.
+    file: str | None = None
+    native_path: str | None = None
+    construct: str | None = None
+    corpus_examples: tuple[str, ...] = ()  # a few of the users it moves, by sub
 
     @property
     def population(self) -> Moved:
@@ -77,7 +82,9 @@ class Change:
             "line": self.line,
             "corpus_lines": list(self.corpus_lines),
             "population": self.population.to_json(),
-        }
+            **{k: v for k, v in (("file", self.file), ("native_path", self.native_path),
+                                 ("construct", self.construct)) if v is not None},
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +96,17 @@ class DiffReport:
     notes: tuple[str, ...] = ()
     regions_checked: int = 0
     corpus_lines: int = 0
-    corpus: str | None = None  # the corpus replayed (--claims-file), if any
+    # Corpus lines refused as input, (line, problem): the rest of the corpus is still replayed.
+    input_errors: tuple[tuple[int, str], ...] = ()
+    replayed: bool = False  # a corpus was replayed (--claims-file)
 
     @property
     def population(self) -> PopulationSummary | None:
         """How many of the corpus's users the changes move; None without a corpus."""
-        if self.corpus is None:
+        if not self.replayed:
             return None
         moving = tuple(c.population for c in self.changes if c.corpus_lines)
-        return PopulationSummary(self.corpus_lines, moving)
+        return PopulationSummary(self.corpus_lines - len(self.input_errors), moving)
 
     @property
     def equivalent(self) -> bool:
@@ -123,6 +132,7 @@ class DiffReport:
             "accepted": len(self.changes) - len(self.unaccepted),
             "unaccepted": len(self.unaccepted),
             "notes": list(self.notes),
+            "input_errors": [{"line": n, "input_error": p} for n, p in self.input_errors],
             "population": population.to_json() if (population := self.population) else None,
         }
 
@@ -154,8 +164,7 @@ def diff_pools(
     old: IdentityPool,
     new: IdentityPool,
     *,
-    corpus: Iterable[str] | None = None,
-    corpus_name: str = "claims-file",
+    corpus: Iterable[str | bytes] | None = None,
     accept: AcceptList | None = None,
     budget: int = DEFAULT_BUDGET,
     seed: int = 0,
@@ -184,6 +193,7 @@ def diff_pools(
         if change is not None:
             groups[key] = change
     lines = 0
+    refused: list[tuple[int, str]] = []
     # One row per change: a corpus line in a change the analysis found is counted there. Lines
     # and examples are gathered per change and attached once (a corpus has millions of lines).
     moved_lines: dict[tuple[Any, ...], list[int]] = {}
@@ -192,7 +202,11 @@ def diff_pools(
         if not text.strip():
             continue
         lines += 1
-        found_line = _replay(corpus_name, number, text, compare, groups)
+        try:
+            found_line = _replay(number, text, compare, groups)
+        except ClaimsError as exc:
+            refused.append((number, exc.message))  # the rest of the corpus is still replayed
+            continue
         if found_line is not None:
             key, request = found_line
             moved_lines.setdefault(key, []).append(number)
@@ -214,7 +228,8 @@ def diff_pools(
         tuple(found.notes),
         len(found.regions),
         lines,
-        corpus_name if corpus is not None else None,
+        tuple(refused),
+        replayed=corpus is not None,
     )
 
 
@@ -230,25 +245,25 @@ def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
             if index is not None and index < len(mapping.rules)
             else mapping.path
         )
+    origin = doc.where(path) if doc is not None else None
+    if origin is not None:
+        return replace(change, path=path, line=origin.line, file=origin.file,
+                       native_path=origin.native_path, construct=origin.construct)  # fmt: skip
     return replace(change, path=path, line=doc.line_of(path) if doc is not None else None)
 
 
 def _replay(
-    corpus_name: str,
     number: int,
-    text: str,
+    text: str | bytes,
     compare: _Comparison,
     groups: dict[tuple[Any, ...], Change],
 ) -> tuple[tuple[Any, ...], LoginRequest] | None:
     """The key of the change one corpus line falls in (an existing group, or a new one added to
-    `groups`), with the line's request; None when the line's outcome does not change."""
-    try:
-        request = parse_batch_line(text, LoginRequest.guest())
-        d_old, d_new = decide(compare.old, request), decide(compare.new, request)
-    except json.JSONDecodeError as exc:
-        raise ClaimsError(f"line {number}: not valid JSON: {exc.msg}", source=corpus_name) from None
-    except ClaimsError as exc:
-        raise ClaimsError(f"line {number}: {exc.message}", source=corpus_name) from None
+    `groups`), with the line's request; None when the line's outcome does not change.
+
+    A line that cannot be read raises ClaimsError; the caller names the line."""
+    request = parse_batch_line(text, LoginRequest.guest())
+    d_old, d_new = decide(compare.old, request), decide(compare.new, request)
     if d_old.outcome.key == d_new.outcome.key and not compare.role_changed(d_old.role_arn):
         return None
     provider = d_new.role_mapping_key or d_new.login_provider or "unauthenticated"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path as FsPath
 from typing import Any
 
 from simulator.errors import ConfigError, Path, format_path
-from simulator.model.document import Node, read_file
+from simulator.model.document import Document, read_file
+from simulator.node import Node
 
 _DOCS = "https://docs.aws.amazon.com/cognito/latest/developerguide/"
 RBAC = _DOCS + "role-based-access-control.html"
@@ -24,6 +25,14 @@ ATTRS = _DOCS + "user-pool-settings-attributes.html"
 IAM_ST = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html"
 CFN_PT = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolprincipaltag.html"
 LIMITS = _DOCS + "limits.html"
+UP_IP = _DOCS + "amazon-cognito-integrating-user-pools-with-identity-pools.html"
+CFN_RA = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolroleattachment.html"
+CFN_CR = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-custom-resources.html"
+)
+API_CIP = (
+    "https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_CreateIdentityPool.html"
+)
 
 
 class Severity(IntEnum):
@@ -124,17 +133,73 @@ CATALOGUE: Mapping[str, Check] = {c.id: c for c in (
           "Outcome depends on undocumented behaviour",
           "Some tokens get a different outcome under the alternative of a named assumption (where "
           "AWS is silent); settle it with a live probe or avoid the construct.", RBAC),
+    Check("RS120", "substring-group-rule", Severity.WARNING,
+          "Contains or StartsWith rule on a group claim",
+          "Contains is a substring test and StartsWith a prefix test: Contains \"field-admins\" also "
+          "matches a group named field-admins-readonly (the observed behaviour behind QnABot's "
+          "Contains \"Admin\" granting group Admins). Match a group exactly with Equals.", RBAC),
+    # Infrastructure as code (simulator.importers): the layouts IaC tools get wrong.
+    Check("RS130", "two-role-attachments", Severity.ERROR,
+          "Two role attachments for one identity pool",
+          "An identity pool has one set of roles and role mappings. CloudFormation fails the second "
+          "IdentityPoolRoleAttachment with '<pool id> already exists in stack' (aws/aws-cdk#23449, "
+          "#20513, #27411); Terraform's aws_cognito_identity_pool_roles_attachment keeps whichever "
+          "it writes last.", CFN_RA),
+    Check("RS131", "mapping-key-bare-pool-id", Severity.ERROR,
+          "Role-mapping provider is a bare user pool id",
+          "A RoleMappings key (or IdentityProvider) written as the user pool id alone (a plain "
+          "Ref to the user pool) names no provider; the service rejects it as 'not a valid "
+          "RoleMapping ProviderName or is not a configured provider'. Use "
+          "cognito-idp.<region>.amazonaws.com/<poolId>:<appClientId>.", RBAC),
+    Check("RS132", "provider-region-mismatch", Severity.WARNING,
+          "User pool provider in another region than the identity pool",
+          "A user pool provider name carries its region (cognito-idp.<region>.amazonaws.com/"
+          "<region>_<id>). A region that differs from the user pool id's own can never match a "
+          "token's issuer; one that differs from the identity pool's region is usually a region "
+          "written into the template by hand.", UP_IP),
+    Check("RS133", "classic-flow-unset", Severity.WARNING, "AllowClassicFlow is not set",
+          "The service treats a pool created without AllowClassicFlow as allowing the basic flow "
+          "(aws/aws-cli#7652), in which any role that trusts the pool can be assumed regardless of "
+          "the role mappings. Set AllowClassicFlow: false unless the basic flow is intended.",
+          API_CIP),
+    Check("RS134", "pool-written-by-custom-resource", Severity.ERROR,
+          "Identity pool configured by a custom resource",
+          "A custom resource receives the identity pool's id and may set its roles, role mappings "
+          "or trust policies at deploy time (Amplify Gen 1's role-map function does); the file "
+          "cannot show what it writes, so the pool's role mapping cannot be known from it.", CFN_CR),
 )}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
     id: str
-    path: Path
+    path: Path  # in the pool document (for an imported file, the pool it describes)
     message: str
     line: int | None = None
     severity: Severity | None = None  # None: the catalogue's severity
     suppressed: str | None = None  # the ignore entry's justification
+    # For a pool imported from a native file: the file holding the line (a Terraform module spans
+    # several), the path inside it and the construct (CDK construct path, Terraform address).
+    file: str | None = None
+    native_path: str | None = None
+    construct: str | None = None
+
+    @classmethod
+    def at(
+        cls, ident: str, doc: Document, path: Path, message: str, severity: Severity | None = None
+    ) -> Finding:
+        """A finding at `path` of `doc`, located in the native file when `doc` was imported."""
+        origin = doc.where(path)
+        if origin is None:
+            return cls(ident, path, message, doc.line_of(path), severity)
+        return cls(ident, path, message, origin.line, severity, None, origin.file,
+                   origin.native_path, origin.construct)  # fmt: skip
+
+    @classmethod
+    def of_error(cls, ident: str, err: ConfigError) -> Finding:
+        text = err.message + (f" ({err.hint})" if err.hint else "")
+        return cls(ident, err.path, text, err.line, None, None, err.file, err.native_path,
+                   err.construct)  # fmt: skip
 
     def __post_init__(self) -> None:
         if self.id not in CATALOGUE:
@@ -162,6 +227,9 @@ class Finding:
             "title": self.check.title,
             "doc": self.check.doc,
         }
+        for key in ("file", "native_path", "construct"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         if self.suppressed is not None:
             out["justification"] = self.suppressed
         return out
@@ -191,7 +259,9 @@ def load_ignore(path: FsPath | str) -> tuple[IgnoreEntry, ...]:
             e.check_keys(("id", "path", "justification"), required=("id", "justification"))
             ident = e.require("id").string()
             if not any(fnmatch.fnmatchcase(c, ident) for c in CATALOGUE):
-                e.child("id").fail(f"{ident!r} names no check", hint="ids run RS100-RS119")
+                e.child("id").fail(
+                    f"{ident!r} names no check", hint="ids run RS100-RS120 and RS130-RS134"
+                )
             text = e.require("justification").string()
             if not text.strip():
                 e.child("justification").fail("a justification is required")
@@ -211,4 +281,4 @@ def apply_ignores(findings: Sequence[Finding], ignores: Sequence[IgnoreEntry]) -
 
 
 def _suppressed(f: Finding, why: str) -> Finding:
-    return Finding(f.id, f.path, f.message, f.line, f.severity, why)
+    return replace(f, suppressed=why)

@@ -55,9 +55,10 @@ from simulator.analysis.providers import (
 from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.assumptions import Consult
 from simulator.errors import ConfigError
-from simulator.model.document import Node, read_file
+from simulator.model.document import read_file
 from simulator.model.pool import IdentityPool, MappingRule
 from simulator.model.providers import ProviderKind
+from simulator.node import Node
 from simulator.request import NO_TOKEN, PLAIN_CLAIMS, Flow, LoginRequest
 from simulator.semantics.rules import evaluate_rule
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -24,41 +24,14 @@ from simulator.decision import Uncertainty
 from simulator.errors import ConfigError, Path
 from simulator.iam.roles import IamRole
 from simulator.iam.trust import TAG_ACTION, evaluate_trust
-from simulator.model.document import Document, parse_text, read_file
+from simulator.importers.source import ImportOptions, check_parameters, import_source
+from simulator.model.document import Document, parse_text
+from simulator.model.limits import STANDARD_ATTRIBUTES
 from simulator.model.load import Overrides, pool_from_document
 from simulator.model.pool import IdentityPool, RoleMapping, UserPool
-from simulator.model.providers import ProviderKind, ProviderName
+from simulator.model.providers import USER_POOL_PROVIDER, ProviderKind, ProviderName
 from simulator.request import Flow
 
-# [RBAC] "Which claims can be used": Login with Amazon and Facebook tokens give only these.
-_LIMITED_CLAIMS = {
-    "www.amazon.com": {"iss", "aud", "sub"},
-    "graph.facebook.com": {"iss", "aud", "sub"},
-}
-# [IDTOK] standard attributes a user pool can put in the ID token.
-STANDARD_ATTRIBUTES = frozenset(
-    [
-        "address",
-        "birthdate",
-        "email",
-        "email_verified",
-        "family_name",
-        "gender",
-        "given_name",
-        "locale",
-        "middle_name",
-        "name",
-        "nickname",
-        "phone_number",
-        "phone_number_verified",
-        "picture",
-        "preferred_username",
-        "profile",
-        "updated_at",
-        "website",
-        "zoneinfo",
-    ]
-)
 # Claims a user pool ID token carries that are not user attributes [IDTOK].
 _TOKEN_CLAIMS = frozenset(
     [
@@ -106,6 +79,13 @@ class LintReport:
         }
 
 
+# [RBAC] "Which claims can be used": Login with Amazon and Facebook tokens give only these.
+_LIMITED_CLAIMS = {
+    "www.amazon.com": {"iss", "aud", "sub"},
+    "graph.facebook.com": {"iss", "aud", "sub"},
+}
+
+
 def lint_file(
     path: FsPath | str,
     *,
@@ -113,17 +93,21 @@ def lint_file(
     ignores: Sequence[IgnoreEntry] = (),
     min_severity: Severity = Severity.INFO,
     budget: int = DEFAULT_BUDGET,
+    options: ImportOptions | None = None,
 ) -> LintReport:
+    """Lint a pool file or any native file the importers read (its structural problems, such as
+    two role attachments, are findings too)."""
     try:
-        doc = read_file(path)
+        imported = import_source(path, options)
     except ConfigError as err:
         if err.code == "syntax":
-            return _report(str(path), [Finding("RS100", err.path, err.message, err.line)],
-                           ignores, min_severity, True)  # fmt: skip
+            return _report(str(path), [Finding.of_error("RS100", err)], ignores, min_severity, True)
         raise
+    check_parameters(options, [imported])
     return lint_document(
-        doc, assume=assume, ignores=ignores, min_severity=min_severity, budget=budget
-    )
+        imported.document, assume=assume, ignores=ignores, min_severity=min_severity,
+        budget=budget, extra=[Finding.of_error(p.check, p.error) for p in imported.problems],
+    )  # fmt: skip
 
 
 def lint_text(text: str, source: str = "<input>", **kwargs: Any) -> LintReport:
@@ -137,8 +121,10 @@ def lint_document(
     ignores: Sequence[IgnoreEntry] = (),
     min_severity: Severity = Severity.INFO,
     budget: int = DEFAULT_BUDGET,
+    extra: Sequence[Finding] = (),
 ) -> LintReport:
     pool, findings = load_leniently(doc, assume)
+    findings[:0] = extra
     complete = True
     if pool is not None:
         # Rule findings concern the mapping's order, so CustomRoleArn (which overrides it) is left out.
@@ -172,7 +158,7 @@ def load_leniently(
 ) -> tuple[IdentityPool | None, list[Finding]]:
     """Load the pool; bad role-mapping keys and rule counts become findings, and loading goes on."""
     data = copy.deepcopy(doc.data)
-    work = Document(data, doc.source)
+    work = Document(data, doc.source, doc.origins)
     findings: list[Finding] = []
     extra: list[tuple[str, str] | Setting] = list(assume)
     for _ in range(64):
@@ -191,24 +177,24 @@ _MAPPING_KEY_FINDINGS = {
     "mapping-key-scheme": "RS101",
     "mapping-key-without-client": "RS102",
     "mapping-key-unconfigured": "RS103",
+    "mapping-key-bare-pool-id": "RS131",
 }
 
 
 def _classify(
     err: ConfigError, doc: Document, data: Any, assume: list[tuple[str, str] | Setting]
 ) -> tuple[Finding, bool]:
-    line = doc.line_of(err.path)
     path = err.path
     text = err.message + (f" ({err.hint})" if err.hint else "")
     ident = _MAPPING_KEY_FINDINGS.get(err.code)
     if ident is not None and path[:1] == ("RoleMappings",) and len(path) > 1:
         # Set the mapping aside and load the rest.
         data["RoleMappings"].pop(path[1], None)
-        return Finding(ident, path[:2], text, line), True
+        return replace(Finding.at(ident, doc, path, text), path=path[:2]), True
     if err.code == "too-many-rules" and (Name.RULE_LIMIT, "400") not in assume:
         assume.append((Name.RULE_LIMIT, "400"))
-        return Finding("RS104", path, text, line), True
-    return Finding("RS100", path, text, line), False
+        return Finding.at("RS104", doc, path, text), True
+    return Finding.at("RS100", doc, path, text), False
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -224,7 +210,7 @@ class _Context:
     def finding(
         self, ident: str, path: Path, message: str, severity: Severity | None = None
     ) -> Finding:
-        return Finding(ident, path, message, self.doc.line_of(path), severity)
+        return Finding.at(ident, self.doc, path, message, severity)
 
     def mappings(self) -> Iterator[tuple[ProviderName, RoleMapping]]:
         for p in configured_providers(self.pool):
@@ -264,6 +250,33 @@ def _rule_checks(ctx: _Context) -> Iterable[Finding]:
     if not ctx.analysis.complete:
         yield ctx.finding("RS118", ("RoleMappings",), "; ".join(
             dict.fromkeys(n for p in ctx.analysis.providers for n in p.notes)) or "sampled")  # fmt: skip
+
+
+_GROUP_CLAIMS = frozenset({"cognito:groups", "groups"})
+
+
+def _group_rule_checks(ctx: _Context) -> Iterable[Finding]:
+    """RS120: a Contains/StartsWith rule on a group claim also matches longer group names."""
+    for p, mapping in ctx.mappings():
+        if mapping.type != "Rules":
+            continue
+        user_pool = ctx.pool.user_pool(p.name)
+        known = [g.name for g in user_pool.groups] if user_pool is not None else []
+        for i, r in enumerate(mapping.rules):
+            if r.claim not in _GROUP_CLAIMS or r.match_type not in ("Contains", "StartsWith"):
+                continue
+            test = (lambda g, v=r.value: v in g) if r.match_type == "Contains" else (
+                lambda g, v=r.value: g.startswith(v))  # fmt: skip
+            also = [g for g in known if g != r.value and test(g)]
+            if also:
+                what = f"it also matches the groups {', '.join(also)}"
+            elif known:
+                what = "no other known group matches it today, but any group named so later will"
+            else:
+                what = "it matches every group whose name contains it (describe UserPools to list them)"
+            yield ctx.finding("RS120", (*r.path, "MatchType"), f"rule {i} ({r.claim} {r.match_type} "
+                              f"{r.value!r}) is a {'substring' if r.match_type == 'Contains' else 'prefix'} "
+                              f"test: {what}; use Equals {r.value!r} to match the group itself")  # fmt: skip
 
 
 def _claims_text(claims: Any) -> str:
@@ -523,8 +536,35 @@ def _guest_checks(ctx: _Context) -> Iterable[Finding]:
                               f"{', '.join(broad)} to anyone")  # fmt: skip
 
 
+def _region_checks(ctx: _Context) -> Iterable[Finding]:
+    pool_region = ctx.pool.region
+    for i, provider in enumerate(ctx.pool.cognito_providers):
+        found = USER_POOL_PROVIDER.fullmatch(provider.provider_name)
+        if found is None:
+            continue
+        host, pool_id = found["region"], found["pool"]
+        path: Path = ("CognitoIdentityProviders", i, "ProviderName")
+        if pool_id.split("_", 1)[0] != host:
+            yield ctx.finding("RS132", path, f"the provider host is in {host} but user pool "
+                              f"{pool_id} is in {pool_id.split('_', 1)[0]}: no token's issuer can "
+                              "ever match it", Severity.ERROR)  # fmt: skip
+        elif host != pool_region:
+            yield ctx.finding("RS132", path, f"user pool {pool_id} is in {host}, the identity pool "
+                              f"in {pool_region}; check that the region was not written in by "
+                              "hand for another deployment")  # fmt: skip
+
+
+def _classic_flow_unset_checks(ctx: _Context) -> Iterable[Finding]:
+    if ctx.pool.allow_classic_flow is None:
+        # Observed: a pool created without the flag allows GetOpenIdToken [aws/aws-cli#7652], §10.13.
+        yield ctx.finding("RS133", ("AllowClassicFlow",), "AllowClassicFlow is not set: the service "
+                          "treats the pool as allowing the basic flow, in which any role that "
+                          "trusts the pool can be assumed regardless of the role mappings")  # fmt: skip
+
+
 CHECKS = (
     _rule_checks,
+    _group_rule_checks,
     _assumption_checks,
     _token_checks,
     _claim_checks,
@@ -533,4 +573,6 @@ CHECKS = (
     _tagsession_checks,
     _classic_flow_checks,
     _guest_checks,
+    _region_checks,
+    _classic_flow_unset_checks,
 )

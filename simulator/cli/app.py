@@ -11,11 +11,12 @@ from collections.abc import Sequence
 
 import typer
 
-from simulator import __version__
+from simulator import __version__, inputs
 from simulator.cli.errors import internal_error, report
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.invocation import Invocation
-from simulator.errors import RolesimError
+from simulator.errors import RolesimError, UsageError
+from simulator.render.terminal import printable
 
 app = typer.Typer(
     name="rolesim",
@@ -62,9 +63,31 @@ def _root(
 
 def _register_commands() -> None:
     # One module per command; each exposes register(app).
-    from simulator.cli import check, diff, lint, policy, probe, pull, simulate, testcases, verify
+    from simulator.cli import (
+        check,
+        diff,
+        import_pool,
+        lint,
+        policy,
+        probe,
+        pull,
+        simulate,
+        testcases,
+        verify,
+    )
 
-    for module in (simulate, testcases, verify, pull, probe, policy, diff, check, lint):
+    for module in (
+        simulate,
+        testcases,
+        verify,
+        pull,
+        probe,
+        policy,
+        diff,
+        check,
+        lint,
+        import_pool,
+    ):
         module.register(app)
 
 
@@ -100,6 +123,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     options = Invocation()
     try:
+        _check_arguments(argv if argv is not None else sys.argv[1:])
         result = command.main(
             args=list(argv) if argv is not None else None,
             prog_name="rolesim",
@@ -124,6 +148,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place a bug becomes a bug report
         return internal_error(exc, show_stack=options.traceback)
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _check_arguments(argv: Sequence[str]) -> None:
+    """Python decodes arguments that are not UTF-8 with lone surrogates, which no output can encode.
+    They may name an existing file (a file name is bytes); as any other value they are refused."""
+    for number, arg in enumerate(argv, start=1):
+        if inputs.has_surrogates(arg) and not os.path.lexists(arg):
+            after = argv[number - 2] if number > 1 and argv[number - 2].startswith("-") else None
+            where = f"the value of {after}" if after else f"argument {number}"
+            raise UsageError(f"{where} is not UTF-8 text: {printable(arg)}")
 
 
 def _quiet_stdout() -> None:

@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from simulator.analysis.invariants import SearchSettings, check_pool, load_invariants
-from simulator.cli.common import ASSUME_FROM, load_pool_option, parse_assume
+from simulator.cli.common import (
+    ASSUME_FROM,
+    POOL_HELP,
+    load_pool_option,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
@@ -16,7 +23,7 @@ from simulator.render.gate import CHECK_RENDERERS
 
 
 def check(
-    pool: Path = typer.Argument(..., help="The pool file (YAML or JSON)."),
+    pool: Path = typer.Argument(..., help=POOL_HELP),
     invariants: Path = typer.Option(..., "--invariants", "-i", help="The invariants file (YAML)."),
     fmt: OutputFormat = typer.Option(
         OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
@@ -35,10 +42,12 @@ def check(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
     assume_from: Path | None = ASSUME_FROM,
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
 ) -> int:
     """Check stated invariants; exit 1 when one is broken, with a counterexample token."""
     renderer = pick(CHECK_RENDERERS, fmt, "check")
-    loaded = load_pool_option(pool, parse_assume(assume, assume_from))
+    loaded = load_pool_option(pool, parse_assume(assume, assume_from), parameter, pool_id)
     stated = load_invariants(invariants)
     report = check_pool(
         loaded,
@@ -46,7 +55,7 @@ def check(
         settings=SearchSettings(examples=examples, seed=seed, budget=budget, now=datetime.now(UTC)),
         invariants_source=str(invariants),
     )
-    with open_output(output) as stream:
+    with open_output(output, inputs=(pool, invariants)) as stream:
         renderer.render(report, stream)
     return ExitCode.OK if report.passed else ExitCode.FAILED
 

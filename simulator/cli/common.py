@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from simulator.assumptions import AssumptionSet, Setting
 from simulator.errors import ConfigError, UsageError
 from simulator.iam import IamData, load_account_authorization_details
-from simulator.model import IdentityPool, load_pool
+from simulator.importers.source import (
+    Imported,
+    ImportOptions,
+    check_parameters,
+    import_source,
+    parse_parameters,
+)
+from simulator.model import IdentityPool, pool_from_document
 from simulator.model.document import plain, read_file
 from simulator.model.settled import load_settled
 
@@ -20,6 +29,40 @@ ASSUME_FROM = typer.Option(
     help="A settled.yaml written by `rolesim probe`: its observed choices apply and are reported "
     "as observed (over the pool file's Assumptions; --assume still wins).",
 )
+
+POOL_HELP = (
+    "The pool: a pool file (YAML or JSON, CONTRACT §2), or a CloudFormation, SAM, Serverless or "
+    "CDK-synthesized template."
+)
+
+
+def parameter_option() -> Any:
+    return typer.Option(
+        [],
+        "--parameter",
+        help="NAME=VALUE for a template: a parameter, a pseudo parameter (AWS::Region, "
+        "AWS::AccountId) or a resource's deployed id in place of its placeholder (repeatable).",
+    )
+
+
+def pool_id_option() -> Any:
+    return typer.Option(
+        None,
+        "--pool",
+        help="The identity pool to read when a template defines several (its logical id).",
+    )
+
+
+def import_options(parameters: Sequence[str], pool: str | None) -> ImportOptions:
+    return ImportOptions(parse_parameters(parameters), pool)
+
+
+def import_pool_source(path: Path, options: ImportOptions) -> Imported:
+    """Read a pool source for a command; notes about the import go to stderr."""
+    imported = import_source(path, options)
+    for note in imported.notes:
+        print(f"rolesim: note: {imported.document.source}: {note}", file=sys.stderr)
+    return imported
 
 
 def parse_assume(
@@ -46,8 +89,16 @@ def parse_assume(
     return pairs
 
 
-def load_pool_option(path: Path, assume: list[tuple[str, str] | Setting]) -> IdentityPool:
-    return load_pool(path, assume=assume)
+def load_pool_option(
+    path: Path,
+    assume: list[tuple[str, str] | Setting],
+    parameters: Sequence[str] = (),
+    pool: str | None = None,
+) -> IdentityPool:
+    options = import_options(parameters, pool)
+    imported = import_pool_source(path, options)
+    check_parameters(options, [imported])
+    return pool_from_document(imported.checked(), assume=assume)
 
 
 def parse_context(

@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 import typer
 
+from simulator import inputs
 from simulator.analysis.diff import diff_pools, load_accept
-from simulator.cli.common import ASSUME_FROM, parse_assume
+from simulator.cli.common import (
+    ASSUME_FROM,
+    import_options,
+    import_pool_source,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
-from simulator.errors import ClaimsError
-from simulator.model.document import read_file
+from simulator.importers.source import check_parameters
 from simulator.model.load import pool_from_document
 from simulator.render.base import OutputFormat, pick
 from simulator.render.gate import DIFF_RENDERERS
+from simulator.render.terminal import printable
 
 
 def diff(
-    old: Path = typer.Argument(..., help="The pool file before the change."),
-    new: Path = typer.Argument(..., help="The pool file after the change."),
+    old: Path = typer.Argument(
+        ..., help="The pool before the change: a pool file or a template (e.g. the base branch's)."
+    ),
+    new: Path = typer.Argument(..., help="The pool after the change (the same kinds of file)."),
     fmt: OutputFormat = typer.Option(
         OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
     ),
@@ -47,36 +56,37 @@ def diff(
         [], "--assume", help="NAME=CHOICE: switch a named assumption in both pools."
     ),
     assume_from: Path | None = ASSUME_FROM,
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
 ) -> int:
     """Compare two pool files; exit 1 on any outcome change not listed in --accept."""
     renderer = pick(DIFF_RENDERERS, fmt, "diff")
     pairs = parse_assume(assume, assume_from)
-    old_pool = pool_from_document(read_file(old), assume=pairs)
-    new_doc = read_file(new)
+    options = import_options(parameter, pool_id)
+    old_source = import_pool_source(old, options)
+    new_source = import_pool_source(new, options)
+    check_parameters(options, [old_source, new_source])
+    old_pool = pool_from_document(old_source.checked(), assume=pairs)
+    new_doc = new_source.checked()
     new_pool = pool_from_document(new_doc, assume=pairs)
     accepted = load_accept(accept) if accept is not None else None
     with contextlib.ExitStack() as stack:
-        corpus = None
-        if claims_file is not None:
-            try:
-                handle = stack.enter_context(claims_file.open(encoding="utf-8"))
-            except OSError as exc:
-                raise ClaimsError(f"cannot read: {exc.strerror}", source=str(claims_file)) from None
-            corpus = _lines(handle, str(claims_file))  # streamed: a population can be large
+        corpus = (
+            stack.enter_context(inputs.open_lines(claims_file, inputs.CORPUS_LINE))
+            if claims_file is not None
+            else None
+        )
         report = diff_pools(
-            old_pool, new_pool, corpus=corpus, corpus_name=str(claims_file), accept=accepted,
+            old_pool, new_pool, corpus=corpus, accept=accepted,
             budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
         )  # fmt: skip
-    with open_output(output) as stream:
+    with open_output(output, inputs=(old, new, claims_file, accept)) as stream:
         renderer.render(report, stream)
+    for number, problem in report.input_errors:
+        print(f"rolesim: {printable(f'{claims_file}:{number}: {problem}')}", file=sys.stderr)
+    if report.input_errors:
+        return ExitCode.BAD_INPUT
     return ExitCode.OK if report.passed else ExitCode.FAILED
-
-
-def _lines(handle: IO[str], source: str) -> Iterator[str]:
-    try:
-        yield from handle
-    except UnicodeDecodeError:
-        raise ClaimsError("not a UTF-8 text file", source=source) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ import traceback
 from simulator.cli.exit_codes import ExitCode
 from simulator.errors import AwsError, ClaimsError, ConfigError, RolesimError, UsageError
 from simulator.live.redact import scrub_text
+from simulator.render.terminal import printable
 
 _EXIT_FOR: dict[type[RolesimError], ExitCode] = {
     ConfigError: ExitCode.BAD_INPUT,
@@ -29,7 +30,7 @@ def exit_code_for(error: RolesimError) -> ExitCode:
 
 
 def report(error: RolesimError) -> ExitCode:
-    print(f"rolesim: error: {error}", file=sys.stderr)
+    print(f"rolesim: error: {printable(str(error))}", file=sys.stderr)
     return exit_code_for(error)
 
 

@@ -9,7 +9,14 @@ import typer
 
 from simulator.analysis.findings import IgnoreEntry, Severity, load_ignore
 from simulator.analysis.lint import lint_file
-from simulator.cli.common import ASSUME_FROM, parse_assume
+from simulator.cli.common import (
+    ASSUME_FROM,
+    POOL_HELP,
+    import_options,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
@@ -33,7 +40,7 @@ def read_ignores(path: Path | None) -> tuple[IgnoreEntry, ...]:
 
 
 def lint(
-    pool: Path = typer.Argument(..., help="The pool file (YAML or JSON)."),
+    pool: Path = typer.Argument(..., help=POOL_HELP),
     fmt: OutputFormat = typer.Option(
         OutputFormat.TEXT, "--format", "-f", help="text, json, sarif or junit."
     ),
@@ -62,6 +69,8 @@ def lint(
         [], "--assume", help="NAME=CHOICE: switch a named assumption (repeatable)."
     ),
     assume_from: Path | None = ASSUME_FROM,
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
 ) -> int:
     """Report findings about the pool configuration, each with its path (and line) in the file."""
     renderer = pick(LINT_RENDERERS, fmt, "lint")
@@ -70,8 +79,9 @@ def lint(
         assume=parse_assume(assume, assume_from),
         ignores=read_ignores(ignore_file),
         min_severity=Severity.parse(min_severity.value),
+        options=import_options(parameter, pool_id),
     )
-    with open_output(output) as stream:
+    with open_output(output, inputs=(pool, ignore_file)) as stream:
         renderer.render(report, stream)
     failing = report.failing(Severity.parse(fail_on.value))
     return ExitCode.FAILED if failing else ExitCode.OK

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from simulator import inputs
 from simulator.assumptions import AssumptionSet
 from simulator.batch import JSON_LINE
 from simulator.cli.common import ASSUME_FROM, parse_assume, parse_context
@@ -18,6 +19,7 @@ from simulator.iam import Request, SessionPrincipal
 from simulator.policy_eval import PolicyInputs, evaluate_lines, policy_file
 from simulator.render.base import OutputFormat, pick
 from simulator.render.policy_text import POLICY_RENDERERS
+from simulator.render.terminal import printable
 
 policy_app = typer.Typer(
     name="policy",
@@ -32,13 +34,9 @@ def parse_assumptions(items: Sequence[str], assume_from: Path | None = None) -> 
     return AssumptionSet.parse(parse_assume(list(items), assume_from))
 
 
-def _lines(path: Path) -> Iterator[str]:
-    try:
-        handle = path.open("r", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        yield from handle
+def _lines(path: Path) -> Iterator[bytes]:
+    with inputs.open_lines(path, inputs.REQUEST_LINE) as lines:
+        yield from lines
 
 
 def _batch(
@@ -48,14 +46,19 @@ def _batch(
     assumptions: AssumptionSet,
     fmt: OutputFormat,
     output: Path | None,
+    read: Sequence[Path | None],
 ) -> int:
     bad = 0
     renderer = pick(POLICY_RENDERERS, fmt, "policy eval")
-    with open_output(output) as out:
-        for result in evaluate_lines(_lines(path), base, principal, assumptions):
+    with open_output(output, inputs=(path, *read)) as out:
+        results = evaluate_lines(_lines(path), base, principal, assumptions, source=str(path))
+        for result in results:
             if result.decision is None:
                 bad += 1
-                print(f"rolesim: {path}:{result.line}: {result.problem}", file=sys.stderr)
+                print(
+                    f"rolesim: {printable(f'{path}:{result.line}: {result.problem}')}",
+                    file=sys.stderr,
+                )
             if fmt is OutputFormat.JSON:
                 out.write(JSON_LINE.encode(result.to_json()) + "\n")
             elif result.decision is not None:
@@ -126,14 +129,15 @@ def eval_command(
         scps=tuple(policy_file(p, "scp") for p in scp),
     )
     principal = SessionPrincipal(principal_arn, session_name or None) if principal_arn else None
+    read = (*policy, permissions_boundary, *session_policy, resource_policy, *scp)
     if requests is not None:
-        return _batch(requests, base, principal, assumptions, fmt, output)
+        return _batch(requests, base, principal, assumptions, fmt, output, read)
     assert action is not None
     assert resource is not None
     decision = base.decide(
         Request(action, resource, parse_context(context)), principal, assumptions
     )
-    with open_output(output) as stream:
+    with open_output(output, inputs=read) as stream:
         POLICY_RENDERERS[fmt].render(decision, stream)
     return ExitCode.OK
 

@@ -9,39 +9,45 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
+from simulator import inputs
 from simulator.access import AccessRequest
 from simulator.batch import BatchSummary, read_access_requests, simulate_lines
 from simulator.claims import read_claims
 from simulator.cli.common import (
     ASSUME_FROM,
+    POOL_HELP,
     load_iam_file,
     load_pool_option,
+    parameter_option,
     parse_assume,
     parse_context,
+    pool_id_option,
 )
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output, stderr_console
-from simulator.errors import ClaimsError, UsageError
+from simulator.errors import UsageError
 from simulator.model import IdentityPool
 from simulator.render.base import OutputFormat, pick
 from simulator.render.decision_text import SIMULATE_RENDERERS
+from simulator.render.terminal import printable
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate as simulate_request
 
 
 def simulate(
-    config: Path = typer.Option(
-        ..., "--config", "-c", help="The pool file (YAML or JSON, CONTRACT §2)."
-    ),
+    config: Path = typer.Option(..., "--config", "-c", help=POOL_HELP),
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
     claims: str | None = typer.Option(
         None,
         "--claims",
-        help="Claims JSON, a raw JWT, or an initiate-auth response; '-' reads stdin.",
+        help="A file with claims JSON, a raw JWT or an initiate-auth response; '-' reads stdin. "
+        "Decoded claims may also be written inline as a JSON object; a token may not (it is a "
+        "secret: give a file or stdin).",
     ),
     claims_file: Path | None = typer.Option(
         None, "--claims-file", help="A JSONL corpus: one claims object (or JWT string) per line."
@@ -104,12 +110,13 @@ def simulate(
         raise UsageError(
             "--role-arn applies to --flow basic; the enhanced flow picks the role itself"
         )
-    pool = load_pool_option(config, parse_assume(assume, assume_from))
+    pool = load_pool_option(config, parse_assume(assume, assume_from), parameter, pool_id)
     iam_data = load_iam_file(iam) if iam is not None else pool.iam
     access = _access_requests(action, resource, context, resource_tag, requests)
     if access and iam_data is None:
         raise UsageError(
-            "--action and --requests need IAM data: IamRoles in the pool file, or --iam FILE"
+            f"--action and --requests need IAM data: {pool.source} has no IamRoles; add them, "
+            "or give --iam FILE"
         )
     base = LoginRequest(None, NO_TOKEN, provider, custom_role_arn, identity_id, flow, role_arn)
     now = datetime.now(tz=UTC)
@@ -123,12 +130,11 @@ def simulate(
     request = base
     if not unauthenticated:
         assert claims is not None
-        stdin_text = sys.stdin.read() if claims == "-" else None
-        parsed, info = read_claims(claims, jwks_path=jwks, stdin_text=stdin_text)
+        parsed, info = read_claims(claims, jwks_path=jwks, stdin=sys.stdin)
         source = "<stdin>" if claims == "-" else claims
         request = replace(base, claims=parsed, info=info, source=source)
     result = simulate_request(pool, request, iam=iam_data, requests=access, now=now)
-    with open_output(output) as stream:
+    with open_output(output, inputs=(config, claims, jwks, requests, iam)) as stream:
         renderer.render(result, stream)
     return ExitCode.OK
 
@@ -158,13 +164,12 @@ def _access_requests(
 def _batch(
     pool: IdentityPool, path: Path, base: LoginRequest, output: Path | None, now: datetime
 ) -> int:
-    try:
-        handle = path.open("r", encoding="utf-8")
-    except OSError as exc:
-        raise ClaimsError(f"cannot read: {exc.strerror}", source=str(path)) from None
     summary = BatchSummary()
     started = time.perf_counter()
-    with handle, open_output(output) as out:
+    with (
+        inputs.open_lines(path, inputs.CORPUS_LINE) as handle,
+        open_output(output, inputs=(path, pool.source)) as out,
+    ):
         progress = _progress(path)
         with progress or contextlib.nullcontext():
             task = progress.add_task("simulating", total=path.stat().st_size) if progress else None
@@ -172,7 +177,8 @@ def _batch(
             for result in simulate_lines(pool, lines, base, now=now):
                 summary.add(result)
                 if result.problem is not None:
-                    print(f"rolesim: {path}:{result.line}: {result.problem}", file=sys.stderr)
+                    where = printable(f"{path}:{result.line}: {result.problem}")
+                    print(f"rolesim: {where}", file=sys.stderr)
                 out.write(result.to_json_line())
     # The population in one line, on stderr: stdout carries the JSON lines only.
     print(f"rolesim: simulate: {summary.text(time.perf_counter() - started)}", file=sys.stderr)
@@ -189,10 +195,12 @@ def _progress(path: Path) -> Progress | None:
     )  # fmt: skip
 
 
-def _counting(handle: IO[str], progress: Progress | None, task: TaskID | None) -> Iterator[str]:
-    for line in handle:
+def _counting(
+    lines: Iterator[bytes], progress: Progress | None, task: TaskID | None
+) -> Iterator[bytes]:
+    for line in lines:
         if progress is not None and task is not None:
-            progress.advance(task, len(line.encode()))
+            progress.advance(task, len(line))
         yield line
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 import typer
 
 from simulator.cases import load_cases, run_cases
-from simulator.cli.common import ASSUME_FROM, parse_assume
+from simulator.cli.common import (
+    ASSUME_FROM,
+    import_options,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.render.base import OutputFormat, pick
@@ -27,13 +33,15 @@ def cases_command(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here instead of stdout."
     ),
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
 ) -> int:
     """Check a pool against table-driven expectations: roles, errors, tags, trust and access."""
     renderer = pick(CASES_RENDERERS, fmt, "test")
-    report = run_cases(
-        load_cases(cases, assume=parse_assume(assume, assume_from)), now=datetime.now(UTC)
-    )
-    with open_output(output) as stream:
+    options = import_options(parameter, pool_id)
+    cases_file = load_cases(cases, assume=parse_assume(assume, assume_from), options=options)
+    report = run_cases(cases_file, now=datetime.now(UTC))
+    with open_output(output, inputs=(cases,)) as stream:
         renderer.render(report, stream)
     return ExitCode.FAILED if report.failed else ExitCode.OK
 

@@ -8,9 +8,17 @@ from pathlib import Path
 
 import typer
 
-from simulator.claims import read_token_file
+from simulator import inputs
+from simulator.claims import token_argument
 from simulator.cli import live_options
-from simulator.cli.common import ASSUME_FROM, load_pool_option, parse_assume
+from simulator.cli.common import (
+    ASSUME_FROM,
+    POOL_HELP,
+    load_pool_option,
+    parameter_option,
+    parse_assume,
+    pool_id_option,
+)
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
@@ -22,6 +30,7 @@ from simulator.live.verify import (
     verify,
 )
 from simulator.model import IdentityPool
+from simulator.model.load import IDENTITY_POOL_ID
 from simulator.render.base import OutputFormat, pick
 from simulator.render.verify_text import VERIFY_RENDERERS
 from simulator.request import NO_TOKEN, Flow, LoginRequest
@@ -62,12 +71,14 @@ def _password(from_stdin: bool) -> str:
 
 def verify_command(
     ctx: typer.Context,
-    config: Path = typer.Option(..., "--config", "-c", help="The pool file (CONTRACT §2)."),
+    config: Path = typer.Option(..., "--config", "-c", help=POOL_HELP),
+    parameter: list[str] = parameter_option(),
+    pool_id: str | None = pool_id_option(),
     id_token: list[str] = typer.Option(
         [],
         "--id-token",
         help="A file with an ID token (JWT or initiate-auth response); '-' reads stdin. "
-        "Repeat for a matrix: one report.",
+        "Repeat for a matrix: one report. Never the token itself: it is a secret.",
     ),
     username: str | None = typer.Option(
         None, "--username", help="Sign in to the user pool (USER_PASSWORD_AUTH) as this user."
@@ -122,14 +133,21 @@ def verify_command(
     clients = live_options.live_clients(
         ctx, region, profile, endpoint_url, allow_insecure_http, retry_mode
     )
-    pool = load_pool_option(config, pairs)
+    pool = load_pool_option(config, pairs, parameter, pool_id)
+    if not IDENTITY_POOL_ID.fullmatch(pool.identity_pool_id):
+        # A template's pool id is a placeholder until deployed (IMPORT.md D4).
+        logical = pool.identity_pool_id.split(":", 1)[-1]
+        raise UsageError(
+            f"{config}: the identity pool id {pool.identity_pool_id} is a placeholder; give the "
+            f"deployed pool's id with --parameter {logical}=<region>:<guid>"
+        )
     with clients:
         sources = _sources(pool, clients, id_token, username, password_stdin, client_id)
         if provider is not None:
             sources = [LoginSource(s.label, s.token, provider) for s in sources]
         base = LoginRequest(None, NO_TOKEN, None, custom_role_arn, None, flow, role_arn)
         report = verify(pool, sources, clients, base)
-    with open_output(output) as stream:
+    with open_output(output, inputs=(config, *id_token)) as stream:
         renderer.render(report, stream)
     differing = sum(not r.match for r in report.results)
     if differing:
@@ -168,10 +186,10 @@ def _sources(
     sources = []
     for path in id_token:
         if path == "-":
-            text, label = sys.stdin.read(), "<stdin>"
+            text, label = inputs.read_stream(sys.stdin, "<stdin>", inputs.CLAIMS), "<stdin>"
         else:
             label = path
-            text = read_token_file(path)
+            text = token_argument(path, "--id-token")
         token = read_id_token(text, label)
         clients.redactor.add(token)
         sources.append(LoginSource(label, token))

@@ -28,8 +28,8 @@ from simulator.errors import ConfigError, PathPart
 from simulator.iam import patterns, wildcard
 from simulator.iam.patterns import Context, Part
 from simulator.iam.request import OpenContext
-from simulator.iam.unresolved import constructs_in
 from simulator.iam.wildcard import Wildcard, WildcardSet
+from simulator.unresolved import constructs_in
 
 
 class Trace:

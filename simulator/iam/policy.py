@@ -6,21 +6,22 @@ Version: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_ele
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from simulator import inputs
 from simulator.assumptions import Name
 from simulator.errors import ConfigError, PathPart
 from simulator.iam import catalogue, limits, patterns
 from simulator.iam.conditions import Clause, Trace, Unknown
 from simulator.iam.patterns import Context
 from simulator.iam.request import Request
-from simulator.iam.unresolved import constructs_in
 from simulator.iam.wildcard import WildcardSet
+from simulator.node import Node
+from simulator.unresolved import constructs_in
 
 Effect = Literal["Allow", "Deny"]
 # Where a policy is used decides which elements it must or must not have.
@@ -28,20 +29,11 @@ PolicyKind = Literal["identity", "boundary", "session", "resource", "scp", "trus
 
 VERSION_2012: Final = "2012-10-17"
 VERSION_2008: Final = "2008-10-17"
-_TOP_KEYS: Final = frozenset({"Version", "Id", "Statement"})
-_STATEMENT_KEYS: Final = frozenset(
-    {
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-    }
-)
+_TOP_KEYS: Final = ("Version", "Id", "Statement")
+_STATEMENT_KEYS: Final = (
+    "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
+    "Condition",
+)  # fmt: skip
 _PRINCIPAL_TYPES: Final = ("AWS", "Federated", "Service", "CanonicalUser")
 _ACTION: Final = re.compile(r"^[A-Za-z0-9*?_-]+:[A-Za-z0-9*?_-]+$")
 _ACTION_CACHE_LIMIT: Final = 8192
@@ -216,11 +208,9 @@ def load_document(document: Any) -> Mapping[str, Any]:
         if stripped.startswith(("%7B", "%7b")):
             stripped = urllib.parse.unquote(stripped)
         try:
-            loaded = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(
-                f"policy document is not valid JSON: {exc.msg} at position {exc.pos}"
-            ) from exc
+            loaded = inputs.parse_json(stripped, "", inputs.DOCUMENT)
+        except ConfigError as exc:
+            raise ConfigError(f"policy document text: {exc.message}") from None
         if not isinstance(loaded, Mapping):
             raise ConfigError("policy document must be a JSON object")
         return loaded
@@ -234,18 +224,16 @@ def parse_policy(
 ) -> Policy:
     """Parse and compile a policy. Errors carry the path inside the document."""
     doc = load_document(document)
-    unknown = sorted(set(doc) - _TOP_KEYS)
-    if unknown:
-        raise ConfigError(f"unknown policy element '{unknown[0]}'", path=(unknown[0],))
+    root = Node(doc)
+    root.check_keys(_TOP_KEYS, what="policy element")
     version = doc.get("Version")
     if version is not None and version not in (VERSION_2012, VERSION_2008):
         raise ConfigError(
             f"unsupported policy Version {version!r} (expected {VERSION_2012} or {VERSION_2008})",
             path=("Version",),
         )
-    policy_id = doc.get("Id")
-    if policy_id is not None and not isinstance(policy_id, str):
-        raise ConfigError("Id must be a string", path=("Id",))
+    given_id = root.get("Id")
+    policy_id = given_id.string() if given_id is not None else None
     if "Statement" not in doc:
         raise ConfigError("policy has no Statement element", path=("Statement",))
     raw_statements = doc["Statement"]
@@ -280,14 +268,10 @@ def _parse_statement(
     kind: PolicyKind,
     variables: bool,
 ) -> Statement:
-    if not isinstance(raw, Mapping):
-        raise ConfigError("a statement must be an object", path=path)
-    for key in raw:
-        if key not in _STATEMENT_KEYS:
-            raise ConfigError(f"unknown statement element '{key}'", path=(*path, key))
-    sid = raw.get("Sid")
-    if sid is not None and not isinstance(sid, str):
-        raise ConfigError("Sid must be a string", path=(*path, "Sid"))
+    node = Node(raw, path)
+    node.check_keys(_STATEMENT_KEYS, what="statement element")
+    given_sid = node.get("Sid")
+    sid = given_sid.string() if given_sid is not None else None
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         raise ConfigError(
@@ -406,11 +390,8 @@ def _principal(value: Any, path: tuple[PathPart, ...]) -> PrincipalSpec:
         return PrincipalSpec(wildcard=True)
     if not isinstance(value, Mapping) or not value:
         raise ConfigError('Principal must be "*" or an object such as {"AWS": ...}', path=path)
-    found: dict[str, tuple[str, ...]] = {}
-    for key, ids in value.items():
-        if key not in _PRINCIPAL_TYPES:
-            raise ConfigError(f"unknown principal type '{key}'", path=(*path, key))
-        found[key] = _strings(ids, (*path, key))
+    Node(value, path).check_keys(_PRINCIPAL_TYPES, what="principal type")
+    found = {key: _strings(ids, (*path, key)) for key, ids in value.items()}
     unresolved = _unresolved(tuple(i for ids in found.values() for i in ids))
 
     def known(kind: str) -> tuple[str, ...]:

@@ -10,17 +10,20 @@ multivalued `:amr` (`authenticated` plus the login provider, or `unauthenticated
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final, Literal
 
 from simulator.assumptions import DEFAULTS, AssumptionSet
+from simulator.iam.conditions import Trace
 from simulator.iam.evaluate import (
     AccessDecision,
     MatchedStatement,
     Uncertainty,
     WebIdentityPrincipal,
+    _principal_relation,
     evaluate,
 )
 from simulator.iam.patterns import ContextValue
@@ -147,17 +150,18 @@ def evaluate_trust(
         frozenset({"aws:tagkeys"}), (f"{provider.lower()}:", "aws:requesttag/", "aws:principaltag/")
     )
     for action in actions:
-        check = evaluate(
-            Request(action, role.arn, {**time_context(now), **context}, open_keys),
-            resource_policy=trust,
-            principal=caller,
-            assumptions=assumptions,
-        )
+        request = Request(action, role.arn, {**time_context(now), **context}, open_keys)
+        check = evaluate(request, resource_policy=trust, principal=caller, assumptions=assumptions)
         checks.append(check)
         if check.decision == "unknown":
             return _undecided(role, flow, action, check, tuple(checks))
         if not check.allowed:
-            return _refused(role, flow, action, check, tuple(checks), principal_tags)
+            refused = _refused(role, flow, action, check, tuple(checks), principal_tags)
+            if check.decision != "explicit_deny":
+                refused = replace(
+                    refused, reason=f"{refused.reason}; {_why_not(trust, request, caller)}"
+                )
+            return refused
     matched = tuple(m for check in checks for m in check.matched)
     return TrustDecision(
         "allowed",
@@ -193,6 +197,42 @@ def _undecided(
         tuple(u for c in checks for u in c.uncertain),
         tuple(dict.fromkeys(w for c in checks for w in c.warnings)),
     )
+
+
+def _why_not(trust: NamedPolicy, request: Request, caller: WebIdentityPrincipal) -> str:
+    """What each Allow statement lacks for this request, and the web identity values the session
+    carries: what a reviewer needs to fix the trust policy [RTP]."""
+    context = request.normalised
+    reasons: list[str] = []
+    for st in trust.policy.statements:
+        label = f"statement {st.index}" + (f" ({st.sid})" if st.sid else "")
+        if st.effect != "Allow":
+            continue
+        if st.action_matches(request.action_key) is False:
+            reasons.append(f"{label} does not name {request.action}")
+            continue
+        if _principal_relation(st.principal, st.not_principal, caller) is None:
+            reasons.append(f"{label} names another principal than {caller.provider}")
+            continue
+        trace = Trace()
+        failed = next((c for c in st.clauses if c.test(context, trace) is False), None)
+        if failed is not None:
+            carried = context.get(failed.key)
+            reasons.append(
+                f"{label}'s condition {failed.operator} {failed.key_text} = "
+                f"{_text(list(failed.values))} is false: the request carries "
+                f"{_text(carried) if carried is not None else 'no such key'}"
+            )
+    keys = ("aud", "amr", "sub")
+    carried = ", ".join(
+        f"{caller.provider}:{k} = {_text(context.get(f'{caller.provider}:{k}'.lower()))}"
+        for k in keys
+    )
+    return "; ".join([*reasons, f"the session would carry {carried}"])
+
+
+def _text(value: object) -> str:
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
 
 
 def _refused(

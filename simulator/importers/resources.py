@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.errors import Path
+from simulator.importers.values import Unresolved
 from simulator.model.document import Origin
 
 
@@ -28,18 +29,25 @@ class Resource:
     # and Unresolved objects (simulator.importers.values). A removed property (AWS::NoValue, null)
     # is absent.
     properties: Mapping[str, Any]
-    ref: str | None  # what a reference to the resource evaluates to (CFN Ref, Terraform id)
+    # What a reference to the resource evaluates to (CFN Ref, Terraform id); Unresolved when the
+    # name comes from outside the file.
+    ref: str | Unresolved | None
     origin: Origin  # where the resource is declared
     # Where each property was written, by path relative to `properties` (where the format knows).
     origins: Mapping[Path, Origin] = field(default_factory=dict)
     native_type: str | None = None  # the format's own type name, for messages (aws_iam_role)
+    # Deploy-time attributes in CloudFormation's GetAtt names that the assembler reads where `ref`
+    # is not the value it needs: AWS::IAM::Role `Arn`, AWS::Cognito::UserPool `ProviderName`.
+    attributes: Mapping[str, Any] = field(default_factory=dict)
 
     def origin_of(self, path: Path) -> Origin:
-        """The origin of the longest recorded prefix of `path`, else the resource's own."""
+        """The origin of the longest recorded prefix of `path` (`()`: the properties themselves),
+        else the resource's own."""
         key = tuple(path)
-        while key:
+        while True:
             found = self.origins.get(key)
             if found is not None:
                 return found
+            if not key:
+                return self.origin
             key = key[:-1]
-        return self.origin

@@ -12,10 +12,13 @@ In a pool document it is written as `unresolved_text()`, a marker that no AWS id
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from simulator.iam.unresolved import UNRESOLVED_PREFIX
+from simulator.errors import Path
 from simulator.model.document import Origin
+from simulator.unresolved import UNRESOLVED_PREFIX
 
 
 class Placeholder(str):
@@ -49,10 +52,16 @@ class Unresolved:
         return f"{UNRESOLVED_PREFIX}{self.construct}>"
 
 
-def is_unresolved_text(value: object) -> bool:
-    """True for the marker an `Unresolved` value leaves in a pool document."""
-    return isinstance(value, str) and value.startswith(UNRESOLVED_PREFIX) and value.endswith(">")
-
-
-def unresolved_construct(value: str) -> str:
-    return value[len(UNRESOLVED_PREFIX) : -1]
+def find_unresolved(value: Any) -> tuple[Unresolved, Path] | None:
+    """The first Unresolved value inside `value` and its path below it (iteratively: values can
+    be large)."""
+    stack: list[tuple[Any, Path]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, Unresolved):
+            return item, path
+        if isinstance(item, Mapping):
+            stack.extend((v, (*path, k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(item))))
+    return None

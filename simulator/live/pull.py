@@ -109,7 +109,31 @@ class _Puller:
             document["IamRoles"] = iam_roles
             if policies:
                 document["Policies"] = policies
+            oidc = [
+                found
+                for arn in described.get("OpenIdConnectProviderARNs") or ()
+                if (found := self.oidc_provider(arn)) is not None
+            ]
+            if oidc:
+                document["OpenIdConnectProviders"] = oidc
         return document
+
+    def oidc_provider(self, arn: str) -> dict[str, Any] | None:
+        """The IAM OIDC provider's issuer and client ids: what the service checks an OIDC token's
+        azp/aud against [OIDC] (cognito-semantics.md §8)."""
+        iam = self.clients.client("iam", self.region)
+        found = self.call(
+            iam, "iam:GetOpenIDConnectProvider", absent="NoSuchEntity", OpenIDConnectProviderArn=arn
+        )
+        if found is None:
+            self.warnings.append(f"OIDC provider {arn} does not exist in this account; not pulled")
+            return None
+        entry: dict[str, Any] = {"Arn": arn}
+        if isinstance(found.get("Url"), str):
+            entry["Url"] = found["Url"]
+        entry["ClientIDList"] = list(found.get("ClientIDList") or [])
+        entry["ThumbprintList"] = list(found.get("ThumbprintList") or [])
+        return entry
 
     def tag_map(self, identity: Any, pool_id: str, provider: str) -> dict[str, Any] | None:
         # A provider never given a map answers ResourceNotFoundException (semantics §9).

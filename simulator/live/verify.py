@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from simulator import inputs
 from simulator.access import Assessment
 from simulator.claims import Login, login_of, parse_claims_text
 from simulator.errors import ClaimsError, UsageError
@@ -86,10 +86,7 @@ def read_id_token(text: str, source: str) -> str:
     enough for a live run: AWS needs the signed token."""
     stripped = text.strip()
     if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ClaimsError(f"not valid JSON: {exc.msg}", source=source) from None
+        data = inputs.parse_json(stripped, source, inputs.CLAIMS)
         token = (
             (data.get("AuthenticationResult") or {}).get("IdToken")
             if isinstance(data, dict)

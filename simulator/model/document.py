@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
-from typing import Any, NoReturn
+from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-from simulator.errors import ConfigError, Path, PathPart
+from simulator import inputs
+from simulator.errors import ConfigError, Path, PathPart, extend_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +49,20 @@ class Document:
                 return found
             key = key[:-1]
 
+    def where(self, path: Sequence[PathPart]) -> Origin | None:
+        """The native origin of `path` (imported documents only): the deepest recorded origin along
+        it, its native path extended by the rest of `path` (a key the template leaves out)."""
+        if not self.origins:
+            return None
+        key = tuple(path)
+        while key and key not in self.origins:
+            key = key[:-1]
+        found = self.origins.get(key)
+        rest = tuple(path)[len(key) :]
+        if found is None or not rest or found.native_path is None:
+            return found
+        return replace(found, native_path=extend_path(found.native_path, rest))
+
     def line_of(self, path: Sequence[PathPart]) -> int | None:
         """1-based line of the deepest node along `path` that the parser recorded."""
         if self.origins is not None:
@@ -76,167 +87,30 @@ class Document:
         return line
 
     def error(self, err: ConfigError) -> ConfigError:
-        origin = self.origin_of(err.path)
+        origin = self.where(err.path)
         if origin is not None:
-            return err.locate(origin.file, origin.line)
+            return err.locate(
+                origin.file, origin.line, native_path=origin.native_path, construct=origin.construct
+            )
         return err.locate(self.source, self.line_of(err.path))
 
 
 def parse_text(text: str, source: str) -> Document:
-    """YAML 1.2 (JSON is a subset); duplicate keys are an error, as they are in AWS's JSON parser."""
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        data = yaml.load(io.StringIO(text))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "cannot parse"
-        raise ConfigError(
-            f"not valid YAML or JSON: {problem}", file=source, line=line, code="syntax"
-        ) from None
-    except YAMLError as exc:
-        raise ConfigError(f"not valid YAML or JSON: {exc}", file=source, code="syntax") from None
-    return Document(data, source)
+    """YAML 1.2 (JSON is a subset), bounded and checked by simulator.inputs; errors name the line."""
+    data = inputs.load_yaml(text, source)
+    doc = Document(data, source)
+    problem = inputs.tree_problem(data, aliases=True)
+    if problem is not None:
+        raise doc.error(ConfigError(problem[0], path=problem[1]))
+    return doc
 
 
-def read_file(path: FsPath | str) -> Document:
-    source = str(path)
-    try:
-        text = FsPath(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=source, code="file-not-found") from None
-    except UnicodeDecodeError:
-        raise ConfigError("not a UTF-8 text file", file=source, code="not-utf8") from None
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read file: {exc.strerror}", file=source, code="unreadable"
-        ) from None
-    return parse_text(text, source)
+def read_file(path: FsPath | str, kind: inputs.InputKind = inputs.DOCUMENT) -> Document:
+    return parse_text(inputs.read_text(path, kind), str(path))
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-@dataclass(frozen=True)
-class Node:
-    """A value at a path; getters check types and limits and raise ConfigError naming the path."""
-
-    value: Any
-    path: Path = ()
-
-    def fail(
-        self,
-        message: str,
-        *,
-        at: Sequence[PathPart] = (),
-        hint: str | None = None,
-        code: str = "invalid-value",
-    ) -> NoReturn:
-        raise ConfigError(message, path=(*self.path, *at), hint=hint, code=code)
-
-    def child(self, key: PathPart) -> Node:
-        return Node(self.value[key], (*self.path, key))
-
-    def mapping(self) -> Mapping[str, Any]:
-        if not isinstance(self.value, dict):
-            self.fail(f"expected a mapping, found {_type_name(self.value)}", code="wrong-type")
-        for k in self.value:
-            if not isinstance(k, str):
-                self.fail(
-                    f"keys must be strings, found {k!r}", hint="quote the key", code="wrong-type"
-                )
-        return self.value
-
-    def items(self) -> Iterator[tuple[str, Node]]:
-        for k in self.mapping():
-            yield k, self.child(k)
-
-    def elements(self) -> Iterator[Node]:
-        if not isinstance(self.value, list):
-            self.fail(f"expected a list, found {_type_name(self.value)}", code="wrong-type")
-        for i in range(len(self.value)):
-            yield self.child(i)
-
-    def check_keys(self, allowed: Sequence[str], *, required: Sequence[str] = ()) -> None:
-        m = self.mapping()
-        for k in m:
-            if k not in allowed:
-                close = [a for a in allowed if a.lower() == k.lower()]
-                self.fail(
-                    f"unknown field {k!r}",
-                    at=(k,),
-                    hint=f"did you mean {close[0]!r}?"
-                    if close
-                    else "allowed: " + ", ".join(allowed),
-                    code="unknown-field",
-                )
-        for k in required:
-            if k not in m:
-                self.fail(f"missing required field {k!r}", code="missing-field")
-
-    def get(self, key: str) -> Node | None:
-        m = self.mapping()
-        return self.child(key) if key in m and m[key] is not None else None
-
-    def require(self, key: str) -> Node:
-        node = self.get(key)
-        if node is None:
-            self.fail(f"missing required field {key!r}", code="missing-field")
-        return node
-
-    def string(
-        self,
-        *,
-        length: tuple[int, int] | None = None,
-        check: Callable[[str], object] | None = None,
-        what: str = "",
-        hint: str | None = None,
-    ) -> str:
-        v = self.value
-        if isinstance(v, int) and not isinstance(v, bool):
-            v = str(v)  # YAML reads an unquoted id like 111122223333 as a number
-        if not isinstance(v, str):
-            self.fail(
-                f"expected a string, found {_type_name(v)}",
-                hint="quote the value",
-                code="wrong-type",
-            )
-        if length is not None and not length[0] <= len(v) <= length[1]:
-            self.fail(
-                f"length {len(v)} is outside {length[0]}-{length[1]} characters",
-                hint=hint,
-                code="length",
-            )
-        if check is not None and not check(v):
-            self.fail(f"{v!r} is not {what or 'valid here'}", hint=hint)
-        return str(v)
-
-    def boolean(self) -> bool:
-        if not isinstance(self.value, bool):
-            self.fail(f"expected true or false, found {_type_name(self.value)}", code="wrong-type")
-        return self.value
-
-    def integer(self) -> int:
-        if isinstance(self.value, bool) or not isinstance(self.value, int):
-            self.fail(f"expected a whole number, found {_type_name(self.value)}", code="wrong-type")
-        return int(self.value)
-
-    def strings(self) -> tuple[str, ...]:
-        return tuple(e.string() for e in self.elements())
+def read_text(path: FsPath | str, kind: inputs.InputKind = inputs.DOCUMENT) -> str:
+    return inputs.read_text(path, kind)
 
 
 def plain(value: Any) -> Any:

@@ -64,3 +64,33 @@ def tag_text_problem(text: str, *, limit: int) -> str | None:
     if text.lower().startswith("aws:"):
         return "starts with the reserved prefix aws:"
     return None
+
+
+# [IDTOK] standard attributes a user pool can put in the ID token.
+STANDARD_ATTRIBUTES = frozenset(
+    [
+        "address",
+        "birthdate",
+        "email",
+        "email_verified",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "phone_number_verified",
+        "picture",
+        "preferred_username",
+        "profile",
+        "updated_at",
+        "website",
+        "zoneinfo",
+    ]
+)
+
+# An imported template's pool id before deployment: `<region>:<logical id or resource name>`
+# (IMPORT.md D4). `rolesim import` writes it, so every pool file may carry it.
+PLACEHOLDER_POOL_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d:[A-Za-z_][\w-]*")

@@ -10,8 +10,9 @@ from typing import Any, cast
 from simulator.assumptions import AssumptionSet, Name, Setting
 from simulator.errors import ConfigError
 from simulator.iam.roles import IamData, load_iam
-from simulator.model import limits
-from simulator.model.document import Document, Node, plain, read_file
+from simulator.model import limits, shapes
+from simulator.model.document import Document, plain, read_file
+from simulator.model.limits import PLACEHOLDER_POOL_ID
 from simulator.model.pool import (
     CognitoIdentityProvider,
     IdentityPool,
@@ -36,6 +37,8 @@ from simulator.model.providers import (
     parse_mapping_key,
 )
 from simulator.model.settled import observed_setting
+from simulator.node import Node
+from simulator.unresolved import is_unresolved_text
 
 TOP_LEVEL_KEYS = (
     # DescribeIdentityPool
@@ -51,6 +54,7 @@ TOP_LEVEL_KEYS = (
 )  # fmt: skip
 
 IDENTITY_POOL_ID = re.compile(r"[\w-]+:[0-9a-f-]+")  # [M] IdentityPoolId pattern
+BARE_USER_POOL_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d_[0-9a-zA-Z]+")
 PROVIDER_NAME = re.compile(r"[\w._:/-]+")  # [M] CognitoIdentityProviderName
 CLIENT_ID = re.compile(r"[\w_]+")  # [M] CognitoIdentityProviderClientId
 LOGIN_PROVIDER_VALUE = re.compile(r"[\w.;_/-]+")  # [M] IdentityProviderId
@@ -67,16 +71,26 @@ def load_pool(path: FsPath | str, *, assume: Overrides = ()) -> IdentityPool:
 
 def pool_from_document(doc: Document, *, assume: Overrides = ()) -> IdentityPool:
     try:
-        return _Builder(doc, assume).build()
+        pool = _Builder(doc, assume).build()
+        shapes.check(doc.data)  # every other string, against the service models
     except ConfigError as err:
         raise doc.error(err) from None
+    return pool
 
 
 def pool_from_dict(data: dict[str, Any], source: str = "<input>") -> IdentityPool:
     return pool_from_document(Document(data, source))
 
 
+def is_pool_id(text: str) -> bool:
+    return bool(IDENTITY_POOL_ID.fullmatch(text) or PLACEHOLDER_POOL_ID.fullmatch(text))
+
+
 def _role_arn(node: Node) -> str:
+    if is_unresolved_text(node.value):
+        # An imported role ARN no offline reading can know (IMPORT.md D5): an error only when a
+        # decision grants it (simulator.importers.lazy).
+        return str(node.value)
     return node.string(
         length=limits.ARN_LEN,
         check=ROLE_ARN.fullmatch,
@@ -89,6 +103,7 @@ class _Builder:
     def __init__(self, doc: Document, assume: Overrides) -> None:
         self.root = Node(doc.data)
         self.source = doc.source
+        self.origins = doc.origins
         self.assume = assume
         self.warnings: list[str] = []
 
@@ -99,7 +114,7 @@ class _Builder:
         root.check_keys(TOP_LEVEL_KEYS, required=("IdentityPoolId",))
         assumptions = self._assumptions()
         pool_id = root.require("IdentityPoolId").string(
-            length=(1, 55), check=IDENTITY_POOL_ID.fullmatch, what="an identity pool id",
+            length=(1, 55), check=is_pool_id, what="an identity pool id",
             hint="expected <region>:<guid>",
         )  # fmt: skip
         cognito = self._cognito_providers()
@@ -138,6 +153,7 @@ class _Builder:
             assumptions=assumptions,
             source=self.source,
             warnings=tuple(self.warnings),
+            origins=self.origins,
         )
 
     def _assumptions(self) -> AssumptionSet:
@@ -429,6 +445,10 @@ class _Builder:
             return ()
         out = []
         for e in node.elements():
+            e.check_keys(
+                ("Arn", "Url", "ClientIDList", "ThumbprintList", "CreateDate", "Tags"),
+                required=("Arn",),
+            )
             arn = e.require("Arn").string(check=OIDC_ARN.fullmatch, what="an IAM OIDC provider ARN")
             url = e.get("Url")
             ids = e.get("ClientIDList")
@@ -495,6 +515,18 @@ class _Configured:
                     else f"'{text}:<appClientId>'"
                 ),
                 code="mapping-key-without-client",
+            )
+        if provider is None and BARE_USER_POOL_ID.fullmatch(text):
+            keys = [
+                f"{c.provider_name}:{c.client_id}"
+                for c in self.cognito
+                if c.provider_name.endswith("/" + text)
+            ]
+            node.fail(
+                aws,
+                hint="a bare user pool id; the key is cognito-idp.<region>.amazonaws.com/<poolId>:"
+                "<appClientId>" + (f", e.g. {keys[0]!r}" if keys else ""),
+                code="mapping-key-bare-pool-id",
             )
         if provider is None:
             # The OIDC issuer host is the Logins key; as a RoleMappings key it is undocumented (§10.10).

@@ -9,6 +9,7 @@ from typing import Any, Literal, TypeVar
 from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.errors import Path
 from simulator.iam.roles import IamData
+from simulator.model.document import Origin
 from simulator.model.providers import ProviderName
 
 T = TypeVar("T")
@@ -113,6 +114,8 @@ class IdentityPool:
     assumptions: AssumptionSet = DEFAULTS
     source: str = "<input>"
     warnings: tuple[str, ...] = ()
+    # For a pool imported from a native file: pool-file paths -> where the user wrote each value.
+    origins: Mapping[Path, Origin] | None = field(default=None, compare=False, repr=False)
     _mapping_index: dict[str, RoleMapping] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

@@ -22,7 +22,8 @@ from ruamel.yaml import YAML
 
 from simulator.assumptions import REGISTRY, Name, Observation, Setting
 from simulator.errors import ConfigError
-from simulator.model.document import Document, Node, read_file
+from simulator.model.document import Document, read_file
+from simulator.node import Node
 
 FORMAT = "rolesim-settled/1"
 RUN_ID = re.compile(r"[0-9a-f]{8}")

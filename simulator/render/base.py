@@ -56,4 +56,7 @@ def pick(
 def console_for(stream: IO[str]) -> Console:
     """A rich console that colours only a real terminal; files and pipes get wide, plain lines."""
     tty = hasattr(stream, "isatty") and stream.isatty()
-    return Console(file=stream, soft_wrap=True, highlight=False, width=None if tty else 200)
+    # Imported here: simulator.render.terminal is the one place user text is made printable.
+    from simulator.render.terminal import SafeConsole
+
+    return SafeConsole(file=stream, soft_wrap=True, width=None if tty else 200)

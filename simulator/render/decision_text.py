@@ -95,7 +95,10 @@ def _token(console: Console, a: Assessment) -> None:
     if a.request.claims is None:
         return
     tok = a.request.info
-    how = "verified against the JWKS" if tok.verified else "decoded without verification"
+    how = "decoded without verification"
+    if tok.verified:
+        by = f": {tok.verified_by.describe()}" if tok.verified_by else ""
+        how = f"verified against the JWKS{by}"
     body = "claims given as JSON" if tok.kind == "claims" else f"{tok.kind}, {how}"
     if tok.fingerprint:
         body += f" [{tok.fingerprint}]"

@@ -12,6 +12,7 @@ from simulator.analysis.invariants import CheckReport
 from simulator.analysis.lint import LintReport
 from simulator.analysis.outcomes import outcome_summary
 from simulator.render.base import Renderer
+from simulator.render.terminal import SafeWriter
 
 _HIDDEN = ("iss", "aud", "token_use")
 
@@ -31,13 +32,17 @@ def _short_claims(claims: Mapping[str, Any] | None) -> str:
 
 class LintText(Renderer[LintReport]):
     def render(self, result: LintReport, stream: IO[str]) -> None:
-        w = stream.write
+        w = SafeWriter(stream).write
         w(f"## rolesim lint: {result.source}\n\n")
         if not result.findings:
             w("No findings.\n")
         for f in result.findings:
-            where = f"{result.source}:{f.line}" if f.line else result.source
-            w(f"- **{f.id} {f.level.label}** {f.check.title} — `{f.path_text}` ({where})\n")
+            file = f.file or result.source
+            where = f"{file}:{f.line}" if f.line else file
+            if f.construct:
+                where += f", {f.construct}"
+            w(f"- **{f.id} {f.level.label}** {f.check.title} — `{f.native_path or f.path_text}` "
+              f"({where})\n")  # fmt: skip
             w(f"  {f.message}\n  See {f.check.doc}\n")
         if result.suppressed:
             w(f"\n{len(result.suppressed)} finding(s) suppressed by the ignore file:\n")
@@ -49,7 +54,7 @@ class LintText(Renderer[LintReport]):
 
 class CheckText(Renderer[CheckReport]):
     def render(self, result: CheckReport, stream: IO[str]) -> None:
-        w = stream.write
+        w = SafeWriter(stream).write
         w(f"## rolesim check: {result.source} against {result.invariants_source}\n\n")
         w("| invariant | result | method | complete | requests |\n|---|---|---|---|---|\n")
         for r in result.results:
@@ -82,6 +87,11 @@ def _change_lines(c: Change) -> list[str]:
         f"- after: {new}",
         f"- witness ({c.probe.describe()}): `{_claims(c.probe.claims)}`",
     ]
+    if c.file is not None:
+        at = f"{c.file}:{c.line}" if c.line else c.file
+        lines.append(
+            f"- decided at {at} `{c.native_path}`" + (f" ({c.construct})" if c.construct else "")
+        )
     if c.regions > 1:
         lines.append(f"- {c.regions} regions of the claims space change this way")
     lines += [f"- {r}" for r in c.reasons]
@@ -102,12 +112,12 @@ def _change_lines(c: Change) -> list[str]:
 
 class DiffText(Renderer[DiffReport]):
     def render(self, result: DiffReport, stream: IO[str]) -> None:
-        w = stream.write
+        w = SafeWriter(stream).write
         w(f"## rolesim diff: {result.old_source} → {result.new_source}\n\n")
         scope = "every region of the claims space" if result.complete else "a sample of regions"
         population = result.population
         if population is not None:
-            w(f"**Population** ({result.corpus}): {population.sentence()}.\n\n")
+            w(f"**Population**: {population.sentence()}.\n\n")
         users = population is not None
         if result.equivalent:
             w(f"No outcome changes ({scope}; {result.regions_checked} regions).\n")

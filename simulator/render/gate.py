@@ -37,14 +37,25 @@ class LintSarif(Renderer[LintReport]):
                 f.id,
                 level_for(f.level.label),
                 f.message,
-                result.source,
+                f.file or result.source,
                 f.line,
-                f.path_text,
+                f.native_path or f.path_text,
+                _native(f.path_text, f.native_path, f.construct),
                 suppression=f.suppressed,
             )
             for f in (*result.findings, *result.suppressed)
         ]
         write_sarif(sarif_log(_LINT_RULES, results), stream)
+
+
+def _native(
+    pool_path: str | None, native_path: str | None, construct: str | None
+) -> dict[str, str]:
+    """For a pool imported from a native file, the pool-file path and the construct too."""
+    if native_path is None:
+        return {}
+    out = {"poolPath": pool_path} if pool_path else {}
+    return {**out, "construct": construct} if construct else out
 
 
 class LintJUnit(Renderer[LintReport]):
@@ -134,9 +145,10 @@ _DIFF_RULES = [
 
 def _users(report: DiffReport, change: Change) -> str:
     """How many users of the replayed corpus the change moves (nothing without a corpus)."""
-    if report.corpus is None:
+    population = report.population
+    if population is None:
         return ""
-    return f" ({len(change.corpus_lines):,} of {report.corpus_lines:,} users of the corpus)"
+    return f" ({len(change.corpus_lines):,} of {population.users:,} users of the corpus)"
 
 
 class DiffSarif(Renderer[DiffReport]):
@@ -147,14 +159,15 @@ class DiffSarif(Renderer[DiffReport]):
                 "note" if c.accepted else "error",
                 f"{c.id}: {outcome_summary(c.old)} -> {outcome_summary(c.new)} for "
                 f"{c.probe.describe()}" + _users(result, c),
-                result.new_source,
+                c.file or result.new_source,
                 c.line,
-                format_path(c.path) if c.path else None,
+                c.native_path or (format_path(c.path) if c.path else None),
                 {
                     "witness": c.probe.to_json(),
                     "regions": c.regions,
                     "reasons": list(c.reasons),
-                    "users": len(c.corpus_lines),
+                    **_native(format_path(c.path) if c.path else None, c.native_path, c.construct),
+                    **({"users": len(c.corpus_lines)} if result.replayed else {}),
                 },
                 c.accepted,
             )

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from simulator.render.terminal import xml_safe
+
 
 @dataclass(frozen=True, slots=True)
 class JUnitCase:
@@ -88,6 +90,10 @@ def junit_element(suites: Sequence[JUnitSuite], name: str = "rolesim") -> ET.Ele
 
 def write_junit(suites: Sequence[JUnitSuite], stream: IO[str], name: str = "rolesim") -> None:
     root = junit_element(suites, name)
+    for el in root.iter():  # claim values and messages may hold what XML 1.0 cannot
+        el.text = xml_safe(el.text) if el.text else el.text
+        for key, value in el.attrib.items():
+            el.set(key, xml_safe(value))
     ET.indent(root)
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     stream.write(ET.tostring(root, encoding="unicode"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from rich.markup import escape
+from rich.text import Text
 
 from simulator.iam import AccessDecision
 from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for
@@ -23,29 +23,32 @@ class PolicyDecisionText(Renderer[AccessDecision]):
     def render(self, result: AccessDecision, stream: IO[str]) -> None:
         console = console_for(stream)
         label, style = _DECISION_STYLE[result.decision]
-        console.print(f"[{style}]{label}[/]  {escape(result.action)} on {escape(result.resource)}")
-        console.print(f"  reason: {escape(result.reason)}")
+        console.print(Text.assemble((label, style), f"  {result.action} on {result.resource}"))
+        console.print(f"  reason: {result.reason}")
         if result.matched:
             console.print("  deciding statements:")
             for item in result.matched:
-                sid = f" ({escape(item.sid)})" if item.sid else ""
+                sid = f" ({item.sid})" if item.sid else ""
                 console.print(
                     f"    - {item.effect} {item.kind.replace('_', ' ')} policy "
-                    f"{escape(item.policy)} statement {item.statement_index}{sid}"
+                    f"{item.policy} statement {item.statement_index}{sid}"
                 )
         for uncertainty in result.uncertain:
             other = uncertainty.alternative_outcome.get("decision", "?")
             console.print(
-                f"  [magenta]uncertain[/]: {escape(uncertainty.assumption)}: {escape(uncertainty.detail)}"
-                f" (alternative: {escape(str(other))})"
-            )
+                Text.assemble(
+                    "  ", ("uncertain", "magenta"),
+                    f": {uncertainty.assumption}: {uncertainty.detail} (alternative: {other})",
+                )
+            )  # fmt: skip
         for warning in result.warnings:
-            console.print(f"  [yellow]warning[/]: {escape(warning)}")
+            console.print(Text.assemble("  ", ("warning", "yellow"), f": {warning}"))
         if result.missing_context:
             keys = ", ".join(result.missing_context)
-            console.print(f"  [magenta]missing context values[/]: {escape(keys)}")
+            console.print(Text.assemble("  ", ("missing context values", "magenta"), f": {keys}"))
         if result.unresolved:
-            console.print(f"  [magenta]unresolved[/]: {escape(', '.join(result.unresolved))}")
+            unresolved = ", ".join(result.unresolved)
+            console.print(Text.assemble("  ", ("unresolved", "magenta"), f": {unresolved}"))
 
 
 POLICY_RENDERERS: dict[OutputFormat, Renderer[AccessDecision]] = {

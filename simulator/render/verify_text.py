@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import IO
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from simulator.live.verify import VerifyReport, VerifyResult
 from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for
@@ -20,34 +21,38 @@ class VerifyText(Renderer[VerifyReport]):
             _render_one(console, item)
 
 
+def _tags(tags: Mapping[str, str] | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in tags.items()) if tags else "none"
+
+
 def _render_one(console: Console, item: VerifyResult) -> None:
-    verdict = "[green]MATCH[/]" if item.match else "[red]MISMATCH[/]"
-    who = escape(item.login) + (f" (token {escape(item.token)})" if item.token else "")
-    console.print(f"{verdict}  {who}")
+    verdict = ("MATCH", "green") if item.match else ("MISMATCH", "red")
+    who = item.login + (f" (token {item.token})" if item.token else "")
+    console.print(Text.assemble(verdict, f"  {who}"))
     p, live = item.predicted, item.live
     predicted = (
         f"role {p.role_arn} ({p.decided_by.kind})"
         if p.role_arn
         else f"error {p.error.code if p.error else '?'}: {p.error.message if p.error else ''}"
     )
-    console.print(f"  predicted: {escape(predicted)}")
+    console.print(f"  predicted: {predicted}")
     if live.error is not None:
         aws = f"error {live.error.code}: {live.error.message} ({live.error.operation})"
     else:
         aws = f"role {live.role_arn} (caller {live.assumed_role_arn})"
-    console.print(f"  AWS:       {escape(aws)}")
+    console.print(f"  AWS:       {aws}")
     if p.role_arn:
-        console.print(f"  predicted tags: {escape(str(dict(p.principal_tags)))}")
+        console.print(f"  predicted tags: {_tags(p.principal_tags)}")
     if live.principal_tags is not None:
-        console.print(f"  AWS tags:       {escape(str(dict(live.principal_tags)))}")
+        console.print(f"  AWS tags:       {_tags(live.principal_tags)}")
     if live.amr is not None:
-        console.print(f"  amr:            {escape(str(list(live.amr)))}")
+        console.print(f"  amr:            {', '.join(live.amr)}")
     for note in live.notes:
-        console.print(f"  note: {escape(note)}")
+        console.print(f"  note: {note}")
     for uncertain in p.uncertain:
-        console.print(f"  assumption {escape(uncertain.assumption)}: {escape(uncertain.detail)}")
+        console.print(f"  assumption {uncertain.assumption}: {uncertain.detail}")
     for difference in item.differences:
-        console.print(f"  [red]difference:[/] {escape(difference)}")
+        console.print(Text.assemble("  ", ("difference:", "red"), f" {difference}"))
 
 
 VERIFY_RENDERERS: dict[OutputFormat, Renderer[VerifyReport]] = {

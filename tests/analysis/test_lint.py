@@ -53,7 +53,7 @@ def _iam_role(name: str, trust: dict[str, Any], actions: list[str] | None = None
 
 
 def test_catalogue_ids_are_stable_and_documented() -> None:
-    assert list(CATALOGUE) == [f"RS{n}" for n in range(100, 120)]
+    assert list(CATALOGUE) == [f"RS{n}" for n in (*range(100, 121), *range(130, 135))]
     for check in CATALOGUE.values():
         assert check.doc.startswith("https://docs.aws.amazon.com/")
         assert check.title
@@ -230,3 +230,19 @@ def test_a_finding_with_an_id_outside_the_catalogue_is_refused() -> None:
 
     with pytest.raises(ValueError, match="not in the catalogue"):
         Finding("RS999", (), "x")
+
+
+def test_a_contains_rule_on_groups_names_the_known_groups_it_also_matches() -> None:
+    # Issue 10.7 [RBAC]: Contains is a substring test; the known groups (UserPools) it also
+    # matches are named, and Equals is suggested.
+    data = pool_dict(
+        [rule("cognito:groups", "Contains", "field-admins", "Admin")],
+        UserPools=[{"ProviderName": PROVIDER, "Groups": [
+            {"GroupName": "field-admins"}, {"GroupName": "field-admins-readonly"}]}],
+    )  # fmt: skip
+    report = lint_text(json.dumps(data), "pool.json")
+    (finding,) = [f for f in report.findings if f.id == "RS120"]
+    assert "field-admins-readonly" in finding.message
+    assert "use Equals" in finding.message
+    exact = pool_dict([rule("cognito:groups", "Equals", "field-admins", "Admin")])
+    assert "RS120" not in _ids(exact)

@@ -99,6 +99,15 @@ _REFUSED: dict[str, list[list[object]]] = {
         ["verify", "-c", POOL, "--unauthenticated", "--endpoint-url", "not a url"],
         ["verify", "-c", POOL, "--unauthenticated", "--region", "not a region", *_LIVE],
     ],
+    "import": [
+        ["import", POOL, "--parameter", "novalue"],
+        [
+            "import",
+            ROOT / "examples" / "iac" / "cloudformation" / "template.yaml",
+            "--pool",
+            "Nope",
+        ],
+    ],
     "pull": [
         ["pull", "--identity-pool-id", "us-east-1:1", "--format", "bogus", *_LIVE],
         ["pull", "--identity-pool-id", "us-east-1:1", "--endpoint-url", "not a url"],

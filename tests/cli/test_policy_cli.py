@@ -223,7 +223,7 @@ def test_requests_file_one_line_per_request_bad_lines_reported_and_exit_2(
     assert [o["line"] for o in out] == [1, 2, 3, 4, 5]
     assert [o["decision"] for o in out] == ["allowed", None, "implicit_deny", None, None]
     assert f"{path}:2:" in result.stderr
-    assert f"{path}:4: missing or non-string 'resource'" in result.stderr
+    assert f"{path}:4: (top level): missing required field 'resource'" in result.stderr
     assert f"{path}:5:" in result.stderr
     assert "Effect must be" in result.stderr
 

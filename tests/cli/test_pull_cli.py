@@ -98,3 +98,24 @@ def test_pull_of_an_unknown_pool_is_an_aws_error(bed: Testbed) -> None:
     assert result.code == 3
     assert "ResourceNotFoundException" in result.stderr
     assert "check the identity pool id" in result.stderr
+
+
+def test_pull_with_iam_brings_each_oidc_providers_client_ids(bed: Testbed, tmp_path: Path) -> None:
+    # Issue 10.4 [OIDC]: an OIDC token's azp/aud is checked against the IAM provider's
+    # ClientIDList; pull fetches it (iam:GetOpenIDConnectProvider) so simulate can check too.
+    iam, identity = bed.client("iam"), bed.client("cognito-identity")
+    arn = iam.create_open_id_connect_provider(
+        Url="https://login.example.com", ClientIDList=["web"], ThumbprintList=["a" * 40]
+    )["OpenIDConnectProviderArn"]
+    pool_id = identity.create_identity_pool(
+        IdentityPoolName="oidcpool", AllowUnauthenticatedIdentities=False,
+        OpenIdConnectProviderARNs=[arn],
+    )["IdentityPoolId"]  # fmt: skip
+    out = tmp_path / "pool.yaml"
+    result = run_cli(["pull", "--identity-pool-id", pool_id, "--endpoint-url", bed.endpoint_url,
+                      "--with-iam", "--output", out])  # fmt: skip
+    assert result.code == 0, result.stderr
+    (provider,) = read_file(out).data["OpenIdConnectProviders"]
+    assert (provider["Arn"], list(provider["ClientIDList"])) == (arn, ["web"])
+    pool = load_pool(out)
+    assert pool.oidc_provider(arn) is not None

@@ -176,8 +176,8 @@ def test_bad_usage_exits_2_with_a_clear_message(args: list[str], message: str) -
 def test_a_broken_pool_file_names_file_path_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "pool.yaml"
     text = Path(POOL).read_text()
-    bad.write_text(text.replace("MatchType: Contains", "MatchType: Has"))
-    line = text.splitlines().index("          MatchType: Contains") + 1
+    bad.write_text(text.replace("MatchType: Equals", "MatchType: Has", 1))
+    line = text.splitlines().index("          MatchType: Equals") + 1
     r = run_cli(["simulate", "--config", bad, "--claims", "examples/claims/admin.json"])
     assert r.code == 2
     assert f"{bad}:{line}:" in r.stderr

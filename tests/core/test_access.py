@@ -195,3 +195,15 @@ def test_a_guest_summary_covers_the_uncertainty_of_trust_and_access() -> None:
     DecisionText().render(d, out)
     assert "no undocumented behaviour" not in out.getvalue()
     assert d.rests_on[0] in out.getvalue()
+
+
+def test_a_trust_refusal_names_the_failing_condition_and_the_sessions_values() -> None:
+    # Issue 10.6: the reviewer sees which condition failed and what the session carried [RTP].
+    d = check(abac_pool(amr="unauthenticated"), token(custom__dept="x"))
+    assert d.trust is not None
+    assert d.trust.outcome == "denied"
+    reason = d.trust.reason
+    assert "cognito-identity.amazonaws.com:amr" in reason
+    assert '["unauthenticated"]' in reason  # what the policy asks
+    assert '"authenticated"' in reason  # what the session carries
+    assert f'cognito-identity.amazonaws.com:aud = "{POOL_ID}"' in reason

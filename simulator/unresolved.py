@@ -1,4 +1,4 @@
-"""Markers infrastructure importers leave in policy text for values no offline reading can know.
+"""Markers infrastructure importers leave for values no offline reading can know.
 
 An `Unresolved` value (importers/values.py, IMPORT.md D5) is written into a pool document as
 `<unresolved: CONSTRUCT>`; inside a policy it may also sit within a longer string (an `Fn::Sub` or
@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from typing import Final
 
-# Defined here, the lowest layer that reads it; importers/values.py writes it.
+# A leaf module: the pool model, the IAM engine and the importers all read the marker.
 UNRESOLVED_PREFIX: Final = "<unresolved: "
+
+
+def is_unresolved_text(value: object) -> bool:
+    """True for a value that is a marker as a whole (an `Unresolved` written into a document)."""
+    return isinstance(value, str) and value.startswith(UNRESOLVED_PREFIX) and value.endswith(">")
+
+
+def unresolved_construct(value: str) -> str:
+    """The construct a whole-value marker names."""
+    return value[len(UNRESOLVED_PREFIX) : -1]
 
 
 def constructs_in(text: str) -> tuple[str, ...]:

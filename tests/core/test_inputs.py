@@ -1,0 +1,209 @@
+"""Reading untrusted input (simulator.inputs): every file and parser is bounded, and every failure is
+a ConfigError or ClaimsError naming the file and the position, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulator import inputs
+from simulator.errors import ClaimsError, ConfigError
+from simulator.model import load_pool
+from simulator.model.document import parse_text, plain, read_file
+
+POOL_ID = "IdentityPoolId: us-east-1:11111111-2222-3333-4444-555555555555\n"
+
+
+def _bomb(levels: int = 8, width: int = 9) -> str:
+    """The 'billion laughs' document: each anchor is a list of `width` aliases of the previous."""
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_is_expanded() -> None:
+    start = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        parse_text(POOL_ID + "Policies:\n  - " + _bomb().replace("\n", "\n    "), "pool.yaml")
+    assert "aliases expand to more than 100,000" in info.value.message
+    assert info.value.file == "pool.yaml"
+    assert info.value.line is not None
+    # 9**8 values if expanded; refused after the budget (a loose bound, not a timing test).
+    assert time.perf_counter() - start < 30
+
+
+def test_aliases_within_the_budget_are_ordinary_yaml() -> None:
+    doc = parse_text("base: &b [x, y]\nagain: *b\n", "f.yaml")
+    assert plain(doc.data) == {"base": ["x", "y"], "again": ["x", "y"]}
+
+
+def test_aliases_that_nest_too_deep_say_so() -> None:
+    chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 70))
+    with pytest.raises(ConfigError) as info:
+        parse_text(chain, "f.yaml")
+    assert (
+        info.value.message == "nested more than 64 levels deep"
+    )  # counting what aliases stand for
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (POOL_ID + "x: " + "[" * 5000 + "]" * 5000 + "\n", 2),  # RecursionError in the parser
+        (POOL_ID + "x: " + "[" * 100 + "]" * 100 + "\n", 2),  # parses, but too deep to process
+    ],
+)
+def test_deep_yaml_is_refused_with_its_line(text: str, line: int) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_text(text, "pool.yaml")
+    assert "nested more than 64 levels deep" in info.value.message
+    assert info.value.line == line
+
+
+@pytest.mark.parametrize("depth", [65, 900, 100_000])
+def test_deep_json_is_refused_with_its_position(depth: int) -> None:
+    text = '{"iss": "x",\n "a": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(ClaimsError) as info:
+        inputs.parse_json(text, "claims.json", inputs.CLAIMS)
+    assert "nested more than 64 levels deep" in info.value.message
+    assert info.value.message.startswith("line 2, column 70:")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"exp": NaN}', "NaN is not a JSON number"),
+        ('{"exp": -Infinity}', "-Infinity is not a JSON number"),
+        ('{"x": "1e999", "exp": 1e999}', "the number 1e999 is too large for a double"),
+        ('{"n": ' + "1" * 5000 + "}", "a number with more than 4,300 digits"),
+        ('{"sub": "\\ud800"}', "lone UTF-16 surrogate"),
+        ('{"sub": "a",', "not valid JSON: Expecting property name"),
+    ],
+)
+def test_json_that_python_would_accept_loosely_or_crash_on_is_refused(
+    text: str, message: str
+) -> None:
+    with pytest.raises(ClaimsError) as info:
+        inputs.parse_json(text, "claims.json", inputs.CLAIMS)
+    assert message in info.value.message
+    assert "column" in info.value.message
+
+
+def test_a_surrogate_pair_is_one_character_and_fine() -> None:
+    assert inputs.parse_json('{"e": "\\ud83d\\ude00"}', "c", inputs.CLAIMS) == {"e": "😀"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        POOL_ID + "AccountId: " + "1" * 5000 + "\n",
+        POOL_ID + "when: 2024-13-45\n",
+        POOL_ID + 'name: "\\ud800"\n',
+        POOL_ID + "? [a, b]\n: c\n",
+    ],
+)
+def test_yaml_values_that_crash_conversion_are_refused(text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_text(text, "pool.yaml")
+    assert info.value.file == "pool.yaml"
+
+
+def test_non_utf8_bytes_name_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "pool.yaml"
+    path.write_bytes(POOL_ID.encode() + b"IdentityPoolName: caf\xe9\n")
+    with pytest.raises(ConfigError) as info:
+        read_file(path)
+    assert info.value.line == 2
+    assert "column 22: not UTF-8 text: byte 0xe9" in info.value.message
+
+
+def test_utf16_is_recognised_and_a_utf8_bom_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "pool.json"
+    path.write_text('{"a": 1}', encoding="utf-16")
+    with pytest.raises(ConfigError, match="looks like UTF-16"):
+        read_file(path)
+    path.write_bytes(b"\xef\xbb\xbf" + POOL_ID.encode())
+    assert read_file(path).data["IdentityPoolId"].startswith("us-east-1:")
+
+
+def test_oversize_input_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "claims.json"
+    path.write_bytes(b" " * (2 * inputs.MiB))
+    with pytest.raises(ClaimsError) as info:
+        inputs.read_text(path, inputs.CLAIMS)
+    assert "larger than 1 MiB" in info.value.message
+    assert "at most 50,000 characters [service model]" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("x" * 5000, "cannot read: File name too long"),
+        ("no/such/file", "file not found"),
+        (".", "is a directory"),
+        ("a\0b", "not a usable path"),
+    ],
+)
+def test_paths_the_os_refuses_are_messages(path: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_pool(path)
+    assert message in info.value.message
+
+
+def test_a_long_line_is_cut_so_that_it_alone_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_bytes(b'{"a": 1}\n' + b"x" * (3 * inputs.MiB) + b'\n{"b": 2}\n')
+    with inputs.open_lines(path, inputs.CORPUS_LINE) as lines:
+        got = list(lines)
+    assert [len(line) for line in got] == [9, inputs.MiB + 1, 9]
+    with pytest.raises(ClaimsError, match="the line is larger than 1 MiB"):
+        inputs.line_text(got[1], str(path), inputs.CORPUS_LINE)
+
+
+# Every JSON value within the bounds reads back as itself; any text at all reads or is refused.
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)  # fmt: skip
+
+
+@given(_JSON)
+def test_strict_json_reads_every_json_value_back(value: Any) -> None:
+    text = json.dumps(value)
+    assert inputs.parse_json(text, "v.json", inputs.DOCUMENT) == value
+
+
+@given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_any_bytes_read_back_as_json_would_or_are_refused_naming_the_source(data: bytes) -> None:
+    try:
+        value = inputs.parse_json(
+            inputs.decode(data, "in.json", inputs.CLAIMS), "in.json", inputs.CLAIMS
+        )
+    except ClaimsError as exc:
+        assert str(exc).startswith("in.json: ")
+    else:
+        assert value == json.loads(data.decode("utf-8-sig"))
+    try:
+        parse_text(inputs.decode(data, "in.yaml", inputs.DOCUMENT), "in.yaml")
+    except ConfigError as exc:
+        assert exc.file == "in.yaml"
+
+
+def test_a_json_document_with_a_character_escaped_as_a_utf16_pair_loads() -> None:
+    # json.dumps writes U+1F600 as "\ud83d\ude00"; JSON means the one character, while YAML's
+    # reader would decode each half alone (then refused as a lone surrogate).
+    from simulator.model.document import parse_text
+
+    doc = parse_text(json.dumps({"IdentityPoolName": "pool \U0001f600"}), "p.json")
+    assert doc.data["IdentityPoolName"] == "pool \U0001f600"
+    literal = parse_text(json.dumps({"k": "\\ud83d\\ude00"}), "p.json")
+    assert literal.data["k"] == "\\ud83d\\ude00"  # an escaped backslash stays text
