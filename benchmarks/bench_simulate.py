@@ -29,7 +29,8 @@ DEPARTMENTS = ["eng", "sales", "ops", "legal", "hr", "finance", "support", "rese
 GROUPS = ["admins", "dev", "qa", "viewers", "billing", "oncall"]
 
 
-def bench_pool() -> IdentityPool:
+def bench_rules() -> list[dict[str, str]]:
+    """The 25 rules of the benchmark mapping (also replayed by bench_population.py)."""
     rules: list[dict[str, str]] = []
     for i in range(25):
         kind = ["Equals", "Contains", "StartsWith", "NotEqual"][i % 4]
@@ -48,6 +49,11 @@ def bench_pool() -> IdentityPool:
                 "RoleARN": f"arn:aws:iam::111122223333:role/R{i}",
             }
         )
+    return rules
+
+
+def bench_pool() -> IdentityPool:
+    rules = bench_rules()
     return pool_from_dict(
         {
             "IdentityPoolId": "us-east-1:00000000-0000-0000-0000-000000000000",

@@ -164,6 +164,7 @@ class Assessment(OutcomeView):
         if self.unknowns:
             out["unknown"] = list(self.unknowns)
         if trace:
+            out.update(d.observed_json())
             out["trace"] = [s.to_json() for s in d.trace]
         return out
 

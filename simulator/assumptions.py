@@ -7,6 +7,9 @@ its error type, so every layer can name an assumption.
 
 Engines ask through a `Consult`: one call both records that an assumption was consulted and answers
 whether its alternative is in force.
+
+A choice may carry where it comes from: an `Observation` says AWS was seen to take it (by `rolesim
+probe`, in a region on a date); without one the choice is assumed.
 """
 
 from __future__ import annotations
@@ -250,16 +253,61 @@ IAM_SIDE: frozenset[Name] = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
+class Observation:
+    """AWS was seen to take a choice: where, when, and by which probe run (settled.yaml)."""
+
+    region: str
+    date: str  # ISO 8601 date of the run, UTC
+    run_id: str | None = None
+
+    def describe(self) -> str:
+        run = f", probe run {self.run_id}" if self.run_id else ""
+        return f"observed in {self.region} on {self.date}{run}"
+
+    def to_json(self) -> dict[str, str]:
+        out = {"region": self.region, "date": self.date}
+        if self.run_id:
+            out["run_id"] = self.run_id
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One choice to apply: NAME=CHOICE, observed when it comes from a probe's results."""
+
+    name: str
+    choice: str
+    observed: Observation | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AssumptionSet:
-    """Which assumptions are switched to their alternative; everything else is at its default."""
+    """Which assumptions are switched to their alternative; everything else is at its default.
+
+    `observed` holds the choices AWS was seen to take (default or alternative), with the observation.
+    """
 
     alternatives: frozenset[Name] = frozenset()
+    observed: tuple[tuple[Name, Observation], ...] = ()
 
     def alt(self, name: Name) -> bool:
         return name in self.alternatives
 
     def flipped(self, name: Name) -> AssumptionSet:
-        return AssumptionSet(self.alternatives ^ {name})
+        # The other choice of `name` was not observed; the others keep their observations.
+        return AssumptionSet(
+            self.alternatives ^ {name}, tuple(o for o in self.observed if o[0] != name)
+        )
+
+    def observation(self, name: Name) -> Observation | None:
+        for observed, observation in self.observed:
+            if observed == name:
+                return observation
+        return None
+
+    def basis(self, name: Name) -> str:
+        """`observed` when a probe saw AWS take the choice in force, else `assumed`."""
+        return "observed" if self.observation(name) is not None else "assumed"
 
     def label(self, name: Name) -> str:
         a = REGISTRY[name]
@@ -273,6 +321,13 @@ class AssumptionSet:
     def to_json(self) -> dict[str, str]:
         return {str(name): self.label(name) for name in sorted(self.alternatives)}
 
+    def observed_json(self) -> dict[str, dict[str, str]]:
+        """Every observed choice, default or not: {name: {choice, region, date[, run_id]}}."""
+        return {
+            str(name): {"choice": self.label(name), **observation.to_json()}
+            for name, observation in sorted(self.observed, key=_first)
+        }
+
     @classmethod
     def of(cls, *names: Name) -> AssumptionSet:
         return cls(frozenset(names))
@@ -280,14 +335,23 @@ class AssumptionSet:
     @classmethod
     def parse(
         cls,
-        items: Iterable[tuple[str, str]],
+        items: Iterable[tuple[str, str] | Setting],
         *,
         base: AssumptionSet | None = None,
         path: tuple[PathPart, ...] = (),
     ) -> AssumptionSet:
-        """Apply `NAME=VALUE` settings; VALUE is a choice's label or the words default/alternative."""
+        """Apply `NAME=VALUE` settings; VALUE is a choice's label or the words default/alternative.
+
+        A later setting replaces an earlier one, observation included: a plain NAME=VALUE is assumed.
+        """
         alternatives = set(base.alternatives if base else ())
-        for key, value in items:
+        observed = dict(base.observed if base else ())
+        for item in items:
+            key, value, observation = (
+                (item.name, item.choice, item.observed)
+                if isinstance(item, Setting)
+                else (*item, None)
+            )
             try:
                 name = Name(key)
             except ValueError:
@@ -313,7 +377,15 @@ class AssumptionSet:
                 alternatives.add(name)
             else:
                 alternatives.discard(name)
-        return cls(frozenset(alternatives))
+            if observation is not None:
+                observed[name] = observation
+            else:
+                observed.pop(name, None)
+        return cls(frozenset(alternatives), tuple(sorted(observed.items(), key=_first)))
+
+
+def _first(pair: tuple[Name, Observation]) -> Name:
+    return pair[0]
 
 
 DEFAULTS = AssumptionSet()

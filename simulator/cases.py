@@ -8,7 +8,7 @@ trusts the pool for the role, and which requests the credentials must allow or d
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -16,12 +16,15 @@ from typing import Any
 
 from simulator import inputs
 from simulator.access import AccessRequest, Assessment, access_request_of
+from simulator.assumptions import Setting
 from simulator.claims import claims_from_json, read_claims
 from simulator.errors import ClaimsError, ConfigError
 from simulator.iam import IamData, load_account_authorization_details
 from simulator.importers.source import ImportOptions, load_pool_source
 from simulator.model import IdentityPool
 from simulator.model.document import Document, plain, read_file
+from simulator.model.load import Overrides
+from simulator.model.settled import observed_setting
 from simulator.node import Node
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate
@@ -109,7 +112,7 @@ class TestReport:
 def load_cases(
     path: Path | str,
     *,
-    assume: Sequence[tuple[str, str]] = (),
+    assume: Overrides = (),
     options: ImportOptions | None = None,
     pool: Path | None = None,
 ) -> CaseFile:
@@ -125,7 +128,7 @@ def load_cases(
 def _build(
     doc: Document,
     path: Path,
-    assume: Sequence[tuple[str, str]],
+    assume: Overrides,
     options: ImportOptions,
     given_pool: Path | None,
 ) -> CaseFile:
@@ -135,7 +138,13 @@ def _build(
         required=("cases",) if given_pool is not None else ("pool", "cases"),
     )
     base = path.parent
-    file_assume = [(k, v.string()) for k, v in n.items()] if (n := root.get("assume")) else []
+    file_assume: list[tuple[str, str] | Setting] = []
+    if (n := root.get("assume")) is not None:
+        # As in a pool file's Assumptions: a choice, or a settled.yaml entry.
+        file_assume = [
+            observed_setting(n, k) if isinstance(v.value, dict) else (k, v.string())
+            for k, v in n.items()
+        ]
     if given_pool is not None:
         pool_path = given_pool
     else:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from simulator.assumptions import Observation
 from simulator.request import Flow
 
 DecidedKind = Literal[
@@ -93,13 +94,22 @@ class Uncertainty:
     assumption: str
     detail: str
     alternative_outcome: Outcome
+    observed: Observation | None = None  # AWS was seen to take the choice in force (settled.yaml)
+
+    @property
+    def basis(self) -> str:
+        return "assumed" if self.observed is None else "observed"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "assumption": self.assumption,
             "detail": self.detail,
             "alternative_outcome": outcome_json(self.alternative_outcome),
+            "basis": self.basis,
         }
+        if self.observed is not None:
+            out["observed"] = self.observed.to_json()
+        return out
 
 
 # --- the explanation: typed trace steps -------------------------------------------------------
@@ -266,6 +276,14 @@ class Decision(OutcomeView):
     trace: tuple[TraceStep, ...] = ()
     assumptions: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what the pool did not check, or could not, for this login
+    observed_assumptions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def observed_json(self) -> dict[str, Any]:
+        """Where each observed choice comes from, for a full result; batch lines leave it out
+        (their `uncertain` entries still say `basis: observed`)."""
+        if not self.observed_assumptions:
+            return {}
+        return {"observed_assumptions": {k: dict(v) for k, v in self.observed_assumptions.items()}}
 
     def to_json(self, *, trace: bool = True, outcome: Outcome | None = None) -> dict[str, Any]:
         """CONTRACT §5's fields for `outcome` (the final one, if trust changed it) or this decision's,
@@ -283,5 +301,6 @@ class Decision(OutcomeView):
             "assumptions": dict(self.assumptions),
         }
         if trace:
+            out.update(self.observed_json())
             out["trace"] = [s.to_json() for s in self.trace]
         return out

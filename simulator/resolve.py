@@ -7,7 +7,7 @@ computed under the pool's assumptions, then re-checked with every consulted assu
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from simulator.assumptions import REGISTRY, AssumptionSet, Consult, Name
@@ -33,12 +33,12 @@ from simulator.decision import (
     Uncertainty,
 )
 from simulator.errors import format_path
-from simulator.model.pool import IdentityPool, MappingRule, RoleMapping
+from simulator.model.pool import IdentityPool, MappingRule, RoleMapping, UserPoolGroup
 from simulator.model.providers import ProviderKind, ProviderName
 from simulator.request import LoginRequest
 from simulator.semantics.compiled import CompiledRules
 from simulator.semantics.rules import evaluate_rule
-from simulator.tags import plain_tags, principal_tags, tag_sources
+from simulator.tags import default_claims, plain_tags, principal_tags, tag_sources
 from simulator.wording import json_text, words
 
 # Messages as AWS returns them (§9); [community] where only observed.
@@ -170,6 +170,9 @@ def resolve(
             uncertain.append(_uncertainty(pool.assumptions, flipped, name, other))
     mapping = plan.mapping if plan is not None else None
     assumptions_json: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
+    observed_json: dict[str, dict[str, str]] = pool.cached(
+        "observed-json", pool.assumptions.observed_json
+    )
     return Decision(
         identity_pool_id=pool.identity_pool_id,
         flow=request.flow,
@@ -182,17 +185,21 @@ def resolve(
         trace=tuple(trace or ()),
         assumptions=assumptions_json,
         notes=tuple(case.notes),
+        observed_assumptions=observed_json,
     )
 
 
 def _uncertainty(
     active: AssumptionSet, flipped: AssumptionSet, name: Name, other: Outcome
 ) -> Uncertainty:
+    observed = active.observation(name)
+    basis = f"{observed.describe()}:" if observed is not None else "decided assuming"
     return Uncertainty(
         str(name),
-        f"decided assuming {active.label(name)} ({active.text(name)}); "
+        f"{basis} {active.label(name)} ({active.text(name)}); "
         f"under {name}={flipped.label(name)} the outcome changes",
         other,
+        observed,
     )
 
 
@@ -649,7 +656,15 @@ def _roles_from_groups(
     groups = login.claims.get("cognito:groups")
     if user_pool is None or not user_pool.groups or not isinstance(groups, list):
         return None
-    member = [g for g in user_pool.groups if g.name in groups and g.role_arn]
+    return roles_from_groups(user_pool.groups, groups)
+
+
+def roles_from_groups(
+    groups: Sequence[UserPoolGroup], names: Sequence[Any]
+) -> tuple[tuple[str, ...], str | None] | None:
+    """The role claims a user pool issues for a member of `names` (of `groups`): None without a
+    role; `rolesim pull --users` writes them into each user's claims line too."""
+    member = [g for g in groups if g.name in names and g.role_arn]
     roles = tuple(dict.fromkeys(g.role_arn for g in member if g.role_arn))
     if not roles:
         return None
@@ -719,3 +734,27 @@ def _with_tags(c: _Case, plan: _Plan, granted: Granted) -> Outcome:
         c.say(DecisionStep(message=f"STS would refuse the session tags: {result.failure}"))
         return _error("InvalidIdentityPoolConfigurationException", INVALID_POOL_CONFIG)
     return Granted(granted.role_arn, granted.decided_by, result.tags)
+
+
+# The claims every login needs to be decided at all: who issued it and for which client (§8).
+_PROVIDER_CLAIMS = frozenset({"iss", "aud", "token_use"})
+# A Token mapping reads the role claims, or derives them from the groups [RBAC], [GROUPS].
+_TOKEN_CLAIMS = frozenset({"cognito:roles", "cognito:preferred_role", "cognito:groups"})
+
+
+def claims_read(pool: IdentityPool, provider_name: str) -> frozenset[str]:
+    """Every claim the pool's decision for `provider_name`'s logins reads: its rules' claims, the
+    Token mapping's role claims, the claims its principal tags come from, and iss/aud."""
+    read = set(_PROVIDER_CLAIMS)
+    for mapping in pool.role_mappings:
+        if mapping.provider.name != provider_name:
+            continue
+        read.update(r.claim for r in mapping.rules)
+        if mapping.type == "Token":
+            read |= _TOKEN_CLAIMS
+    tag_map = pool.tag_map_for(provider_name)
+    if tag_map is not None:
+        read.update(tag_map.tags.values())
+        if tag_map.use_defaults:
+            read.update(default_claims(tag_map.provider))
+    return frozenset(read)

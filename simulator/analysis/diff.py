@@ -22,6 +22,7 @@ from simulator.analysis.access import assess_witness, candidate_checks, iam_of, 
 from simulator.analysis.explorer import Scope, explore
 from simulator.analysis.graph import PoolGraph
 from simulator.analysis.outcomes import Outcome, outcome_summary
+from simulator.analysis.population import EXAMPLES, Moved, PopulationSummary, moved, who
 from simulator.analysis.regions import DEFAULT_BUDGET
 from simulator.batch import parse_batch_line
 from simulator.errors import ClaimsError, ConfigError, format_path
@@ -55,6 +56,12 @@ class Change:
     file: str | None = None
     native_path: str | None = None
     construct: str | None = None
+    corpus_examples: tuple[str, ...] = ()  # a few of the users it moves, by sub
+
+    @property
+    def population(self) -> Moved:
+        """This change's share of the replayed corpus."""
+        return moved(self.old, self.new, len(self.corpus_lines), self.corpus_examples)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +82,7 @@ class Change:
             "path": format_path(self.path) if self.path else None,
             "line": self.line,
             "corpus_lines": list(self.corpus_lines),
+            "population": self.population.to_json(),
             **{k: v for k, v in (("file", self.file), ("native_path", self.native_path),
                                  ("construct", self.construct)) if v is not None},
         }  # fmt: skip
@@ -93,6 +101,15 @@ class DiffReport:
     input_errors: tuple[tuple[int, str], ...] = ()
     # The new pool drawn with the changes marked, for the Markdown report (not part of the JSON).
     graph: PoolGraph | None = None
+    replayed: bool = False  # a corpus was replayed (--claims-file)
+
+    @property
+    def population(self) -> PopulationSummary | None:
+        """How many of the corpus's users the changes move; None without a corpus."""
+        if not self.replayed:
+            return None
+        moving = tuple(c.population for c in self.changes if c.corpus_lines)
+        return PopulationSummary(self.corpus_lines - len(self.input_errors), moving)
 
     @property
     def equivalent(self) -> bool:
@@ -119,6 +136,7 @@ class DiffReport:
             "unaccepted": len(self.unaccepted),
             "notes": list(self.notes),
             "input_errors": [{"line": n, "input_error": p} for n, p in self.input_errors],
+            "population": population.to_json() if (population := self.population) else None,
         }
 
 
@@ -179,6 +197,10 @@ def diff_pools(
             groups[key] = change
     lines = 0
     refused: list[tuple[int, str]] = []
+    # One row per change: a corpus line in a change the analysis found is counted there. Lines
+    # and examples are gathered per change and attached once (a corpus has millions of lines).
+    moved_lines: dict[tuple[Any, ...], list[int]] = {}
+    examples: dict[tuple[Any, ...], list[str]] = {}
     for number, text in enumerate(corpus or (), start=1):
         if not text.strip():
             continue
@@ -189,9 +211,15 @@ def diff_pools(
             refused.append((number, exc.message))  # the rest of the corpus is still replayed
             continue
         if found_line is not None:
-            key, change = found_line
-            # One row per change: a corpus line in a change the analysis found is counted there.
-            groups[key] = replace(change, corpus_lines=(*change.corpus_lines, number))
+            key, request = found_line
+            moved_lines.setdefault(key, []).append(number)
+            named = examples.setdefault(key, [])
+            if len(named) < EXAMPLES:
+                named.append(who(request, number))
+    for key, numbers in moved_lines.items():
+        groups[key] = replace(
+            groups[key], corpus_lines=tuple(numbers), corpus_examples=tuple(examples[key])
+        )
     changes = [_locate(c, new, new_doc) for c in groups.values()]
     if accept is not None:
         changes = [replace(c, accepted=accept.covers(c)) for c in changes]
@@ -204,6 +232,7 @@ def diff_pools(
         len(found.regions),
         lines,
         tuple(refused),
+        replayed=corpus is not None,
     )
 
 
@@ -231,8 +260,9 @@ def _replay(
     text: str | bytes,
     compare: _Comparison,
     groups: dict[tuple[Any, ...], Change],
-) -> tuple[tuple[Any, ...], Change] | None:
-    """The change one corpus line falls in (an existing group, or a new one), with its key.
+) -> tuple[tuple[Any, ...], LoginRequest] | None:
+    """The key of the change one corpus line falls in (an existing group, or a new one added to
+    `groups`), with the line's request; None when the line's outcome does not change.
 
     A line that cannot be read raises ClaimsError; the caller names the line."""
     request = parse_batch_line(text, LoginRequest.guest())
@@ -242,9 +272,12 @@ def _replay(
     provider = d_new.role_mapping_key or d_new.login_provider or "unauthenticated"
     key = change_key(provider, request, d_old, d_new)
     if key in groups:
-        return key, groups[key]
+        return key, request
     change = compare.change(provider, request, key)
-    return (key, replace(change, source=f"corpus:{number}")) if change is not None else None
+    if change is None:
+        return None
+    groups[key] = replace(change, source=f"corpus:{number}")
+    return key, request
 
 
 class _Comparison:

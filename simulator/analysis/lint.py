@@ -21,14 +21,15 @@ from simulator.analysis.graph import PoolGraph, node_for_path, pool_graph
 from simulator.analysis.providers import configured_providers, provider_label
 from simulator.analysis.reachability import analyze
 from simulator.analysis.regions import DEFAULT_BUDGET, PoolAnalysis
-from simulator.assumptions import Name
+from simulator.assumptions import Name, Setting
+from simulator.decision import Uncertainty
 from simulator.errors import ConfigError, Path
 from simulator.iam.roles import IamRole
 from simulator.iam.trust import TAG_ACTION, evaluate_trust
 from simulator.importers.source import ImportOptions, check_parameters, import_source
 from simulator.model.document import Document, parse_text
 from simulator.model.limits import STANDARD_ATTRIBUTES
-from simulator.model.load import pool_from_document
+from simulator.model.load import Overrides, pool_from_document
 from simulator.model.pool import IdentityPool, RoleMapping, UserPool
 from simulator.model.providers import USER_POOL_PROVIDER, ProviderKind, ProviderName
 from simulator.request import Flow
@@ -93,7 +94,7 @@ _LIMITED_CLAIMS = {
 def lint_file(
     path: FsPath | str,
     *,
-    assume: Sequence[tuple[str, str]] = (),
+    assume: Overrides = (),
     ignores: Sequence[IgnoreEntry] = (),
     min_severity: Severity = Severity.INFO,
     budget: int = DEFAULT_BUDGET,
@@ -127,7 +128,7 @@ def lint_text(text: str, source: str = "<input>", **kwargs: Any) -> LintReport:
 def lint_document(
     doc: Document,
     *,
-    assume: Sequence[tuple[str, str]] = (),
+    assume: Overrides = (),
     ignores: Sequence[IgnoreEntry] = (),
     min_severity: Severity = Severity.INFO,
     budget: int = DEFAULT_BUDGET,
@@ -170,13 +171,13 @@ def _report(
 
 
 def load_leniently(
-    doc: Document, assume: Sequence[tuple[str, str]] = ()
+    doc: Document, assume: Overrides = ()
 ) -> tuple[IdentityPool | None, list[Finding]]:
     """Load the pool; bad role-mapping keys and rule counts become findings, and loading goes on."""
     data = copy.deepcopy(doc.data)
     work = Document(data, doc.source, doc.origins)
     findings: list[Finding] = []
-    extra = list(assume)
+    extra: list[tuple[str, str] | Setting] = list(assume)
     for _ in range(64):
         try:
             return pool_from_document(work, assume=extra), findings
@@ -198,7 +199,7 @@ _MAPPING_KEY_FINDINGS = {
 
 
 def _classify(
-    err: ConfigError, doc: Document, data: Any, assume: list[tuple[str, str]]
+    err: ConfigError, doc: Document, data: Any, assume: list[tuple[str, str] | Setting]
 ) -> tuple[Finding, bool]:
     path = err.path
     text = err.message + (f" ({err.hint})" if err.hint else "")
@@ -303,16 +304,18 @@ def _claims_text(claims: Any) -> str:
 
 
 def _assumption_checks(ctx: _Context) -> Iterable[Finding]:
-    seen: dict[str, tuple[str, Any]] = {}
+    seen: dict[str, tuple[str, Any, Uncertainty]] = {}
     for region in ctx.analysis.regions():
         for u in region.decision.uncertain:
-            seen.setdefault(u.assumption, (region.provider, region.probe.claims))
-    for name, (provider, claims) in sorted(seen.items()):
+            seen.setdefault(u.assumption, (region.provider, region.probe.claims, u))
+    for name, (provider, claims, u) in sorted(seen.items()):
         mapping = next((m for p, m in ctx.mappings() if provider_label(p) == provider), None)
         path: Path = mapping.path if mapping is not None else ("Assumptions",)
+        # An observed choice is still reported: one observation is evidence, not a guarantee.
+        basis = f" (the choice in force was {u.observed.describe()})" if u.observed else ""
         yield ctx.finding("RS119", path, f"tokens from {provider} (e.g. claims "
                           f"{_claims_text(claims)}) get another outcome under the alternative of "
-                          f"assumption {name}")  # fmt: skip
+                          f"assumption {name}{basis}")  # fmt: skip
 
 
 def _token_checks(ctx: _Context) -> Iterable[Finding]:

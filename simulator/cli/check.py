@@ -11,6 +11,7 @@ from simulator import inputs
 from simulator.analysis.invariants import SearchSettings, check_pool, load_invariants
 from simulator.cli.common import (
     GateFormat,
+    assume_from_option,
     assume_option,
     budget_option,
     chosen_pool,
@@ -50,6 +51,7 @@ def check(
     ),
     budget: int = budget_option(),
     assume: list[str] = assume_option(),
+    assume_from: Path | None = assume_from_option(),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
 ) -> int:
@@ -57,7 +59,7 @@ def check(
     source = chosen_pool(pool, config, "check")
     one_stdin([("POOL", source), ("--invariants", invariants)])
     renderer = renderer_for(CHECK_RENDERERS, fmt, "check")
-    loaded = load_pool_option(source, parse_assume(assume), parameter, pool_id)
+    loaded = load_pool_option(source, parse_assume(assume, assume_from), parameter, pool_id)
     stated = load_invariants(invariants)
     report = check_pool(
         loaded,

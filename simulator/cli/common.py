@@ -24,7 +24,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn,
 from rich.text import Text
 
 from simulator import inputs
-from simulator.assumptions import AssumptionSet
+from simulator.assumptions import AssumptionSet, Setting
 from simulator.claims import read_jwks
 from simulator.cli.invocation import quiet
 from simulator.cli.output import stderr_console
@@ -39,11 +39,13 @@ from simulator.importers.source import (
 )
 from simulator.model import IdentityPool, pool_from_document
 from simulator.model.document import plain, read_file
+from simulator.model.settled import load_settled
 from simulator.render.base import OutputFormat, Renderer, pick
 from simulator.render.terminal import printable
 from simulator.request import Flow
 
 T = TypeVar("T")
+
 
 POOL_HELP = (
     'The pool: a pool file (YAML or JSON, README "The pool file"), or a CloudFormation, SAM, '
@@ -95,6 +97,16 @@ def output_option() -> Any:
 
 def assume_option(help: str = "Switch a named assumption (repeatable).") -> Any:
     return typer.Option([], "--assume", metavar="NAME=CHOICE", help=help)
+
+
+def assume_from_option() -> Any:
+    return typer.Option(
+        None,
+        "--assume-from",
+        metavar="FILE",
+        help="A settled.yaml written by `rolesim probe`: its observed choices apply and are "
+        "reported as observed (over the pool file's Assumptions; --assume still wins).",
+    )
 
 
 def pool_argument() -> Any:
@@ -190,9 +202,12 @@ def import_pool_source(path: Path, options: ImportOptions) -> Imported:
     return imported
 
 
-def parse_assume(items: list[str]) -> list[tuple[str, str]]:
-    """`--assume NAME=CHOICE` pairs, checked against the registry before any file is read."""
-    pairs = []
+def parse_assume(
+    items: list[str], assume_from: Path | None = None
+) -> list[tuple[str, str] | Setting]:
+    """`--assume NAME=CHOICE` pairs, checked against the registry before any file is read, after
+    the observed choices of `--assume-from FILE` (a settled.yaml, read and checked here)."""
+    pairs: list[tuple[str, str] | Setting] = []
     for item in items:
         name, sep, value = item.partition("=")
         if not sep:
@@ -206,12 +221,14 @@ def parse_assume(items: list[str]) -> list[tuple[str, str]]:
         raise UsageError(
             f"--assume: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
         ) from None
+    if assume_from is not None:
+        pairs = [*load_settled(assume_from).settings(), *pairs]
     return pairs
 
 
 def load_pool_option(
     path: Path,
-    assume: list[tuple[str, str]],
+    assume: list[tuple[str, str] | Setting],
     parameters: Sequence[str] = (),
     pool: str | None = None,
 ) -> IdentityPool:

@@ -15,6 +15,7 @@ from simulator.analysis.diff import diff_pools, load_accept
 from simulator.analysis.graph import changed_graph
 from simulator.cli.common import (
     GateFormat,
+    assume_from_option,
     assume_option,
     budget_option,
     format_option,
@@ -67,13 +68,14 @@ def diff(
     seed: int = typer.Option(0, "--seed", metavar="N", help="Seed for sampling past the budget."),
     budget: int = budget_option(),
     assume: list[str] = assume_option("Switch a named assumption in both pools (repeatable)."),
+    assume_from: Path | None = assume_from_option(),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
 ) -> int:
     """Compare two pool files; exit 1 on any outcome change not listed in --accept."""
     one_stdin([("OLD", old), ("NEW", new), ("--claims-file", claims_file), ("--accept", accept)])
     renderer = renderer_for(DIFF_RENDERERS, fmt, "diff")
-    pairs = parse_assume(assume)
+    pairs = parse_assume(assume, assume_from)
     options = import_options(parameter, pool_id)
     old_source = import_pool_source(old, options)
     new_source = import_pool_source(new, options)

@@ -11,6 +11,7 @@ from simulator.analysis.findings import IgnoreEntry, Severity, load_ignore
 from simulator.analysis.lint import lint_file
 from simulator.cli.common import (
     GateFormat,
+    assume_from_option,
     assume_option,
     chosen_pool,
     config_option,
@@ -79,6 +80,7 @@ def lint(
         "ignore: [{id, path (glob), justification}].",
     ),
     assume: list[str] = assume_option(),
+    assume_from: Path | None = assume_from_option(),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
 ) -> int:
@@ -88,7 +90,7 @@ def lint(
     renderer = renderer_for(LINT_RENDERERS, fmt, "lint")
     report = lint_file(
         source,
-        assume=parse_assume(assume),
+        assume=parse_assume(assume, assume_from),
         ignores=read_ignores(ignore_file),
         min_severity=Severity.parse(min_severity.value),
         options=import_options(parameter, pool_id),

@@ -14,6 +14,7 @@ from simulator.batch import JSON_LINE
 from simulator.cli.common import (
     Tally,
     TextJson,
+    assume_from_option,
     assume_option,
     batch_progress,
     format_option,
@@ -40,9 +41,9 @@ policy_app = typer.Typer(
 )
 
 
-def parse_assumptions(items: Sequence[str]) -> AssumptionSet:
+def parse_assumptions(items: Sequence[str], assume_from: Path | None = None) -> AssumptionSet:
     """`--assume NAME=CHOICE`, checked against the one registry; only IAM-side names matter here."""
-    return AssumptionSet.parse(parse_assume(list(items)))
+    return AssumptionSet.parse(parse_assume(list(items), assume_from))
 
 
 def _lines(path: Path, tally: Tally) -> Iterator[bytes]:
@@ -148,6 +149,7 @@ def eval_command(
         "stdin.",
     ),
     assume: list[str] = assume_option("Switch an IAM named assumption (repeatable)."),
+    assume_from: Path | None = assume_from_option(),
     fmt: TextJson = format_option(
         TextJson.TEXT, "text or json (a JSON line each with --requests)."
     ),
@@ -159,7 +161,7 @@ def eval_command(
          ("--session-policy", session_policy), ("--resource-policy", resource_policy),
          ("--scp", scp), ("--requests", requests)]
     )  # fmt: skip
-    assumptions = parse_assumptions(assume)
+    assumptions = parse_assumptions(assume, assume_from)
     renderer = renderer_for(POLICY_RENDERERS, fmt, "policy eval")
     if requests is not None and (action is not None or resource is not None or context):
         raise UsageError("give either --requests or --action/--resource/--context, not both")

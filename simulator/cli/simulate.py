@@ -17,6 +17,7 @@ from simulator.claims import read_claims
 from simulator.cli.common import (
     Tally,
     TextJson,
+    assume_from_option,
     assume_option,
     batch_progress,
     check_flow,
@@ -125,6 +126,7 @@ def simulate(
         help="IAM data: an `aws iam get-account-authorization-details` output; '-' reads stdin.",
     ),
     assume: list[str] = assume_option(),
+    assume_from: Path | None = assume_from_option(),
     fmt: TextJson | None = format_option(
         None, "text (the default for one decision) or json; --claims-file writes JSON lines."
     ),
@@ -146,7 +148,7 @@ def simulate(
         if jwks:
             raise UsageError("--jwks verifies one token given with --claims")
     renderer = renderer_for(SIMULATE_RENDERERS, fmt or TextJson.TEXT, "simulate")
-    loaded = load_pool_option(source, parse_assume(assume), parameter, pool_id)
+    loaded = load_pool_option(source, parse_assume(assume, assume_from), parameter, pool_id)
     iam_data = load_iam_file(iam) if iam is not None else loaded.iam
     access = _access_requests(action, resource, context, resource_tag, requests)
     if access and iam_data is None:

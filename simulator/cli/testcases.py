@@ -10,6 +10,7 @@ import typer
 from simulator.cases import load_cases, run_cases
 from simulator.cli.common import (
     CasesFormat,
+    assume_from_option,
     assume_option,
     format_option,
     import_options,
@@ -33,6 +34,7 @@ def cases_command(
         help="The cases file (YAML or JSON, README \"Table-driven expectations\"); '-' reads "
         "stdin (its paths are then relative to the current directory).",
     ),
+    assume_from: Path | None = assume_from_option(),
     pool: Path | None = typer.Option(
         None,
         "--config",
@@ -51,7 +53,9 @@ def cases_command(
     one_stdin([("CASES", cases), ("--config", pool)])
     renderer = renderer_for(CASES_RENDERERS, fmt, "test")
     options = import_options(parameter, pool_id)
-    cases_file = load_cases(cases, assume=parse_assume(assume), options=options, pool=pool)
+    cases_file = load_cases(
+        cases, assume=parse_assume(assume, assume_from), options=options, pool=pool
+    )
     report = run_cases(cases_file, now=datetime.now(UTC))
     with open_output(output, inputs=(cases, pool)) as stream:
         renderer.render(report, stream)

@@ -13,6 +13,7 @@ from simulator.claims import token_argument
 from simulator.cli import live_options
 from simulator.cli.common import (
     TextJson,
+    assume_from_option,
     assume_option,
     check_flow,
     chosen_pool,
@@ -122,6 +123,7 @@ def verify_command(
         None, "--role-arn", metavar="ARN", help="Basic flow: the role the application asks STS for."
     ),
     assume: list[str] = assume_option(),
+    assume_from: Path | None = assume_from_option(),
     region: str | None = live_options.REGION,
     profile: str | None = live_options.PROFILE,
     endpoint_url: str | None = live_options.ENDPOINT_URL,
@@ -142,7 +144,7 @@ def verify_command(
             raise UsageError("give exactly one of --id-token, --username or --unauthenticated")
         check_flow(flow, role_arn)
         renderer = renderer_for(VERIFY_RENDERERS, fmt, "verify")
-        pairs = parse_assume(assume)
+        pairs = parse_assume(assume, assume_from)
         clients = live_options.live_clients(
             ctx, region, profile, endpoint_url, allow_insecure_http, retry_mode
         )

@@ -21,7 +21,7 @@ from typing import Protocol
 from simulator import inputs
 from simulator.errors import ConfigError, UsageError
 from simulator.model.document import Document, parse_text, read_text
-from simulator.model.load import pool_from_document
+from simulator.model.load import Overrides, pool_from_document
 from simulator.model.pool import IdentityPool
 
 
@@ -138,7 +138,7 @@ def load_pool_source(
     path: FsPath | str,
     options: ImportOptions | None = None,
     *,
-    assume: Sequence[tuple[str, str]] = (),
+    assume: Overrides = (),
 ) -> IdentityPool:
     """The pool a command works on, from a pool file or any registered native format."""
     imported = import_source(path, options)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path as FsPath
 from typing import Any, cast
 
-from simulator.assumptions import AssumptionSet, Name
+from simulator.assumptions import AssumptionSet, Name, Setting
 from simulator.errors import ConfigError
 from simulator.iam.roles import IamData, load_iam
 from simulator.model import limits, shapes
@@ -36,6 +36,7 @@ from simulator.model.providers import (
     parse_logins_name,
     parse_mapping_key,
 )
+from simulator.model.settled import observed_setting
 from simulator.node import Node
 from simulator.unresolved import is_unresolved_text
 
@@ -59,7 +60,8 @@ CLIENT_ID = re.compile(r"[\w_]+")  # [M] CognitoIdentityProviderClientId
 LOGIN_PROVIDER_VALUE = re.compile(r"[\w.;_/-]+")  # [M] IdentityProviderId
 
 
-Overrides = Sequence[tuple[str, str]]
+# --assume NAME=CHOICE pairs, and --assume-from's observed settings before them.
+Overrides = Sequence[tuple[str, str] | Setting]
 
 # The response shapes of the two calls whose output is pasted beside describe-identity-pool's.
 _TAG_MAP_KEYS = frozenset({"IdentityProviderName", "UseDefaults", "PrincipalTags"})
@@ -188,8 +190,13 @@ class _Builder:
         node = self.root.get("Assumptions")
         base = AssumptionSet()
         if node is not None:
+            # A choice, or a settled.yaml entry ({observed: CHOICE, region, date, ...}) pasted in.
             base = AssumptionSet.parse(
-                ((k, v.string()) for k, v in node.items()), path=("Assumptions",)
+                (
+                    observed_setting(node, k) if isinstance(v.value, dict) else (k, v.string())
+                    for k, v in node.items()
+                ),
+                path=("Assumptions",),
             )
         # Command-line choices were validated by the caller; they win over the file's.
         return AssumptionSet.parse(self.assume, base=base, path=("--assume",))

@@ -245,8 +245,12 @@ def _uncertain(console: Console, a: Assessment) -> None:
         alt = outcome_json(u.alternative_outcome)
         what = alt["role_arn"] or (alt["error"] or {}).get("code")
         tags = f", tags {words(alt['principal_tags'])}" if alt["principal_tags"] else ""
+        # A choice settled by `rolesim probe` is reported as observed, not assumed.
         _label(
             console,
-            "Uncertain",
-            Text(f"{u.assumption}: {u.detail}; alternative outcome: {what}{tags}", style="yellow"),
+            "Observed" if u.observed else "Uncertain",
+            Text(
+                f"{u.assumption}: {u.detail}; alternative outcome: {what}{tags}",
+                style="cyan" if u.observed else "yellow",
+            ),
         )

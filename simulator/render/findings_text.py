@@ -119,7 +119,10 @@ def _change_lines(c: Change) -> list[str]:
         shown = ", ".join(map(str, c.corpus_lines[:10])) + (
             " …" if len(c.corpus_lines) > 10 else ""
         )
-        lines.append(f"- {len(c.corpus_lines)} line(s) of the claims corpus move this way: {shown}")
+        users = c.population
+        example = f" (e.g. {', '.join(users.examples)})" if users.examples else ""
+        lines.append(f"- {users.users:,} user(s) of the claims corpus move this way{example}; "
+                     f"lines {shown}")  # fmt: skip
     if c.accepted is not None:
         lines.append(f"- accepted: {c.accepted}")
     return lines
@@ -130,17 +133,24 @@ class DiffText(Renderer[DiffReport]):
         w = SafeWriter(stream).write
         w(f"## rolesim diff: {result.old_source} → {result.new_source}\n\n")
         scope = "every region of the claims space" if result.complete else "a sample of regions"
+        population = result.population
+        if population is not None:
+            w(f"**Population**: {population.sentence()}.\n\n")
+        users = population is not None
         if result.equivalent:
             w(f"No outcome changes ({scope}; {result.regions_checked} regions).\n")
         else:
             w(f"{len(result.changes)} change(s), {len(result.unaccepted)} not accepted "
               f"({scope}; {result.regions_checked} regions).\n\n")  # fmt: skip
-            w("| id | provider | before | after | kind | witness | accepted |\n")
-            w("|---|---|---|---|---|---|---|\n")
+            w("| id | provider | before | after | kind | witness | accepted |"
+              + (" users |\n" if users else "\n"))  # fmt: skip
+            w("|---|---|---|---|---|---|---|" + ("---|\n" if users else "\n"))
             for c in result.changes:
-                cells = (c.id, c.provider, outcome_summary(c.old), outcome_summary(c.new),
+                cells = [c.id, c.provider, outcome_summary(c.old), outcome_summary(c.new),
                          c.classification, f"`{_short_claims(c.probe.claims)}`",
-                         "yes" if c.accepted else "no")  # fmt: skip
+                         "yes" if c.accepted else "no"]  # fmt: skip
+                if users:
+                    cells.append(f"{len(c.corpus_lines):,}")
                 w("| " + " | ".join(_cell(x) for x in cells) + " |\n")
             for c in result.changes:
                 w("\n" + "\n".join(_change_lines(c)) + "\n")

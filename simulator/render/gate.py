@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from simulator.analysis.diff import DiffReport
+from simulator.analysis.diff import Change, DiffReport
 from simulator.analysis.findings import CATALOGUE
 from simulator.analysis.invariants import CheckReport
 from simulator.analysis.lint import LintReport
@@ -143,6 +143,14 @@ _DIFF_RULES = [
 ]
 
 
+def _users(report: DiffReport, change: Change) -> str:
+    """How many users of the replayed corpus the change moves (nothing without a corpus)."""
+    population = report.population
+    if population is None:
+        return ""
+    return f" ({len(change.corpus_lines):,} of {population.users:,} users of the corpus)"
+
+
 class DiffSarif(Renderer[DiffReport]):
     def render(self, result: DiffReport, stream: IO[str]) -> None:
         results = [
@@ -150,7 +158,7 @@ class DiffSarif(Renderer[DiffReport]):
                 f"diff/{c.classification}",
                 "note" if c.accepted else "error",
                 f"{c.id}: {outcome_summary(c.old)} -> {outcome_summary(c.new)} for "
-                f"{c.probe.describe()}",
+                f"{c.probe.describe()}" + _users(result, c),
                 c.file or result.new_source,
                 c.line,
                 c.native_path or (format_path(c.path) if c.path else None),
@@ -159,6 +167,7 @@ class DiffSarif(Renderer[DiffReport]):
                     "regions": c.regions,
                     "reasons": list(c.reasons),
                     **_native(format_path(c.path) if c.path else None, c.native_path, c.construct),
+                    **({"users": len(c.corpus_lines)} if result.replayed else {}),
                 },
                 c.accepted,
             )
@@ -177,7 +186,7 @@ class DiffJUnit(Renderer[DiffReport]):
                 f"rolesim.diff.{c.classification}",
                 failure=None
                 if c.accepted
-                else f"{outcome_summary(c.old)} -> {outcome_summary(c.new)}\n"
+                else f"{outcome_summary(c.old)} -> {outcome_summary(c.new)}{_users(result, c)}\n"
                 f"witness: {_json_text(c.probe.to_json())}",
                 skipped=f"accepted: {c.accepted}" if c.accepted else None,
             )

@@ -118,6 +118,13 @@ _REFUSED: dict[str, list[list[object]]] = {
         ["pull", "--identity-pool-id", "us-east-1:1", "--endpoint-url", "not a url"],
         ["pull", "--identity-pool-id", "not-a-pool-id", *_LIVE],
     ],
+    "probe": [
+        ["probe", "--dry-run", "--format", "sarif", *_LIVE],
+        ["probe", "--dry-run", "--only", "saml-role-attribute", *_LIVE],
+        ["probe", "--dry-run", "--propagation-timeout", "-1", *_LIVE],
+        ["probe", "--cleanup", "*", *_LIVE],
+        ["probe", "--dry-run", "--endpoint-url", "not a url"],
+    ],
 }
 
 

@@ -22,10 +22,12 @@ from simulator.render.cases import CASES_RENDERERS
 from simulator.render.decision_text import SIMULATE_RENDERERS
 from simulator.render.gate import CHECK_RENDERERS, DIFF_RENDERERS, LINT_RENDERERS
 from simulator.render.policy_text import POLICY_RENDERERS
+from simulator.render.probe_text import REPORT_RENDERERS
 from simulator.render.verify_text import VERIFY_RENDERERS
 from tests.conftest import ROOT, run_cli
 
 POOL = "rules/pool.yaml"
+POLICY_FILE = "tests/cli/data/allow-s3.json"
 ADMIN = "examples/claims/admin.json"
 CHANGED = "tests/render/golden/inputs/pool-changed.yaml"
 POLICY = json.dumps(
@@ -48,6 +50,11 @@ def _iam() -> str:
     return json.dumps({"RoleDetailList": data["IamRoles"], "Policies": data.get("Policies", [])})
 
 
+# A settled.yaml as `rolesim probe` writes it (the values are a test's, not an observation).
+SETTLED = (
+    "format: rolesim-settled/1\nassumptions:\n  case-sensitive-match:\n    observed: sensitive\n"
+    "    region: eu-west-1\n    date: '2025-06-01'\n    run_id: 1a2b3c4d\n"
+)
 CASES = (
     "pool: rules/pool.yaml\ncases:\n  - name: admin\n    claims_file: examples/claims/admin.json\n"
     "    expect: {role: PoolAdmin}\n"
@@ -95,6 +102,16 @@ STDIN_RUNS: list[tuple[str, str, list[str], str]] = [
     ("graph", "POOL", ["graph", "-"], _text(POOL)),
     ("graph", "--config", ["graph", "-c", "-"], _text(POOL)),
     ("import", "TEMPLATE", ["import", "-"], _text("examples/iac/cloudformation/template.yaml")),
+    ("simulate", "--assume-from", ["simulate", POOL, "--claims", ADMIN, "--assume-from", "-"],
+     SETTLED),
+    ("policy eval", "--assume-from", ["policy", "eval", "--policy", POLICY_FILE, "-a", "s3:GetObject",
+                                      "-r", "arn:aws:s3:::b/k", "--assume-from", "-"], SETTLED),
+    ("test", "--assume-from", ["test", "examples/tests/pool-cases.yaml", "--assume-from", "-"],
+     SETTLED),
+    ("lint", "--assume-from", ["lint", POOL, "--assume-from", "-"], SETTLED),
+    ("check", "--assume-from", ["check", POOL, "-i", "rules/invariants.yaml", "--assume-from", "-"],
+     SETTLED),
+    ("diff", "--assume-from", ["diff", POOL, CHANGED, "--assume-from", "-"], SETTLED),
 ]  # fmt: skip
 
 
@@ -114,7 +131,10 @@ def _root() -> Any:
 
 FILE_PLACEHOLDERS = {"FILE", "POOL", "CASES", "OLD", "NEW", "TEMPLATE", "FILE|URL"}
 # Live commands read their file options as the others do; their runs need AWS (tests/live).
-LIVE = {"verify": {"POOL", "--config", "--id-token"}, "pull": set()}
+LIVE = {
+    "verify": {"POOL", "--config", "--id-token", "--assume-from"},
+    "pull": {"--only-read-claims"},
+}
 
 
 def test_every_file_option_is_in_the_stdin_table() -> None:
@@ -202,6 +222,7 @@ FORMATS: dict[str, Any] = {
     "lint": (GateFormat, LINT_RENDERERS),
     "check": (GateFormat, CHECK_RENDERERS),
     "diff": (GateFormat, DIFF_RENDERERS),
+    "probe": (TextJson, REPORT_RENDERERS),
 }
 
 

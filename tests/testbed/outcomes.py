@@ -57,9 +57,19 @@ class UnrecordedLoginError(LookupError):
 
 @dataclass
 class OutcomeLedger:
-    """Per-test table: (pool, login, flow, requested role) -> Outcome."""
+    """Per-test table: (pool, login, flow, requested role) -> Outcome.
+
+    For pools a test cannot know in advance (those `rolesim probe` creates), a test records how
+    AWS behaves instead (`behave`): which choice it takes on each open question. The test bed
+    then answers those pools by the documented rules with the recorded choices (behaviour.py).
+    """
 
     _entries: dict[tuple[str, LoginKey, str, str | None], Outcome] = field(default_factory=dict)
+    behaviour: dict[str, str] = field(default_factory=dict)
+
+    def behave(self, **choices: str) -> None:
+        """`behave(array_claim_match="json-text")`: keyword names are the questions' names."""
+        self.behaviour.update({k.replace("_", "-"): v for k, v in choices.items()})
 
     def record(
         self,
@@ -92,3 +102,4 @@ class OutcomeLedger:
 
     def clear(self) -> None:
         self._entries.clear()
+        self.behaviour.clear()

@@ -1,5 +1,8 @@
 """User-pool behaviour moto skips, added by wrapping its model methods for the server's life.
 
+- ID tokens carry the user's standard attributes as user pools write them [IDTOK] (moto writes
+  them only for clients with ReadAttributes): `email_verified` and `phone_number_verified` as
+  JSON booleans, the others as strings.
 - ID tokens carry `cognito:roles` and `cognito:preferred_role` from the user's groups, chosen as
   the user pool documents it (cognito-semantics §3): lowest non-negative precedence wins, a null
   precedence loses to any number, a tie between different roles sets no preferred role.
@@ -37,10 +40,27 @@ def role_claims(user: CognitoIdpUser) -> dict[str, Any]:
     return claims
 
 
+_BOOLEAN_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified"})
+
+
+def standard_claims(user: CognitoIdpUser) -> dict[str, Any]:
+    claims: dict[str, Any] = {}
+    for attribute in user.attributes:
+        name, value = attribute["Name"], attribute["Value"]
+        if name.startswith("custom:") or name == "sub":
+            continue
+        claims[name] = value == "true" if name in _BOOLEAN_ATTRIBUTES else value
+    return claims
+
+
 def _with_role_claims(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     def extra_data(self: CognitoIdpUserPool, client_id: str, username: str) -> dict[str, Any]:
         data = original(self, client_id, username)
-        data.update(role_claims(self._get_user(username)))
+        user = self._get_user(username)
+        client = self.clients.get(client_id)
+        if client is not None and not client.get_readable_fields():
+            data.update(standard_claims(user))
+        data.update(role_claims(user))
         return data
 
     return extra_data
