@@ -17,8 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import IO, Any, NoReturn
 
-import jwt
-
 from simulator import inputs
 from simulator.errors import ClaimsError
 from simulator.model.pool import IdentityPool
@@ -235,6 +233,8 @@ def _verify(
     raw: str, header: Mapping[str, Any], claims: Claims, jwks: Mapping[str, Any], source: str
 ) -> VerifiedBy:
     key, alg = _verifying_key(jwks, header, source)
+    import jwt  # only --jwks verifies: the other commands and a batch do not load it
+
     try:
         jwk = jwt.PyJWK(key, algorithm=alg)
         jwt.decode(

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
 from simulator import inputs
 from simulator.access import AccessRequest
@@ -34,6 +34,9 @@ from simulator.render.decision_text import SIMULATE_RENDERERS
 from simulator.render.terminal import printable
 from simulator.request import NO_TOKEN, Flow, LoginRequest
 from simulator.simulate import simulate as simulate_request
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 def simulate(
@@ -183,6 +186,8 @@ def _progress(path: Path) -> Progress | None:
     """A progress bar on stderr when it is a terminal; stdout carries only the JSON lines."""
     if not sys.stderr.isatty():
         return None
+    from rich.progress import BarColumn, Progress, TextColumn, TransferSpeedColumn
+
     return Progress(
         TextColumn(f"[bold]{path.name}"), BarColumn(), TransferSpeedColumn(), transient=True,
         console=stderr_console(),

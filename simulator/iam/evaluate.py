@@ -328,7 +328,7 @@ def evaluate(
         assumptions,
     )
     if (
-        request.action_key in catalogue.known_actions()
+        catalogue.is_known(request.action_key)
         and not (identity_policies and _has_policy_warnings(identity_policies))
         and not (session_policies and _has_policy_warnings(session_policies))
         and not (scps and _has_policy_warnings(scps))
@@ -402,7 +402,7 @@ def _warnings(
         if single is not None and single.policy.warnings:
             found = found or []
             found.extend(f"{single.name}: {w}" for w in single.policy.warnings)
-    if request.action_key not in catalogue.known_actions():
+    if not catalogue.is_known(request.action_key):
         found = found or []
         found.append(
             f"requested action {request.action!r} is not in the action catalogue "
