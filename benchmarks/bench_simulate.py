@@ -30,6 +30,11 @@ GROUPS = ["admins", "dev", "qa", "viewers", "billing", "oncall"]
 
 
 def bench_pool() -> IdentityPool:
+    return pool_from_dict(bench_pool_doc(), "bench")
+
+
+def bench_pool_doc() -> dict[str, Any]:
+    """The 25-rule mapping with three principal tags, as a pool file."""
     rules: list[dict[str, str]] = []
     for i in range(25):
         kind = ["Equals", "Contains", "StartsWith", "NotEqual"][i % 4]
@@ -48,32 +53,29 @@ def bench_pool() -> IdentityPool:
                 "RoleARN": f"arn:aws:iam::111122223333:role/R{i}",
             }
         )
-    return pool_from_dict(
-        {
-            "IdentityPoolId": "us-east-1:00000000-0000-0000-0000-000000000000",
-            "AllowUnauthenticatedIdentities": True,
-            "CognitoIdentityProviders": [{"ProviderName": USER_POOL, "ClientId": CLIENT}],
-            "Roles": {"authenticated": "arn:aws:iam::111122223333:role/Auth"},
-            "RoleMappings": {
-                f"{USER_POOL}:{CLIENT}": {
-                    "Type": "Rules",
-                    "AmbiguousRoleResolution": "AuthenticatedRole",
-                    "RulesConfiguration": {"Rules": rules},
-                }
-            },
-            "PrincipalTagAttributeMaps": [
-                {
-                    "IdentityProviderName": USER_POOL,
-                    "PrincipalTags": {
-                        "department": "custom:department",
-                        "level": "custom:level",
-                        "user": "sub",
-                    },
-                }
-            ],
+    return {
+        "IdentityPoolId": "us-east-1:00000000-0000-0000-0000-000000000000",
+        "AllowUnauthenticatedIdentities": True,
+        "CognitoIdentityProviders": [{"ProviderName": USER_POOL, "ClientId": CLIENT}],
+        "Roles": {"authenticated": "arn:aws:iam::111122223333:role/Auth"},
+        "RoleMappings": {
+            f"{USER_POOL}:{CLIENT}": {
+                "Type": "Rules",
+                "AmbiguousRoleResolution": "AuthenticatedRole",
+                "RulesConfiguration": {"Rules": rules},
+            }
         },
-        "bench",
-    )
+        "PrincipalTagAttributeMaps": [
+            {
+                "IdentityProviderName": USER_POOL,
+                "PrincipalTags": {
+                    "department": "custom:department",
+                    "level": "custom:level",
+                    "user": "sub",
+                },
+            }
+        ],
+    }
 
 
 def corpus(n: int, seed: int = 7) -> list[str]:

@@ -6,23 +6,33 @@ with the problem and the run goes on.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from simulator import inputs
 from simulator.access import AccessRequest, Assessment
-from simulator.claims import claims_from_json
+from simulator.claims import (
+    claims_from_json,
+    expiry_of,
+    login_for,
+    provider_from_claims,
+    utc_text,
+)
+from simulator.decision import Granted, Refused, outcome_json
 from simulator.errors import ClaimsError, ConfigError
+from simulator.jsontext import REFERENCE, dumps, dumps_texts
 from simulator.model.pool import IdentityPool
-from simulator.request import NO_TOKEN, LoginRequest
-from simulator.simulate import simulate
+from simulator.model.providers import ProviderName
+from simulator.parallel import CHUNK, ordered_map
+from simulator.request import NO_TOKEN, PLAIN_CLAIMS, Flow, LoginRequest
+from simulator.resolve import Answer, pool_answer, quick_answer
+from simulator.simulate import ACCESS_TOKEN_NOTE, simulate
 
-# One encoder for every output line (json.dumps with options builds a new one per call).
-JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# The standard library's encoder every output line is written as (simulator.jsontext).
+JSON_LINE = REFERENCE
 _WRAPPED_CLAIMS = (dict, str, type(None))
 _WRAPPER_KEYS = frozenset(
     {"claims", "provider", "custom_role_arn", "identity_id", "unauthenticated"}
@@ -83,9 +93,18 @@ class BatchLine:
 
     def to_json_line(self) -> str:
         if self.result is None:
-            return JSON_LINE.encode(self.to_json()) + "\n"
+            return dumps(self.to_json()) + "\n"
         # The line number goes first without copying the result: splice it into the object's text.
-        return f'{{"line":{self.line},{JSON_LINE.encode(self.result.to_json(trace=False))[1:]}\n'
+        return f'{{"line":{self.line},{dumps(self.result.to_json(trace=False))[1:]}\n'
+
+
+def _line_data(text: str | bytes) -> Any:
+    """One JSONL line read: bounded, strict UTF-8 and JSON (a bare JWT is text, not JSON)."""
+    kind = inputs.CORPUS_LINE
+    stripped = inputs.line_text(text, "claims", kind).strip()
+    if stripped[:1] not in '{"':
+        return stripped
+    return inputs.parse_json(stripped, "claims", kind, one_line=True)
 
 
 def parse_batch_line(text: str | bytes, base: LoginRequest) -> LoginRequest:
@@ -93,17 +112,26 @@ def parse_batch_line(text: str | bytes, base: LoginRequest) -> LoginRequest:
 
     A line that is too long, not UTF-8 or not strict JSON is refused (ClaimsError naming the
     column); the caller names the line."""
-    kind = inputs.CORPUS_LINE
-    stripped = inputs.line_text(text, "claims", kind).strip()
-    data: Any = (
-        stripped
-        if stripped[:1] not in '{"'
-        else inputs.parse_json(stripped, "claims", kind, one_line=True)
-    )
-    if type(data) is dict and "claims" in data and isinstance(data["claims"], _WRAPPED_CLAIMS):
+    return _request_from(_line_data(text), base)
+
+
+def _wrapped(data: Any) -> bool:
+    return type(data) is dict and "claims" in data and isinstance(data["claims"], _WRAPPED_CLAIMS)
+
+
+def _plain_claims(data: dict[str, Any]) -> bool:
+    """Claims as they are: not a wrapper with options, not an initiate-auth response."""
+    return not _wrapped(data) and "AuthenticationResult" not in data
+
+
+def _request_from(data: Any, base: LoginRequest) -> LoginRequest:
+    if _wrapped(data):
         unknown = set(data) - _WRAPPER_KEYS
         if unknown:
             raise ClaimsError(f"unknown fields {sorted(unknown)} beside 'claims'")
+        for key in ("provider", "custom_role_arn", "identity_id"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise ClaimsError(f"'{key}' must be a string")
         base = replace(
             base,
             custom_role_arn=data.get("custom_role_arn", base.custom_role_arn),
@@ -128,7 +156,9 @@ def simulate_lines(
     *,
     now: datetime | None = None,
 ) -> Iterator[BatchLine]:
-    """Stream assessments in constant memory; a bad line becomes a BatchLine with a problem."""
+    """Stream assessments in constant memory; a bad line becomes a BatchLine with a problem.
+
+    The reference of the batch: `BatchPlan` writes the same lines without building them."""
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
@@ -137,3 +167,153 @@ def simulate_lines(
             yield BatchLine(number, simulate(pool, request, now=now, explain=False))
         except ClaimsError as exc:
             yield BatchLine(number, None, exc.message)
+
+
+class OutputLine(NamedTuple):
+    """One line of a batch's output: its JSON text (with its newline) and the input problem of a
+    refused line, for stderr."""
+
+    line: int
+    text: str
+    problem: str | None = None
+
+
+class BatchPlan:
+    """`simulate --claims-file`'s lines, written as `simulate_lines` writes them (tests/core/
+    test_properties.py holds the two together) without building the Assessment of each.
+
+    The common line, plain claims for a pool without IAM data and no option that changes the
+    request, is decided by `pool_answer` (the indexed matcher, plain tags, the re-checks under each
+    flipped assumption) and written from text fixed per provider and outcome, the tags, the
+    uncertainties, the notes and the token. Every other line takes the reference path. A pure map
+    over lines: a plan per process decides any share of a corpus (`--jobs`).
+    """
+
+    __slots__ = ("base", "heads", "lean", "now", "now_seconds", "pool", "rest")
+
+    def __init__(self, pool: IdentityPool, base: LoginRequest, now: datetime | None) -> None:
+        self.pool, self.base, self.now = pool, base, now
+        self.now_seconds = int(now.timestamp()) if now is not None else None
+        self.lean = (
+            pool.iam is None
+            and base.provider is None
+            and base.custom_role_arn is None
+            and base.flow is Flow.ENHANCED
+        )
+        assumptions: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
+        self.rest = (
+            f',"identity_id":{dumps(base.identity_id)},"assumptions":{dumps(assumptions)},"notes":'
+        )
+        self.heads: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def line(self, number: int, text: str | bytes) -> OutputLine:
+        try:
+            data = _line_data(text)
+            if self.lean and type(data) is dict and _plain_claims(data):
+                return OutputLine(number, self._lean(number, data))
+            result = BatchLine(
+                number,
+                simulate(self.pool, _request_from(data, self.base), now=self.now, explain=False),
+            )
+        except ClaimsError as exc:
+            result = BatchLine(number, None, exc.message)
+        return OutputLine(number, result.to_json_line(), result.problem)
+
+    def chunk(self, lines: list[tuple[int, str | bytes]]) -> list[Written]:
+        """A share of the corpus as one piece of output text (one hand-over per chunk)."""
+        out = [self.line(number, text) for number, text in lines]
+        problems = tuple((o.line, o.problem) for o in out if o.problem is not None)
+        return [Written("".join(o.text for o in out), problems)]
+
+    def _lean(self, number: int, claims: dict[str, Any]) -> str:
+        expires = expiry_of(claims)
+        provider = provider_from_claims(claims, self.pool)
+        quick = quick_answer(self.pool, provider, claims) if provider is not None else None
+        if quick is None:
+            login = login_for(claims, PLAIN_CLAIMS, self.pool)
+            answer = pool_answer(self.pool, login, self.base)
+        else:
+            answer = Answer(quick[0], (), (), quick[1])
+        outcome = answer.outcome
+        head, middle = self._head(provider, answer)
+        tags = outcome.principal_tags if type(outcome) is Granted else None
+        uncertain = dumps([u.to_json() for u in answer.uncertain]) if answer.uncertain else "[]"
+        notes = self._notes(claims, expires, answer.notes)
+        token = (
+            '{"kind":"claims","verified":false}'
+            if expires is None
+            else f'{{"kind":"claims","verified":false,"expires_at":{expires}}}'
+        )
+        return (
+            f'{{"line":{number},{head}{dumps_texts(tags) if tags else "{}"}{middle}{uncertain}'
+            f'{self.rest}{notes},"token":{token}}}\n'
+        )
+
+    def _head(self, provider: ProviderName | None, answer: Answer) -> tuple[str, str]:
+        """The fields before the tags and between the tags and the uncertainties: fixed for a
+        provider and an outcome."""
+        o = answer.outcome
+        by = o.decided_by
+        what = o.role_arn if isinstance(o, Granted) else (o.error.code, o.error.message)
+        # Plain values: hashing them is cheaper than hashing the dataclasses they come from.
+        key = (provider.name if provider else None, answer.role_mapping_key, by.kind,
+               by.rule_index, what)  # fmt: skip
+        found = self.heads.get(key)
+        if found is None:
+            fields = {
+                "identity_pool_id": self.pool.identity_pool_id,
+                "flow": self.base.flow,
+                "authenticated": True,
+                "login_provider": provider.name if provider else None,
+                "role_mapping_key": answer.role_mapping_key,
+                **outcome_json(o),
+            }
+            text = dumps(fields)[1:-1]
+            before_tags = text[: text.index(',"principal_tags":')] + ',"principal_tags":'
+            error = o.error.to_json() if isinstance(o, Refused) else None
+            found = (before_tags, f',"error":{dumps(error)},"uncertain":')
+            if len(self.heads) >= 4096:
+                self.heads.clear()
+            self.heads[key] = found
+        return found
+
+    def _notes(self, claims: dict[str, Any], expires: int | None, notes: tuple[str, ...]) -> str:
+        """token_notes() of plain claims, then the decision's own notes."""
+        found: list[str] = []
+        if expires is not None and self.now_seconds is not None and expires <= self.now_seconds:
+            found.append(
+                f"token expired at {utc_text(expires)} (reported, not enforced without --jwks)"
+            )
+        if claims.get("token_use") == "access":
+            found.append(ACCESS_TOKEN_NOTE)
+        if not found and not notes:
+            return "[]"
+        return dumps([*found, *notes])
+
+
+class Written(NamedTuple):
+    """Consecutive output lines as one text, and the refused lines among them (line, problem)."""
+
+    text: str
+    problems: tuple[tuple[int, str], ...] = ()
+
+
+def simulate_json(
+    pool: IdentityPool,
+    lines: Iterable[str | bytes],
+    base: LoginRequest,
+    *,
+    now: datetime | None = None,
+    jobs: int = 1,
+    chunk: int = CHUNK,
+) -> Iterator[Written]:
+    """The batch's output in order, in flat memory, in `jobs` processes: the same bytes for any
+    number of them (`BatchPlan` per process; blank lines are skipped, numbers kept)."""
+    numbered = ((n, text) for n, text in enumerate(lines, start=1) if text.strip())
+    return ordered_map(_plan_chunks, (pool, base, now), numbered, jobs=jobs, chunk=chunk)
+
+
+def _plan_chunks(
+    pool: IdentityPool, base: LoginRequest, now: datetime | None
+) -> Callable[[list[tuple[int, str | bytes]]], list[Written]]:
+    return BatchPlan(pool, base, now).chunk

@@ -28,6 +28,7 @@ from typing import IO, Any, NoReturn
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from simulator import jsontext
 from simulator.errors import ClaimsError, ConfigError, PathPart, RolesimError
 
 MiB = 1024 * 1024
@@ -302,12 +303,14 @@ def parse_json(
     text: str, source: str, kind: InputKind, *, line: int | None = None, one_line: bool = False
 ) -> Any:
     """Strict JSON within the bounds above. With `one_line`, the text is line `line` of the source
-    (a JSON-lines file; None: the caller names the line) and positions are columns of it."""
+    (a JSON-lines file; None: the caller names the line) and positions are columns of it.
+
+    Read by msgspec (simulator.jsontext); what it refuses is read again by the standard library's
+    decoder, which accepts or refuses it with the message and position."""
     try:
-        data = _DECODER.decode(text)
-    except (ValueError, RecursionError) as exc:
-        message, offset = _json_problem(exc, text)
-        raise _located(kind, source, text, message, offset, line, one_line) from None
+        data = jsontext.decode(text)
+    except (jsontext.DecodeError, RecursionError, UnicodeEncodeError):
+        data = strict_json(text, source, kind, line=line, one_line=one_line)
     # Only text with that many brackets can nest too deep, only an escape can make a surrogate:
     # the batch path pays two counts and a search per line.
     if text.count("[") + text.count("{") > MAX_DEPTH or (
@@ -319,6 +322,18 @@ def parse_json(
             offset = found.start() if found else _too_deep_at(text)
             raise _located(kind, source, text, problem[0], offset, line, one_line)
     return data
+
+
+def strict_json(
+    text: str, source: str, kind: InputKind, *, line: int | None = None, one_line: bool = False
+) -> Any:
+    """The standard library's strict reading (the reference of parse_json), without the checks of
+    nesting and surrogates that parse_json adds."""
+    try:
+        return _DECODER.decode(text)
+    except (ValueError, RecursionError) as exc:
+        message, offset = _json_problem(exc, text)
+        raise _located(kind, source, text, message, offset, line, one_line) from None
 
 
 def _json_problem(exc: ValueError | RecursionError, text: str) -> tuple[str, int | None]:

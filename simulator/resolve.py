@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from simulator.assumptions import REGISTRY, AssumptionSet, Consult, Name
 from simulator.claims import Login
@@ -71,6 +71,7 @@ class _Plan:
     __slots__ = (
         "compiled",
         "mapping",
+        "no_match",
         "rule_outcomes",
         "sources",
         "tag_map",
@@ -96,6 +97,17 @@ class _Plan:
         self.rule_outcomes = tuple(
             Granted(r.role_arn, DecidedBy("rule", i)) for i, r in enumerate(rules)
         )
+        self.no_match: Outcome | None = None
+
+    def unmatched(self, pool: IdentityPool, provider: ProviderName) -> Outcome:
+        """AmbiguousRoleResolution's outcome when no rule matches (without CustomRoleArn), before
+        tags: the same for every login of the provider."""
+        if self.no_match is None:
+            assert self.mapping is not None
+            login = Login(True, provider)
+            case = _Case(pool, self, login, LoginRequest(None), Consult(pool.assumptions), None)
+            self.no_match = _ambiguous(case, self.mapping, "no rule matched")
+        return self.no_match
 
     def tag_sources(self, ask: Consult) -> tuple[tuple[str, str], ...]:
         if self.tag_map is None:
@@ -153,8 +165,39 @@ def resolve(
     pool: IdentityPool, login: Login, request: LoginRequest, *, explain: bool = True
 ) -> Decision:
     """The pool's decision; `uncertain` names each consulted assumption whose flip changes it."""
-    consulted: set[Name] = set()
     trace: list[TraceStep] | None = [] if explain else None
+    answer = pool_answer(pool, login, request, trace)
+    assumptions_json: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
+    return Decision(
+        identity_pool_id=pool.identity_pool_id,
+        flow=request.flow,
+        authenticated=login.authenticated,
+        login_provider=login.provider.name if login.provider else None,
+        role_mapping_key=answer.role_mapping_key,
+        outcome=answer.outcome,
+        identity_id=request.identity_id,
+        uncertain=answer.uncertain,
+        trace=tuple(trace or ()),
+        assumptions=assumptions_json,
+        notes=answer.notes,
+    )
+
+
+class Answer(NamedTuple):
+    """What `resolve` decides, before it is a Decision: the batch plan reads it directly."""
+
+    outcome: Outcome
+    uncertain: tuple[Uncertainty, ...]
+    notes: tuple[str, ...]
+    role_mapping_key: str | None
+
+
+def pool_answer(
+    pool: IdentityPool, login: Login, request: LoginRequest, trace: list[TraceStep] | None = None
+) -> Answer:
+    """The outcome, re-checked under each consulted assumption flipped; explained into `trace`.
+    Of `request` only the flow, CustomRoleArn and the basic flow's role are read."""
+    consulted: set[Name] = set()
     plan = _plan(pool, login.provider) if login.provider is not None else None
     case = _Case(pool, plan, login, request, Consult(pool.assumptions, consulted), trace)
     outcome = _decide(case)
@@ -167,20 +210,38 @@ def resolve(
         if other.key != outcome.key:
             uncertain.append(_uncertainty(pool.assumptions, flipped, name, other))
     mapping = plan.mapping if plan is not None else None
-    assumptions_json: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
-    return Decision(
-        identity_pool_id=pool.identity_pool_id,
-        flow=request.flow,
-        authenticated=login.authenticated,
-        login_provider=login.provider.name if login.provider else None,
-        role_mapping_key=mapping.key if mapping else login.role_mapping_key,
-        outcome=outcome,
-        identity_id=request.identity_id,
-        uncertain=tuple(uncertain),
-        trace=tuple(trace or ()),
-        assumptions=assumptions_json,
-        notes=tuple(case.notes),
-    )
+    key = mapping.key if mapping else login.role_mapping_key
+    return Answer(outcome, tuple(uncertain), tuple(case.notes), key)
+
+
+def quick_answer(
+    pool: IdentityPool, provider: ProviderName, claims: Mapping[str, Any]
+) -> tuple[Outcome, str] | None:
+    """The outcome and role-mapping key of an enhanced-flow user-pool login without CustomRoleArn
+    where the indexed matcher and plain tags decide without consulting any assumption: then
+    `pool_answer` gives this outcome, nothing uncertain and no notes (a property test,
+    tests/core/test_properties.py, holds the two together). None: ask `pool_answer`."""
+    if provider.kind is not ProviderKind.USER_POOL:
+        return None
+    plan = _plan(pool, provider)
+    compiled, mapping = plan.compiled, plan.mapping
+    if compiled is None or mapping is None or not plan.user_pool_supported:
+        return None
+    consulted: set[Name] = set()
+    hit = compiled.first_match(claims, Consult(pool.assumptions, consulted))
+    if consulted:
+        return None
+    outcome = plan.rule_outcomes[hit] if hit is not None else plan.unmatched(pool, provider)
+    tag_map = plan.tag_map
+    if type(outcome) is Granted and tag_map is not None:
+        if tag_map.use_defaults:
+            return None  # the default tag keys are a named assumption
+        tags = plain_tags(plan.tag_sources(Consult(pool.assumptions)), claims)
+        if tags is None:
+            return None
+        if tags:
+            outcome = Granted(outcome.role_arn, outcome.decided_by, tags)
+    return outcome, mapping.key
 
 
 def _uncertainty(

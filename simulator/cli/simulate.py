@@ -14,10 +14,11 @@ import typer
 
 from simulator import inputs
 from simulator.access import AccessRequest
-from simulator.batch import read_access_requests, simulate_lines
+from simulator.batch import read_access_requests, simulate_json
 from simulator.claims import read_claims
 from simulator.cli.common import (
     POOL_HELP,
+    jobs_option,
     load_iam_file,
     load_pool_option,
     parameter_option,
@@ -97,6 +98,7 @@ def simulate(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here instead of stdout."
     ),
+    jobs: int = jobs_option(),
 ) -> int:
     """Predict the role, session tags or error the identity pool returns for a token, explained."""
     sources = sum(x is not None for x in (claims, claims_file, True if unauthenticated else None))
@@ -125,7 +127,7 @@ def simulate(
             raise UsageError("--claims-file writes JSON lines; add --format json")
         if jwks:
             raise UsageError("--jwks verifies one token given with --claims")
-        return _batch(pool, claims_file, base, output, now)
+        return _batch(pool, claims_file, base, output, now, jobs)
     renderer = pick(SIMULATE_RENDERERS, fmt, "simulate")
     request = base
     if not unauthenticated:
@@ -162,7 +164,12 @@ def _access_requests(
 
 
 def _batch(
-    pool: IdentityPool, path: Path, base: LoginRequest, output: Path | None, now: datetime
+    pool: IdentityPool,
+    path: Path,
+    base: LoginRequest,
+    output: Path | None,
+    now: datetime,
+    jobs: int,
 ) -> int:
     bad = 0
     with (
@@ -173,12 +180,11 @@ def _batch(
         with progress or contextlib.nullcontext():
             task = progress.add_task("simulating", total=path.stat().st_size) if progress else None
             lines = _counting(handle, progress, task)
-            for result in simulate_lines(pool, lines, base, now=now):
-                if result.problem is not None:
+            for written in simulate_json(pool, lines, base, now=now, jobs=jobs):
+                for number, problem in written.problems:
                     bad += 1
-                    where = printable(f"{path}:{result.line}: {result.problem}")
-                    print(f"rolesim: {where}", file=sys.stderr)
-                out.write(result.to_json_line())
+                    print(f"rolesim: {printable(f'{path}:{number}: {problem}')}", file=sys.stderr)
+                out.write(written.text)
     return ExitCode.BAD_INPUT if bad else ExitCode.OK
 
 

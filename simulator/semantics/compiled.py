@@ -102,6 +102,7 @@ def _starts(text: str, value: str) -> bool:
     return text.startswith(value)
 
 
+_ABSENT = object()
 _MEMO_LIMIT = 4096  # per claim and assumption set; keeps batch memory constant
 _MEMO_TRIAL = 2048  # lookups before a claim that mostly misses (over 3 in 4) stops being remembered
 
@@ -134,14 +135,24 @@ class CompiledRules:
 
     def first_match(self, claims: Mapping[str, Any], ask: Consult) -> int | None:
         fold = ask.alt(Name.CASE_SENSITIVE_MATCH)
+        alternatives = ask.assumptions.alternatives
         best: int | None = None
         for claim, cr in self.order:
             if best is not None and cr.first >= best:
                 break
-            value = claims.get(claim)
-            if value is None and claim not in claims:
+            value = claims.get(claim, _ABSENT)
+            if value is _ABSENT:
                 continue  # missing: NotEqual is skipped [RBAC], the others do not match
-            hit = self._memo_claim(cr, value, fold, ask)
+            # A text value seen before: its verdict, without a call (the batch's common case).
+            memo = None if cr.memo_off or type(value) is not str else cr.memo.get(alternatives)
+            found = memo.get(value) if memo is not None else None
+            if found is not None:
+                cr.lookups += 1
+                if found[1] and ask.consulted is not None:
+                    ask.consulted.update(found[1])
+                hit = found[0]
+            else:
+                hit = self._memo_claim(cr, value, fold, ask)
             if hit is not None and (best is None or hit < best):
                 best = hit
         return best

@@ -127,6 +127,21 @@ def test_batch_streams_one_line_per_input_and_reports_bad_lines(tmp_path: Path) 
     assert r.code == 2
 
 
+def test_jobs_write_the_same_lines_in_the_same_order(tmp_path: Path) -> None:
+    claims = json.loads(Path("examples/claims/admin.json").read_text())
+    corpus = tmp_path / "corpus.jsonl"
+    lines = [json.dumps({**claims, "sub": f"user-{i}"}) for i in range(3000)]
+    lines[1500] = "not json"
+    corpus.write_text("\n".join(lines) + "\n")
+    args = ["simulate", "--config", POOL, "--claims-file", corpus, "--format", "json"]
+    one, two = run_cli(args), run_cli([*args, "--jobs", "2"])
+    assert two.stdout == one.stdout
+    assert [line["line"] for line in two.lines()] == list(range(1, 3001))
+    assert two.stderr == one.stderr
+    assert f"{corpus}:1501:" in two.stderr
+    assert two.code == one.code == 2
+
+
 def test_assume_switches_a_named_assumption(tmp_path: Path) -> None:
     claims = tmp_path / "c.json"
     claims.write_text(
