@@ -26,7 +26,7 @@ from simulator.errors import ClaimsError, ConfigError
 from simulator.jsontext import REFERENCE, dumps, dumps_texts
 from simulator.model.pool import IdentityPool
 from simulator.model.providers import ProviderName
-from simulator.parallel import CHUNK, ordered_map
+from simulator.parallel import CHUNK, Written, numbered, ordered_map
 from simulator.request import NO_TOKEN, PLAIN_CLAIMS, Flow, LoginRequest
 from simulator.resolve import Answer, pool_answer, quick_answer
 from simulator.simulate import ACCESS_TOKEN_NOTE, simulate
@@ -291,13 +291,6 @@ class BatchPlan:
         return dumps([*found, *notes])
 
 
-class Written(NamedTuple):
-    """Consecutive output lines as one text, and the refused lines among them (line, problem)."""
-
-    text: str
-    problems: tuple[tuple[int, str], ...] = ()
-
-
 def simulate_json(
     pool: IdentityPool,
     lines: Iterable[str | bytes],
@@ -309,8 +302,7 @@ def simulate_json(
 ) -> Iterator[Written]:
     """The batch's output in order, in flat memory, in `jobs` processes: the same bytes for any
     number of them (`BatchPlan` per process; blank lines are skipped, numbers kept)."""
-    numbered = ((n, text) for n, text in enumerate(lines, start=1) if text.strip())
-    return ordered_map(_plan_chunks, (pool, base, now), numbered, jobs=jobs, chunk=chunk)
+    return ordered_map(_plan_chunks, (pool, base, now), numbered(lines), jobs=jobs, chunk=chunk)
 
 
 def _plan_chunks(

@@ -14,11 +14,20 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 Work = Callable[[list[T]], list[R]]
+
+
+class Written(NamedTuple):
+    """Consecutive output lines as one text, and the refused lines among them (line, problem):
+    what a worker hands back for a chunk, one piece of text to write."""
+
+    text: str
+    problems: tuple[tuple[int, str], ...] = ()
+
 
 CHUNK = 1024  # lines per task: large enough to amortise the hand-over, small for flat memory
 _worker: Any = None  # the worker process's own state, built by _start
@@ -55,6 +64,11 @@ def ordered_map(
             yield from pending.popleft().result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str | bytes]]:
+    """The lines of a JSON-lines input with their numbers, blank lines skipped."""
+    return ((n, text) for n, text in enumerate(lines, start=1) if text.strip())
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -7,17 +7,21 @@ bad line becomes a result with the problem, and the stream goes on.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator import inputs
+import msgspec
+
+from simulator import inputs, jsontext
 from simulator.assumptions import AssumptionSet
 from simulator.errors import ClaimsError, ConfigError, format_path
 from simulator.iam import AccessDecision, NamedPolicy, Request, SessionPrincipal, evaluate
-from simulator.iam.policy import PolicyKind, parse_policy
+from simulator.iam.policy import Policy, PolicyKind, parse_policy
+from simulator.jsontext import dumps
 from simulator.model.document import plain, read_file
+from simulator.parallel import Written, numbered, ordered_map
 
 LINE_KEYS = frozenset(
     {"policies", "permissions_boundary", "session_policies", "resource_policy", "scps", "action",
@@ -77,22 +81,35 @@ class LineError(Exception):
     """A requests line that cannot be evaluated; the message says where in the line."""
 
 
+_CACHE_LIMIT = 4096  # distinct policies (and decisions) remembered: memory stays flat
+
+
 class _Parsed:
-    """Policies seen in a requests file, parsed once per distinct document."""
+    """Policies seen in a requests file, parsed once per distinct document. A policy is named by
+    its position in the line that gives it (`policies[1]`), whichever line showed it first, so
+    that the output of a line depends on that line alone (and `--jobs` writes the same bytes)."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], NamedPolicy] = {}
+        self._cache: dict[tuple[str, str], Policy] = {}
+        self._named: dict[tuple[str, int], NamedPolicy] = {}
 
     def policy(self, document: Any, kind: PolicyKind, where: tuple[str | int, ...]) -> NamedPolicy:
         key = (kind, json.dumps(document, sort_keys=True))
         found = self._cache.get(key)
         if found is None:
             try:
-                found = NamedPolicy(format_path(where), parse_policy(document, kind=kind))
+                found = parse_policy(document, kind=kind)
             except ConfigError as exc:
                 raise LineError(f"{format_path((*where, *exc.path))}: {exc.message}") from None
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+                self._named.clear()
             self._cache[key] = found
-        return found
+        name = format_path(where)
+        named = self._named.get((name, id(found)))
+        if named is None:
+            named = self._named[(name, id(found))] = NamedPolicy(name, found)
+        return named
 
     def many(self, documents: Any, kind: PolicyKind, field: str) -> tuple[NamedPolicy, ...]:
         if not isinstance(documents, list):
@@ -122,17 +139,7 @@ def request_from_line(
     unknown = sorted(set(data) - LINE_KEYS)
     if unknown:
         raise LineError(f"unknown field {unknown[0]!r}")
-    action, resource = data.get("action"), data.get("resource")
-    if not isinstance(action, str) or not action:
-        raise LineError("missing or non-string 'action'")
-    if not isinstance(resource, str) or not resource:
-        raise LineError("missing or non-string 'resource'")
-    context = data.get("context") or {}
-    if not isinstance(context, Mapping) or not all(
-        isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-        for v in context.values()
-    ):
-        raise LineError("'context' must map keys to strings or lists of strings")
+    request = _request(data)
 
     def many(
         field: str, kind: PolicyKind, given: tuple[NamedPolicy, ...]
@@ -146,7 +153,23 @@ def request_from_line(
         resource=parsed.one(data, "resource_policy", "resource", base.resource),
         scps=many("scps", "scp", base.scps),
     )
-    return Request(action, resource, dict(context)), given
+    return request, given
+
+
+def _request(data: Mapping[str, Any]) -> Request:
+    """The action, resource and context of a line, checked."""
+    action, resource = data.get("action"), data.get("resource")
+    if not isinstance(action, str) or not action:
+        raise LineError("missing or non-string 'action'")
+    if not isinstance(resource, str) or not resource:
+        raise LineError("missing or non-string 'resource'")
+    context = data.get("context") or {}
+    if not isinstance(context, Mapping) or not all(
+        isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+        for v in context.values()
+    ):
+        raise LineError("'context' must map keys to strings or lists of strings")
+    return Request(action, resource, dict(context))
 
 
 def evaluate_lines(
@@ -168,3 +191,213 @@ def evaluate_lines(
             yield PolicyLine(number, None, str(exc))
             continue
         yield PolicyLine(number, given.decide(request, principal, assumptions))
+
+
+# --- the plan of a requests file: what `policy eval --requests` runs ------------------------------
+
+# The fields of a line that hold policies, as PolicyInputs names them.
+_POLICY_FIELDS = (
+    ("policies", "identity"),
+    ("permissions_boundary", "boundary"),
+    ("session_policies", "session"),
+    ("resource_policy", "resource"),
+    ("scps", "scps"),
+)
+_MISS = object()
+
+
+class _RawLine(msgspec.Struct, forbid_unknown_fields=True):
+    """A line read by msgspec with every value kept as its text: the policies are not parsed."""
+
+    policies: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    permissions_boundary: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    session_policies: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    resource_policy: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    scps: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    action: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    resource: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    context: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+_read_raw = msgspec.json.Decoder(_RawLine).decode
+
+
+class PolicyPlan:
+    """`evaluate_lines` for a requests file, line for line the same (tests/iam/test_properties.py),
+    with less work per line:
+
+    - the policies of a line are looked up by the raw text of their field (`policies`,
+      `permissions_boundary`, ...), parsed once per distinct text by the reference path, which
+      reads a line whose text is new whole and strictly;
+    - decisions are remembered by the policies' text, the action, the resource and the values of
+      the context keys the policies read (a key no statement reads changes no decision), and
+      written as JSON once each.
+
+    A pure map over lines: a plan per process decides any share of a file (`--jobs`).
+    """
+
+    __slots__ = (
+        "assumptions",
+        "base",
+        "decisions",
+        "fields",
+        "keys",
+        "parsed",
+        "principal",
+        "source",
+    )
+
+    def __init__(
+        self,
+        base: PolicyInputs,
+        principal: SessionPrincipal | None,
+        assumptions: AssumptionSet,
+        source: str = "requests",
+    ) -> None:
+        self.base, self.principal, self.assumptions, self.source = (
+            base,
+            principal,
+            assumptions,
+            source,
+        )
+        self.parsed = _Parsed()
+        self.fields: dict[tuple[str, bytes], Any] = {}
+        self.decisions: dict[tuple[Any, ...], tuple[AccessDecision, str]] = {}
+        self.keys: dict[int, tuple[Policy, frozenset[str]]] = {}
+
+    def line(self, number: int, line: str | bytes) -> tuple[PolicyLine, str]:
+        """One line's result and its JSON text (with its newline)."""
+        try:
+            decision, text = self._decide(line)
+        except LineError as exc:
+            result = PolicyLine(number, None, str(exc))
+            return result, dumps(result.to_json()) + "\n"
+        return PolicyLine(number, decision), f'{{"line":{number},{text[1:]}\n'
+
+    def chunk(self, lines: list[tuple[int, str | bytes]]) -> list[Written]:
+        out = [self.line(number, text) for number, text in lines]
+        problems = tuple((r.line, r.problem) for r, _ in out if r.problem is not None)
+        return [Written("".join(text for _, text in out), problems)]
+
+    def results(self, lines: list[tuple[int, str | bytes]]) -> list[PolicyLine]:
+        return [self.line(number, text)[0] for number, text in lines]
+
+    def _decide(self, line: str | bytes) -> tuple[AccessDecision, str]:
+        found = self._known(line)
+        if found is None:
+            request, given = request_from_line(line, self.parsed, self.base, self.source)
+            key = None
+        else:
+            request, given, key = found
+        if request.problem is not None:
+            decision = given.decide(request, self.principal, self.assumptions)
+            return decision, dumps(decision.to_json())
+        read = self._read_keys(given)
+        context = request.normalised
+        key = (key, request.action, request.resource,
+               tuple((k, context[k]) for k in read if k in context))  # fmt: skip
+        cached = self.decisions.get(key) if key[0] is not None else None
+        if cached is None:
+            decision = given.decide(request, self.principal, self.assumptions)
+            cached = (decision, dumps(decision.to_json()))
+            if key[0] is not None:
+                if len(self.decisions) >= _CACHE_LIMIT:
+                    self.decisions.clear()
+                self.decisions[key] = cached
+        return cached
+
+    def _known(self, line: str | bytes) -> tuple[Request, PolicyInputs, tuple[Any, ...]] | None:
+        """The request and the policies of a line whose policy texts were all read before, or None
+        (the reference path reads the line, and remembers its policy texts)."""
+        try:
+            text = inputs.line_text(line, self.source, inputs.REQUEST_LINE)
+            raw = _read_raw(text)
+        except (ConfigError, ClaimsError, msgspec.DecodeError, RecursionError, UnicodeEncodeError):
+            return None
+        if text.count("[") + text.count("{") > inputs.MAX_DEPTH:
+            return None
+        texts = tuple(
+            None if (r := getattr(raw, field)) is msgspec.UNSET else bytes(r)
+            for field, _ in _POLICY_FIELDS
+        )
+        values = [self.fields.get((field, t), _MISS) if t is not None else _MISS
+                  for (field, _), t in zip(_POLICY_FIELDS, texts, strict=True)]  # fmt: skip
+        if any(v is _MISS for v, t in zip(values, texts, strict=True) if t is not None):
+            return self._remember(line, texts)
+        try:
+            data = {f: jsontext.decode(bytes(r)) for f in ("action", "resource", "context")
+                    if (r := getattr(raw, f)) is not msgspec.UNSET}  # fmt: skip
+            request = _request(data)
+        except (jsontext.DecodeError, RecursionError, LineError):
+            return None
+        slots: dict[str, Any] = {
+            slot: value if t is not None else getattr(self.base, slot)
+            for (_, slot), value, t in zip(_POLICY_FIELDS, values, texts, strict=True)
+        }
+        given = PolicyInputs(**slots)
+        return request, given, texts
+
+    def _remember(
+        self, line: str | bytes, texts: tuple[bytes | None, ...]
+    ) -> tuple[Request, PolicyInputs, tuple[Any, ...]]:
+        """The reference reading of a line with a policy text not seen before (LineError when it
+        refuses the line); its policy texts are remembered."""
+        request, given = request_from_line(line, self.parsed, self.base, self.source)
+        if len(self.fields) >= _CACHE_LIMIT:
+            self.fields.clear()
+        for (field, slot), t in zip(_POLICY_FIELDS, texts, strict=True):
+            if t is not None:
+                self.fields[(field, t)] = getattr(given, slot)
+        return request, given, texts
+
+    def _read_keys(self, given: PolicyInputs) -> tuple[str, ...]:
+        """The context keys the policies read, in a fixed order; a resource policy matched
+        without a principal also reads the caller from the context."""
+        keys: set[str] = set()
+        policies = [*given.identity, *given.session, *given.scps]
+        policies += [p for p in (given.boundary, given.resource) if p is not None]
+        for named in policies:
+            keys |= self._policy_keys(named.policy)
+        if given.resource is not None and self.principal is None:
+            keys |= {"aws:principalarn", "aws:userid"}
+        return tuple(sorted(keys))
+
+    def _policy_keys(self, policy: Policy) -> frozenset[str]:
+        found = self.keys.get(id(policy))
+        if found is None or found[0] is not policy:
+            if len(self.keys) >= _CACHE_LIMIT:
+                self.keys.clear()
+            found = self.keys[id(policy)] = (
+                policy,
+                frozenset(k for statement in policy.statements for k in statement.context_keys()),
+            )
+        return found[1]
+
+
+Plan = tuple[PolicyInputs, SessionPrincipal | None, AssumptionSet, str]
+
+
+def evaluate_json(lines: Iterable[str | bytes], plan: Plan, *, jobs: int = 1) -> Iterator[Written]:
+    """A requests file's JSON lines, in order, in `jobs` processes (the same bytes for any)."""
+    return ordered_map(_plan_of, (*plan, "chunk"), numbered(lines), jobs=jobs)
+
+
+def evaluate_results(
+    lines: Iterable[str | bytes], plan: Plan, *, jobs: int = 1
+) -> Iterator[PolicyLine]:
+    """A requests file's results, in order, in `jobs` processes (for the text renderer)."""
+    return ordered_map(_plan_of, (*plan, "results"), numbered(lines), jobs=jobs)
+
+
+def _plan_of(
+    base: PolicyInputs,
+    principal: SessionPrincipal | None,
+    assumptions: AssumptionSet,
+    source: str,
+    method: str,
+) -> Callable[[list[tuple[int, str | bytes]]], list[Any]]:
+    """A worker's plan (`chunk`: JSON text, `results`: PolicyLines)."""
+    work: Callable[[list[tuple[int, str | bytes]]], list[Any]] = getattr(
+        PolicyPlan(base, principal, assumptions, source), method
+    )
+    return work

@@ -10,13 +10,12 @@ import typer
 
 from simulator import inputs
 from simulator.assumptions import AssumptionSet
-from simulator.batch import JSON_LINE
-from simulator.cli.common import parse_assume, parse_context
+from simulator.cli.common import jobs_option, parse_assume, parse_context
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
 from simulator.iam import Request, SessionPrincipal
-from simulator.policy_eval import PolicyInputs, evaluate_lines, policy_file
+from simulator.policy_eval import PolicyInputs, evaluate_json, evaluate_results, policy_file
 from simulator.render.base import OutputFormat, pick
 from simulator.render.policy_text import POLICY_RENDERERS
 from simulator.render.terminal import printable
@@ -41,30 +40,34 @@ def _lines(path: Path) -> Iterator[bytes]:
 
 def _batch(
     path: Path,
-    base: PolicyInputs,
-    principal: SessionPrincipal | None,
-    assumptions: AssumptionSet,
+    plan: tuple[PolicyInputs, SessionPrincipal | None, AssumptionSet, str],
     fmt: OutputFormat,
     output: Path | None,
     read: Sequence[Path | None],
+    jobs: int,
 ) -> int:
     bad = 0
     renderer = pick(POLICY_RENDERERS, fmt, "policy eval")
     with open_output(output, inputs=(path, *read)) as out:
-        results = evaluate_lines(_lines(path), base, principal, assumptions, source=str(path))
-        for result in results:
+        if fmt is OutputFormat.JSON:
+            for written in evaluate_json(_lines(path), plan, jobs=jobs):
+                for number, problem in written.problems:
+                    bad += 1
+                    _refused(path, number, problem)
+                out.write(written.text)
+            return ExitCode.BAD_INPUT if bad else ExitCode.OK
+        for result in evaluate_results(_lines(path), plan, jobs=jobs):
             if result.decision is None:
                 bad += 1
-                print(
-                    f"rolesim: {printable(f'{path}:{result.line}: {result.problem}')}",
-                    file=sys.stderr,
-                )
-            if fmt is OutputFormat.JSON:
-                out.write(JSON_LINE.encode(result.to_json()) + "\n")
-            elif result.decision is not None:
-                out.write(f"line {result.line}:\n")
-                renderer.render(result.decision, out)
+                _refused(path, result.line, result.problem)
+                continue
+            out.write(f"line {result.line}:\n")
+            renderer.render(result.decision, out)
     return ExitCode.BAD_INPUT if bad else ExitCode.OK
+
+
+def _refused(path: Path, number: int, problem: str | None) -> None:
+    print(f"rolesim: {printable(f'{path}:{number}: {problem}')}", file=sys.stderr)
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -112,6 +115,7 @@ def eval_command(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here instead of stdout."
     ),
+    jobs: int = jobs_option(),
 ) -> int:
     """Decide whether policies allow an action on a resource, and explain which statements decided."""
     assumptions = parse_assumptions(assume)
@@ -130,7 +134,8 @@ def eval_command(
     principal = SessionPrincipal(principal_arn, session_name or None) if principal_arn else None
     read = (*policy, permissions_boundary, *session_policy, resource_policy, *scp)
     if requests is not None:
-        return _batch(requests, base, principal, assumptions, fmt, output, read)
+        plan = (base, principal, assumptions, str(requests))
+        return _batch(requests, plan, fmt, output, read, jobs)
     assert action is not None
     assert resource is not None
     decision = base.decide(

@@ -132,6 +132,19 @@ class Statement:
             )
         return True
 
+    def context_keys(self) -> frozenset[str]:
+        """Every context key (lower-case) the statement reads: its condition keys and the policy
+        variables of its conditions and resources. Nothing else in the request's context can
+        change whether it matches."""
+        keys = {k for clause in self.clauses for k in (clause.key, *clause.variable_keys)}
+        keys.update(
+            part.key
+            for template in self._resource_templates
+            for part in template.parts
+            if isinstance(part, patterns.Variable)
+        )
+        return frozenset(keys)
+
     def matches(self, request: Request, trace: Trace) -> bool | None:
         """Action, resource and conditions (not the principal) match the request: True, False, or
         None when the outcome depends on a key the request is silent about or on an unresolved value."""
