@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from simulator import inputs, jsontext
+from simulator import inputs
 from simulator.assumptions import AssumptionSet
 from simulator.errors import ClaimsError, ConfigError, format_path
 from simulator.iam import AccessDecision, NamedPolicy, Request, SessionPrincipal, evaluate
@@ -89,16 +89,20 @@ class _Parsed:
     its position in the line that gives it (`policies[1]`), whichever line showed it first, so
     that the output of a line depends on that line alone (and `--jobs` writes the same bytes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, by_document: bool = True) -> None:
+        # by_document=False: a caller that remembers documents itself (PolicyPlan, by their text)
+        # has each parsed again, from statements compiled once.
+        self.by_document = by_document
         self._cache: dict[tuple[str, str], Policy] = {}
         self._named: dict[tuple[str, int], NamedPolicy] = {}
+        self._statements: dict[Any, Any] = {}
 
     def policy(self, document: Any, kind: PolicyKind, where: tuple[str | int, ...]) -> NamedPolicy:
-        key = (kind, json.dumps(document, sort_keys=True))
-        found = self._cache.get(key)
+        key = (kind, json.dumps(document, sort_keys=True) if self.by_document else "")
+        found = self._cache.get(key) if self.by_document else None
         if found is None:
             try:
-                found = parse_policy(document, kind=kind)
+                found = parse_policy(document, kind=kind, compiled=self._statements)
             except ConfigError as exc:
                 raise LineError(f"{format_path((*where, *exc.path))}: {exc.message}") from None
             if len(self._cache) >= _CACHE_LIMIT:
@@ -106,6 +110,8 @@ class _Parsed:
                 self._named.clear()
             self._cache[key] = found
         name = format_path(where)
+        if not self.by_document:
+            return NamedPolicy(name, found)
         named = self._named.get((name, id(found)))
         if named is None:
             named = self._named[(name, id(found))] = NamedPolicy(name, found)
@@ -207,16 +213,17 @@ _MISS = object()
 
 
 class _RawLine(msgspec.Struct, forbid_unknown_fields=True):
-    """A line read by msgspec with every value kept as its text: the policies are not parsed."""
+    """A line read by msgspec with the policies kept as their text, unparsed."""
 
     policies: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     permissions_boundary: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     session_policies: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     resource_policy: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     scps: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    action: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    resource: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    context: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    # Read as the strict reader reads them (msgspec's reading, held to it by tests/core/test_jsontext.py).
+    action: Any = msgspec.UNSET
+    resource: Any = msgspec.UNSET
+    context: Any = msgspec.UNSET
 
 
 _read_raw = msgspec.json.Decoder(_RawLine).decode
@@ -244,6 +251,7 @@ class PolicyPlan:
         "keys",
         "parsed",
         "principal",
+        "read",
         "source",
     )
 
@@ -260,10 +268,11 @@ class PolicyPlan:
             assumptions,
             source,
         )
-        self.parsed = _Parsed()
+        self.parsed = _Parsed(by_document=False)
         self.fields: dict[tuple[str, bytes], Any] = {}
         self.decisions: dict[tuple[Any, ...], tuple[AccessDecision, str]] = {}
         self.keys: dict[int, tuple[Policy, frozenset[str]]] = {}
+        self.read: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     def line(self, number: int, line: str | bytes) -> tuple[PolicyLine, str]:
         """One line's result and its JSON text (with its newline)."""
@@ -292,7 +301,7 @@ class PolicyPlan:
         if request.problem is not None:
             decision = given.decide(request, self.principal, self.assumptions)
             return decision, dumps(decision.to_json())
-        read = self._read_keys(given)
+        read = self._read_keys(given, key)
         context = request.normalised
         key = (key, request.action, request.resource,
                tuple((k, context[k]) for k in read if k in context))  # fmt: skip
@@ -325,10 +334,10 @@ class PolicyPlan:
         if any(v is _MISS for v, t in zip(values, texts, strict=True) if t is not None):
             return self._remember(line, texts)
         try:
-            data = {f: jsontext.decode(bytes(r)) for f in ("action", "resource", "context")
-                    if (r := getattr(raw, f)) is not msgspec.UNSET}  # fmt: skip
+            data = {f: v for f in ("action", "resource", "context")
+                    if (v := getattr(raw, f)) is not msgspec.UNSET}  # fmt: skip
             request = _request(data)
-        except (jsontext.DecodeError, RecursionError, LineError):
+        except LineError:
             return None
         slots: dict[str, Any] = {
             slot: value if t is not None else getattr(self.base, slot)
@@ -350,9 +359,20 @@ class PolicyPlan:
                 self.fields[(field, t)] = getattr(given, slot)
         return request, given, texts
 
-    def _read_keys(self, given: PolicyInputs) -> tuple[str, ...]:
+    def _read_keys(self, given: PolicyInputs, texts: tuple[Any, ...] | None) -> tuple[str, ...]:
         """The context keys the policies read, in a fixed order; a resource policy matched
-        without a principal also reads the caller from the context."""
+        without a principal also reads the caller from the context. Remembered by the policies'
+        texts (`texts`, None: not known by text)."""
+        found = self.read.get(texts) if texts is not None else None
+        if found is None:
+            found = self._keys_of(given)
+            if texts is not None:
+                if len(self.read) >= _CACHE_LIMIT:
+                    self.read.clear()
+                self.read[texts] = found
+        return found
+
+    def _keys_of(self, given: PolicyInputs) -> tuple[str, ...]:
         keys: set[str] = set()
         policies = [*given.identity, *given.session, *given.scps]
         policies += [p for p in (given.boundary, given.resource) if p is not None]

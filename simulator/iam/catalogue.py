@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections import defaultdict
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import msgspec
@@ -67,6 +67,7 @@ def is_known(action_key: str) -> bool:
     return found
 
 
+@lru_cache(maxsize=4096)  # a requests file repeats its actions in every line's policies
 def unknown_action_warning(pattern: str) -> str | None:
     """A warning when an Action entry names nothing in the catalogue, else None."""
     if pattern == "*":

@@ -1,0 +1,152 @@
+"""`policy eval` against PMapper's evaluator (principalmapper), in-process, on the same work.
+
+Run: python benchmarks/bench_policy.py [--lines 5000] [--repeat 5]
+Two rows, each timed side by side, best of --repeat runs, ratio of the rates:
+
+1. the engine alone on prepared requests: rolesim's `evaluate` on parsed policies and built
+   requests, against PMapper's `policy_has_matching_statement` (Deny, then Allow) on the same
+   documents with its case-insensitive context built in advance (target: at least 5x);
+2. a requests file of distinct requests, each line carrying its policy (one of 16 documents;
+   and, for information, every line a document of its own):
+   rolesim's plan (`policy eval --requests`, what the command runs per line: strict reading,
+   parsing, evaluating, one JSON line out) against PMapper doing the same parse (json.loads),
+   evaluate and serialise (json.dumps) per line (target: at least 2x).
+
+PMapper is not a dependency: without it (`pip install principalmapper`) its rows are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import collections.abc
+import copy
+import json
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks.bench_iam import IDENTITY, requests
+from simulator.assumptions import AssumptionSet
+from simulator.iam import NamedPolicy, Request, evaluate, parse_policy
+from simulator.policy_eval import PolicyInputs, PolicyPlan
+
+# PMapper 1.1.5 imports Mapping from `collections`, which Python 3.10 removed: lend it the ABCs.
+for _name in ("Mapping", "MutableMapping"):
+    if not hasattr(collections, _name):
+        setattr(collections, _name, getattr(collections.abc, _name))
+try:
+    from principalmapper.querying.local_policy_simulation import policy_has_matching_statement
+    from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict
+except ImportError:  # not a dependency of rolesim
+    policy_has_matching_statement = None
+
+
+def best(fn: Callable[[], int], repeat: int) -> float:
+    rates = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        n = fn()
+        rates.append(n / (time.perf_counter() - start))
+    return max(rates)
+
+
+def pmapper_decision(doc: dict[str, Any], action: str, resource: str, context: Any) -> str:
+    if policy_has_matching_statement(doc, "Deny", action, resource, context):
+        return "explicit_deny"
+    if policy_has_matching_statement(doc, "Allow", action, resource, context):
+        return "allowed"
+    return "implicit_deny"
+
+
+def distinct_lines(n: int, documents: int) -> list[str]:
+    """Request lines of distinct requests, each carrying its identity policy in the line: one of
+    `documents` variants (another bucket each)."""
+    out = []
+    for i, (action, resource, context) in enumerate(requests(n)):
+        bucket = f"app-bucket-{i % documents}"
+        doc = copy.deepcopy(IDENTITY)
+        doc["Statement"][0]["Resource"] = f"arn:aws:s3:::{bucket}/${{aws:PrincipalTag/team}}/*"
+        target = resource.replace("app-bucket/", f"{bucket}/")
+        line = {"policies": [doc], "action": action, "resource": target, "context": context}
+        out.append(json.dumps(line))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    raw = requests(args.lines)
+    prepared = [Request(a, r, c) for a, r, c in raw]
+    identity = [NamedPolicy("identity", parse_policy(IDENTITY))]
+
+    def engine() -> int:
+        for request in prepared:
+            evaluate(request, identity_policies=identity)
+        return len(prepared)
+
+    lines = [line.encode() for line in distinct_lines(args.lines, 16)]
+    own = [line.encode() for line in distinct_lines(args.lines, args.lines)]
+
+    def plan(corpus: list[bytes] = lines) -> int:
+        work = PolicyPlan(PolicyInputs(), None, AssumptionSet())
+        written = work.chunk(list(enumerate(corpus, start=1)))
+        return len(written[0].text.splitlines())
+
+    def plan_own() -> int:
+        return plan(own)
+
+    if policy_has_matching_statement is None:
+        print(f"engine, prepared requests: {best(engine, args.repeat):,.0f} decisions/s")
+        print(f"requests file, distinct lines: {best(plan, args.repeat):,.0f} lines/s")
+        print(f"  every policy text its own: {best(plan_own, args.repeat):,.0f} lines/s")
+        print("PMapper is not installed (pip install principalmapper): its rows are skipped")
+        return
+    contexts = [CaseInsensitiveDict(c) for _, _, c in raw]
+
+    def pmapper_engine() -> int:
+        for (action, resource, _), context in zip(raw, contexts, strict=True):
+            pmapper_decision(IDENTITY, action, resource, context)
+        return len(raw)
+
+    def pmapper_lines(corpus: list[bytes] = lines) -> int:
+        out = []
+        for number, text in enumerate(corpus, start=1):
+            data = json.loads(text)
+            context = CaseInsensitiveDict(data.get("context") or {})
+            decision = pmapper_decision(
+                data["policies"][0], data["action"], data["resource"], context
+            )
+            out.append(json.dumps({"line": number, "decision": decision}))
+        return len(out)
+
+    for label, ours, theirs, target in (
+        ("engine alone, prepared requests", engine, pmapper_engine, 5.0),
+        (
+            "requests file, distinct requests (parse + evaluate + serialise)",
+            plan,
+            pmapper_lines,
+            2.0,
+        ),
+        (
+            "  the same, every policy text its own (no target)",
+            plan_own,
+            lambda: pmapper_lines(own),
+            0.0,
+        ),
+    ):
+        rates = [(best(ours, 1), best(theirs, 1)) for _ in range(args.repeat)]
+        ratios = [a / b for a, b in rates]
+        ours_best = max(a for a, _ in rates)
+        theirs_best = max(b for _, b in rates)
+        print(f"{label}: rolesim {ours_best:,.0f}/s, PMapper {theirs_best:,.0f}/s; "
+              f"ratio {min(ratios):.1f}-{max(ratios):.1f}x"
+              + (f" (target >= {target:.0f}x)" if target else ""))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
