@@ -69,6 +69,7 @@ class _Plan:
     """
 
     __slots__ = (
+        "by_role",
         "compiled",
         "mapping",
         "no_match",
@@ -98,6 +99,21 @@ class _Plan:
             Granted(r.role_arn, DecidedBy("rule", i)) for i, r in enumerate(rules)
         )
         self.no_match: Outcome | None = None
+        self.by_role: dict[str, tuple[CompiledRules, tuple[int, ...]]] = {}
+
+    def first_of_role(self, role_arn: str, c: _Case) -> int | None:
+        """The index of the first matching rule that names `role_arn`."""
+        found = self.by_role.get(role_arn)
+        if found is None:
+            rules = self.mapping.rules if self.mapping else ()
+            indexes = tuple(i for i, r in enumerate(rules) if r.role_arn == role_arn)
+            found = (CompiledRules([rules[i] for i in indexes]), indexes)
+            if len(self.by_role) >= 64:
+                self.by_role.clear()
+            self.by_role[role_arn] = found
+        matcher, indexes = found
+        hit = matcher.first_match(c.claims, c.ask) if indexes else None
+        return indexes[hit] if hit is not None else None
 
     def unmatched(self, pool: IdentityPool, provider: ProviderName) -> Outcome:
         """AmbiguousRoleResolution's outcome when no rule matches (without CustomRoleArn), before
@@ -565,13 +581,19 @@ def _ambiguous(c: _Case, mapping: RoleMapping, why: str) -> Outcome:
 
 def _rules(c: _Case, mapping: RoleMapping, compiled: CompiledRules) -> Outcome:
     custom = c.request.custom_role_arn
-    if not c.explaining and custom is None:
+    if not c.explaining:
         # The fast path: the indexed matcher decides exactly as the loop below (a property test,
-        # tests/core/test_properties.py, holds the two together).
+        # tests/core/test_properties.py, holds the two together); with CustomRoleArn, the first
+        # matching rule of that role is found by the matcher of that role's rules.
+        plan = c.plan
+        assert plan is not None
         hit = compiled.first_match(c.claims, c.ask)
+        if custom is not None and hit is not None and mapping.rules[hit].role_arn != custom:
+            refused = _custom_role_with_rules(c, custom, plan.first_of_role(custom, c))
+            if refused is not None:
+                return refused
         if hit is not None:
-            assert c.plan is not None
-            return c.plan.rule_outcomes[hit]
+            return plan.rule_outcomes[hit]
         return _ambiguous(c, mapping, "no rule matched")
     c.say(MappingStep(message=f"RoleMappings[{mapping.key!r}]: Type Rules, AmbiguousRoleResolution "
                       f"{mapping.ambiguous_role_resolution}", key=mapping.key))  # fmt: skip

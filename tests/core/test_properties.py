@@ -259,12 +259,12 @@ def test_the_indexed_matcher_agrees_with_the_reference_predicates(
             assert compiled.first_match(claims, Consult(assumptions, set())) == reference
 
 
-@given(pools(), logins())
+@given(pools(), logins(), st.none() | st.sampled_from(ROLES))
 def test_the_fast_batch_path_decides_exactly_as_the_explained_path(
-    pool: IdentityPool, claims: dict[str, Any]
+    pool: IdentityPool, claims: dict[str, Any], custom: str | None
 ) -> None:
-    explained = decide(pool, claims, explain=True)
-    fast = decide(pool, claims, explain=False)
+    explained = decide(pool, claims, explain=True, custom_role_arn=custom)
+    fast = decide(pool, claims, explain=False, custom_role_arn=custom)
     assert fast.outcome == explained.outcome
     assert fast.uncertain == explained.uncertain
     assert fast.trace == ()
@@ -397,3 +397,20 @@ def test_two_jobs_write_the_same_bytes_as_one(pool: IdentityPool, lines: list[st
     two = list(simulate_json(pool, lines, base, now=now, jobs=2, chunk=3))
     assert "".join(w.text for w in two) == "".join(w.text for w in one)
     assert [p for w in two for p in w.problems] == [p for w in one for p in w.problems]
+
+
+@given(rules_st, st.data())
+def test_the_fast_path_finds_the_custom_role_arn_s_matching_rule_as_the_loop_does(
+    rules: list[dict[str, str]], data: st.DataObject
+) -> None:
+    # Claims written from the rules' own values, so that several rules match at once.
+    chosen = data.draw(st.lists(st.sampled_from(rules), min_size=1, max_size=4))
+    claims = token(**{r["Claim"].replace(":", "__"): r["Value"] for r in chosen})
+    pool = pool_from_dict(
+        pool_doc(rules=rules, ambiguous=data.draw(st.sampled_from(limits.AMBIGUOUS_RESOLUTIONS)))
+    )
+    custom = data.draw(st.sampled_from(ROLES))
+    explained = decide(pool, claims, explain=True, custom_role_arn=custom)
+    fast = decide(pool, claims, explain=False, custom_role_arn=custom)
+    assert fast.outcome == explained.outcome
+    assert fast.uncertain == explained.uncertain
