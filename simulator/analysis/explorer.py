@@ -230,9 +230,11 @@ class _Explorer:
         if token:
             claims.update(TOKEN_CLAIMS)
         spaces = self._spaces(p, claims)
+        # Pools alike for this provider walk as one: the other sides' tests would repeat its own.
+        walked = self.pools[:1] if self._alike else self.pools
         for base in bases:
             for custom in self._custom_options(p):
-                sides = tuple(_Side(pool, pool.mapping_for(p), custom) for pool in self.pools)
+                sides = tuple(_Side(pool, pool.mapping_for(p), custom) for pool in walked)
                 if self.selectors:
                     sides += (_Side(self.pools[0], None, custom, self.selectors),)
                 walk = _Walk(label, p, base, spaces, tag_claims, sides)
@@ -241,7 +243,7 @@ class _Explorer:
             # The basic flow bypasses the mapping: the gate, then the role asked for, then tags. One
             # role stands for all: the engine echoes the role asked for.
             role = self.pools[0].authenticated_role or self.other_role
-            sides = tuple(_Side(pool, None, None) for pool in self.pools)
+            sides = tuple(_Side(pool, None, None) for pool in walked)
             if self.selectors:
                 sides += (_Side(self.pools[0], None, None, self.selectors),)
             # Tags matter only where the flow's gate lets the request through.
