@@ -23,11 +23,9 @@ import collections.abc
 import copy
 import json
 import os
-import time
-from collections.abc import Callable
 from typing import Any
 
-from benchmarks.bench_iam import IDENTITY, requests
+from benchmarks.bench_iam import IDENTITY, best, requests
 from simulator.assumptions import AssumptionSet
 from simulator.iam import NamedPolicy, Request, evaluate, parse_policy
 from simulator.policy_eval import PolicyInputs, PolicyPlan
@@ -41,15 +39,6 @@ try:
     from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict
 except ImportError:  # not a dependency of rolesim
     policy_has_matching_statement = None
-
-
-def best(fn: Callable[[], int], repeat: int) -> float:
-    rates = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        n = fn()
-        rates.append(n / (time.perf_counter() - start))
-    return max(rates)
 
 
 def pmapper_decision(doc: dict[str, Any], action: str, resource: str, context: Any) -> str:

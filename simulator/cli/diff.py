@@ -14,6 +14,7 @@ from simulator.analysis.diff import diff_pools, load_accept
 from simulator.cli.common import (
     import_options,
     import_pool_source,
+    jobs_option,
     parameter_option,
     parse_assume,
     pool_id_option,
@@ -56,6 +57,7 @@ def diff(
     ),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
+    jobs: int = jobs_option(),
 ) -> int:
     """Compare two pool files; exit 1 on any outcome change not listed in --accept."""
     renderer = pick(DIFF_RENDERERS, fmt, "diff")
@@ -76,7 +78,7 @@ def diff(
         )
         report = diff_pools(
             old_pool, new_pool, corpus=corpus, accept=accepted,
-            budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
+            budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC), jobs=jobs,
         )  # fmt: skip
     with open_output(output, inputs=(old, new, claims_file, accept)) as stream:
         renderer.render(report, stream)
