@@ -28,7 +28,7 @@ from simulator.model.pool import IdentityPool
 from simulator.model.providers import ProviderName
 from simulator.parallel import CHUNK, Written, numbered, ordered_map
 from simulator.request import NO_TOKEN, PLAIN_CLAIMS, Flow, LoginRequest
-from simulator.resolve import Answer, pool_answer, quick_answer
+from simulator.resolve import Answer, pool_answer, quick_parts
 from simulator.simulate import ACCESS_TOKEN_NOTE, simulate
 
 # The standard library's encoder every output line is written as (simulator.jsontext).
@@ -101,6 +101,9 @@ class BatchLine:
 def _line_data(text: str | bytes) -> Any:
     """One JSONL line read: bounded, strict UTF-8 and JSON (a bare JWT is text, not JSON)."""
     kind = inputs.CORPUS_LINE
+    found = inputs.object_line(text, kind)
+    if found is not None:
+        return found
     stripped = inputs.line_text(text, "claims", kind).strip()
     if stripped[:1] not in '{"':
         return stripped
@@ -228,15 +231,16 @@ class BatchPlan:
     def _lean(self, number: int, claims: dict[str, Any]) -> str:
         expires = expiry_of(claims)
         provider = provider_from_claims(claims, self.pool)
-        quick = quick_answer(self.pool, provider, claims) if provider is not None else None
+        quick = quick_parts(self.pool, provider, claims) if provider is not None else None
         if quick is None:
             login = login_for(claims, PLAIN_CLAIMS, self.pool)
             answer = pool_answer(self.pool, login, self.base)
+            outcome = answer.outcome
+            tags = outcome.principal_tags if type(outcome) is Granted else None
         else:
-            answer = Answer(quick[0], (), (), quick[1])
-        outcome = answer.outcome
+            outcome, tags, key = quick
+            answer = Answer(outcome, (), (), key)
         head, middle = self._head(provider, answer)
-        tags = outcome.principal_tags if type(outcome) is Granted else None
         uncertain = dumps([u.to_json() for u in answer.uncertain]) if answer.uncertain else "[]"
         notes = self._notes(claims, expires, answer.notes)
         token = (

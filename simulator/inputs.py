@@ -336,6 +336,25 @@ def strict_json(
         raise _located(kind, source, text, message, offset, line, one_line) from None
 
 
+def object_line(raw: bytes | str, kind: InputKind) -> Any:
+    """A JSON-lines line holding one object, read straight from its bytes by msgspec when nothing
+    in it needs the strict reader: within the bound, `{` first, no `\\u` escape, too few
+    brackets to nest too deep, and UTF-8 and JSON msgspec accepts (it refuses what the strict
+    reader refuses). None: read it with line_text and parse_json, which say what is wrong."""
+    if (
+        type(raw) is not bytes
+        or len(raw) > kind.max_bytes
+        or raw.lstrip()[:1] != b"{"
+        or b"\\u" in raw
+        or raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
+    ):
+        return None
+    try:
+        return jsontext.decode(raw)
+    except (jsontext.DecodeError, RecursionError):
+        return None
+
+
 def _json_problem(exc: ValueError | RecursionError, text: str) -> tuple[str, int | None]:
     if isinstance(exc, json.JSONDecodeError):
         return f"not valid JSON: {exc.msg}", exc.pos

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from simulator.assumptions import REGISTRY, AssumptionSet, Consult, Name
+from simulator.assumptions import DEFAULTS, REGISTRY, AssumptionSet, Consult, Name
 from simulator.claims import Login
 from simulator.decision import (
     DecidedBy,
@@ -125,6 +125,15 @@ class _Plan:
             self.no_match = _ambiguous(case, self.mapping, "no rule matched")
         return self.no_match
 
+    def plain_sources(self) -> tuple[tuple[str, str], ...] | None:
+        """The (tag, claim) pairs of a tag map without UseDefaults, which no assumption changes;
+        None with UseDefaults (the default keys' names are a named assumption)."""
+        if self.tag_map is None:
+            return ()
+        if self.tag_map.use_defaults:
+            return None
+        return self.tag_sources(Consult(DEFAULTS))
+
     def tag_sources(self, ask: Consult) -> tuple[tuple[str, str], ...]:
         if self.tag_map is None:
             return ()
@@ -237,9 +246,30 @@ def quick_answer(
     where the indexed matcher and plain tags decide without consulting any assumption: then
     `pool_answer` gives this outcome, nothing uncertain and no notes (a property test,
     tests/core/test_properties.py, holds the two together). None: ask `pool_answer`."""
+    parts = quick_parts(pool, provider, claims)
+    if parts is None:
+        return None
+    outcome, tags, key = parts
+    if tags:
+        outcome = Granted(outcome.role_arn, outcome.decided_by, tags)  # type: ignore[union-attr]
+    return outcome, key
+
+
+def quick_parts(
+    pool: IdentityPool, provider: ProviderName, claims: Mapping[str, Any]
+) -> tuple[Outcome, dict[str, str] | None, str] | None:
+    """`quick_answer` before the tags join the outcome: the outcome without tags, the tags of a
+    grant (None for a refusal), the role-mapping key. The batch plan writes the tags itself."""
     if provider.kind is not ProviderKind.USER_POOL:
         return None
-    plan = _plan(pool, provider)
+    # Looked up by the provider value's identity first: a batch derives one per issuer and client.
+    plans: dict[int, tuple[ProviderName, _Plan]] = pool.cached("quick-plans", dict)
+    found = plans.get(id(provider))
+    if found is None or found[0] is not provider:
+        if len(plans) >= 1024:
+            plans.clear()
+        found = plans[id(provider)] = (provider, _plan(pool, provider))
+    plan = found[1]
     compiled, mapping = plan.compiled, plan.mapping
     if compiled is None or mapping is None or not plan.user_pool_supported:
         return None
@@ -248,16 +278,15 @@ def quick_answer(
     if consulted:
         return None
     outcome = plan.rule_outcomes[hit] if hit is not None else plan.unmatched(pool, provider)
-    tag_map = plan.tag_map
-    if type(outcome) is Granted and tag_map is not None:
-        if tag_map.use_defaults:
-            return None  # the default tag keys are a named assumption
-        tags = plain_tags(plan.tag_sources(Consult(pool.assumptions)), claims)
-        if tags is None:
-            return None
-        if tags:
-            outcome = Granted(outcome.role_arn, outcome.decided_by, tags)
-    return outcome, mapping.key
+    if type(outcome) is not Granted:
+        return outcome, None, mapping.key
+    sources = plan.plain_sources()
+    if sources is None:
+        return None  # the default tag keys are a named assumption
+    tags = plain_tags(sources, claims) if sources else {}
+    if tags is None:
+        return None
+    return outcome, tags, mapping.key
 
 
 def _uncertainty(

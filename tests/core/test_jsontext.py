@@ -145,3 +145,13 @@ def test_parse_json_accepts_and_refuses_what_the_strict_reader_alone_did(text: s
         strict = _parsed(text)
     assert fast[0] == strict[0]
     assert _same(fast[1], strict[1]) if fast[0] == "value" else fast[1] == strict[1]
+
+
+@given(json_texts() | st.binary(max_size=20).map(lambda b: b"{" + b))
+def test_an_object_line_read_from_its_bytes_is_what_the_strict_path_reads(text: Any) -> None:
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    fast = inputs.object_line(raw, inputs.CORPUS_LINE)
+    if fast is None:
+        return  # read by line_text and parse_json
+    line = inputs.line_text(raw, "t", inputs.CORPUS_LINE).strip()
+    assert _same(fast, inputs.parse_json(line, "t", inputs.CORPUS_LINE, one_line=True))
