@@ -61,6 +61,9 @@ def ambiguous_deny_message(provider: str) -> str:
     return f"The ambiguous role mapping rules for: {provider} denied this request."
 
 
+_UNSET = object()
+
+
 class _Plan:
     """What the pool fixes for one provider, looked up once per pool and provider.
 
@@ -71,6 +74,7 @@ class _Plan:
     __slots__ = (
         "by_role",
         "compiled",
+        "fixed_sources",
         "mapping",
         "no_match",
         "rule_outcomes",
@@ -100,6 +104,7 @@ class _Plan:
         )
         self.no_match: Outcome | None = None
         self.by_role: dict[str, tuple[CompiledRules, tuple[int, ...]]] = {}
+        self.fixed_sources: object = _UNSET
 
     def first_of_role(self, role_arn: str, c: _Case) -> int | None:
         """The index of the first matching rule that names `role_arn`."""
@@ -128,11 +133,14 @@ class _Plan:
     def plain_sources(self) -> tuple[tuple[str, str], ...] | None:
         """The (tag, claim) pairs of a tag map without UseDefaults, which no assumption changes;
         None with UseDefaults (the default keys' names are a named assumption)."""
-        if self.tag_map is None:
-            return ()
-        if self.tag_map.use_defaults:
-            return None
-        return self.tag_sources(Consult(DEFAULTS))
+        if self.fixed_sources is _UNSET:
+            tag_map = self.tag_map
+            self.fixed_sources = (
+                () if tag_map is None
+                else None if tag_map.use_defaults
+                else self.tag_sources(Consult(DEFAULTS))
+            )  # fmt: skip
+        return self.fixed_sources  # type: ignore[return-value]
 
     def tag_sources(self, ask: Consult) -> tuple[tuple[str, str], ...]:
         if self.tag_map is None:

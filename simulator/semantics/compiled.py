@@ -102,6 +102,20 @@ def _starts(text: str, value: str) -> bool:
     return text.startswith(value)
 
 
+def _memo_key(value: Any) -> Any:
+    """How a claim value is remembered: text as itself, a list of texts as a tuple (apart from any
+    text); None: not remembered."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is list:
+        for item in value:
+            if type(item) is not str:
+                return None
+        return (None, *value)
+    return None
+
+
 _ABSENT = object()
 _MEMO_LIMIT = 4096  # per claim and assumption set; keeps batch memory constant
 _MEMO_TRIAL = 2048  # lookups before a claim that mostly misses (over 3 in 4) stops being remembered
@@ -143,9 +157,10 @@ class CompiledRules:
             value = claims.get(claim, _ABSENT)
             if value is _ABSENT:
                 continue  # missing: NotEqual is skipped [RBAC], the others do not match
-            # A text value seen before: its verdict, without a call (the batch's common case).
-            memo = None if cr.memo_off or type(value) is not str else cr.memo.get(alternatives)
-            found = memo.get(value) if memo is not None else None
+            # A value seen before: its verdict, without a call (the batch's common case).
+            key = None if cr.memo_off else _memo_key(value)
+            memo = cr.memo.get(alternatives) if key is not None else None
+            found = memo.get(key) if memo is not None else None
             if found is not None:
                 cr.lookups += 1
                 if found[1] and ask.consulted is not None:
@@ -164,13 +179,8 @@ class CompiledRules:
         fold: bool,
         ask: Consult,
     ) -> int | None:
-        if cr.memo_off:
-            return self._claim(cr, value, fold, ask)
-        if type(value) is str:
-            key: Any = value
-        elif type(value) is list and all(type(v) is str for v in value):
-            key = (None, *value)
-        else:
+        key = None if cr.memo_off else _memo_key(value)
+        if key is None:
             return self._claim(cr, value, fold, ask)
         cr.lookups += 1
         alternatives = ask.assumptions.alternatives
