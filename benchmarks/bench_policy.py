@@ -4,13 +4,13 @@ Run: python benchmarks/bench_policy.py [--lines 5000] [--repeat 5]
 Two rows, each timed side by side, best of --repeat runs, ratio of the rates:
 
 1. the engine alone on prepared requests: rolesim's `evaluate` on parsed policies and built
-   requests, against PMapper's `policy_has_matching_statement` (Deny, then Allow) on the same
-   documents with its case-insensitive context built in advance (target: at least 5x);
+   requests, against PMapper's evaluator (`local_check_authorization`, a role holding the same
+   policy) on the same requests (target: at least 5x);
 2. a requests file of distinct requests, each line carrying its policy (one of 16 documents;
    and, for information, every line a document of its own):
    rolesim's plan (`policy eval --requests`, what the command runs per line: strict reading,
-   parsing, evaluating, one JSON line out) against PMapper doing the same parse (json.loads),
-   evaluate and serialise (json.dumps) per line (target: at least 2x).
+   parsing, evaluating, one JSON line out) against PMapper doing the same parse (json.loads, its
+   Policy and Node), evaluate and serialise (json.dumps) per line (target: at least 2x).
 
 PMapper is not a dependency: without it (`pip install principalmapper`) its rows are skipped.
 """
@@ -35,18 +35,19 @@ for _name in ("Mapping", "MutableMapping"):
     if not hasattr(collections, _name):
         setattr(collections, _name, getattr(collections.abc, _name))
 try:
-    from principalmapper.querying.local_policy_simulation import policy_has_matching_statement
-    from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict
+    from principalmapper.common import Node, Policy
+    from principalmapper.querying.query_interface import local_check_authorization
 except ImportError:  # not a dependency of rolesim
-    policy_has_matching_statement = None
+    local_check_authorization = None
+
+ROLE = "arn:aws:iam::111122223333:role/Bench"
 
 
-def pmapper_decision(doc: dict[str, Any], action: str, resource: str, context: Any) -> str:
-    if policy_has_matching_statement(doc, "Deny", action, resource, context):
-        return "explicit_deny"
-    if policy_has_matching_statement(doc, "Allow", action, resource, context):
-        return "allowed"
-    return "implicit_deny"
+def pmapper_node(document: dict[str, Any]) -> Any:
+    """A role holding the identity policy, as PMapper's evaluator takes a principal."""
+    policy = Policy(ROLE, "identity", document)
+    return Node(ROLE, "AROABENCH", [policy], [], {"Version": "2012-10-17", "Statement": []},
+                None, 0, False, False, None, False, {})  # fmt: skip
 
 
 def distinct_lines(n: int, documents: int) -> list[str]:
@@ -89,28 +90,28 @@ def main() -> None:
     def plan_own() -> int:
         return plan(own)
 
-    if policy_has_matching_statement is None:
+    if local_check_authorization is None:
         print(f"engine, prepared requests: {best(engine, args.repeat):,.0f} decisions/s")
         print(f"requests file, distinct lines: {best(plan, args.repeat):,.0f} lines/s")
         print(f"  every policy text its own: {best(plan_own, args.repeat):,.0f} lines/s")
         print("PMapper is not installed (pip install principalmapper): its rows are skipped")
         return
-    contexts = [CaseInsensitiveDict(c) for _, _, c in raw]
+    node = pmapper_node(IDENTITY)
 
     def pmapper_engine() -> int:
-        for (action, resource, _), context in zip(raw, contexts, strict=True):
-            pmapper_decision(IDENTITY, action, resource, context)
+        for action, resource, context in raw:
+            local_check_authorization(node, action, resource, context)
         return len(raw)
 
     def pmapper_lines(corpus: list[bytes] = lines) -> int:
         out = []
         for number, text in enumerate(corpus, start=1):
             data = json.loads(text)
-            context = CaseInsensitiveDict(data.get("context") or {})
-            decision = pmapper_decision(
-                data["policies"][0], data["action"], data["resource"], context
+            principal = pmapper_node(data["policies"][0])
+            allowed = local_check_authorization(
+                principal, data["action"], data["resource"], data.get("context") or {}
             )
-            out.append(json.dumps({"line": number, "decision": decision}))
+            out.append(json.dumps({"line": number, "allowed": allowed}))
         return len(out)
 
     for label, ours, theirs, target in (

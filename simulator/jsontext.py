@@ -42,9 +42,11 @@ def dumps(value: Any) -> str:
     return REFERENCE.encode(value)
 
 
-def dumps_texts(value: Mapping[str, str]) -> str:
-    """`dumps` of a mapping of text to text (session tags), without looking at each value first:
-    msgspec writes text as the reference does, and refuses what it cannot write alike."""
+def dumps_texts(value: Mapping[str, str] | Mapping[str, Any]) -> str:
+    """`dumps` of a value made, by construction, of text, integers, booleans, null, lists and
+    dicts with text keys, never a float (session tags, the engine's own results): written without
+    looking at each part first, as msgspec writes these as the reference does and refuses what
+    it cannot write alike (a lone surrogate, a text subclass)."""
     try:
         return _encode(value).decode()
     except (TypeError, ValueError, OverflowError):

@@ -19,7 +19,7 @@ from simulator.assumptions import AssumptionSet
 from simulator.errors import ClaimsError, ConfigError, format_path
 from simulator.iam import AccessDecision, NamedPolicy, Request, SessionPrincipal, evaluate
 from simulator.iam.policy import Policy, PolicyKind, parse_policy
-from simulator.jsontext import dumps
+from simulator.jsontext import dumps, dumps_texts
 from simulator.model.document import plain, read_file
 from simulator.parallel import Written, numbered, ordered_map
 
@@ -248,6 +248,7 @@ class PolicyPlan:
         "base",
         "decisions",
         "fields",
+        "given",
         "keys",
         "parsed",
         "principal",
@@ -273,6 +274,7 @@ class PolicyPlan:
         self.decisions: dict[tuple[Any, ...], tuple[AccessDecision, str]] = {}
         self.keys: dict[int, tuple[Policy, frozenset[str]]] = {}
         self.read: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self.given: dict[tuple[bytes | None, ...], PolicyInputs] = {}
 
     def line(self, number: int, line: str | bytes) -> tuple[PolicyLine, str]:
         """One line's result and its JSON text (with its newline)."""
@@ -300,7 +302,7 @@ class PolicyPlan:
             request, given, key = found
         if request.problem is not None:
             decision = given.decide(request, self.principal, self.assumptions)
-            return decision, dumps(decision.to_json())
+            return decision, dumps_texts(decision.to_json())
         read = self._read_keys(given, key)
         context = request.normalised
         key = (key, request.action, request.resource,
@@ -308,7 +310,7 @@ class PolicyPlan:
         cached = self.decisions.get(key) if key[0] is not None else None
         if cached is None:
             decision = given.decide(request, self.principal, self.assumptions)
-            cached = (decision, dumps(decision.to_json()))
+            cached = (decision, dumps_texts(decision.to_json()))
             if key[0] is not None:
                 if len(self.decisions) >= _CACHE_LIMIT:
                     self.decisions.clear()
@@ -319,32 +321,55 @@ class PolicyPlan:
         """The request and the policies of a line whose policy texts were all read before, or None
         (the reference path reads the line, and remembers its policy texts)."""
         try:
-            text = inputs.line_text(line, self.source, inputs.REQUEST_LINE)
-            raw = _read_raw(text)
+            raw = self._raw(line)
         except (ConfigError, ClaimsError, msgspec.DecodeError, RecursionError, UnicodeEncodeError):
             return None
-        if text.count("[") + text.count("{") > inputs.MAX_DEPTH:
+        if raw is None:
             return None
         texts = tuple(
             None if (r := getattr(raw, field)) is msgspec.UNSET else bytes(r)
             for field, _ in _POLICY_FIELDS
         )
-        values = [self.fields.get((field, t), _MISS) if t is not None else _MISS
-                  for (field, _), t in zip(_POLICY_FIELDS, texts, strict=True)]  # fmt: skip
-        if any(v is _MISS for v, t in zip(values, texts, strict=True) if t is not None):
-            return self._remember(line, texts)
+        given = self.given.get(texts)
+        if given is None:
+            given = self._given(texts)
+            if given is None:
+                return self._remember(line, texts)
         try:
             data = {f: v for f in ("action", "resource", "context")
                     if (v := getattr(raw, f)) is not msgspec.UNSET}  # fmt: skip
             request = _request(data)
         except LineError:
             return None
-        slots: dict[str, Any] = {
-            slot: value if t is not None else getattr(self.base, slot)
-            for (_, slot), value, t in zip(_POLICY_FIELDS, values, texts, strict=True)
-        }
-        given = PolicyInputs(**slots)
         return request, given, texts
+
+    def _raw(self, line: str | bytes) -> _RawLine | None:
+        """The line read by msgspec (bytes as they are: it checks UTF-8 as strictly), or None
+        when it nests deep enough to need the reference reading's check."""
+        if type(line) is bytes and len(line) <= inputs.REQUEST_LINE.max_bytes:
+            if line.count(b"[") + line.count(b"{") > inputs.MAX_DEPTH:
+                return None
+            return _read_raw(line)
+        text = inputs.line_text(line, self.source, inputs.REQUEST_LINE)
+        if text.count("[") + text.count("{") > inputs.MAX_DEPTH:
+            return None
+        return _read_raw(text)
+
+    def _given(self, texts: tuple[bytes | None, ...]) -> PolicyInputs | None:
+        """The policies of a line from texts each read before (None: one was not)."""
+        slots: dict[str, Any] = {}
+        for (field, slot), t in zip(_POLICY_FIELDS, texts, strict=True):
+            value = (
+                self.fields.get((field, t), _MISS) if t is not None else getattr(self.base, slot)
+            )
+            if value is _MISS:
+                return None
+            slots[slot] = value
+        given = PolicyInputs(**slots)
+        if len(self.given) >= _CACHE_LIMIT:
+            self.given.clear()
+        self.given[texts] = given
+        return given
 
     def _remember(
         self, line: str | bytes, texts: tuple[bytes | None, ...]

@@ -155,3 +155,15 @@ def test_an_object_line_read_from_its_bytes_is_what_the_strict_path_reads(text: 
         return  # read by line_text and parse_json
     line = inputs.line_text(raw, "t", inputs.CORPUS_LINE).strip()
     assert _same(fast, inputs.parse_json(line, "t", inputs.CORPUS_LINE, one_line=True))
+
+
+NO_FLOATS = st.recursive(
+    st.none() | st.booleans() | st.integers() | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ANY_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(NO_FLOATS)
+def test_a_value_without_floats_is_written_as_the_reference_writes_it(value: Any) -> None:
+    assert _written(jsontext.dumps_texts, value) == _written(jsontext.REFERENCE.encode, value)

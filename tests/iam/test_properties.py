@@ -404,6 +404,9 @@ def test_the_requests_plan_answers_every_line_as_the_reference_reading(
     )
     plan = (base, principal, assumptions, "requests")
     assert "".join(w.text for w in evaluate_json(lines, plan)) == reference
+    # As the command reads them: bytes.
+    as_bytes = [line.encode() for line in lines]
+    assert "".join(w.text for w in evaluate_json(as_bytes, plan)) == reference
     # A line's output is its own: the same as when the line is alone in its file (policy names
     # come from the line's positions, not from whichever line showed a document first).
     alone = [
