@@ -159,6 +159,8 @@ class _Explorer:
         self.spent = 0
         self._solved: dict[int, tuple[ClaimSpace, dict[ClaimConstraint, bool]]] = {}
         self._alike = False
+        # Verdicts of rules on witness values; the pools and their rules live as long as this.
+        self._verdicts: dict[tuple[int, int, object], bool] = {}
         self.include: Callable[[str], bool] = lambda _label: True
 
     # spaces ---------------------------------------------------------------------------------
@@ -483,8 +485,21 @@ class _Explorer:
     ) -> bool:
         for si, index, matched in path:
             side = sides[si]
-            verdict = evaluate_rule(side.rules[index], claims, Consult(side.pool.assumptions))
-            if (verdict == "match") != matched:
+            rule = side.rules[index]
+            # A rule's verdict depends on its claim's value alone (and the pool's assumptions):
+            # witnesses repeat values, so each (rule, value) is evaluated once.
+            value = claims.get(rule.claim, _NO_CLAIM)
+            key = (
+                id(side.pool),
+                id(rule),
+                value if type(value) is str or value is _NO_CLAIM else None,
+            )
+            hit = self._verdicts.get(key) if key[2] is not None else None
+            if hit is None:
+                hit = evaluate_rule(rule, claims, Consult(side.pool.assumptions)) == "match"
+                if key[2] is not None:
+                    self._verdicts[key] = hit
+            if hit != matched:
                 return False
         return True
 
@@ -538,6 +553,9 @@ class _Explorer:
         else:
             decisions = tuple(decide(pool, probe) for pool in self.pools)
         self.out.regions.append(Region(label, probe, decisions, path))
+
+
+_NO_CLAIM = object()  # a claim the witness leaves out
 
 
 def _view(pool: IdentityPool, p: ProviderName) -> tuple[Any, ...]:
