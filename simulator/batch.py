@@ -21,7 +21,7 @@ from simulator.claims import (
     provider_from_claims,
     utc_text,
 )
-from simulator.decision import Granted, Refused, outcome_json
+from simulator.decision import Granted, Outcome, Refused, outcome_json
 from simulator.errors import ClaimsError, ConfigError
 from simulator.jsontext import REFERENCE, dumps, dumps_texts
 from simulator.model.pool import IdentityPool
@@ -192,7 +192,7 @@ class BatchPlan:
     over lines: a plan per process decides any share of a corpus (`--jobs`).
     """
 
-    __slots__ = ("base", "heads", "lean", "now", "now_seconds", "pool", "rest")
+    __slots__ = ("base", "heads", "lean", "now", "now_seconds", "pool", "quick_heads", "rest")
 
     def __init__(self, pool: IdentityPool, base: LoginRequest, now: datetime | None) -> None:
         self.pool, self.base, self.now = pool, base, now
@@ -208,6 +208,7 @@ class BatchPlan:
             f',"identity_id":{dumps(base.identity_id)},"assumptions":{dumps(assumptions)},"notes":'
         )
         self.heads: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self.quick_heads: dict[int, tuple[Outcome, ProviderName | None, tuple[str, str]]] = {}
 
     def line(self, number: int, text: str | bytes) -> OutputLine:
         try:
@@ -237,10 +238,18 @@ class BatchPlan:
             answer = pool_answer(self.pool, login, self.base)
             outcome = answer.outcome
             tags = outcome.principal_tags if type(outcome) is Granted else None
+            head, middle = self._head(provider, answer)
         else:
             outcome, tags, key = quick
             answer = Answer(outcome, (), (), key)
-        head, middle = self._head(provider, answer)
+            # The quick answer's outcomes are the plan's own values: remembered by identity.
+            found = self.quick_heads.get(id(outcome))
+            if found is None or found[0] is not outcome or found[1] is not provider:
+                found = (outcome, provider, self._head(provider, answer))
+                if len(self.quick_heads) >= 4096:
+                    self.quick_heads.clear()
+                self.quick_heads[id(outcome)] = found
+            head, middle = found[2]
         uncertain = dumps([u.to_json() for u in answer.uncertain]) if answer.uncertain else "[]"
         notes = self._notes(claims, expires, answer.notes)
         token = (
