@@ -21,7 +21,7 @@ from simulator.iam import AccessDecision, NamedPolicy, Request, SessionPrincipal
 from simulator.iam.policy import Policy, PolicyKind, parse_policy
 from simulator.jsontext import dumps, dumps_texts
 from simulator.model.document import plain, read_file
-from simulator.parallel import Written, numbered, ordered_map
+from simulator.parallel import CHUNK, Written, numbered, ordered_map
 
 LINE_KEYS = frozenset(
     {"policies", "permissions_boundary", "session_policies", "resource_policy", "scps", "action",
@@ -432,9 +432,11 @@ class PolicyPlan:
 Plan = tuple[PolicyInputs, SessionPrincipal | None, AssumptionSet, str]
 
 
-def evaluate_json(lines: Iterable[str | bytes], plan: Plan, *, jobs: int = 1) -> Iterator[Written]:
+def evaluate_json(
+    lines: Iterable[str | bytes], plan: Plan, *, jobs: int = 1, chunk: int = CHUNK
+) -> Iterator[Written]:
     """A requests file's JSON lines, in order, in `jobs` processes (the same bytes for any)."""
-    return ordered_map(_plan_of, (*plan, "chunk"), numbered(lines), jobs=jobs)
+    return ordered_map(_plan_of, (*plan, "chunk"), numbered(lines), jobs=jobs, chunk=chunk)
 
 
 def evaluate_results(

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.iam import NamedPolicy, Request, evaluate, parse_policy, patterns, wildcard
@@ -415,3 +415,18 @@ def test_the_requests_plan_answers_every_line_as_the_reference_reading(
         for r in evaluate_lines([line], base, principal, assumptions)
     ]
     assert [r.to_json() for r in evaluate_lines(lines, base, principal, assumptions)] == alone
+
+
+@settings(max_examples=15)
+@given(st.lists(documents, min_size=1, max_size=3).flatmap(
+    lambda shared: st.lists(request_lines(shared), min_size=1, max_size=30)
+))  # fmt: skip
+def test_two_jobs_answer_a_requests_file_with_the_same_bytes_as_one(lines: list[str]) -> None:
+    from simulator.assumptions import AssumptionSet
+    from simulator.policy_eval import PolicyInputs, evaluate_json
+
+    plan = (PolicyInputs(), None, AssumptionSet(), "requests")
+    one = list(evaluate_json(lines, plan))
+    two = list(evaluate_json(lines, plan, jobs=2, chunk=4))
+    assert "".join(w.text for w in two) == "".join(w.text for w in one)
+    assert [p for w in two for p in w.problems] == [p for w in one for p in w.problems]
