@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench_simulate import CLIENT, DEPARTMENTS, GROUPS, USER_POOL, bench_rules
+from bench_simulate import CLIENT, DEPARTMENTS, GROUPS, USER_POOL, bench_pool_doc
 
 from simulator.analysis.diff import diff_pools
 from simulator.batch import parse_batch_line
@@ -36,27 +36,10 @@ from simulator.simulate import decide
 
 
 def _pool(name: str, *, first_department: str) -> IdentityPool:
-    rules = bench_rules()
+    doc = bench_pool_doc()
+    rules = doc["RoleMappings"][f"{USER_POOL}:{CLIENT}"]["RulesConfiguration"]["Rules"]
     rules[0]["Value"] = first_department  # the change under review: the first rule's value
-    return pool_from_dict(
-        {
-            "IdentityPoolId": "us-east-1:00000000-0000-0000-0000-000000000000",
-            "CognitoIdentityProviders": [{"ProviderName": USER_POOL, "ClientId": CLIENT}],
-            "Roles": {"authenticated": "arn:aws:iam::111122223333:role/Auth"},
-            "RoleMappings": {
-                f"{USER_POOL}:{CLIENT}": {
-                    "Type": "Rules",
-                    "AmbiguousRoleResolution": "AuthenticatedRole",
-                    "RulesConfiguration": {"Rules": rules},
-                }
-            },
-            "PrincipalTagAttributeMaps": [
-                {"IdentityProviderName": USER_POOL,
-                 "PrincipalTags": {"department": "custom:department", "user": "sub"}}
-            ],
-        },
-        name,
-    )  # fmt: skip
+    return pool_from_dict(doc, name)
 
 
 def write_corpus(path: Path, users: int, seed: int = 7) -> None:

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-import jwt
-
 from simulator import inputs
 from simulator.errors import ClaimsError
 from simulator.model.pool import IdentityPool
@@ -235,6 +233,8 @@ def _verify(
     raw: str, header: Mapping[str, Any], claims: Claims, jwks: Mapping[str, Any], source: str
 ) -> VerifiedBy:
     key, alg = _verifying_key(jwks, header, source)
+    import jwt  # only --jwks verifies: the other commands and a batch do not load it
+
     try:
         jwk = jwt.PyJWK(key, algorithm=alg)
         jwt.decode(
@@ -446,9 +446,31 @@ def default_identity_id(pool_id: str, login: Login) -> str:
 def expiry_note(info: TokenInfo, now: datetime | None = None) -> str | None:
     if info.expires_at is None:
         return None
-    when = datetime.fromtimestamp(info.expires_at, tz=UTC).isoformat()
+    when = utc_text(info.expires_at)
     if now is not None and info.expired(now):
         return f"token expired at {when}" + (
             "" if info.verified else " (reported, not enforced without --jwks)"
         )
     return f"token expires at {when}"
+
+
+_DAY = 86_400
+_DATES: dict[int, str] = {}  # day number -> its ISO date: a corpus's expiries fall on few days
+
+
+def utc_text(seconds: int) -> str:
+    """`datetime.fromtimestamp(seconds, UTC).isoformat()` for whole seconds from 1970 on, with
+    each day's date formatted once (a batch notes the expiry of every expired token)."""
+    day, rest = divmod(seconds, _DAY)
+    date = _DATES.get(day)
+    if date is None:
+        if len(_DATES) >= 4096:
+            _DATES.clear()
+        date = _DATES[day] = datetime.fromtimestamp(day * _DAY, tz=UTC).date().isoformat()
+    hours, rest = divmod(rest, 3600)
+    return f"{date}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00:00"
+
+
+def expiry_of(claims: Mapping[str, Any], source: str = "claims") -> int | None:
+    """`exp` of plain claims, as claims_from_json reads it (the batch plan reads it directly)."""
+    return _expiry(claims, source)

@@ -29,6 +29,7 @@ from typing import IO, Any, NoReturn, cast
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from simulator import jsontext
 from simulator.errors import ClaimsError, ConfigError, PathPart, RolesimError
 
 MiB = 1024 * 1024
@@ -339,12 +340,16 @@ def parse_json(
     text: str, source: str, kind: InputKind, *, line: int | None = None, one_line: bool = False
 ) -> Any:
     """Strict JSON within the bounds above. With `one_line`, the text is line `line` of the source
-    (a JSON-lines file; None: the caller names the line) and positions are columns of it."""
+    (a JSON-lines file; None: the caller names the line) and positions are columns of it.
+
+    Read by msgspec (simulator.jsontext); what it refuses is read again by the standard library's
+    decoder, which accepts or refuses it with the message and position."""
+    if type(text) is not str:
+        text = str(text)  # msgspec reads exact str only (an importer's text carries its origin)
     try:
-        data = _DECODER.decode(text)
-    except (ValueError, RecursionError) as exc:
-        message, offset = _json_problem(exc, text)
-        raise _located(kind, source, text, message, offset, line, one_line) from None
+        data = jsontext.decode(text)
+    except (jsontext.DecodeError, RecursionError, UnicodeEncodeError):
+        data = strict_json(text, source, kind, line=line, one_line=one_line)
     # Only text with that many brackets can nest too deep, only an escape can make a surrogate:
     # the batch path pays two counts and a search per line.
     if text.count("[") + text.count("{") > MAX_DEPTH or (
@@ -356,6 +361,37 @@ def parse_json(
             offset = found.start() if found else _too_deep_at(text)
             raise _located(kind, source, text, problem[0], offset, line, one_line)
     return data
+
+
+def strict_json(
+    text: str, source: str, kind: InputKind, *, line: int | None = None, one_line: bool = False
+) -> Any:
+    """The standard library's strict reading (the reference of parse_json), without the checks of
+    nesting and surrogates that parse_json adds."""
+    try:
+        return _DECODER.decode(text)
+    except (ValueError, RecursionError) as exc:
+        message, offset = _json_problem(exc, text)
+        raise _located(kind, source, text, message, offset, line, one_line) from None
+
+
+def object_line(raw: bytes | str, kind: InputKind) -> Any:
+    """A JSON-lines line holding one object, read straight from its bytes by msgspec when nothing
+    in it needs the strict reader: within the bound, `{` first, no `\\u` escape, too few
+    brackets to nest too deep, and UTF-8 and JSON msgspec accepts (it refuses what the strict
+    reader refuses). None: read it with line_text and parse_json, which say what is wrong."""
+    if (
+        type(raw) is not bytes
+        or len(raw) > kind.max_bytes
+        or raw.lstrip()[:1] != b"{"
+        or b"\\u" in raw
+        or raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
+    ):
+        return None
+    try:
+        return jsontext.decode(raw)
+    except (jsontext.DecodeError, RecursionError):
+        return None
 
 
 def _json_problem(exc: ValueError | RecursionError, text: str) -> tuple[str, int | None]:

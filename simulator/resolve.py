@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from simulator.assumptions import REGISTRY, AssumptionSet, Consult, Name
+from simulator.assumptions import DEFAULTS, REGISTRY, AssumptionSet, Consult, Name
 from simulator.claims import Login
 from simulator.decision import (
     DecidedBy,
@@ -63,6 +63,9 @@ def ambiguous_deny_message(provider: str) -> str:
     return f"The ambiguous role mapping rules for: {provider} denied this request."
 
 
+_UNSET = object()
+
+
 class _Plan:
     """What the pool fixes for one provider, looked up once per pool and provider.
 
@@ -71,8 +74,11 @@ class _Plan:
     """
 
     __slots__ = (
+        "by_role",
         "compiled",
+        "fixed_sources",
         "mapping",
+        "no_match",
         "rule_outcomes",
         "sources",
         "tag_map",
@@ -98,6 +104,45 @@ class _Plan:
         self.rule_outcomes = tuple(
             Granted(r.role_arn, DecidedBy("rule", i)) for i, r in enumerate(rules)
         )
+        self.no_match: Outcome | None = None
+        self.by_role: dict[str, tuple[CompiledRules, tuple[int, ...]]] = {}
+        self.fixed_sources: object = _UNSET
+
+    def first_of_role(self, role_arn: str, c: _Case) -> int | None:
+        """The index of the first matching rule that names `role_arn`."""
+        found = self.by_role.get(role_arn)
+        if found is None:
+            rules = self.mapping.rules if self.mapping else ()
+            indexes = tuple(i for i, r in enumerate(rules) if r.role_arn == role_arn)
+            found = (CompiledRules([rules[i] for i in indexes]), indexes)
+            if len(self.by_role) >= 64:
+                self.by_role.clear()
+            self.by_role[role_arn] = found
+        matcher, indexes = found
+        hit = matcher.first_match(c.claims, c.ask) if indexes else None
+        return indexes[hit] if hit is not None else None
+
+    def unmatched(self, pool: IdentityPool, provider: ProviderName) -> Outcome:
+        """AmbiguousRoleResolution's outcome when no rule matches (without CustomRoleArn), before
+        tags: the same for every login of the provider."""
+        if self.no_match is None:
+            assert self.mapping is not None
+            login = Login(True, provider)
+            case = _Case(pool, self, login, LoginRequest(None), Consult(pool.assumptions), None)
+            self.no_match = _ambiguous(case, self.mapping, "no rule matched")
+        return self.no_match
+
+    def plain_sources(self) -> tuple[tuple[str, str], ...] | None:
+        """The (tag, claim) pairs of a tag map without UseDefaults, which no assumption changes;
+        None with UseDefaults (the default keys' names are a named assumption)."""
+        if self.fixed_sources is _UNSET:
+            tag_map = self.tag_map
+            self.fixed_sources = (
+                () if tag_map is None
+                else None if tag_map.use_defaults
+                else self.tag_sources(Consult(DEFAULTS))
+            )  # fmt: skip
+        return self.fixed_sources  # type: ignore[return-value]
 
     def tag_sources(self, ask: Consult) -> tuple[tuple[str, str], ...]:
         if self.tag_map is None:
@@ -155,8 +200,43 @@ def resolve(
     pool: IdentityPool, login: Login, request: LoginRequest, *, explain: bool = True
 ) -> Decision:
     """The pool's decision; `uncertain` names each consulted assumption whose flip changes it."""
-    consulted: set[Name] = set()
     trace: list[TraceStep] | None = [] if explain else None
+    answer = pool_answer(pool, login, request, trace)
+    assumptions_json: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
+    observed_json: dict[str, dict[str, str]] = pool.cached(
+        "observed-json", pool.assumptions.observed_json
+    )
+    return Decision(
+        identity_pool_id=pool.identity_pool_id,
+        flow=request.flow,
+        authenticated=login.authenticated,
+        login_provider=login.provider.name if login.provider else None,
+        role_mapping_key=answer.role_mapping_key,
+        outcome=answer.outcome,
+        identity_id=request.identity_id,
+        uncertain=answer.uncertain,
+        trace=tuple(trace or ()),
+        assumptions=assumptions_json,
+        notes=answer.notes,
+        observed_assumptions=observed_json,
+    )
+
+
+class Answer(NamedTuple):
+    """What `resolve` decides, before it is a Decision: the batch plan reads it directly."""
+
+    outcome: Outcome
+    uncertain: tuple[Uncertainty, ...]
+    notes: tuple[str, ...]
+    role_mapping_key: str | None
+
+
+def pool_answer(
+    pool: IdentityPool, login: Login, request: LoginRequest, trace: list[TraceStep] | None = None
+) -> Answer:
+    """The outcome, re-checked under each consulted assumption flipped; explained into `trace`.
+    Of `request` only the flow, CustomRoleArn and the basic flow's role are read."""
+    consulted: set[Name] = set()
     plan = _plan(pool, login.provider) if login.provider is not None else None
     case = _Case(pool, plan, login, request, Consult(pool.assumptions, consulted), trace)
     outcome = _decide(case)
@@ -169,24 +249,58 @@ def resolve(
         if other.key != outcome.key:
             uncertain.append(_uncertainty(pool.assumptions, flipped, name, other))
     mapping = plan.mapping if plan is not None else None
-    assumptions_json: dict[str, str] = pool.cached("assumptions-json", pool.assumptions.to_json)
-    observed_json: dict[str, dict[str, str]] = pool.cached(
-        "observed-json", pool.assumptions.observed_json
-    )
-    return Decision(
-        identity_pool_id=pool.identity_pool_id,
-        flow=request.flow,
-        authenticated=login.authenticated,
-        login_provider=login.provider.name if login.provider else None,
-        role_mapping_key=mapping.key if mapping else login.role_mapping_key,
-        outcome=outcome,
-        identity_id=request.identity_id,
-        uncertain=tuple(uncertain),
-        trace=tuple(trace or ()),
-        assumptions=assumptions_json,
-        notes=tuple(case.notes),
-        observed_assumptions=observed_json,
-    )
+    key = mapping.key if mapping else login.role_mapping_key
+    return Answer(outcome, tuple(uncertain), tuple(case.notes), key)
+
+
+def quick_answer(
+    pool: IdentityPool, provider: ProviderName, claims: Mapping[str, Any]
+) -> tuple[Outcome, str] | None:
+    """The outcome and role-mapping key of an enhanced-flow user-pool login without CustomRoleArn
+    where the indexed matcher and plain tags decide without consulting any assumption: then
+    `pool_answer` gives this outcome, nothing uncertain and no notes (a property test,
+    tests/core/test_properties.py, holds the two together). None: ask `pool_answer`."""
+    parts = quick_parts(pool, provider, claims)
+    if parts is None:
+        return None
+    outcome, tags, key = parts
+    if tags:
+        outcome = Granted(outcome.role_arn, outcome.decided_by, tags)  # type: ignore[union-attr]
+    return outcome, key
+
+
+def quick_parts(
+    pool: IdentityPool, provider: ProviderName, claims: Mapping[str, Any]
+) -> tuple[Outcome, dict[str, str] | None, str] | None:
+    """`quick_answer` before the tags join the outcome: the outcome without tags, the tags of a
+    grant (None for a refusal), the role-mapping key. The batch plan writes the tags itself."""
+    if provider.kind is not ProviderKind.USER_POOL:
+        return None
+    # Looked up by the provider value's identity first: a batch derives one per issuer and client.
+    plans: dict[int, tuple[ProviderName, _Plan]] = pool.cached("quick-plans", dict)
+    found = plans.get(id(provider))
+    if found is None or found[0] is not provider:
+        if len(plans) >= 1024:
+            plans.clear()
+        found = plans[id(provider)] = (provider, _plan(pool, provider))
+    plan = found[1]
+    compiled, mapping = plan.compiled, plan.mapping
+    if compiled is None or mapping is None or not plan.user_pool_supported:
+        return None
+    consulted: set[Name] = set()
+    hit = compiled.first_match(claims, Consult(pool.assumptions, consulted))
+    if consulted:
+        return None
+    outcome = plan.rule_outcomes[hit] if hit is not None else plan.unmatched(pool, provider)
+    if type(outcome) is not Granted:
+        return outcome, None, mapping.key
+    sources = plan.plain_sources()
+    if sources is None:
+        return None  # the default tag keys are a named assumption
+    tags = plain_tags(sources, claims) if sources else {}
+    if tags is None:
+        return None
+    return outcome, tags, mapping.key
 
 
 def _uncertainty(
@@ -513,13 +627,19 @@ def _ambiguous(c: _Case, mapping: RoleMapping, why: str) -> Outcome:
 
 def _rules(c: _Case, mapping: RoleMapping, compiled: CompiledRules) -> Outcome:
     custom = c.request.custom_role_arn
-    if not c.explaining and custom is None:
+    if not c.explaining:
         # The fast path: the indexed matcher decides exactly as the loop below (a property test,
-        # tests/core/test_properties.py, holds the two together).
+        # tests/core/test_properties.py, holds the two together); with CustomRoleArn, the first
+        # matching rule of that role is found by the matcher of that role's rules.
+        plan = c.plan
+        assert plan is not None
         hit = compiled.first_match(c.claims, c.ask)
+        if custom is not None and hit is not None and mapping.rules[hit].role_arn != custom:
+            refused = _custom_role_with_rules(c, custom, plan.first_of_role(custom, c))
+            if refused is not None:
+                return refused
         if hit is not None:
-            assert c.plan is not None
-            return c.plan.rule_outcomes[hit]
+            return plan.rule_outcomes[hit]
         return _ambiguous(c, mapping, "no rule matched")
     c.say(MappingStep(message=f"{format_path(('RoleMappings', mapping.key))}: Type Rules, AmbiguousRoleResolution "
                       f"{mapping.ambiguous_role_resolution}", key=mapping.key))  # fmt: skip

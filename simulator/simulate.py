@@ -54,7 +54,8 @@ def token_notes(request: LoginRequest, now: datetime | None) -> tuple[str, ...]:
     if info.expires_at is not None and now is not None and info.expired(now):
         notes.append(expiry_note(info, now) or "")
     if claims.get("token_use") == "access":
-        notes.append(
-            "this is an access token; identity pools take the user pool's ID token [UP-IP]"
-        )
+        notes.append(ACCESS_TOKEN_NOTE)
     return tuple(notes)
+
+
+ACCESS_TOKEN_NOTE = "this is an access token; identity pools take the user pool's ID token [UP-IP]"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from simulator.errors import ClaimsError, ConfigError, format_path
 from simulator.model.document import Document, read_file
 from simulator.model.pool import IdentityPool
 from simulator.node import Node
+from simulator.parallel import numbered, ordered_map
 from simulator.request import LoginRequest
 from simulator.simulate import decide
 
@@ -173,8 +174,10 @@ def diff_pools(
     seed: int = 0,
     new_doc: Document | None = None,
     now: datetime | None = None,
+    jobs: int = 1,
 ) -> DiffReport:
-    """`new_doc`, the new pool file as read, lets each change point at a line in it.
+    """`new_doc`, the new pool file as read, lets each change point at a line in it; `jobs`
+    processes screen the corpus (the same report for any number).
 
     Regions are found from the pools' own decisions; each region's witness is then assessed whole
     (trust and access too, where the pool files carry IAM data), so a change of a role's policies
@@ -201,15 +204,17 @@ def diff_pools(
     # and examples are gathered per change and attached once (a corpus has millions of lines).
     moved_lines: dict[tuple[Any, ...], list[int]] = {}
     examples: dict[tuple[Any, ...], list[str]] = {}
-    for number, text in enumerate(corpus or (), start=1):
-        if not text.strip():
-            continue
+    screened = (
+        ordered_map(_screen, (old, new), numbered(corpus), jobs=jobs) if corpus is not None else ()
+    )
+    for number, text, problem in screened:
         lines += 1
-        try:
-            found_line = _replay(number, text, compare, groups)
-        except ClaimsError as exc:
-            refused.append((number, exc.message))  # the rest of the corpus is still replayed
+        if problem is not None:
+            refused.append((number, problem))  # the rest of the corpus is still replayed
             continue
+        if text is None:
+            continue  # the same outcome in both pools
+        found_line = _replay(number, text, compare, groups)
         if found_line is not None:
             key, request = found_line
             moved_lines.setdefault(key, []).append(number)
@@ -253,6 +258,35 @@ def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
         return replace(change, path=path, line=origin.line, file=origin.file,
                        native_path=origin.native_path, construct=origin.construct)  # fmt: skip
     return replace(change, path=path, line=doc.line_of(path) if doc is not None else None)
+
+
+Screened = tuple[int, str | bytes | None, str | None]
+
+
+def _screen(
+    old: IdentityPool, new: IdentityPool
+) -> Callable[[list[tuple[int, str | bytes]]], list[Screened]]:
+    """A worker's share of the corpus replay (`--jobs`): each line's pool decisions in both
+    pools; only a line whose outcome changes (kept whole, for `_replay`) or that is refused (its
+    problem) goes back. Pure: the changes are built in order by the caller."""
+    compare = _Comparison(old, new, set(), None)
+
+    def screen(part: list[tuple[int, str | bytes]]) -> list[Screened]:
+        out: list[Screened] = []
+        for number, text in part:
+            try:
+                request = parse_batch_line(text, LoginRequest.guest())
+            except ClaimsError as exc:
+                out.append((number, None, exc.message))
+                continue
+            d_old, d_new = decide(old, request), decide(new, request)
+            same = d_old.outcome.key == d_new.outcome.key and not compare.role_changed(
+                d_old.role_arn
+            )
+            out.append((number, None if same else text, None))
+        return out
+
+    return screen
 
 
 def _replay(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from simulator.analysis.providers import (
@@ -157,6 +157,10 @@ class _Explorer:
         self.enumerated = set(enumerate_claims) | {r.claim for r in self.selectors}
         self.other_role = other_role_arn(self.pools)
         self.spent = 0
+        self._solved: dict[int, tuple[ClaimSpace, dict[ClaimConstraint, bool]]] = {}
+        self._alike = False
+        # Verdicts of rules on witness values; the pools and their rules live as long as this.
+        self._verdicts: dict[tuple[int, int, object], bool] = {}
         self.include: Callable[[str], bool] = lambda _label: True
 
     # spaces ---------------------------------------------------------------------------------
@@ -199,6 +203,15 @@ class _Explorer:
         return pool.classic_flow_enabled and not pool.role_mappings
 
     def provider(self, p: ProviderName) -> None:
+        # Pools that configure this provider alike decide each of its logins alike: decide once.
+        first = _view(self.pools[0], p)
+        self._alike = len(self.pools) > 1 and all(_view(o, p) == first for o in self.pools[1:])
+        try:
+            self._provider(p)
+        finally:
+            self._alike = False
+
+    def _provider(self, p: ProviderName) -> None:
         label = provider_label(p)
         bases: list[dict[str, Any]] = []
         for pool in self.pools:
@@ -219,9 +232,11 @@ class _Explorer:
         if token:
             claims.update(TOKEN_CLAIMS)
         spaces = self._spaces(p, claims)
+        # Pools alike for this provider walk as one: the other sides' tests would repeat its own.
+        walked = self.pools[:1] if self._alike else self.pools
         for base in bases:
             for custom in self._custom_options(p):
-                sides = tuple(_Side(pool, pool.mapping_for(p), custom) for pool in self.pools)
+                sides = tuple(_Side(pool, pool.mapping_for(p), custom) for pool in walked)
                 if self.selectors:
                     sides += (_Side(self.pools[0], None, custom, self.selectors),)
                 walk = _Walk(label, p, base, spaces, tag_claims, sides)
@@ -230,7 +245,7 @@ class _Explorer:
             # The basic flow bypasses the mapping: the gate, then the role asked for, then tags. One
             # role stands for all: the engine echoes the role asked for.
             role = self.pools[0].authenticated_role or self.other_role
-            sides = tuple(_Side(pool, None, None) for pool in self.pools)
+            sides = tuple(_Side(pool, None, None) for pool in walked)
             if self.selectors:
                 sides += (_Side(self.pools[0], None, None, self.selectors),)
             # Tags matter only where the flow's gate lets the request through.
@@ -306,7 +321,16 @@ class _Explorer:
         fixed = w.base.get(claim)
         if isinstance(fixed, str):
             return text_ok(fixed, c.required, c.must_not, self.sem.fold)
-        return feasible(w.spaces[claim], c, self.sem)
+        # The walks of one provider (per base claims and CustomRoleArn) meet the same constraints
+        # again: solve each once per claim space.
+        space = w.spaces[claim]
+        memo = self._solved.get(id(space))
+        if memo is None or memo[0] is not space:
+            memo = self._solved[id(space)] = (space, {})
+        found = memo[1].get(c)
+        if found is None:
+            found = memo[1][c] = feasible(space, c, self.sem)
+        return found
 
     # leaves --------------------------------------------------------------------------------
 
@@ -461,8 +485,21 @@ class _Explorer:
     ) -> bool:
         for si, index, matched in path:
             side = sides[si]
-            verdict = evaluate_rule(side.rules[index], claims, Consult(side.pool.assumptions))
-            if (verdict == "match") != matched:
+            rule = side.rules[index]
+            # A rule's verdict depends on its claim's value alone (and the pool's assumptions):
+            # witnesses repeat values, so each (rule, value) is evaluated once.
+            value = claims.get(rule.claim, _NO_CLAIM)
+            key = (
+                id(side.pool),
+                id(rule),
+                value if type(value) is str or value is _NO_CLAIM else None,
+            )
+            hit = self._verdicts.get(key) if key[2] is not None else None
+            if hit is None:
+                hit = evaluate_rule(rule, claims, Consult(side.pool.assumptions)) == "match"
+                if key[2] is not None:
+                    self._verdicts[key] = hit
+            if hit != matched:
                 return False
         return True
 
@@ -511,8 +548,24 @@ class _Explorer:
         return combos
 
     def _emit(self, label: str, probe: LoginRequest, path: tuple[Step, ...]) -> None:
-        decisions = tuple(decide(pool, probe) for pool in self.pools)
+        if self._alike:
+            decisions = (decide(self.pools[0], probe),) * len(self.pools)
+        else:
+            decisions = tuple(decide(pool, probe) for pool in self.pools)
         self.out.regions.append(Region(label, probe, decisions, path))
+
+
+_NO_CLAIM = object()  # a claim the witness leaves out
+
+
+def _view(pool: IdentityPool, p: ProviderName) -> tuple[Any, ...]:
+    """What the decision of a login of `p` can read of `pool`: the provider's mapping, tag map
+    and user pool, whether the pool has mappings at all (the basic flow's gate), and every other
+    field (roles, providers, flags, IAM data, assumptions), but not the other providers' own
+    sections, the file's name or where values were written in it."""
+    rest = replace(pool, role_mappings=(), tag_maps=(), user_pools=(), source="")
+    return (rest, bool(pool.role_mappings), pool.mapping_for(p), pool.tag_map_for(p.name),
+            pool.user_pool(p.name))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

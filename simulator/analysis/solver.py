@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
@@ -53,14 +53,18 @@ class ClaimConstraint:
     if_present: frozenset[Atom] = frozenset()
 
     def with_verdict(self, kind: str, value: str, matched: bool) -> ClaimConstraint:
+        # Built directly: the walk makes one per branch, and replace() costs twice as much.
+        present, must, must_not, if_present = (
+            self.present, self.must, self.must_not, self.if_present
+        )  # fmt: skip
         if kind == "NotEqual":
             if matched:
-                return replace(self, present=True, must_not=self.must_not | {("Equals", value)})
-            return replace(self, if_present=self.if_present | {("Equals", value)})
+                return ClaimConstraint(True, must, must_not | {("Equals", value)}, if_present)
+            return ClaimConstraint(present, must, must_not, if_present | {("Equals", value)})
         atom: Atom = (kind, value)  # type: ignore[assignment]
         if matched:
-            return replace(self, present=True, must=self.must | {atom})
-        return replace(self, must_not=self.must_not | {atom})
+            return ClaimConstraint(True, must | {atom}, must_not, if_present)
+        return ClaimConstraint(present, must, must_not | {atom}, if_present)
 
     @property
     def required(self) -> frozenset[Atom]:

@@ -7,8 +7,10 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from simulator import __version__, inputs
 from simulator.cli.common import FLAG
@@ -27,7 +29,56 @@ from simulator.cli.invocation import (
 from simulator.errors import RolesimError, UsageError
 from simulator.render.terminal import printable
 
+# Each command's module, imported only when that command runs (or help lists them all), so that
+# a command pays only for what it uses: boto3 for the live commands, the analysis for the gate.
+_COMMANDS = {
+    "simulate": "simulate",
+    "test": "testcases",
+    "verify": "verify",
+    "pull": "pull",
+    "probe": "probe",
+    "policy": "policy",
+    "diff": "diff",
+    "check": "check",
+    "lint": "lint",
+    "graph": "graph",
+    "import": "import_pool",
+}
+
+
+class _LazyCommands(TyperGroup):
+    """The command group, loading each command's module on first use (click's lazy subcommands)."""
+
+    # Typed loosely: Typer 0.2x brings its own click, older releases the click package.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: dict[str, Any] = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:  # noqa: ARG002 - click's signature
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:  # noqa: ARG002 - click's signature
+        if cmd_name not in _COMMANDS:
+            return None
+        found = self._loaded.get(cmd_name)
+        if found is None:
+            module = importlib.import_module(f"simulator.cli.{_COMMANDS[cmd_name]}")
+            holder = typer.Typer()
+            module.register(holder)
+            # A holder with a callback is a group whatever it holds: the command is its member.
+            holder.callback()(_no_options)
+            group = typer.main.get_group(holder)
+            found = self._loaded[cmd_name] = group.commands[cmd_name]
+            add_global_options(found, root=False)
+        return found
+
+
+def _no_options() -> None:
+    """Nothing: lets a holder of one command build as a group."""
+
+
 app = typer.Typer(
+    cls=_LazyCommands,
     name="rolesim",
     help="Predict and explain the IAM role, session tags and access an Amazon Cognito identity "
     "pool hands out for a token.",
@@ -63,45 +114,12 @@ def _root(
     invocation(ctx).configure_logging()
 
 
-def _register_commands() -> None:
-    # One module per command; each exposes register(app).
-    from simulator.cli import (
-        check,
-        diff,
-        graph,
-        import_pool,
-        lint,
-        policy,
-        probe,
-        pull,
-        simulate,
-        testcases,
-        verify,
-    )
-
-    for module in (
-        simulate,
-        testcases,
-        verify,
-        pull,
-        probe,
-        policy,
-        diff,
-        check,
-        lint,
-        graph,
-        import_pool,
-    ):
-        module.register(app)
-
-
-_register_commands()
-
-
 def _click_types(name: str) -> tuple[type[BaseException], ...]:
     """Typer 0.2x bundles its own click; older releases use the click package. Accept both."""
     found: list[type[BaseException]] = []
     for module in ("typer._click.exceptions", "click.exceptions"):
+        if module.partition(".")[0] == "click" and "click" not in sys.modules:
+            continue  # Typer does not use the click package: nothing can raise its errors
         try:
             cls = getattr(importlib.import_module(module), name, None)
         except ImportError:

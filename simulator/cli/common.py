@@ -179,6 +179,16 @@ def parameter_option() -> Any:
     )
 
 
+def jobs_option() -> Any:
+    return typer.Option(
+        1,
+        "--jobs",
+        "-j",
+        min=1,
+        help="Worker processes for a JSON-lines input; the output is the same bytes, in order.",
+    )
+
+
 def pool_id_option() -> Any:
     return typer.Option(
         None,

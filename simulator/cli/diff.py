@@ -21,6 +21,7 @@ from simulator.cli.common import (
     format_option,
     import_options,
     import_pool_source,
+    jobs_option,
     one_stdin,
     output_option,
     parameter_option,
@@ -71,6 +72,7 @@ def diff(
     assume_from: Path | None = assume_from_option(),
     parameter: list[str] = parameter_option(),
     pool_id: str | None = pool_id_option(),
+    jobs: int = jobs_option(),
 ) -> int:
     """Compare two pool files; exit 1 on any outcome change not listed in --accept."""
     one_stdin([("OLD", old), ("NEW", new), ("--claims-file", claims_file), ("--accept", accept)])
@@ -92,7 +94,7 @@ def diff(
         )
         report = diff_pools(
             old_pool, new_pool, corpus=corpus, accept=accepted,
-            budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC),
+            budget=budget, seed=seed, new_doc=new_doc, now=datetime.now(UTC), jobs=jobs,
         )  # fmt: skip
     if fmt is GateFormat.TEXT:  # the Markdown report shows the part that changed
         changes = [(c.path, c.provider) for c in report.changes]

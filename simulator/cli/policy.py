@@ -10,7 +10,6 @@ import typer
 
 from simulator import inputs
 from simulator.assumptions import AssumptionSet
-from simulator.batch import JSON_LINE
 from simulator.cli.common import (
     Tally,
     TextJson,
@@ -18,6 +17,7 @@ from simulator.cli.common import (
     assume_option,
     batch_progress,
     format_option,
+    jobs_option,
     one_stdin,
     output_option,
     parse_assume,
@@ -29,7 +29,7 @@ from simulator.cli.exit_codes import ExitCode
 from simulator.cli.output import open_output
 from simulator.errors import UsageError
 from simulator.iam import Request, SessionPrincipal
-from simulator.policy_eval import PolicyInputs, evaluate_lines, policy_file
+from simulator.policy_eval import PolicyInputs, evaluate_json, evaluate_results, policy_file
 from simulator.render.policy_text import POLICY_RENDERERS
 from simulator.render.terminal import printable
 
@@ -59,35 +59,38 @@ def _lines(path: Path, tally: Tally) -> Iterator[bytes]:
 
 def _batch(
     path: Path,
-    base: PolicyInputs,
-    principal: SessionPrincipal | None,
-    assumptions: AssumptionSet,
+    plan: tuple[PolicyInputs, SessionPrincipal | None, AssumptionSet, str],
     fmt: TextJson,
     output: Path | None,
     read: Sequence[Path | None],
+    jobs: int,
 ) -> int:
     renderer = renderer_for(POLICY_RENDERERS, fmt, "policy eval")
     tally = Tally(inputs.source_name(path))
     with open_output(output, inputs=(path, *read)) as out:
-        results = evaluate_lines(
-            _lines(path, tally), base, principal, assumptions, source=tally.source
-        )
-        for result in results:
-            if result.decision is None:
-                tally.bad += 1
-                print(
-                    f"rolesim: {printable(f'{tally.source}:{result.line}: {result.problem}')}",
-                    file=sys.stderr,
-                )
-            else:
+        if fmt is TextJson.JSON:
+            for written in evaluate_json(_lines(path, tally), plan, jobs=jobs):
+                for number, problem in written.problems:
+                    tally.bad += 1
+                    _refused(tally.source, number, problem)
+                for decision, n in written.counts:
+                    tally.outcomes[decision.replace("_", " ")] += n
+                out.write(written.text)
+        else:
+            for result in evaluate_results(_lines(path, tally), plan, jobs=jobs):
+                if result.decision is None:
+                    tally.bad += 1
+                    _refused(tally.source, result.line, result.problem)
+                    continue
                 tally.add(result.decision.decision.replace("_", " "))
-            if fmt is TextJson.JSON:
-                out.write(JSON_LINE.encode(result.to_json()) + "\n")
-            elif result.decision is not None:
                 out.write(f"line {result.line}:\n")
                 renderer.render(result.decision, out)
     print_summary(tally)
     return ExitCode.BAD_INPUT if tally.bad else ExitCode.OK
+
+
+def _refused(source: str, number: int, problem: str | None) -> None:
+    print(f"rolesim: {printable(f'{source}:{number}: {problem}')}", file=sys.stderr)
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -154,6 +157,7 @@ def eval_command(
         TextJson.TEXT, "text or json (a JSON line each with --requests)."
     ),
     output: Path | None = output_option(),
+    jobs: int = jobs_option(),
 ) -> int:
     """Decide whether policies allow an action on a resource, and explain which statements decided."""
     one_stdin(
@@ -177,7 +181,8 @@ def eval_command(
     principal = SessionPrincipal(principal_arn, session_name or None) if principal_arn else None
     read = (*policy, permissions_boundary, *session_policy, resource_policy, *scp)
     if requests is not None:
-        return _batch(requests, base, principal, assumptions, fmt, output, read)
+        plan = (base, principal, assumptions, inputs.source_name(requests))
+        return _batch(requests, plan, fmt, output, read, jobs)
     assert action is not None
     assert resource is not None
     decision = base.decide(

@@ -11,8 +11,8 @@ from pathlib import Path
 import typer
 
 from simulator import inputs
-from simulator.access import AccessRequest, Assessment
-from simulator.batch import read_access_requests, simulate_lines
+from simulator.access import AccessRequest
+from simulator.batch import read_access_requests, simulate_json
 from simulator.claims import read_claims
 from simulator.cli.common import (
     Tally,
@@ -24,6 +24,7 @@ from simulator.cli.common import (
     chosen_pool,
     config_option,
     format_option,
+    jobs_option,
     load_iam_file,
     load_jwks,
     load_pool_option,
@@ -131,6 +132,7 @@ def simulate(
         None, "text (the default for one decision) or json; --claims-file writes JSON lines."
     ),
     output: Path | None = output_option(),
+    jobs: int = jobs_option(),
 ) -> int:
     """Predict the role, session tags or error the identity pool returns for a token, explained."""
     source = chosen_pool(pool, config, "simulate")
@@ -159,7 +161,7 @@ def simulate(
     base = LoginRequest(None, NO_TOKEN, provider, custom_role_arn, identity_id, flow, role_arn)
     now = datetime.now(tz=UTC)
     if claims_file is not None:
-        return _batch(loaded, claims_file, base, output, now)
+        return _batch(loaded, claims_file, base, output, now, jobs)
     request = base
     if not unauthenticated:
         assert claims is not None
@@ -194,17 +196,13 @@ def _access_requests(
     return out
 
 
-def outcome_label(result: Assessment) -> str:
-    """A decision in the batch summary: the role's name, the error code, or unknown."""
-    if result.credentials == "unknown":
-        return "unknown"
-    if result.role_arn is not None:
-        return result.role_arn.rsplit("/", 1)[-1]
-    return result.error.code if result.error is not None else "no credentials"
-
-
 def _batch(
-    pool: IdentityPool, path: Path, base: LoginRequest, output: Path | None, now: datetime
+    pool: IdentityPool,
+    path: Path,
+    base: LoginRequest,
+    output: Path | None,
+    now: datetime,
+    jobs: int,
 ) -> int:
     tally = Tally(inputs.source_name(path))
     with (
@@ -212,14 +210,14 @@ def _batch(
         open_output(output, inputs=(path, pool.source)) as out,
         batch_progress(path, handle) as lines,
     ):
-        for result in simulate_lines(pool, _counted(lines, tally), base, now=now):
-            if result.result is None:
+        for written in simulate_json(pool, _counted(lines, tally), base, now=now, jobs=jobs):
+            for number, problem in written.problems:
                 tally.bad += 1
-                where = printable(f"{tally.source}:{result.line}: {result.problem}")
-                print(f"rolesim: {where}", file=sys.stderr)
-            else:
-                tally.add(outcome_label(result.result))
-            out.write(result.to_json_line())
+                print(
+                    f"rolesim: {printable(f'{tally.source}:{number}: {problem}')}", file=sys.stderr
+                )
+            tally.outcomes.update(dict(written.counts))
+            out.write(written.text)
     print_summary(tally)
     return ExitCode.BAD_INPUT if tally.bad else ExitCode.OK
 

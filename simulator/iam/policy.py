@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+import msgspec
+
 from simulator import inputs
 from simulator.assumptions import Name
 from simulator.errors import ConfigError, PathPart
@@ -124,6 +126,19 @@ class Statement:
             )
         return True
 
+    def context_keys(self) -> frozenset[str]:
+        """Every context key (lower-case) the statement reads: its condition keys and the policy
+        variables of its conditions and resources. Nothing else in the request's context can
+        change whether it matches."""
+        keys = {k for clause in self.clauses for k in (clause.key, *clause.variable_keys)}
+        keys.update(
+            part.key
+            for template in self._resource_templates
+            for part in template.parts
+            if isinstance(part, patterns.Variable)
+        )
+        return frozenset(keys)
+
     def matches(self, request: Request, trace: Trace) -> bool | None:
         """Action, resource and conditions (not the principal) match the request: True, False, or
         None when the outcome depends on a key the request is silent about or on an unresolved value."""
@@ -220,9 +235,16 @@ def load_document(document: Any) -> Mapping[str, Any]:
 
 
 def parse_policy(
-    document: Any, *, kind: PolicyKind = "identity", check_actions: bool = True
+    document: Any,
+    *,
+    kind: PolicyKind = "identity",
+    check_actions: bool = True,
+    compiled: dict[Any, Statement] | None = None,
 ) -> Policy:
-    """Parse and compile a policy. Errors carry the path inside the document."""
+    """Parse and compile a policy. Errors carry the path inside the document.
+
+    `compiled` remembers compiled statements by their JSON text (and place), for a caller that
+    parses many documents sharing statements (a requests file, where each line has its own)."""
     doc = load_document(document)
     root = Node(doc)
     root.check_keys(_TOP_KEYS, what="policy element")
@@ -246,7 +268,7 @@ def parse_policy(
     variables = version == VERSION_2012
     warnings: list[str] = []
     statements = tuple(
-        _parse_statement(index, raw, path, kind=kind, variables=variables)
+        _statement(index, raw, path, kind, variables, compiled)
         for index, (path, raw) in enumerate(items)
     )
     if check_actions:
@@ -258,6 +280,33 @@ def parse_policy(
                 if warning and warning not in warnings:
                     warnings.append(warning)
     return Policy(version, policy_id, statements, tuple(warnings), doc)
+
+
+def _statement(
+    index: int,
+    raw: Any,
+    path: tuple[PathPart, ...],
+    kind: PolicyKind,
+    variables: bool,
+    compiled: dict[Any, Statement] | None,
+) -> Statement:
+    if compiled is None:
+        return _parse_statement(index, raw, path, kind=kind, variables=variables)
+    try:
+        key = (kind, variables, index, _statement_text(raw))
+    except (TypeError, ValueError, OverflowError):  # not plain JSON data: compiled alone
+        return _parse_statement(index, raw, path, kind=kind, variables=variables)
+    found = compiled.get(key)
+    if found is None:
+        found = _parse_statement(index, raw, path, kind=kind, variables=variables)
+        if len(compiled) >= _COMPILED_LIMIT:
+            compiled.clear()
+        compiled[key] = found
+    return found
+
+
+_statement_text = msgspec.json.Encoder().encode
+_COMPILED_LIMIT = 4096
 
 
 def _parse_statement(

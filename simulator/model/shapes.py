@@ -8,13 +8,16 @@ botocore's service models ([M] cognito-identity, [M-IDP] cognito-idp, and IAM's 
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
+from pathlib import Path as FsPath
 from typing import Any
 
-import botocore.loaders
+import msgspec
 
 from simulator.errors import ConfigError, Path
 from simulator.model import limits
@@ -55,10 +58,28 @@ _LIST_MEMBERS = ("Groups", "Clients", "SchemaAttributes", "ClientIDList", "Thumb
 
 @cache
 def _shapes(service: str) -> Mapping[str, Any]:
-    shapes: Mapping[str, Any] = botocore.loaders.Loader().load_service_model(service, "service-2")[
-        "shapes"
-    ]
+    shapes: Mapping[str, Any] = _service_model(service)["shapes"]
     return shapes
+
+
+def _service_model(service: str) -> Mapping[str, Any]:
+    """botocore's packaged model of `service` (its newest API version), read as botocore's own
+    loader reads it (data/<service>/<version>/service-2.json[.gz]) but without importing botocore,
+    which costs a command more than the rest of its start-up. Another layout: botocore's loader."""
+    spec = importlib.util.find_spec("botocore")
+    for root in spec.submodule_search_locations or () if spec is not None else ():
+        versions = sorted((FsPath(root) / "data" / service).glob("*/service-2.json*"))
+        if versions:
+            newest = versions[-1]
+            data = newest.read_bytes()
+            model: Mapping[str, Any] = msgspec.json.decode(
+                gzip.decompress(data) if newest.suffix == ".gz" else data
+            )
+            return model
+    import botocore.loaders
+
+    found: Mapping[str, Any] = botocore.loaders.Loader().load_service_model(service, "service-2")
+    return found
 
 
 # Java's `\p{X}` classes, which Python's re lacks: the Unicode general categories they name.

@@ -102,6 +102,21 @@ def _starts(text: str, value: str) -> bool:
     return text.startswith(value)
 
 
+def _memo_key(value: Any) -> Any:
+    """How a claim value is remembered: text as itself, a list of texts as a tuple (apart from any
+    text); None: not remembered."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is list:
+        for item in value:
+            if type(item) is not str:
+                return None
+        return (None, *value)
+    return None
+
+
+_ABSENT = object()
 _MEMO_LIMIT = 4096  # per claim and assumption set; keeps batch memory constant
 _MEMO_TRIAL = 2048  # lookups before a claim that mostly misses (over 3 in 4) stops being remembered
 
@@ -134,14 +149,25 @@ class CompiledRules:
 
     def first_match(self, claims: Mapping[str, Any], ask: Consult) -> int | None:
         fold = ask.alt(Name.CASE_SENSITIVE_MATCH)
+        alternatives = ask.assumptions.alternatives
         best: int | None = None
         for claim, cr in self.order:
             if best is not None and cr.first >= best:
                 break
-            value = claims.get(claim)
-            if value is None and claim not in claims:
+            value = claims.get(claim, _ABSENT)
+            if value is _ABSENT:
                 continue  # missing: NotEqual is skipped [RBAC], the others do not match
-            hit = self._memo_claim(cr, value, fold, ask)
+            # A value seen before: its verdict, without a call (the batch's common case).
+            key = None if cr.memo_off else _memo_key(value)
+            memo = cr.memo.get(alternatives) if key is not None else None
+            found = memo.get(key) if memo is not None else None
+            if found is not None:
+                cr.lookups += 1
+                if found[1] and ask.consulted is not None:
+                    ask.consulted.update(found[1])
+                hit = found[0]
+            else:
+                hit = self._memo_claim(cr, value, fold, ask)
             if hit is not None and (best is None or hit < best):
                 best = hit
         return best
@@ -153,13 +179,8 @@ class CompiledRules:
         fold: bool,
         ask: Consult,
     ) -> int | None:
-        if cr.memo_off:
-            return self._claim(cr, value, fold, ask)
-        if type(value) is str:
-            key: Any = value
-        elif type(value) is list and all(type(v) is str for v in value):
-            key = (None, *value)
-        else:
+        key = None if cr.memo_off else _memo_key(value)
+        if key is None:
             return self._claim(cr, value, fold, ask)
         cr.lookups += 1
         alternatives = ask.assumptions.alternatives

@@ -104,3 +104,37 @@ def test_role_swap_is_classified_with_iam_data() -> None:
     assert changes
     assert {c.classification for c in changes} == {"more_privileged"}
     assert any("now allowed" in r for r in changes[0].reasons)
+
+
+def _two_providers(rules: list[dict[str, str]], other: list[dict[str, str]], name: str) -> Any:
+    """The example provider with `rules`, and a second user pool with `other`."""
+    second = "cognito-idp.us-east-1.amazonaws.com/us-east-1_Second"
+    data = pool_dict(rules)
+    data["CognitoIdentityProviders"].append({"ProviderName": second, "ClientId": "client2"})
+    data["RoleMappings"][f"{second}:client2"] = {
+        "Type": "Rules",
+        "AmbiguousRoleResolution": "AuthenticatedRole",
+        "RulesConfiguration": {"Rules": other},
+    }
+    data["PrincipalTagAttributeMaps"] = [
+        {"IdentityProviderName": second, "PrincipalTags": {"team": "custom:team"}}
+    ]
+    return pool_from_dict(data, name)
+
+
+@settings(max_examples=25)
+@given(rules_strategy, rules_strategy, rules_strategy)
+def test_a_provider_configured_alike_in_both_pools_is_reported_as_when_walked_twice(
+    old_rules: list[dict[str, str]], new_rules: list[dict[str, str]], other: list[dict[str, str]]
+) -> None:
+    from unittest import mock
+
+    from simulator.analysis import explorer
+
+    old = _two_providers(old_rules, other, "old.yaml")
+    new = _two_providers(new_rules, other, "new.yaml")
+    shortcut = diff_pools(old, new).to_json()
+    # Every provider walked with both pools, as if none were configured alike.
+    with mock.patch.object(explorer, "_view", side_effect=lambda pool, p: object()):
+        walked = diff_pools(old, new).to_json()
+    assert shortcut == walked

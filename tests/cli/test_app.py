@@ -143,9 +143,12 @@ def test_an_invalid_option_value_is_exit_2_before_any_output(args: list[object])
 
 def test_every_command_has_a_refused_option_case() -> None:
     names: set[str] = set()
-    for name, command in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
-        subcommands = getattr(command, "commands", None)
-        names |= {f"{name} {sub}" for sub in subcommands} if subcommands else {name}
+    group = typer.main.get_command(app)
+    with typer.Context(group) as ctx:
+        for name in group.list_commands(ctx):  # type: ignore[attr-defined]
+            command = group.get_command(ctx, name)  # type: ignore[attr-defined]
+            subcommands = getattr(command, "commands", None)
+            names |= {f"{name} {sub}" for sub in subcommands} if subcommands else {name}
     assert names == set(_REFUSED)
 
 

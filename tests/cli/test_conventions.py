@@ -116,7 +116,9 @@ STDIN_RUNS: list[tuple[str, str, list[str], str]] = [
 
 
 def _commands(group: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for name, command in sorted(group.commands.items()):
+    # Through click's interface: the root loads each command's module on first use.
+    for name in sorted(group.list_commands(None)):
+        command = group.get_command(None, name)
         if hasattr(command, "commands"):
             yield from _commands(command, f"{prefix}{name} ")
         else:

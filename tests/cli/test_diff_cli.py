@@ -68,6 +68,22 @@ def test_claims_corpus_is_replayed_on_both(tmp_path: Path) -> None:
     assert len(set(ids)) == len(ids)  # a stable id names one row
 
 
+def test_jobs_replay_a_corpus_to_the_same_report(tmp_path: Path) -> None:
+    old, new = _pools(tmp_path)
+    corpus = tmp_path / "claims.jsonl"
+    depts = ["engineering", "eng", "sales", "engineering-x"]
+    lines = [json.dumps({"iss": f"https://{PROVIDER}", "aud": "1example23456789",
+                         "sub": f"u{i}", "custom:dept": depts[i % 4]}) for i in range(2500)]  # fmt: skip
+    lines[1200] = "not json"
+    corpus.write_text("\n".join(lines) + "\n")
+    args = ["diff", old, new, "--claims-file", corpus, "-f", "json"]
+    one, two = run_cli(args), run_cli([*args, "--jobs", "2"])
+    assert two.stdout == one.stdout
+    assert two.stderr == one.stderr
+    assert two.code == one.code == 2
+    assert two.json()["corpus_lines"] == 2500
+
+
 def test_sarif_output_for_a_change(tmp_path: Path) -> None:
     old, new = _pools(tmp_path)
     log = json.loads(run_cli(["diff", old, new, "-f", "sarif"]).stdout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -125,6 +126,23 @@ def test_batch_streams_one_line_per_input_and_reports_bad_lines(tmp_path: Path) 
     assert lines[2]["decided_by"]["kind"] == "unauthenticated"
     assert f"{corpus}:2:" in r.stderr
     assert r.code == 2
+
+
+def test_jobs_write_the_same_lines_in_the_same_order(tmp_path: Path) -> None:
+    claims = json.loads(Path("examples/claims/admin.json").read_text())
+    corpus = tmp_path / "corpus.jsonl"
+    lines = [json.dumps({**claims, "sub": f"user-{i}"}) for i in range(3000)]
+    lines[1500] = "not json"
+    corpus.write_text("\n".join(lines) + "\n")
+    args = ["simulate", "--config", POOL, "--claims-file", corpus, "--format", "json"]
+    one, two = run_cli(args), run_cli([*args, "--jobs", "2"])
+    assert two.stdout == one.stdout
+    assert [line["line"] for line in two.lines()] == list(range(1, 3001))
+    timing = re.compile(r" in [0-9.]+ s(, [0-9,]+ lines/s)?")
+    assert timing.sub("", two.stderr) == timing.sub("", one.stderr)  # the same summary
+    assert "3,000 lines" in two.stderr
+    assert f"{corpus}:1501:" in two.stderr
+    assert two.code == one.code == 2
 
 
 def test_assume_switches_a_named_assumption(tmp_path: Path) -> None:

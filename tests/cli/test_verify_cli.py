@@ -279,7 +279,9 @@ def test_password_is_never_a_flag() -> None:
 
     from simulator.cli.app import app
 
-    verify_command = typer.main.get_command(app).commands["verify"]  # type: ignore[attr-defined]
+    group = typer.main.get_command(app)
+    with typer.Context(group) as ctx:
+        verify_command = group.get_command(ctx, "verify")  # type: ignore[attr-defined]
     options = {opt for param in verify_command.params for opt in param.opts}
     assert "--password-stdin" in options
     assert not {"--password", "-p"} & options

@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -259,12 +259,12 @@ def test_the_indexed_matcher_agrees_with_the_reference_predicates(
             assert compiled.first_match(claims, Consult(assumptions, set())) == reference
 
 
-@given(pools(), logins())
+@given(pools(), logins(), st.none() | st.sampled_from(ROLES))
 def test_the_fast_batch_path_decides_exactly_as_the_explained_path(
-    pool: IdentityPool, claims: dict[str, Any]
+    pool: IdentityPool, claims: dict[str, Any], custom: str | None
 ) -> None:
-    explained = decide(pool, claims, explain=True)
-    fast = decide(pool, claims, explain=False)
+    explained = decide(pool, claims, explain=True, custom_role_arn=custom)
+    fast = decide(pool, claims, explain=False, custom_role_arn=custom)
     assert fast.outcome == explained.outcome
     assert fast.uncertain == explained.uncertain
     assert fast.trace == ()
@@ -311,3 +311,106 @@ def test_the_plain_tag_shortcut_only_passes_values_sts_accepts(value: str) -> No
     # The batch path's single regex must never accept what the full STS check refuses.
     if limits.PLAIN_TAG_VALUE.fullmatch(value):
         assert limits.tag_text_problem(value, limit=limits.SESSION_TAG_VALUE_MAX) is None
+
+
+@st.composite
+def tagged_pools(draw: st.DrawFn) -> IdentityPool:
+    """Rules mappings whose tags read claims every token carries (sub) or may carry."""
+    tags = {"v": "sub", "d": draw(st.sampled_from(CLAIMS))}
+    ambiguous = draw(st.sampled_from(limits.AMBIGUOUS_RESOLUTIONS))
+    return pool_from_dict(pool_doc(rules=draw(rules_st), tags=tags, ambiguous=ambiguous))
+
+
+@given(pools() | tagged_pools(), logins())
+def test_the_quick_answer_is_the_pool_answer_whenever_it_gives_one(
+    pool: IdentityPool, claims: dict[str, Any]
+) -> None:
+    from simulator.claims import login_for, provider_from_claims
+    from simulator.request import PLAIN_CLAIMS, LoginRequest
+    from simulator.resolve import pool_answer, quick_answer
+
+    provider = provider_from_claims(claims, pool)
+    assert provider is not None
+    quick = quick_answer(pool, provider, claims)
+    answer = pool_answer(pool, login_for(claims, PLAIN_CLAIMS, pool), LoginRequest(claims))
+    if quick is not None:
+        assert quick == (answer.outcome, answer.role_mapping_key)
+        assert answer.uncertain == ()
+        assert answer.notes == ()
+
+
+@st.composite
+def corpus_lines(draw: st.DrawFn) -> str:
+    """A corpus line of any kind `simulate --claims-file` reads, good or bad."""
+    claims = draw(logins())
+    if draw(st.booleans()):
+        claims["exp"] = draw(st.sampled_from([0, 1_000_000_000, 1_893_456_000, 2.5e9, "soon"]))
+    if draw(st.booleans()):
+        claims["token_use"] = draw(st.sampled_from(["id", "access"]))
+    if draw(st.integers(0, 9)) == 0:
+        claims.pop("iss", None)
+    kind = draw(st.sampled_from(["claims"] * 6 + ["wrapped", "guest", "text", "bad"]))
+    if kind == "wrapped":
+        extra = draw(st.sampled_from([{}, {"custom_role_arn": ROLES[0]}, {"identity_id": "x:y"},
+                                      {"provider": 5}, {"other": 1}]))  # fmt: skip
+        return json.dumps({"claims": claims, **extra})
+    if kind == "guest":
+        return json.dumps({"claims": None, "unauthenticated": True})
+    if kind == "text":
+        return draw(st.sampled_from(['"not.a.jwt"', "abc", "[1, 2]", "42", " \t{}"]))
+    if kind == "bad":
+        return draw(st.sampled_from(['{"a": NaN}', '{"a": 1', "\ufeff{}", '{"a": "\\ud800"}']))
+    return json.dumps(claims, ensure_ascii=draw(st.booleans()))
+
+
+@given(pools() | tagged_pools(), st.lists(corpus_lines(), min_size=1, max_size=8), st.booleans())
+def test_the_batch_plan_writes_exactly_what_the_explained_pipeline_writes(
+    pool: IdentityPool, lines: list[str], as_bytes: bool
+) -> None:
+    from datetime import UTC, datetime
+
+    from simulator.batch import simulate_json, simulate_lines
+    from simulator.request import LoginRequest
+
+    now = datetime(2030, 6, 1, tzinfo=UTC)
+    given_lines = [line.encode() if as_bytes else line for line in lines]
+    base = LoginRequest.guest()
+    reference = list(simulate_lines(pool, given_lines, base, now=now))
+    planned = list(simulate_json(pool, given_lines, base, now=now))
+    assert "".join(w.text for w in planned) == "".join(b.to_json_line() for b in reference)
+    assert [p for w in planned for p in w.problems] == [
+        (b.line, b.problem) for b in reference if b.problem is not None
+    ]
+
+
+@settings(max_examples=15)
+@given(pools() | tagged_pools(), st.lists(corpus_lines(), min_size=1, max_size=40))
+def test_two_jobs_write_the_same_bytes_as_one(pool: IdentityPool, lines: list[str]) -> None:
+    from datetime import UTC, datetime
+
+    from simulator.batch import simulate_json
+    from simulator.request import LoginRequest
+
+    now = datetime(2030, 6, 1, tzinfo=UTC)
+    base = LoginRequest.guest()
+    one = list(simulate_json(pool, lines, base, now=now))
+    two = list(simulate_json(pool, lines, base, now=now, jobs=2, chunk=3))
+    assert "".join(w.text for w in two) == "".join(w.text for w in one)
+    assert [p for w in two for p in w.problems] == [p for w in one for p in w.problems]
+
+
+@given(rules_st, st.data())
+def test_the_fast_path_finds_the_custom_role_arn_s_matching_rule_as_the_loop_does(
+    rules: list[dict[str, str]], data: st.DataObject
+) -> None:
+    # Claims written from the rules' own values, so that several rules match at once.
+    chosen = data.draw(st.lists(st.sampled_from(rules), min_size=1, max_size=4))
+    claims = token(**{r["Claim"].replace(":", "__"): r["Value"] for r in chosen})
+    pool = pool_from_dict(
+        pool_doc(rules=rules, ambiguous=data.draw(st.sampled_from(limits.AMBIGUOUS_RESOLUTIONS)))
+    )
+    custom = data.draw(st.sampled_from(ROLES))
+    explained = decide(pool, claims, explain=True, custom_role_arn=custom)
+    fast = decide(pool, claims, explain=False, custom_role_arn=custom)
+    assert fast.outcome == explained.outcome
+    assert fast.uncertain == explained.uncertain

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.iam import NamedPolicy, Request, evaluate, parse_policy, patterns, wildcard
@@ -345,3 +346,87 @@ def test_a_marker_never_turns_an_answer_into_a_different_definite_one(
         assert after.decision == before.decision
     if before.decision == "unknown":
         assert after.decision == "unknown"
+
+
+# --- the plan of a requests file holds to the reference reading, line for line -------------------
+
+documents = st.lists(statements(), min_size=1, max_size=3).map(
+    lambda items: {"Version": "2012-10-17", "Statement": items}
+)
+# Keys no statement reads, which must not split (or merge) decisions.
+unread = st.fixed_dictionaries(
+    {}, optional={"aws:SourceVpc": st.sampled_from(["v1", "v2"]), "x:long": st.just("v" * 3000)}
+)
+
+
+@st.composite
+def request_lines(draw: st.DrawFn, shared: list[dict[str, Any]]) -> str:
+    line: dict[str, Any] = {
+        "action": draw(st.sampled_from(ACTIONS)),
+        "resource": draw(st.sampled_from(RESOURCES)),
+        "context": {**draw(contexts), **draw(unread)},
+    }
+    # Documents repeat across lines, at other positions, so caches are hit and names tested.
+    for field in ("policies", "session_policies"):
+        if draw(st.booleans()):
+            line[field] = draw(st.lists(st.sampled_from(shared), max_size=3))
+    if draw(st.booleans()):
+        line["permissions_boundary"] = draw(st.none() | st.sampled_from(shared))
+    if draw(st.booleans()):
+        line["resource_policy"] = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:role/R"},
+                           "Action": "s3:*", "Resource": "*"}],
+        }  # fmt: skip
+    text = json.dumps(line, indent=draw(st.sampled_from([None, 1])))
+    if draw(st.integers(0, 12)) == 0:
+        text = draw(st.sampled_from(['{"action": 1}', '{"x": 1}', text[:-1], '{"a": NaN}']))
+    return text.replace("\n", " ")
+
+
+@given(st.lists(documents, min_size=1, max_size=3).flatmap(
+    lambda shared: st.lists(request_lines(shared), min_size=1, max_size=12)
+), st.booleans())  # fmt: skip
+def test_the_requests_plan_answers_every_line_as_the_reference_reading(
+    lines: list[str], with_principal: bool
+) -> None:
+    from simulator.assumptions import AssumptionSet
+    from simulator.iam import SessionPrincipal
+    from simulator.jsontext import dumps
+    from simulator.policy_eval import PolicyInputs, evaluate_json, evaluate_lines
+
+    base = PolicyInputs(identity=(named("base.json", [{"Effect": "Allow", "Action": "s3:Get*",
+                                                        "Resource": "*"}]),))  # fmt: skip
+    principal = SessionPrincipal("arn:aws:iam::1:role/R") if with_principal else None
+    assumptions = AssumptionSet()
+    reference = "".join(
+        dumps(r.to_json()) + "\n" for r in evaluate_lines(lines, base, principal, assumptions)
+    )
+    plan = (base, principal, assumptions, "requests")
+    assert "".join(w.text for w in evaluate_json(lines, plan)) == reference
+    # As the command reads them: bytes.
+    as_bytes = [line.encode() for line in lines]
+    assert "".join(w.text for w in evaluate_json(as_bytes, plan)) == reference
+    # A line's output is its own: the same as when the line is alone in its file (policy names
+    # come from the line's positions, not from whichever line showed a document first).
+    alone = [
+        {**r.to_json(), "line": n}
+        for n, line in enumerate(lines, start=1)
+        for r in evaluate_lines([line], base, principal, assumptions)
+    ]
+    assert [r.to_json() for r in evaluate_lines(lines, base, principal, assumptions)] == alone
+
+
+@settings(max_examples=15)
+@given(st.lists(documents, min_size=1, max_size=3).flatmap(
+    lambda shared: st.lists(request_lines(shared), min_size=1, max_size=30)
+))  # fmt: skip
+def test_two_jobs_answer_a_requests_file_with_the_same_bytes_as_one(lines: list[str]) -> None:
+    from simulator.assumptions import AssumptionSet
+    from simulator.policy_eval import PolicyInputs, evaluate_json
+
+    plan = (PolicyInputs(), None, AssumptionSet(), "requests")
+    one = list(evaluate_json(lines, plan))
+    two = list(evaluate_json(lines, plan, jobs=2, chunk=4))
+    assert "".join(w.text for w in two) == "".join(w.text for w in one)
+    assert [p for w in two for p in w.problems] == [p for w in one for p in w.problems]
