@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -355,7 +356,13 @@ def corpus_lines(draw: st.DrawFn) -> str:
                                       {"provider": 5}, {"other": 1}]))  # fmt: skip
         return json.dumps({"claims": claims, **extra})
     if kind == "guest":
-        return json.dumps({"claims": None, "unauthenticated": True})
+        return json.dumps(
+            draw(
+                st.sampled_from(
+                    [{"claims": None, "unauthenticated": True}, {"unauthenticated": True}]
+                )
+            )
+        )
     if kind == "text":
         return draw(st.sampled_from(['"not.a.jwt"', "abc", "[1, 2]", "42", " \t{}"]))
     if kind == "bad":
@@ -369,7 +376,7 @@ def test_the_batch_plan_writes_exactly_what_the_explained_pipeline_writes(
 ) -> None:
     from datetime import UTC, datetime
 
-    from simulator.batch import simulate_json, simulate_lines
+    from simulator.batch import outcome_label, simulate_json, simulate_lines
     from simulator.request import LoginRequest
 
     now = datetime(2030, 6, 1, tzinfo=UTC)
@@ -381,6 +388,11 @@ def test_the_batch_plan_writes_exactly_what_the_explained_pipeline_writes(
     assert [p for w in planned for p in w.problems] == [
         (b.line, b.problem) for b in reference if b.problem is not None
     ]
+    # The run's summary counts the same outcomes.
+    counts = Counter[str]()
+    for w in planned:
+        counts.update(dict(w.counts))
+    assert counts == Counter(outcome_label(b.result) for b in reference if b.result is not None)
 
 
 @settings(max_examples=15)
