@@ -1,14 +1,15 @@
 """`diff OLD NEW --claims-file` over a generated user population: time, rate and peak memory.
 
-Run: python benchmarks/bench_population.py [--users 1000000] [--no-memory]
+Run: python benchmarks/bench_population.py [--users 1000000] [--jobs 2] [--no-memory]
 Generates a corpus file like `rolesim pull --users` writes (one claims line per user), then, side
 by side in one run:
   - baseline: read and json-parse every line (the floor of any replay);
   - decide twice: both pools' decisions per line, without the diff's bookkeeping;
-  - diff: `diff_pools` with the corpus streamed from the file, as `rolesim diff` runs it;
+  - diff: `diff_pools` with the corpus streamed from the file, as `rolesim diff` runs it, in one
+    process and with `--jobs N` worker processes (the same report, checked);
 and prints lines/s for each, the ratios, the users the change moves, and peak memory (Python
-allocations by tracemalloc, in a second diff run; and the process's peak RSS). There is no
-`--jobs` yet: everything runs in one process.
+allocations by tracemalloc, in a second one-process diff run; and the peak RSS of the process and
+of its largest worker).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def main() -> None:
     parser.add_argument(
         "--users", type=int, default=100_000, help="corpus size (1000000 for the issue's figure)"
     )
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes for the second diff")
     parser.add_argument(
         "--no-memory", action="store_true", help="skip the tracemalloc run (it is slow)"
     )
@@ -94,7 +96,7 @@ def main() -> None:
         t_write, _ = timed(lambda: write_corpus(path, args.users))
         size = path.stat().st_size
         print(f"corpus: {args.users:,} users, {size / 1e6:,.1f} MB (written in {t_write:.1f} s); "
-              "25-rule mapping, 2 principal tags; one process (no --jobs yet)")  # fmt: skip
+              "25-rule mapping, 3 principal tags")  # fmt: skip
 
         def baseline() -> int:
             return sum(1 for line in _lines(path) if json.loads(line))
@@ -107,20 +109,24 @@ def main() -> None:
                 changed += decide(old, request).outcome.key != decide(new, request).outcome.key
             return changed
 
-        def diff() -> Any:
-            return diff_pools(old, new, corpus=_lines(path))
+        def diff(jobs: int = 1) -> Any:
+            return diff_pools(old, new, corpus=_lines(path), jobs=jobs)
 
         t_base, n = timed(baseline)
         t_decide, changed = timed(decide_twice)
         t_diff, report = timed(diff)
+        t_jobs, report_jobs = timed(lambda: diff(args.jobs))
+        assert report_jobs.to_json() == report.to_json(), "--jobs changed the report"
         population = report.population
         print(f"baseline (read + json.loads): {n / t_base:,.0f} lines/s ({t_base:.1f} s)")
         print(
             f"decide twice (both pools, no bookkeeping): {n / t_decide:,.0f} lines/s ({t_decide:.1f} s)"
         )
         print(f"diff --claims-file (analysis + replay): {n / t_diff:,.0f} lines/s ({t_diff:.1f} s)")
+        print(f"diff --claims-file --jobs {args.jobs}: {n / t_jobs:,.0f} lines/s ({t_jobs:.1f} s)")
         print(
-            f"diff time / baseline: {t_diff / t_base:.2f}x; diff time / decide twice: {t_diff / t_decide:.2f}x"
+            f"diff time / baseline: {t_diff / t_base:.2f}x; diff time / decide twice: {t_diff / t_decide:.2f}x; "
+            f"--jobs {args.jobs} time / one process: {t_jobs / t_diff:.2f}x"
         )
         print(
             f"users moved: {population.changed:,} (decide twice: {changed:,}); {len(report.changes)} change(s)"
@@ -134,8 +140,10 @@ def main() -> None:
             print(f"peak Python allocations during diff (tracemalloc): {peak / 1e6:,.1f} MB "
                   f"({peak / n:,.0f} bytes per user)")  # fmt: skip
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
-        print(f"peak RSS of the whole run: {rss * scale / 1e6:,.1f} MB")
+        print(f"peak RSS: {rss * scale / 1e6:,.1f} MB (this process), "
+              f"{worker * scale / 1e6:,.1f} MB (the largest worker)")  # fmt: skip
 
 
 if __name__ == "__main__":
