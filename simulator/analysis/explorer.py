@@ -50,6 +50,10 @@ from simulator.simulate import decide
 EMPTY = ClaimConstraint()
 _MAX_GROUP_SUBSETS = 64
 
+# Each region's witness as it is found: (provider label, witness, whether the pools configure its
+# provider alike, so decide it alike). The diff decides only what it compares.
+Visit = Callable[[str, LoginRequest, bool], None]
+
 
 @dataclass(frozen=True, slots=True)
 class _Side:
@@ -162,6 +166,7 @@ class _Explorer:
         # Verdicts of rules on witness values; the pools and their rules live as long as this.
         self._verdicts: dict[tuple[int, int, object], bool] = {}
         self.include: Callable[[str], bool] = lambda _label: True
+        self.visit: Visit | None = None
 
     # spaces ---------------------------------------------------------------------------------
 
@@ -548,6 +553,10 @@ class _Explorer:
         return combos
 
     def _emit(self, label: str, probe: LoginRequest, path: tuple[Step, ...]) -> None:
+        if self.visit is not None:
+            self.out.visited += 1
+            self.visit(label, probe, self._alike)
+            return
         if self._alike:
             decisions = (decide(self.pools[0], probe),) * len(self.pools)
         else:
@@ -575,7 +584,9 @@ class Scope:
     `selectors` are predicates the regions must also be split by (an invariant's token selector);
     `enumerate_claims` are claims whose presence and kind must vary as a tag claim's do;
     `custom_role_arns=False` leaves out GetCredentialsForIdentity's CustomRoleArn dimension;
-    `include` says which providers (labels, or "unauthenticated") to explore at all."""
+    `include` says which providers (labels, or "unauthenticated") to explore at all;
+    `visit`, when given, takes each region's witness instead of the regions being decided and kept
+    (`Exploration.visited` counts them)."""
 
     budget: int = DEFAULT_BUDGET
     seed: int = 0
@@ -583,6 +594,7 @@ class Scope:
     enumerate_claims: Iterable[str] = ()
     custom_role_arns: bool = True
     include: Callable[[str], bool] | None = None
+    visit: Visit | None = None
 
 
 def explore(pools: Sequence[IdentityPool], scope: Scope = Scope()) -> Exploration:
@@ -597,4 +609,5 @@ def explore(pools: Sequence[IdentityPool], scope: Scope = Scope()) -> Exploratio
     )
     if scope.include is not None:
         explorer.include = scope.include
+    explorer.visit = scope.visit
     return explorer.run()
