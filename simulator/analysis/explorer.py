@@ -306,18 +306,21 @@ class _Explorer:
         path: tuple[Step, ...],
     ) -> None:
         sides = w.sides
-        pending = [
-            (si, index)
-            for si, (side, st) in enumerate(zip(sides, states, strict=True))
-            if (index := _next_test(side, st)) is not None
-        ]
-        if not pending:
+        # The first side (in order) with a rule left to test.
+        si, index = next(
+            (
+                (si, index)
+                for si, (side, st) in enumerate(zip(sides, states, strict=True))
+                if (index := _next_test(side, st)) is not None
+            ),
+            (-1, -1),
+        )
+        if si < 0:
             for si, (side, st) in enumerate(zip(sides, states, strict=True)):
                 if side.custom is None and side.mapping is not None and side.probes_only is None:
                     self.out.first_matches.setdefault((w.label, si), set()).add(st[1])
             self._leaf(w, constraints, path)
             return
-        si, index = pending[0]
         side = sides[si]
         rule = side.rules[index]
         for matched in (True, False):
@@ -461,12 +464,17 @@ class _Explorer:
                 if v is None:
                     continue
                 if isinstance(v, str):
-                    text = self._distinct(v, used, constraints.get(n, EMPTY), spaces[n])
+                    text = (
+                        v
+                        if v not in used
+                        else self._distinct(v, used, constraints.get(n, EMPTY), spaces[n])
+                    )
                     used.add(text)
                     claims[n] = text
                 else:
                     claims[n] = v
-            claims.update({k: v for k, v in token_values.items() if v is not None})
+            if token_values:
+                claims.update({k: v for k, v in token_values.items() if v is not None})
             if typed and not self._typed(claims, p, typed, consistent):
                 continue  # only a value of the wrong type reaches it: no token of `p` can
             if not consistent(claims):
