@@ -2,8 +2,9 @@
 
 Regions come from walking both pools' rules side by side (`regions.explore`), so each region has one
 outcome in the old pool and one in the new; a witness probe per region is run through the engine in
-both. Changes are grouped by provider, request options and the two outcome shapes; each group keeps
-its first witness and counts its regions.
+both (for its outcome alone; each change's witness is then assessed whole). Changes are grouped by
+provider, request options and the two outcome shapes; each group keeps its first witness and counts
+its regions.
 """
 
 from __future__ import annotations
