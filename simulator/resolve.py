@@ -253,6 +253,13 @@ def pool_answer(
     return Answer(outcome, tuple(uncertain), tuple(case.notes), key)
 
 
+def outcome_of(pool: IdentityPool, login: Login, request: LoginRequest) -> Outcome:
+    """`pool_answer`'s outcome alone, without the re-checks under flipped assumptions: what the
+    diff compares regions by (it assesses only the witnesses it reports)."""
+    plan = _plan(pool, login.provider) if login.provider is not None else None
+    return _decide(_Case(pool, plan, login, request, Consult(pool.assumptions), None))
+
+
 def quick_answer(
     pool: IdentityPool, provider: ProviderName, claims: Mapping[str, Any]
 ) -> tuple[Outcome, str] | None:

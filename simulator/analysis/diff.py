@@ -2,8 +2,9 @@
 
 Regions come from walking both pools' rules side by side (`regions.explore`), so each region has one
 outcome in the old pool and one in the new; a witness probe per region is run through the engine in
-both. Changes are grouped by provider, request options and the two outcome shapes; each group keeps
-its first witness and counts its regions.
+both (for its outcome alone; each change's witness is then assessed whole). Changes are grouped by
+provider, request options and the two outcome shapes; each group keeps its first witness and counts
+its regions.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -23,14 +24,18 @@ from simulator.analysis.explorer import Scope, explore
 from simulator.analysis.graph import PoolGraph
 from simulator.analysis.outcomes import Outcome, outcome_summary
 from simulator.analysis.population import EXAMPLES, Moved, PopulationSummary, moved, who
-from simulator.analysis.regions import DEFAULT_BUDGET
+from simulator.analysis.regions import DEFAULT_BUDGET, Exploration
 from simulator.batch import parse_batch_line
+from simulator.claims import login_of
+from simulator.decision import Outcome as PoolOutcome
+from simulator.decision import OutcomeView
 from simulator.errors import ClaimsError, ConfigError, format_path
 from simulator.model.document import Document, read_file
 from simulator.model.pool import IdentityPool
 from simulator.node import Node
 from simulator.parallel import numbered, ordered_map
 from simulator.request import LoginRequest
+from simulator.resolve import outcome_of
 from simulator.simulate import decide
 
 Classification = Literal[
@@ -183,19 +188,15 @@ def diff_pools(
     (trust and access too, where the pool files carry IAM data), so a change of a role's policies
     is a change even where the role mapping is the same.
     """
-    found = explore([old, new], Scope(budget=budget, seed=seed))
-    old_roles = {r.decisions[0].role_arn for r in found.regions if r.decisions[0].role_arn}
-    groups: dict[tuple[Any, ...], Change] = {}
+    found, differing, old_roles = _differences(old, new, Scope(budget=budget, seed=seed))
     compare = _Comparison(old, new, old_roles, now)
-    for region in found.regions:
-        d_old, d_new = region.decisions
-        if d_old.outcome.key == d_new.outcome.key and not compare.role_changed(d_old.role_arn):
-            continue
-        key = change_key(region.provider, region.probe, d_old, d_new)
+    groups: dict[tuple[Any, ...], Change] = {}
+    for provider, probe, d_old, d_new in differing:
+        key = change_key(provider, probe, d_old, d_new)
         if key in groups:
             groups[key] = replace(groups[key], regions=groups[key].regions + 1)
             continue
-        change = compare.change(region.provider, region.probe, key)
+        change = compare.change(provider, probe, key)
         if change is not None:
             groups[key] = change
     lines = 0
@@ -234,11 +235,85 @@ def diff_pools(
         tuple(changes),
         found.complete,
         tuple(found.notes),
-        len(found.regions),
+        found.visited,
         lines,
         tuple(refused),
         replayed=corpus is not None,
     )
+
+
+# A region whose outcome differs: provider label, witness, its outcome in the old and new pool.
+Differing = tuple[str, LoginRequest, Outcome, Outcome]
+
+
+def _differences(
+    old: IdentityPool, new: IdentityPool, scope: Scope
+) -> tuple[Exploration, list[Differing], Container[str]]:
+    """The regions of the two pools, those whose outcomes differ in walk order, and the roles the
+    old pool grants in any region. Each witness is decided without the re-checks under flipped
+    assumptions (the changes reported are assessed whole); a witness of a provider both pools
+    configure alike is decided alike in both, so only if asked which roles the old pool grants."""
+    regions = _Regions(old, new)
+    found = explore([old, new], replace(scope, visit=regions.visit))
+    return found, regions.differing, regions.reached
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen(OutcomeView):
+    """A witness's outcome in one pool, read as a Decision is."""
+
+    outcome: PoolOutcome
+
+
+def _seen(pool: IdentityPool, probe: LoginRequest) -> _Seen:
+    return _Seen(outcome_of(pool, login_of(probe, pool), probe))
+
+
+class _Reached:
+    """The roles a pool grants in the regions; witnesses set aside are decided when a role is not
+    yet among them."""
+
+    def __init__(self, pool: IdentityPool) -> None:
+        self.pool = pool
+        self.roles: set[str] = set()
+        self.pending: list[LoginRequest] = []
+
+    def add(self, role: str | None) -> None:
+        if role is not None:
+            self.roles.add(role)
+
+    def __contains__(self, role: object) -> bool:
+        while role not in self.roles and self.pending:
+            self.add(_seen(self.pool, self.pending.pop()).role_arn)
+        return role in self.roles
+
+
+class _Regions:
+    """What the diff keeps of the regions as the walk finds them (`Scope.visit`)."""
+
+    def __init__(self, old: IdentityPool, new: IdentityPool) -> None:
+        self.old, self.new = old, new
+        self.iam = iam_of(old) is not None and iam_of(new) is not None
+        self.differing: list[Differing] = []
+        self.reached = _Reached(old)
+
+    def visit(self, provider: str, probe: LoginRequest, alike: bool) -> None:
+        if alike:
+            # The same decision in both pools, and the same role policies (the pools' IAM data is
+            # part of what they configure alike): no change here.
+            self.reached.pending.append(probe)
+            return
+        d_old, d_new = _seen(self.old, probe), _seen(self.new, probe)
+        self.reached.add(d_old.role_arn)
+        if d_old.outcome.key != d_new.outcome.key or _role_changed(
+            self.old, self.new, self.iam, d_old.role_arn
+        ):
+            self.differing.append((provider, probe, d_old, d_new))
+
+
+def _role_changed(old: IdentityPool, new: IdentityPool, iam: bool, arn: str | None) -> bool:
+    """With IAM data on both sides (`iam`): does `arn` carry other policies in the new pool file?"""
+    return iam and arn is not None and role_policies_of(old, arn) != role_policies_of(new, arn)
 
 
 def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
@@ -324,7 +399,11 @@ class _Comparison:
     """
 
     def __init__(
-        self, old: IdentityPool, new: IdentityPool, old_roles: set[str], now: datetime | None
+        self,
+        old: IdentityPool,
+        new: IdentityPool,
+        old_roles: Container[str],
+        now: datetime | None,
     ) -> None:
         self.old = old
         self.new = new
@@ -333,12 +412,7 @@ class _Comparison:
         self.iam = iam_of(old) is not None and iam_of(new) is not None
 
     def role_changed(self, arn: str | None) -> bool:
-        """With IAM data on both sides: does `arn` carry other policies in the new pool file?"""
-        return (
-            self.iam
-            and arn is not None
-            and role_policies_of(self.old, arn) != role_policies_of(self.new, arn)
-        )
+        return _role_changed(self.old, self.new, self.iam, arn)
 
     def change(self, provider: str, probe: LoginRequest, key: tuple[Any, ...]) -> Change | None:
         a_old = assess_witness(self.old, probe, now=self.now)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from simulator.analysis.providers import (
@@ -50,6 +50,10 @@ from simulator.simulate import decide
 EMPTY = ClaimConstraint()
 _MAX_GROUP_SUBSETS = 64
 
+# Each region's witness as it is found: (provider label, witness, whether the pools configure its
+# provider alike, so decide it alike). The diff decides only what it compares.
+Visit = Callable[[str, LoginRequest, bool], None]
+
 
 @dataclass(frozen=True, slots=True)
 class _Side:
@@ -58,13 +62,19 @@ class _Side:
     custom: str | None
     # Predicates an invariant selects tokens by: every one is tested, none decides a role.
     probes_only: tuple[MappingRule, ...] | None = None
+    # The rules walked: read at every step of the walk, so kept rather than derived.
+    rules: tuple[MappingRule, ...] = field(init=False, default=())
 
-    @property
-    def rules(self) -> tuple[MappingRule, ...]:
-        if self.probes_only is not None:
-            return self.probes_only
+    def __post_init__(self) -> None:
         m = self.mapping
-        return m.rules if m is not None and m.type == "Rules" else ()
+        rules = (
+            self.probes_only
+            if self.probes_only is not None
+            else m.rules
+            if m is not None and m.type == "Rules"
+            else ()
+        )
+        object.__setattr__(self, "rules", rules)
 
 
 # A side's walk state: (next position, first match or -1, phase-2 flag, done).
@@ -158,10 +168,14 @@ class _Explorer:
         self.other_role = other_role_arn(self.pools)
         self.spent = 0
         self._solved: dict[int, tuple[ClaimSpace, dict[ClaimConstraint, bool]]] = {}
+        # A claim's values under a constraint, per claim space, as `_options` found them.
+        self._values: dict[int, tuple[ClaimSpace, dict[tuple[Any, ...], list[object]]]] = {}
+        self._shapes: dict[tuple[ProviderKind, str], Shape] = {}
         self._alike = False
         # Verdicts of rules on witness values; the pools and their rules live as long as this.
         self._verdicts: dict[tuple[int, int, object], bool] = {}
         self.include: Callable[[str], bool] = lambda _label: True
+        self.visit: Visit | None = None
 
     # spaces ---------------------------------------------------------------------------------
 
@@ -292,18 +306,21 @@ class _Explorer:
         path: tuple[Step, ...],
     ) -> None:
         sides = w.sides
-        pending = [
-            (si, index)
-            for si, (side, st) in enumerate(zip(sides, states, strict=True))
-            if (index := _next_test(side, st)) is not None
-        ]
-        if not pending:
+        # The first side (in order) with a rule left to test.
+        si, index = next(
+            (
+                (si, index)
+                for si, (side, st) in enumerate(zip(sides, states, strict=True))
+                if (index := _next_test(side, st)) is not None
+            ),
+            (-1, -1),
+        )
+        if si < 0:
             for si, (side, st) in enumerate(zip(sides, states, strict=True)):
                 if side.custom is None and side.mapping is not None and side.probes_only is None:
                     self.out.first_matches.setdefault((w.label, si), set()).add(st[1])
             self._leaf(w, constraints, path)
             return
-        si, index = pending[0]
         side = sides[si]
         rule = side.rules[index]
         for matched in (True, False):
@@ -333,6 +350,26 @@ class _Explorer:
         return found
 
     # leaves --------------------------------------------------------------------------------
+
+    def _options(
+        self, claim: str, c: ClaimConstraint, space: ClaimSpace, tag: bool, shape: Shape
+    ) -> list[object]:
+        """`_claim_options`, found once per claim space and constraint (leaves repeat them), each
+        leaf given its own arrays."""
+        memo = self._values.get(id(space))
+        if memo is None or memo[0] is not space:
+            memo = self._values[id(space)] = (space, {})
+        key = (claim, c, tag, shape)
+        found = memo[1].get(key)
+        if found is None:
+            found = memo[1][key] = self._claim_options(claim, c, space, tag, shape)
+        return [list(v) if type(v) is list else v for v in found]
+
+    def _shape(self, kind: ProviderKind, claim: str) -> Shape:
+        found = self._shapes.get((kind, claim))
+        if found is None:
+            found = self._shapes[kind, claim] = claim_shape(kind, claim)
+        return found
 
     def _claim_options(
         self,
@@ -389,14 +426,19 @@ class _Explorer:
                     )
         per_claim: list[list[object]] = []
         for n in names:
-            shape = claim_shape(p.kind, n)
-            opts = self._claim_options(
-                n, constraints.get(n, EMPTY), spaces[n], n in tag_claims, shape
-            )
+            shape = self._shape(p.kind, n)
+            opts = self._options(n, constraints.get(n, EMPTY), spaces[n], n in tag_claims, shape)
             if not opts:
                 return  # infeasible (cannot happen after the walk's pruning)
             per_claim.append(opts)
         token_combos = self._token_combos(p, sides, token_sides)
+        consistent = _PathCheck(self, sides, path)
+        # The claims a witness may carry whose type is boolean or number (see `_typed`).
+        typed = frozenset(
+            n
+            for n in {*base, *names, *(k for t in token_combos for k in t)}
+            if self._shape(p.kind, n) in ("boolean", "number")
+        )
         total = len(token_combos)
         for opts in per_claim:
             total *= len(opts)
@@ -422,15 +464,20 @@ class _Explorer:
                 if v is None:
                     continue
                 if isinstance(v, str):
-                    text = self._distinct(v, used, constraints.get(n, EMPTY), spaces[n])
+                    text = (
+                        v
+                        if v not in used
+                        else self._distinct(v, used, constraints.get(n, EMPTY), spaces[n])
+                    )
                     used.add(text)
                     claims[n] = text
                 else:
                     claims[n] = v
-            claims.update({k: v for k, v in token_values.items() if v is not None})
-            if not self._typed(claims, p, sides, path):
+            if token_values:
+                claims.update({k: v for k, v in token_values.items() if v is not None})
+            if typed and not self._typed(claims, p, typed, consistent):
                 continue  # only a value of the wrong type reaches it: no token of `p` can
-            if not self._consistent(claims, sides, path):
+            if not consistent(claims):
                 self.out.incomplete(
                     f"a witness under {label} did not reproduce its rule path; region skipped"
                 )
@@ -449,22 +496,23 @@ class _Explorer:
         self,
         claims: dict[str, Any],
         p: ProviderName,
-        sides: tuple[_Side, ...],
-        path: tuple[Step, ...],
+        typed: frozenset[str],
+        consistent: Callable[[dict[str, Any]], bool],
     ) -> bool:
         """Boolean and number claims the solver wrote as text take their own type (rules compare
         them as their JSON text, scalar-claim-text). False when no value of the claim's type keeps
-        the region's rule path: only a token the provider cannot issue would reach the region."""
+        the region's rule path: only a token the provider cannot issue would reach the region.
+        `typed`: the claims whose type is boolean or number."""
         for name, value in list(claims.items()):
-            shape = claim_shape(p.kind, name)
-            if not isinstance(value, str) or shape not in ("boolean", "number"):
+            if name not in typed or not isinstance(value, str):
                 continue
+            shape = self._shape(p.kind, name)
             options: list[Any] = [True, False] if shape == "boolean" else [0]
             if shape == "number" and value.lstrip("-").isdigit() and len(value) < 16:
                 options.insert(0, int(value))
             for option in options:
                 claims[name] = option
-                if self._consistent(claims, sides, path):
+                if consistent(claims):
                     break
             else:
                 return False
@@ -480,23 +528,19 @@ class _Explorer:
                 return candidate
         return value
 
-    def _consistent(
-        self, claims: dict[str, Any], sides: tuple[_Side, ...], path: tuple[Step, ...]
-    ) -> bool:
-        for si, index, matched in path:
-            side = sides[si]
-            rule = side.rules[index]
+    def _holds(self, steps: tuple[_Test, ...], claims: dict[str, Any], value: object) -> bool:
+        """Whether `claims` gives each test of one claim (whose value is `value`) its verdict."""
+        for pool, rule, matched in steps:
             # A rule's verdict depends on its claim's value alone (and the pool's assumptions):
             # witnesses repeat values, so each (rule, value) is evaluated once.
-            value = claims.get(rule.claim, _NO_CLAIM)
             key = (
-                id(side.pool),
+                id(pool),
                 id(rule),
                 value if type(value) is str or value is _NO_CLAIM else None,
             )
             hit = self._verdicts.get(key) if key[2] is not None else None
             if hit is None:
-                hit = evaluate_rule(rule, claims, Consult(side.pool.assumptions)) == "match"
+                hit = evaluate_rule(rule, claims, Consult(pool.assumptions)) == "match"
                 if key[2] is not None:
                     self._verdicts[key] = hit
             if hit != matched:
@@ -548,6 +592,10 @@ class _Explorer:
         return combos
 
     def _emit(self, label: str, probe: LoginRequest, path: tuple[Step, ...]) -> None:
+        if self.visit is not None:
+            self.out.visited += 1
+            self.visit(label, probe, self._alike)
+            return
         if self._alike:
             decisions = (decide(self.pools[0], probe),) * len(self.pools)
         else:
@@ -556,6 +604,41 @@ class _Explorer:
 
 
 _NO_CLAIM = object()  # a claim the witness leaves out
+_Test = tuple[IdentityPool, MappingRule, bool]  # a rule of a pool, and the verdict a path gave it
+
+
+class _PathCheck:
+    """Whether a witness reproduces one leaf's rule path: the path's tests grouped by claim, each
+    claim's verdict remembered per value object (a leaf's witnesses share their values)."""
+
+    __slots__ = ("explorer", "groups", "seen")
+
+    def __init__(
+        self, explorer: _Explorer, sides: tuple[_Side, ...], path: tuple[Step, ...]
+    ) -> None:
+        groups: dict[str, list[_Test]] = {}
+        for si, index, matched in path:
+            side = sides[si]
+            rule = side.rules[index]
+            groups.setdefault(rule.claim, []).append((side.pool, rule, matched))
+        self.explorer = explorer
+        self.groups = tuple((claim, tuple(tests)) for claim, tests in groups.items())
+        # (claim, id(value)) -> (value, verdict); keeping the value keeps its id its own.
+        self.seen: dict[tuple[str, int], tuple[object, bool]] = {}
+
+    def __call__(self, claims: dict[str, Any]) -> bool:
+        seen = self.seen
+        for claim, tests in self.groups:
+            value = claims.get(claim, _NO_CLAIM)
+            found = seen.get((claim, id(value)))
+            if found is None or found[0] is not value:
+                found = seen[claim, id(value)] = (
+                    value,
+                    self.explorer._holds(tests, claims, value),
+                )
+            if not found[1]:
+                return False
+        return True
 
 
 def _view(pool: IdentityPool, p: ProviderName) -> tuple[Any, ...]:
@@ -575,7 +658,9 @@ class Scope:
     `selectors` are predicates the regions must also be split by (an invariant's token selector);
     `enumerate_claims` are claims whose presence and kind must vary as a tag claim's do;
     `custom_role_arns=False` leaves out GetCredentialsForIdentity's CustomRoleArn dimension;
-    `include` says which providers (labels, or "unauthenticated") to explore at all."""
+    `include` says which providers (labels, or "unauthenticated") to explore at all;
+    `visit`, when given, takes each region's witness instead of the regions being decided and kept
+    (`Exploration.visited` counts them)."""
 
     budget: int = DEFAULT_BUDGET
     seed: int = 0
@@ -583,6 +668,7 @@ class Scope:
     enumerate_claims: Iterable[str] = ()
     custom_role_arns: bool = True
     include: Callable[[str], bool] | None = None
+    visit: Visit | None = None
 
 
 def explore(pools: Sequence[IdentityPool], scope: Scope = Scope()) -> Exploration:
@@ -597,4 +683,5 @@ def explore(pools: Sequence[IdentityPool], scope: Scope = Scope()) -> Exploratio
     )
     if scope.include is not None:
         explorer.include = scope.include
+    explorer.visit = scope.visit
     return explorer.run()

@@ -126,6 +126,7 @@ class Exploration:
     complete: bool = True
     notes: list[str] = field(default_factory=list)
     first_matches: dict[tuple[str, int], set[int]] = field(default_factory=dict)
+    visited: int = 0  # regions handed to `Scope.visit` instead of being kept
 
     def incomplete(self, why: str) -> None:
         self.complete = False

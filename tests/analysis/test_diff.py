@@ -108,8 +108,14 @@ def test_role_swap_is_classified_with_iam_data() -> None:
 
 def _two_providers(rules: list[dict[str, str]], other: list[dict[str, str]], name: str) -> Any:
     """The example provider with `rules`, and a second user pool with `other`."""
+    return pool_from_dict(_two_providers_data(rules, other), name)
+
+
+def _two_providers_data(
+    rules: list[dict[str, str]], other: list[dict[str, str]], **extra: Any
+) -> dict[str, Any]:
     second = "cognito-idp.us-east-1.amazonaws.com/us-east-1_Second"
-    data = pool_dict(rules)
+    data = pool_dict(rules, **extra)
     data["CognitoIdentityProviders"].append({"ProviderName": second, "ClientId": "client2"})
     data["RoleMappings"][f"{second}:client2"] = {
         "Type": "Rules",
@@ -119,7 +125,7 @@ def _two_providers(rules: list[dict[str, str]], other: list[dict[str, str]], nam
     data["PrincipalTagAttributeMaps"] = [
         {"IdentityProviderName": second, "PrincipalTags": {"team": "custom:team"}}
     ]
-    return pool_from_dict(data, name)
+    return data
 
 
 @settings(max_examples=25)
@@ -138,3 +144,77 @@ def test_a_provider_configured_alike_in_both_pools_is_reported_as_when_walked_tw
     with mock.patch.object(explorer, "_view", side_effect=lambda pool, p: object()):
         walked = diff_pools(old, new).to_json()
     assert shortcut == walked
+
+
+def _whole_decisions(old: Any, new: Any, scope: Any) -> Any:
+    """The reference of `diff._differences`: every region kept with both pools' whole decisions,
+    a provider configured alike decided in the old pool and shared, the old pool's roles read off
+    every region."""
+    from simulator.analysis import diff
+    from simulator.analysis.explorer import explore
+
+    found = explore([old, new], scope)
+    found.visited = len(found.regions)
+    iam = old.iam is not None and new.iam is not None
+    differing = [
+        (r.provider, r.probe, *r.decisions)
+        for r in found.regions
+        if r.decisions[0].outcome.key != r.decisions[1].outcome.key
+        or diff._role_changed(old, new, iam, r.decisions[0].role_arn)
+    ]
+    roles = {r.decisions[0].role_arn for r in found.regions if r.decisions[0].role_arn}
+    return found, differing, roles
+
+
+_POLICIES = st.sampled_from(
+    [[], [_allow("s3:GetObject")], [_allow("s3:*")], [_allow("s3:GetObject", "*")]]
+)
+
+
+@settings(max_examples=40)
+@given(
+    rules_strategy,
+    rules_strategy,
+    rules_strategy,
+    st.one_of(st.none(), rules_strategy),
+    st.one_of(st.none(), st.tuples(_POLICIES, _POLICIES)),
+)
+def test_the_diff_decides_regions_as_the_whole_decisions_do(
+    old_rules: list[dict[str, str]],
+    new_rules: list[dict[str, str]],
+    other: list[dict[str, str]],
+    other_new: list[dict[str, str]] | None,
+    policies: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None,
+) -> None:
+    # Outcomes without the re-checks under flipped assumptions, a provider configured alike not
+    # decided at all unless the old pool's roles are asked about: the same report as deciding
+    # every region whole in both pools.
+    from unittest import mock
+
+    from simulator.analysis import diff
+
+    iam: list[dict[str, Any]] = [{}, {}]
+    if policies is not None:
+        reader = iam_role("A", _allow("s3:GetObject"))
+        iam = [{"IamRoles": [reader, iam_role("B", *p)]} for p in policies]
+    old_data = _two_providers_data(old_rules, other, **iam[0])
+    new_data = _two_providers_data(new_rules, other if other_new is None else other_new, **iam[1])
+    old, new = pool_from_dict(old_data, "old.yaml"), pool_from_dict(new_data, "new.yaml")
+    fast = diff_pools(old, new).to_json()
+    with mock.patch.object(diff, "_differences", _whole_decisions):
+        whole = diff_pools(old, new).to_json()
+    assert fast == whole
+
+
+def test_a_role_the_old_pool_grants_through_another_provider_was_reachable_before() -> None:
+    # The second provider is configured alike in both pools and grants B: B is not new.
+    b_elsewhere = [rule("custom:team", "Equals", "ops", "B")]
+    old = _two_providers([rule("custom:dept", "Equals", "eng", "A")], b_elsewhere, "old.yaml")
+    new = _two_providers([rule("custom:dept", "Equals", "eng", "B")], b_elsewhere, "new.yaml")
+    changes = [c for c in diff_pools(old, new).changes if c.new.role_arn == role("B")]
+    assert changes
+    assert not any("not reachable before" in r for c in changes for r in c.reasons)
+    # C was granted nowhere before.
+    new = _two_providers([rule("custom:dept", "Equals", "eng", "C")], b_elsewhere, "new.yaml")
+    (change, *_) = [c for c in diff_pools(old, new).changes if c.new.role_arn == role("C")]
+    assert f"role {role('C')} was not reachable before" in change.reasons

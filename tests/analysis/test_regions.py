@@ -142,3 +142,42 @@ def test_every_witness_is_a_token_the_provider_can_issue(rules: list[dict[str, s
         for name, value in (region.probe.claims or {}).items():
             shape = claim_shape(ProviderKind.USER_POOL, name)
             assert shape in ("any", shape_of(value)), (name, value)
+
+
+@settings(max_examples=40)
+@given(rules_strategy, rules_strategy, st.lists(claims_strategy(typed=False), max_size=8))
+def test_a_witness_keeps_its_rule_path_exactly_when_each_test_on_the_path_holds(
+    old_rules: list[dict[str, str]],
+    new_rules: list[dict[str, str]],
+    samples: list[dict[str, Any]],
+) -> None:
+    # The walk's check of a witness (tests grouped by claim, verdicts remembered per value)
+    # against evaluating every test of the path in turn.
+    from simulator.analysis.explorer import _Explorer, _PathCheck, _Side, explore
+    from simulator.assumptions import Consult
+    from simulator.semantics.rules import evaluate_rule
+
+    pools = [_pool(old_rules), _pool(new_rules)]
+    explorer = _Explorer(pools)
+    sides = tuple(_Side(p, p.role_mappings[0], None) for p in pools)
+
+    def reference(claims: dict[str, Any], path: tuple[tuple[int, int, bool], ...]) -> bool:
+        return all(
+            (evaluate_rule(sides[si].rules[i], claims, Consult(sides[si].pool.assumptions))
+             == "match") == matched
+            for si, i, matched in path
+        )  # fmt: skip
+
+    for region in explore(pools).regions:
+        if not region.path or region.probe.claims is None:
+            continue
+        check = _PathCheck(explorer, sides, region.path)
+        witness = dict(region.probe.claims)
+        assert check(witness)
+        # The same value objects again, then other values in the same dict (as typed claims are).
+        for claims in [*samples, *samples, witness]:
+            assert check(claims) == reference(claims, region.path), claims
+            for name in list(claims):
+                for value in (True, 0, [name], None):
+                    claims[name] = value
+                    assert check(claims) == reference(claims, region.path), claims
