@@ -72,11 +72,12 @@ def no_color_requested(argv: list[str]) -> bool:
 
 @contextmanager
 def running(argv: list[str]) -> Iterator[Invocation]:
-    """One run's Invocation, and its colour setting for every console and for Typer's help."""
+    """One run's Invocation, and its colour setting for every console (and for Typer's help, which
+    `add_global_options` gives each command)."""
     options = Invocation(no_color=no_color_requested(argv))
     token = _CURRENT.set(options)
     try:
-        with terminal.styles(enabled=not options.no_color), _typer_help_plain(options.no_color):
+        with terminal.styles(enabled=not options.no_color):
             yield options
     finally:
         _CURRENT.reset(token)
@@ -85,7 +86,7 @@ def running(argv: list[str]) -> Iterator[Invocation]:
 @contextmanager
 def _typer_help_plain(plain: bool) -> Iterator[None]:
     """Typer's help honours NO_COLOR only for colour and keeps bold: no styles at all, then."""
-    from typer import rich_utils
+    from typer import rich_utils  # Typer's help, with rich's markdown: only when help is shown
 
     saved = rich_utils.COLOR_SYSTEM
     if plain:
@@ -94,6 +95,20 @@ def _typer_help_plain(plain: bool) -> Iterator[None]:
         yield
     finally:
         rich_utils.COLOR_SYSTEM = saved
+
+
+def _help_in_run_colours(command: Any) -> None:
+    """Format `command`'s help under the run's colour setting."""
+    format_help = command.format_help
+    if getattr(format_help, "in_run_colours", False):
+        return
+
+    def in_run_colours(ctx: Any, formatter: Any) -> None:
+        with _typer_help_plain(current().no_color):
+            format_help(ctx, formatter)
+
+    in_run_colours.in_run_colours = True  # type: ignore[attr-defined]
+    command.format_help = in_run_colours
 
 
 # --- the options ---------------------------------------------------------------------------------
@@ -172,6 +187,7 @@ def add_global_options(command: Any, *, root: bool = True) -> None:
     help that shows placeholders only: a flag takes no value, and an argument's placeholder (POOL)
     says what it is without the Python type Typer 0.2x adds beside it."""
     subcommands = getattr(command, "commands", None)
+    _help_in_run_colours(command)
     if not root and not isinstance(subcommands, dict):
         taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
         command.params.extend(p for p in _option_copies() if not taken & set(p.opts))
