@@ -113,6 +113,8 @@ def _help_in_run_colours(command: Any) -> None:
 
 # --- the options ---------------------------------------------------------------------------------
 
+FLAG = ""  # the metavar of an option that takes no value
+
 VERBOSE_HELP = (
     "More log output on stderr: -v info, -vv debug, -vvv also botocore's wire log (secrets "
     "scrubbed)."
