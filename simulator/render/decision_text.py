@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from simulator.access import AccessResult, Assessment
@@ -142,6 +141,8 @@ def _print_rules(console: Console, steps: list[RuleStep]) -> None:
         for i in range(len(_RULE_COLUMNS))
     ]
     widths = fit_columns(natural, longest_word, console.width - _GAP * len(natural))
+    from rich.table import Table  # only the text output lays out a table
+
     table = Table(box=None, pad_edge=False, header_style="", padding=(0, _GAP, 0, 0))
     for name, width in zip(_RULE_COLUMNS, widths, strict=True):
         table.add_column(name, width=width, overflow="fold")
