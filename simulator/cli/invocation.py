@@ -7,6 +7,7 @@ every command its own copy, and each copy updates the one `Invocation` of the ru
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import sys
@@ -198,18 +199,25 @@ def add_global_options(command: Any, *, root: bool = True) -> None:
             continue
         if getattr(param, "is_flag", False) or getattr(param, "count", False):
             param.metavar = "" if param.metavar is None else param.metavar
-        elif (
-            param.param_type_name == "argument"
-            and param.metavar
-            and hasattr(param, "display_type_rich")
-        ):
-            param.display_type_rich = _no_type
+        elif param.param_type_name == "argument" and param.metavar:
+            if hasattr(param, "display_type_rich"):  # Typer 0.29 on
+                param.display_type_rich = _no_type
+            else:  # earlier releases show the click type's placeholder (`<path>`) beside it
+                param.type = _without_placeholder(param.type)
     for sub in (subcommands or {}).values():
         add_global_options(sub, root=False)
 
 
 def _no_type(ctx: Any) -> None:  # noqa: ARG001 - the signature Typer calls
     return None
+
+
+def _without_placeholder(param_type: Any) -> Any:
+    """A copy of a click type (click shares some between parameters) whose help placeholder is
+    empty; the argument's own metavar is what the usage line and help show."""
+    shown = copy.copy(param_type)
+    shown.get_metavar = lambda *args, **kwargs: ""  # noqa: ARG005 - click's signature
+    return shown
 
 
 def _help_option(command: Any) -> Any:
