@@ -30,8 +30,8 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
-# Never needed by a decision on a pool file: the importers, AWS, token signatures, the analysis,
-# Hypothesis, and the display of help, tracebacks and progress bars.
+# Never needed by a decision on a pool file written as JSON: the importers, AWS, token signatures,
+# the analysis, Hypothesis, Typer's help, and rich (text output, help, progress bars).
 NOT_FOR_A_POOL_FILE = (
     "simulator.importers.cloudformation",
     "simulator.importers.tfplan",
@@ -48,9 +48,7 @@ NOT_FOR_A_POOL_FILE = (
     "cfnlint",
     "hcl2",
     "typer.rich_utils",
-    "rich.markdown",
-    "rich.traceback",
-    "rich.progress",
+    "rich",
 )
 
 
@@ -69,7 +67,7 @@ def _present(loaded: set[str], names: tuple[str, ...]) -> list[str]:
     return sorted(m for m in loaded for n in names if m == n or m.startswith(n + "."))
 
 
-def test_simulate_on_a_pool_file_imports_no_importer_no_aws_and_no_help_display() -> None:
+def test_simulate_on_a_pool_file_imports_no_importer_no_aws_and_no_terminal_display() -> None:
     loaded = _loaded("simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json")
     assert "simulator.simulate" in loaded  # the run did decide
     assert _present(loaded, NOT_FOR_A_POOL_FILE) == []
