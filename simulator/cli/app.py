@@ -13,10 +13,10 @@ import typer
 from typer.core import TyperGroup
 
 from simulator import __version__, inputs
-from simulator.cli.common import FLAG
 from simulator.cli.errors import internal_error, report
 from simulator.cli.exit_codes import ExitCode
 from simulator.cli.invocation import (
+    FLAG,
     NO_COLOR,
     QUIET,
     TRACEBACK,

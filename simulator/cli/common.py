@@ -16,12 +16,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
-from rich.text import Text
 
 from simulator import inputs
 from simulator.assumptions import AssumptionSet, Setting
@@ -29,7 +26,6 @@ from simulator.claims import read_jwks
 from simulator.cli.invocation import quiet
 from simulator.cli.output import stderr_console
 from simulator.errors import ConfigError, UsageError
-from simulator.iam import IamData, load_account_authorization_details
 from simulator.importers.source import (
     Imported,
     ImportOptions,
@@ -39,10 +35,14 @@ from simulator.importers.source import (
 )
 from simulator.model import IdentityPool, pool_from_document
 from simulator.model.document import plain, read_file
-from simulator.model.settled import load_settled
 from simulator.render.base import OutputFormat, Renderer, pick
 from simulator.render.terminal import printable
 from simulator.request import Flow
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from simulator.iam import IamData
 
 T = TypeVar("T")
 
@@ -51,7 +51,6 @@ POOL_HELP = (
     'The pool: a pool file (YAML or JSON, README "The pool file"), or a CloudFormation, SAM, '
     "Serverless or CDK-synthesized template; '-' reads stdin."
 )
-FLAG = ""  # the metavar of an option that takes no value
 
 
 class TextJson(StrEnum):
@@ -232,6 +231,8 @@ def parse_assume(
             f"--assume: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
         ) from None
     if assume_from is not None:
+        from simulator.model.settled import load_settled
+
         pairs = [*load_settled(assume_from).settings(), *pairs]
     return pairs
 
@@ -275,6 +276,8 @@ def load_jwks(value: str) -> Mapping[str, Any]:
 
 def load_iam_file(path: Path) -> IamData:
     """`--iam FILE`: a whole `aws iam get-account-authorization-details` output (JSON or YAML)."""
+    from simulator.iam import load_account_authorization_details
+
     doc = read_file(path)
     try:
         return load_account_authorization_details(plain(doc.data))
@@ -321,14 +324,6 @@ def print_summary(tally: Tally) -> None:
         print(f"rolesim: {printable(tally.summary())}", file=sys.stderr)
 
 
-class _LineRate(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        lines = int(task.fields.get("lines", 0))
-        elapsed = task.elapsed or 0.0
-        rate = f", {lines / elapsed:,.0f}/s" if elapsed > 0 else ""
-        return Text(f"{lines:,} lines{rate}")
-
-
 @contextlib.contextmanager
 def batch_progress(
     path: Path | str, lines: Iterator[bytes], console: Console | None = None
@@ -339,21 +334,15 @@ def batch_progress(
     if quiet() or not console.is_terminal:
         yield lines
         return
-    total = None if inputs.is_stdin(path) else _size(path)
-    columns: list[ProgressColumn | str] = [TextColumn(printable(Path(str(path)).name)), BarColumn()]
-    columns += [_LineRate()] + ([TimeRemainingColumn()] if total else [])
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("lines", total=total, lines=0)
+    from simulator.cli.progress import progress_bar  # rich's progress: only on a terminal
 
-        def counted() -> Iterator[bytes]:
-            for number, line in enumerate(lines, start=1):
-                progress.update(task, advance=len(line), lines=number)
-                yield line
-
-        yield counted()
+    with progress_bar(printable(Path(str(path)).name), lines, _size(path), console) as counted:
+        yield counted
 
 
 def _size(path: Path | str) -> int | None:
+    if inputs.is_stdin(path):
+        return None
     try:
         return os.stat(path).st_size or None
     except OSError:

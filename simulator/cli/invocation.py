@@ -7,6 +7,7 @@ every command its own copy, and each copy updates the one `Invocation` of the ru
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import sys
@@ -72,11 +73,12 @@ def no_color_requested(argv: list[str]) -> bool:
 
 @contextmanager
 def running(argv: list[str]) -> Iterator[Invocation]:
-    """One run's Invocation, and its colour setting for every console and for Typer's help."""
+    """One run's Invocation, and its colour setting for every console (and for Typer's help, which
+    `add_global_options` gives each command)."""
     options = Invocation(no_color=no_color_requested(argv))
     token = _CURRENT.set(options)
     try:
-        with terminal.styles(enabled=not options.no_color), _typer_help_plain(options.no_color):
+        with terminal.styles(enabled=not options.no_color):
             yield options
     finally:
         _CURRENT.reset(token)
@@ -85,7 +87,7 @@ def running(argv: list[str]) -> Iterator[Invocation]:
 @contextmanager
 def _typer_help_plain(plain: bool) -> Iterator[None]:
     """Typer's help honours NO_COLOR only for colour and keeps bold: no styles at all, then."""
-    from typer import rich_utils
+    from typer import rich_utils  # Typer's help, with rich's markdown: only when help is shown
 
     saved = rich_utils.COLOR_SYSTEM
     if plain:
@@ -96,7 +98,23 @@ def _typer_help_plain(plain: bool) -> Iterator[None]:
         rich_utils.COLOR_SYSTEM = saved
 
 
+def _help_in_run_colours(command: Any) -> None:
+    """Format `command`'s help under the run's colour setting."""
+    format_help = command.format_help
+    if getattr(format_help, "in_run_colours", False):
+        return
+
+    def in_run_colours(ctx: Any, formatter: Any) -> None:
+        with _typer_help_plain(current().no_color):
+            format_help(ctx, formatter)
+
+    in_run_colours.in_run_colours = True  # type: ignore[attr-defined]
+    command.format_help = in_run_colours
+
+
 # --- the options ---------------------------------------------------------------------------------
+
+FLAG = ""  # the metavar of an option that takes no value
 
 VERBOSE_HELP = (
     "More log output on stderr: -v info, -vv debug, -vvv also botocore's wire log (secrets "
@@ -172,6 +190,7 @@ def add_global_options(command: Any, *, root: bool = True) -> None:
     help that shows placeholders only: a flag takes no value, and an argument's placeholder (POOL)
     says what it is without the Python type Typer 0.2x adds beside it."""
     subcommands = getattr(command, "commands", None)
+    _help_in_run_colours(command)
     if not root and not isinstance(subcommands, dict):
         taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
         command.params.extend(p for p in _option_copies() if not taken & set(p.opts))
@@ -180,18 +199,25 @@ def add_global_options(command: Any, *, root: bool = True) -> None:
             continue
         if getattr(param, "is_flag", False) or getattr(param, "count", False):
             param.metavar = "" if param.metavar is None else param.metavar
-        elif (
-            param.param_type_name == "argument"
-            and param.metavar
-            and hasattr(param, "display_type_rich")
-        ):
-            param.display_type_rich = _no_type
+        elif param.param_type_name == "argument" and param.metavar:
+            if hasattr(param, "display_type_rich"):  # Typer 0.29 on
+                param.display_type_rich = _no_type
+            else:  # earlier releases show the click type's placeholder (`<path>`) beside it
+                param.type = _without_placeholder(param.type)
     for sub in (subcommands or {}).values():
         add_global_options(sub, root=False)
 
 
 def _no_type(ctx: Any) -> None:  # noqa: ARG001 - the signature Typer calls
     return None
+
+
+def _without_placeholder(param_type: Any) -> Any:
+    """A copy of a click type (click shares some between parameters) whose help placeholder is
+    empty; the argument's own metavar is what the usage line and help show."""
+    shown = copy.copy(param_type)
+    shown.get_metavar = lambda *args, **kwargs: ""  # noqa: ARG005 - click's signature
+    return shown
 
 
 def _help_option(command: Any) -> Any:

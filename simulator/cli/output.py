@@ -9,13 +9,13 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
-
-from rich.console import Console
+from typing import IO, TYPE_CHECKING
 
 from simulator.errors import UsageError
 from simulator.render.base import console_for
-from simulator.render.terminal import SafeConsole
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["console_for", "open_output", "stderr_console", "write_text"]
 
@@ -91,4 +91,6 @@ def write_text(text: str, path: Path | None) -> None:
 
 
 def stderr_console() -> Console:
+    from simulator.render.console import SafeConsole  # rich: only for what prints through it
+
     return SafeConsole(file=sys.stderr, soft_wrap=True)

@@ -12,7 +12,6 @@ import typer
 
 from simulator import inputs
 from simulator.access import AccessRequest
-from simulator.batch import read_access_requests, simulate_json
 from simulator.claims import read_claims
 from simulator.cli.common import (
     Tally,
@@ -192,6 +191,8 @@ def _access_requests(
             ctx[f"aws:ResourceTag/{key}"] = value
         out.append(AccessRequest(action, resource, ctx))
     if requests is not None:
+        from simulator.batch import read_access_requests
+
         out.extend(read_access_requests(requests))
     return out
 
@@ -204,6 +205,8 @@ def _batch(
     now: datetime,
     jobs: int,
 ) -> int:
+    from simulator.batch import simulate_json
+
     tally = Tally(inputs.source_name(path))
     with (
         inputs.open_lines(path, inputs.CORPUS_LINE) as handle,

@@ -60,29 +60,12 @@ _NAMED: dict[str, tuple[str, str, str]] = {  # type -> (name property, Ref, Arn)
 }
 _FIELD = re.compile(r"\{([prasn])\}")
 
-_TEMPLATE_YAML = re.compile(r"^(?:AWSTemplateFormatVersion|Resources|Transform)\s*:", re.MULTILINE)
-_TEMPLATE_JSON = re.compile(r'"(?:AWSTemplateFormatVersion|Resources)"\s*:')
-_SERVERLESS_YAML = re.compile(r"^service\s*:", re.MULTILINE)
-_SERVERLESS_PROVIDER = re.compile(r"^(?:provider|resources)\s*:", re.MULTILINE)
-
 
 def is_custom(resource_type: str) -> bool:
     return (
         resource_type.startswith("Custom::")
         or resource_type == "AWS::CloudFormation::CustomResource"
     )
-
-
-def detect(source: Source) -> bool:
-    text = source.text
-    if text is None:
-        return False
-    head = text.lstrip()[:1]
-    if head == "{":
-        return bool(_TEMPLATE_JSON.search(text))
-    if _TEMPLATE_YAML.search(text):
-        return True
-    return bool(_SERVERLESS_YAML.search(text) and _SERVERLESS_PROVIDER.search(text))
 
 
 @dataclass(frozen=True)

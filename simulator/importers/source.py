@@ -1,9 +1,10 @@
 """One entry point for every command that reads a pool: a pool file or a native IaC file, chosen by
 content, not by extension (IMPORT.md D1).
 
-Formats register in `FORMATS`: each names a module that exposes `detect(source) -> bool` (cheap: it
-runs for every file read) and `read(source, options) -> Imported`. A file no format claims is read
-as a pool file (CONTRACT §2), so its errors stay the loader's.
+Formats register in `FORMATS`: each names its test (`simulator.importers.detect`: cheap, it runs for
+every file read) and the module whose `read(source, options) -> Imported` reads it, imported only
+for a source of its format. A file no format claims is read as a pool file (CONTRACT §2), so its
+errors stay the loader's.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import difflib
 import gc
 import importlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Protocol
 
 from simulator import inputs
 from simulator.errors import ConfigError, UsageError
+from simulator.importers import detect
 from simulator.model.document import Document, parse_text, read_text
 from simulator.model.load import Overrides, pool_from_document
 from simulator.model.pool import IdentityPool
@@ -28,17 +30,8 @@ from simulator.model.pool import IdentityPool
 @dataclass(frozen=True)
 class Format:
     name: str
+    detect: Callable[[Source], bool]
     module: str  # imported on first use
-
-
-FORMATS: tuple[Format, ...] = (
-    # CloudFormation JSON/YAML, SAM, Serverless (`serverless.yml`), CDK synthesized templates.
-    Format("cloudformation", "simulator.importers.cloudformation"),
-    # `terraform show -json` of a plan or a state.
-    Format("terraform-plan", "simulator.importers.tfplan"),
-    # A Terraform module: a `.tf` file (its folder is the module) or the folder.
-    Format("terraform", "simulator.importers.terraform"),
-)
 
 
 @dataclass(frozen=True)
@@ -81,9 +74,17 @@ class Imported:
 
 
 class FormatModule(Protocol):
-    def detect(self, source: Source) -> bool: ...
-
     def read(self, source: Source, options: ImportOptions) -> Imported: ...
+
+
+FORMATS: tuple[Format, ...] = (
+    # CloudFormation JSON/YAML, SAM, Serverless (`serverless.yml`), CDK synthesized templates.
+    Format("cloudformation", detect.is_cloudformation, "simulator.importers.cloudformation"),
+    # `terraform show -json` of a plan or a state.
+    Format("terraform-plan", detect.is_terraform_plan_text, "simulator.importers.tfplan"),
+    # A Terraform module: a `.tf` file (its folder is the module) or the folder.
+    Format("terraform", detect.is_terraform_module, "simulator.importers.terraform"),
+)
 
 
 def read_source(path: FsPath | str) -> Source:
@@ -107,8 +108,8 @@ def import_text(text: str, name: str, options: ImportOptions | None = None) -> I
 def import_from(source: Source, options: ImportOptions | None = None) -> Imported:
     options = options or ImportOptions()
     for fmt in FORMATS:
-        module: FormatModule = importlib.import_module(fmt.module)
-        if module.detect(source):
+        if fmt.detect(source):
+            module: FormatModule = importlib.import_module(fmt.module)
             with _without_cycle_collection():
                 return module.read(source, options)
     if source.text is None:

@@ -15,7 +15,6 @@ Data Sources, Meta-Arguments, Expressions).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path as FsPath
@@ -24,6 +23,7 @@ from typing import Any
 from simulator import inputs
 from simulator.errors import ConfigError, Path, RolesimError, format_path
 from simulator.importers.assemble import Stack, assemble
+from simulator.importers.detect import is_module_file
 from simulator.importers.hcl_blocks import RawBlock, TopLevelAttribute, split_blocks
 from simulator.importers.hcl_eval import (
     NO_SHORTCUT,
@@ -120,22 +120,7 @@ class TerraformImport:
 AWS_PARAMETERS = frozenset({"AWS::AccountId", "AWS::Region", "AWS::Partition"})
 
 
-# The importer registry's entry points (simulator.importers.source) -----------------------------
-
-# A line opening one of Terraform's top-level blocks: content, not the file's name, says what it is.
-_BLOCK_LINE = re.compile(
-    r'^[ \t]*(?:(?:resource|data)[ \t]+"[^"\n]+"[ \t]+"[^"\n]+"'
-    r'|(?:variable|module|provider|output)[ \t]+"[^"\n]+"|locals|terraform)[ \t]*\{',
-    re.MULTILINE,
-)
-
-
-def detect(source: Source) -> bool:
-    """A folder holding `.tf` files, or a file whose text opens a Terraform block (D1); a `.tf`
-    file whose text says nothing (empty, or not even HCL) is still read as one."""
-    if source.text is None:
-        return is_terraform_source(source.path)
-    return source.path.suffix == ".tf" or bool(_BLOCK_LINE.search(source.text))
+# The importer registry's entry point (simulator.importers.source) ------------------------------
 
 
 def read(source: Source, options: ImportOptions) -> Imported:
@@ -165,15 +150,7 @@ def assembled(found: TerraformImport, options: ImportOptions, fmt: str) -> Impor
     )
 
 
-# Content detection --------------------------------------------------------------------------------
-
-
-def is_terraform_source(path: str | FsPath) -> bool:
-    """A `.tf` file, or a folder holding `.tf` files (D1)."""
-    p = FsPath(path)
-    if p.is_dir():
-        return any(_module_file(f) for f in p.iterdir())
-    return p.suffix == ".tf"
+# Content detection (the registry's own test is simulator.importers.detect) -----------------------
 
 
 def looks_like_terraform(text: str) -> bool:
@@ -183,14 +160,6 @@ def looks_like_terraform(text: str) -> bool:
     except ConfigError:
         return False
     return bool(items) and all(isinstance(i, RawBlock) and i.type in _TOP_LEVEL for i in items)
-
-
-def _module_file(path: FsPath) -> bool:
-    # Terraform ignores editor and hidden files (configs/parser_config_dir.go: IsIgnoredFile).
-    name = path.name
-    if name.startswith(".") or name.endswith("~") or (name.startswith("#") and name.endswith("#")):
-        return False
-    return name.endswith(".tf") and path.is_file()
 
 
 # Reading the module -------------------------------------------------------------------------------
@@ -230,7 +199,7 @@ def _module_files(path: FsPath) -> tuple[FsPath, list[FsPath]]:
                 file=str(entry),
                 hint="merge the override into the block it overrides",
             )
-    files = [e for e in entries if _module_file(e)]
+    files = [e for e in entries if is_module_file(e)]
     inside = folder.resolve()
     for file in files:
         if file.resolve().parent != inside:

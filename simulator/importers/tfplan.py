@@ -21,7 +21,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from simulator import inputs
-from simulator.errors import ConfigError, Path, RolesimError, format_path
+from simulator.errors import ConfigError, Path, format_path
+from simulator.importers.detect import PLANS, is_terraform_plan
 from simulator.importers.source import Imported, ImportOptions, Source
 from simulator.importers.terraform import (
     ACCOUNT_PARAMETER,
@@ -41,36 +42,9 @@ from simulator.importers.terraform_aws import (
     translate,
 )
 from simulator.importers.values import Unresolved
-from simulator.inputs import InputKind, MiB
 from simulator.model.document import Origin
 
-PLANS = InputKind(
-    "Terraform plans", 64 * MiB, "every resource of a configuration, twice, is held in memory"
-)
 MAX_DEPTH = 64  # nesting of attribute values
-
-
-def is_terraform_plan(data: object) -> bool:
-    """A `terraform show -json` object: `format_version` with `planned_values` (a plan) or
-    `terraform_version` (a plan or a state)."""
-    return (
-        isinstance(data, dict)
-        and "format_version" in data
-        and ("planned_values" in data or "terraform_version" in data)
-    )
-
-
-def detect(source: Source) -> bool:
-    """JSON text that is a `terraform show -json` plan or state (D1, D9)."""
-    text = source.text
-    if text is None or text.lstrip()[:1] != "{" or '"format_version"' not in text:
-        return False
-    if '"planned_values"' not in text and '"terraform_version"' not in text:
-        return False
-    try:
-        return is_terraform_plan(inputs.parse_json(text, source.name, PLANS))
-    except RolesimError:
-        return False  # not JSON: the pool-file loader says where
 
 
 def read(source: Source, options: ImportOptions) -> Imported:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path as FsPath
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from simulator.assumptions import AssumptionSet, Name, Setting
 from simulator.errors import ConfigError
-from simulator.iam.roles import IamData, load_iam
 from simulator.model import limits, shapes
 from simulator.model.document import Document, plain, read_file
 from simulator.model.limits import PLACEHOLDER_POOL_ID
@@ -39,6 +38,9 @@ from simulator.model.providers import (
 from simulator.model.settled import observed_setting
 from simulator.node import Node
 from simulator.unresolved import is_unresolved_text
+
+if TYPE_CHECKING:
+    from simulator.iam.roles import IamData
 
 TOP_LEVEL_KEYS = (
     # DescribeIdentityPool
@@ -495,6 +497,8 @@ class _Builder:
         roles, policies = self.root.get("IamRoles"), self.root.get("Policies")
         if roles is None and policies is None:
             return None
+        from simulator.iam.roles import load_iam  # the policy engine: only for a pool with IAM data
+
         return load_iam(
             plain(roles.value) if roles else [], plain(policies.value) if policies else []
         )

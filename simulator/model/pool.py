@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.errors import Path
-from simulator.iam.roles import IamData
 from simulator.model.document import Origin
 from simulator.model.providers import ProviderName
+
+if TYPE_CHECKING:
+    from simulator.iam.roles import IamData
 
 T = TypeVar("T")
 MatchType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]

@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from rich.console import Console
-
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.text import Text
 
 from simulator.errors import UsageError
@@ -62,7 +61,8 @@ def console_for(stream: IO[str]) -> Console:
     columns wide, or as wide as COLUMNS says (rich reads it)."""
     tty = hasattr(stream, "isatty") and stream.isatty()
     # Imported here: simulator.render.terminal is the one place user text is made printable.
-    from simulator.render.terminal import SafeConsole, TrimmedLines
+    from simulator.render.console import SafeConsole
+    from simulator.render.terminal import TrimmedLines
 
     sized = tty or os.environ.get("COLUMNS", "").isdigit()
     return SafeConsole(file=TrimmedLines(stream), soft_wrap=True, width=None if sized else 200)
@@ -73,7 +73,7 @@ def hanging(console: Console, label: Text | str, body: Text | str, *, width: int
     under itself (indented), and a word longer than the line is folded, never cut."""
     from rich.table import Table
 
-    from simulator.render.terminal import safe_text
+    from simulator.render.console import safe_text
 
     grid = Table.grid()
     grid.add_column(width=width, no_wrap=True)

@@ -8,7 +8,7 @@ codes would be interpreted. So:
 - `printable` writes every control character (C0, DEL, C1), format character (bidi overrides and
   isolates, zero-width characters), line and paragraph separator and lone surrogate as a Python
   escape (`\\x1b`, `\\u202e`);
-- `SafeConsole` is the one rich console every text renderer gets (`console_for`): no markup, no
+- `SafeConsole` (simulator.render.console) is the one rich console every text renderer gets (`console_for`): no markup, no
   emoji codes, and `printable` applied to every string and Text before layout;
 - `SafeWriter` wraps the stream of the Markdown renderers, which write structure newlines of their
   own: it escapes everything `printable` does except the newline.
@@ -24,22 +24,19 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import IO, Any
-
-from rich.console import Console, ConsoleOptions, RenderableType
-from rich.text import Text
+from typing import IO
 
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
-def _unsafe(c: str) -> bool:
+def unsafe_character(c: str) -> bool:
     return c != " " and not c.isprintable() and unicodedata.category(c) in _UNSAFE_CATEGORIES
 
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape(c: str) -> str:
+def escape_character(c: str) -> str:
     if c in _NAMED:
         return _NAMED[c]
     n = ord(c)
@@ -50,35 +47,9 @@ def printable(text: str, *, keep: str = "") -> str:
     """`text` with every character that could steer a terminal written as an escape."""
     if text.isprintable():
         return text
-    return "".join(_escape(c) if c not in keep and _unsafe(c) else c for c in text)
-
-
-def _printable_text(text: Text) -> Text:
-    plain = text.plain
-    if plain.isprintable():
-        return text
-    bad = [i for i, c in enumerate(plain) if _unsafe(c)]
-    if not bad:
-        return text
-    cuts = sorted({*bad, *(i + 1 for i in bad)})
-    out = text.blank_copy()
-    for piece in text.divide(cuts):
-        if len(piece) == 1 and _unsafe(piece.plain):
-            shown = Text(_escape(piece.plain), style=piece.style)
-            for span in piece.spans:
-                shown.stylize(span.style, 0, len(shown))
-            out.append(shown)
-        else:
-            out.append(piece)
-    return out
-
-
-def safe_text(value: Text | str, style: str = "") -> Text:
-    """A Text whose characters are all printable, for layout that measures before it prints
-    (tables): escaped first, so a cell is as wide as what the reader sees."""
-    if isinstance(value, Text):
-        return _printable_text(value)
-    return Text(printable(value), style=style)
+    return "".join(
+        escape_character(c) if c not in keep and unsafe_character(c) else c for c in text
+    )
 
 
 _STYLES: ContextVar[bool] = ContextVar("rolesim_styles", default=True)
@@ -96,26 +67,6 @@ def styles(*, enabled: bool) -> Iterator[None]:
 
 def styles_enabled() -> bool:
     return _STYLES.get()
-
-
-class SafeConsole(Console):
-    """A rich console that prints user strings literally (see the module docstring)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        if not styles_enabled():
-            # rich's own no_color keeps bold and dim; without a colour system it writes no escape.
-            kwargs["color_system"] = None
-        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
-
-    def render_str(self, text: str, **kwargs: Any) -> Text:
-        kwargs["markup"] = kwargs["emoji"] = False
-        return super().render_str(printable(text), **kwargs)
-
-    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Any:
-        if isinstance(renderable, Text):
-            renderable = _printable_text(renderable)
-        result: Any = super().render(renderable, options)
-        return result
 
 
 class SafeWriter:
@@ -162,11 +113,10 @@ _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 def xml_safe(text: str) -> str:
     """`text` with the characters XML cannot hold, and those that steer a terminal, escaped."""
-    return printable(_NOT_XML.sub(lambda m: _escape(m.group()), text), keep="\n\t")
+    return printable(_NOT_XML.sub(lambda m: escape_character(m.group()), text), keep="\n\t")
 
 
 __all__ = [
-    "SafeConsole",
     "SafeWriter",
     "TrimmedLines",
     "printable",

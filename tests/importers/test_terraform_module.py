@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from simulator.errors import ConfigError
-from simulator.importers.terraform import is_terraform_source, looks_like_terraform, read_terraform
+from simulator.importers.detect import is_terraform_source
+from simulator.importers.terraform import looks_like_terraform, read_terraform
 from simulator.importers.values import Placeholder, Unresolved
 from tests.importers.terraform_modules import by_id, props, read, write_module
 

@@ -1,0 +1,95 @@
+"""Start-up: a command imports only what its run uses (README "Development", start-up).
+
+`simulate` of one token on a pool file reads no infrastructure file, talks to no AWS, checks no
+signature, runs no search and shows no help: the modules behind those stay unimported, and a
+template loads its own reader only. Not timed (benchmarks/bench_startup.py measures the time):
+each run is a fresh interpreter, and the test reads which modules it loaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+POOL = ROOT / "rules" / "pool.yaml"
+TEMPLATE = ROOT / "examples" / "iac" / "cloudformation" / "template.yaml"
+CLAIMS = ROOT / "examples" / "claims" / "admin.json"
+
+# Runs the command in-process and prints the modules it loaded (its own output is dropped).
+_LOADED = """
+import contextlib, io, json, sys
+from simulator.cli.app import run
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    code = run(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+# Never needed by a decision on a pool file written as JSON: the importers, AWS, token signatures,
+# the analysis, Hypothesis, Typer's help, and rich (text output, help, progress bars).
+NOT_FOR_A_POOL_FILE = (
+    "simulator.importers.cloudformation",
+    "simulator.importers.tfplan",
+    "simulator.importers.terraform",
+    "simulator.importers.hcl_syntax",
+    "simulator.analysis",
+    "simulator.batch",
+    "boto3",
+    "botocore",
+    "urllib3",
+    "jwt",
+    "cryptography",
+    "hypothesis",
+    "cfnlint",
+    "hcl2",
+    "typer.rich_utils",
+    "rich",
+)
+
+
+def _loaded(*args: str | Path) -> set[str]:
+    process = subprocess.run(
+        [sys.executable, "-c", _LOADED, *map(str, args)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert process.returncode == 0, process.stderr
+    result = json.loads(process.stdout)
+    assert result["code"] == 0
+    return set(result["modules"])
+
+
+def _present(loaded: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in loaded for n in names if m == n or m.startswith(n + "."))
+
+
+def test_simulate_on_a_pool_file_imports_no_importer_no_aws_and_no_terminal_display() -> None:
+    loaded = _loaded("simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json")
+    assert "simulator.simulate" in loaded  # the run did decide
+    assert _present(loaded, NOT_FOR_A_POOL_FILE) == []
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("typer._adapters") is not None,
+    reason="this Typer release coerces every option's value through pydantic",
+)
+def test_simulate_does_not_load_pydantic() -> None:
+    loaded = _loaded("simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json")
+    assert _present(loaded, ("pydantic", "pydantic_core")) == []
+
+
+def test_a_template_loads_its_own_reader_only() -> None:
+    loaded = _loaded("simulate", TEMPLATE, "--claims", CLAIMS, "-f", "json")
+    assert "simulator.importers.cloudformation" in loaded
+    others = ("simulator.importers.tfplan", "simulator.importers.terraform", "hcl2")
+    assert _present(loaded, others) == []
+
+
+def test_version_loads_no_pool_model_no_policy_engine_and_no_command() -> None:
+    loaded = _loaded("--version")
+    unused = ("simulator.model", "simulator.iam", "simulator.claims", "simulator.cli.common")
+    assert _present(loaded, unused) == []
