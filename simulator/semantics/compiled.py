@@ -150,6 +150,7 @@ class CompiledRules:
     def first_match(self, claims: Mapping[str, Any], ask: Consult) -> int | None:
         fold = ask.alt(Name.CASE_SENSITIVE_MATCH)
         alternatives = ask.assumptions.alternatives
+        consulted = ask.consulted
         best: int | None = None
         for claim, cr in self.order:
             if best is not None and cr.first >= best:
@@ -157,17 +158,20 @@ class CompiledRules:
             value = claims.get(claim, _ABSENT)
             if value is _ABSENT:
                 continue  # missing: NotEqual is skipped [RBAC], the others do not match
-            # A value seen before: its verdict, without a call (the batch's common case).
-            key = None if cr.memo_off else _memo_key(value)
-            memo = cr.memo.get(alternatives) if key is not None else None
-            found = memo.get(key) if memo is not None else None
-            if found is not None:
-                cr.lookups += 1
-                if found[1] and ask.consulted is not None:
-                    ask.consulted.update(found[1])
-                hit = found[0]
+            if cr.memo_off:
+                hit = self._claim(cr, value, fold, ask)
             else:
-                hit = self._memo_claim(cr, value, fold, ask)
+                # A value seen before: its verdict, without a call (the batch's common case).
+                key = value if type(value) is str else _memo_key(value)
+                memo = cr.memo.get(alternatives) if key is not None else None
+                found = memo.get(key) if memo is not None else None
+                if found is not None:
+                    cr.lookups += 1
+                    if found[1] and consulted is not None:
+                        consulted.update(found[1])
+                    hit = found[0]
+                else:
+                    hit = self._memo_claim(cr, value, fold, ask)
             if hit is not None and (best is None or hit < best):
                 best = hit
         return best
