@@ -28,7 +28,7 @@ from simulator.jsontext import REFERENCE, dumps, dumps_texts
 from simulator.model.pool import IdentityPool
 from simulator.model.providers import ProviderName
 from simulator.node import Node
-from simulator.parallel import CHUNK, Written, numbered, ordered_map
+from simulator.parallel import CHUNK, Written, ordered_lines
 from simulator.request import NO_TOKEN, PLAIN_CLAIMS, Flow, LoginRequest
 from simulator.resolve import Answer, plan_parts, pool_answer, quick_plan
 from simulator.simulate import ACCESS_TOKEN_NOTE, simulate
@@ -384,7 +384,7 @@ def simulate_json(
 ) -> Iterator[Written]:
     """The batch's output in order, in flat memory, in `jobs` processes: the same bytes for any
     number of them (`BatchPlan` per process; blank lines are skipped, numbers kept)."""
-    return ordered_map(_plan_chunks, (pool, base, now), numbered(lines), jobs=jobs, chunk=chunk)
+    return ordered_lines(_plan_chunks, (pool, base, now), lines, jobs=jobs, chunk=chunk)
 
 
 def _plan_chunks(

@@ -26,7 +26,7 @@ from simulator.iam.request import plain_request
 from simulator.jsontext import dumps, dumps_texts
 from simulator.model.document import plain, read_file
 from simulator.node import Node
-from simulator.parallel import CHUNK, Written, numbered, ordered_map
+from simulator.parallel import CHUNK, Written, ordered_lines
 
 # A requests line's policies beside the request itself (access.REQUEST_FIELDS).
 POLICY_FIELDS = ("policies", "permissions_boundary", "session_policies", "resource_policy", "scps")
@@ -496,14 +496,14 @@ def evaluate_json(
     lines: Iterable[str | bytes], plan: Plan, *, jobs: int = 1, chunk: int = CHUNK
 ) -> Iterator[Written]:
     """A requests file's JSON lines, in order, in `jobs` processes (the same bytes for any)."""
-    return ordered_map(_plan_of, (*plan, "chunk"), numbered(lines), jobs=jobs, chunk=chunk)
+    return ordered_lines(_plan_of, (*plan, "chunk"), lines, jobs=jobs, chunk=chunk)
 
 
 def evaluate_results(
     lines: Iterable[str | bytes], plan: Plan, *, jobs: int = 1
 ) -> Iterator[PolicyLine]:
     """A requests file's results, in order, in `jobs` processes (for the text renderer)."""
-    return ordered_map(_plan_of, (*plan, "results"), numbered(lines), jobs=jobs)
+    return ordered_lines(_plan_of, (*plan, "results"), lines, jobs=jobs)
 
 
 def _plan_of(
