@@ -227,20 +227,7 @@ class BatchPlan:
         self.expiries: dict[Any, tuple[str, str | None]] = {}
 
     def line(self, number: int, text: str | bytes) -> OutputLine:
-        try:
-            data = _line_data(text)
-            if self.lean and type(data) is dict and _plain_claims(data):
-                text, label = self._lean(number, data)
-                return OutputLine(number, text, None, label)
-            assessed = simulate(
-                self.pool, _request_from(data, self.base), now=self.now, explain=False
-            )
-        except ClaimsError as exc:
-            return OutputLine(
-                number, BatchLine(number, None, exc.message).to_json_line(), exc.message
-            )
-        line = BatchLine(number, assessed)
-        return OutputLine(number, line.to_json_line(), None, outcome_label(assessed))
+        return OutputLine(number, *self._line(number, text))
 
     def chunk(self, lines: list[tuple[int, str | bytes]]) -> list[Written]:
         """A share of the corpus as one piece of output text (one hand-over per chunk)."""
@@ -248,14 +235,28 @@ class BatchPlan:
         labels: list[str] = []
         problems: list[tuple[int, str]] = []
         for number, text in lines:
-            out = self.line(number, text)
-            texts.append(out.text)
-            if out.problem is not None:
-                problems.append((number, out.problem))
-            if out.label is not None:
-                labels.append(out.label)
+            written, problem, label = self._line(number, text)
+            texts.append(written)
+            if problem is not None:
+                problems.append((number, problem))
+            if label is not None:
+                labels.append(label)
         counts = Counter(labels)  # counted at C speed, in the order of first appearance
         return [Written("".join(texts), tuple(problems), tuple(counts.items()))]
+
+    def _line(self, number: int, text: str | bytes) -> tuple[str, str | None, str | None]:
+        """`line` as a plain tuple: the text, the input problem, the outcome's label."""
+        try:
+            data = _line_data(text)
+            if self.lean and type(data) is dict and _plain_claims(data):
+                written, label = self._lean(number, data)
+                return written, None, label
+            assessed = simulate(
+                self.pool, _request_from(data, self.base), now=self.now, explain=False
+            )
+        except ClaimsError as exc:
+            return BatchLine(number, None, exc.message).to_json_line(), exc.message, None
+        return BatchLine(number, assessed).to_json_line(), None, outcome_label(assessed)
 
     def _lean(self, number: int, claims: dict[str, Any]) -> tuple[str, str]:
         """The line's JSON text and its outcome's label."""

@@ -80,6 +80,7 @@ class _Plan:
         "mapping",
         "no_match",
         "provider",
+        "quick_ask",
         "rule_outcomes",
         "sources",
         "tag_map",
@@ -109,6 +110,7 @@ class _Plan:
         self.no_match: Outcome | None = None
         self.by_role: dict[str, tuple[CompiledRules, tuple[int, ...]]] = {}
         self.fixed_sources: object = _UNSET
+        self.quick_ask: Consult | None = None
 
     def first_of_role(self, role_arn: str, c: _Case) -> int | None:
         """The index of the first matching rule that names `role_arn`."""
@@ -305,9 +307,13 @@ def plan_parts(
     compiled, mapping = plan.compiled, plan.mapping
     assert compiled is not None  # quick_plan's own
     assert mapping is not None
-    consulted: set[Name] = set()
-    hit = compiled.first_match(claims, Consult(pool.assumptions, consulted))
-    if consulted:
+    # One Consult per plan, its record emptied after use: cheaper than a new one per login.
+    ask = plan.quick_ask
+    if ask is None or ask.assumptions is not pool.assumptions:
+        ask = plan.quick_ask = Consult(pool.assumptions, set())
+    hit = compiled.first_match(claims, ask)
+    if ask.consulted:
+        ask.consulted.clear()
         return None
     outcome = plan.rule_outcomes[hit] if hit is not None else plan.unmatched(pool, plan.provider)
     if type(outcome) is not Granted:
