@@ -29,6 +29,8 @@ class _ClaimRules:
     # Each list twice: as written, and casefolded for case-sensitive-match=insensitive.
     contains: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
     starts: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
+    # The StartsWith values of each list at once: one call tells that none matches (the common case).
+    starts_any: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     not_equal: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
     # True while every value is its own casefold: folding a caseless claim changes nothing.
     caseless: bool = True
@@ -53,12 +55,13 @@ class _ClaimRules:
             if value in text:
                 best = i
                 break
-        for i, value in self.starts[fold]:
-            if best is not None and i >= best:
-                break
-            if text.startswith(value):
-                best = i
-                break
+        if text.startswith(self.starts_any[fold]):
+            for i, value in self.starts[fold]:
+                if best is not None and i >= best:
+                    break
+                if text.startswith(value):
+                    best = i
+                    break
         for i, value in self.not_equal[fold]:
             if best is not None and i >= best:
                 break
@@ -144,6 +147,9 @@ class CompiledRules:
                 }[r.match_type]
                 as_written.append((i, r.value))
                 casefolded.append((i, folded))
+        for cr in self.by_claim.values():
+            as_written, casefolded = cr.starts
+            cr.starts_any = (tuple(v for _, v in as_written), tuple(v for _, v in casefolded))
         # Claims in order of their first rule, so a decided prefix stops the search early.
         self.order = sorted(self.by_claim.items(), key=lambda kv: kv[1].first)
 
