@@ -344,7 +344,10 @@ def corpus_lines(draw: st.DrawFn) -> str:
     """A corpus line of any kind `simulate --claims-file` reads, good or bad."""
     claims = draw(logins())
     if draw(st.booleans()):
-        claims["exp"] = draw(st.sampled_from([0, 1_000_000_000, 1_893_456_000, 2.5e9, "soon"]))
+        # 1 and True hash alike: the plan's memo of `exp` must tell them apart (True is refused).
+        claims["exp"] = draw(
+            st.sampled_from([0, 1, True, 1_000_000_000, 1_893_456_000, 2.5e9, "soon"])
+        )
     if draw(st.booleans()):
         claims["token_use"] = draw(st.sampled_from(["id", "access"]))
     if draw(st.integers(0, 9)) == 0:
