@@ -28,14 +28,15 @@ from simulator.jsontext import REFERENCE, dumps, dumps_texts
 from simulator.model.pool import IdentityPool
 from simulator.model.providers import ProviderName
 from simulator.node import Node
-from simulator.parallel import CHUNK, Written, numbered, ordered_map
+from simulator.parallel import CHUNK, Written, ordered_lines
 from simulator.request import NO_TOKEN, PLAIN_CLAIMS, Flow, LoginRequest
-from simulator.resolve import Answer, pool_answer, quick_parts
+from simulator.resolve import Answer, plan_parts, pool_answer, quick_plan
 from simulator.simulate import ACCESS_TOKEN_NOTE, simulate
 
 # The standard library's encoder every output line is written as (simulator.jsontext).
 JSON_LINE = REFERENCE
 _WRAPPED_CLAIMS = (dict, str, type(None))
+_NO_EXP: Any = object()  # claims without `exp`
 _WRAPPER_KEYS = frozenset(
     {"claims", "provider", "custom_role_arn", "identity_id", "unauthenticated"}
 )
@@ -192,7 +193,18 @@ class BatchPlan:
     over lines: a plan per process decides any share of a corpus (`--jobs`).
     """
 
-    __slots__ = ("base", "heads", "lean", "now", "now_seconds", "pool", "quick_heads", "rest")
+    __slots__ = (
+        "base",
+        "expiries",
+        "heads",
+        "lean",
+        "now",
+        "now_seconds",
+        "pool",
+        "providers",
+        "quick_heads",
+        "rest",
+    )
 
     def __init__(self, pool: IdentityPool, base: LoginRequest, now: datetime | None) -> None:
         self.pool, self.base, self.now = pool, base, now
@@ -208,65 +220,121 @@ class BatchPlan:
             f',"identity_id":{dumps(base.identity_id)},"assumptions":{dumps(assumptions)},"notes":'
         )
         self.heads: dict[tuple[Any, ...], tuple[str, str]] = {}
-        self.quick_heads: dict[int, tuple[Outcome, ProviderName | None, tuple[str, str]]] = {}
+        self.quick_heads: dict[int, tuple[Outcome, ProviderName | None, str, str, str]] = {}
+        # Per text `iss` and `aud`: the provider and its quick plan, derived once.
+        self.providers: dict[tuple[str, str], tuple[ProviderName | None, Any]] = {}
+        # Per integer `exp` (or none): the token's text and the expiry note, written once.
+        self.expiries: dict[Any, tuple[str, str | None]] = {}
 
     def line(self, number: int, text: str | bytes) -> OutputLine:
+        return OutputLine(number, *self._line(number, text))
+
+    def chunk(self, lines: list[tuple[int, str | bytes]]) -> list[Written]:
+        """A share of the corpus as one piece of output text (one hand-over per chunk)."""
+        texts: list[str] = []
+        labels: list[str] = []
+        problems: list[tuple[int, str]] = []
+        for number, text in lines:
+            written, problem, label = self._line(number, text)
+            texts.append(written)
+            if problem is not None:
+                problems.append((number, problem))
+            if label is not None:
+                labels.append(label)
+        counts = Counter(labels)  # counted at C speed, in the order of first appearance
+        return [Written("".join(texts), tuple(problems), tuple(counts.items()))]
+
+    def _line(self, number: int, text: str | bytes) -> tuple[str, str | None, str | None]:
+        """`line` as a plain tuple: the text, the input problem, the outcome's label."""
         try:
             data = _line_data(text)
             if self.lean and type(data) is dict and _plain_claims(data):
-                text, label = self._lean(number, data)
-                return OutputLine(number, text, None, label)
+                written, label = self._lean(number, data)
+                return written, None, label
             assessed = simulate(
                 self.pool, _request_from(data, self.base), now=self.now, explain=False
             )
         except ClaimsError as exc:
-            return OutputLine(
-                number, BatchLine(number, None, exc.message).to_json_line(), exc.message
-            )
-        line = BatchLine(number, assessed)
-        return OutputLine(number, line.to_json_line(), None, outcome_label(assessed))
-
-    def chunk(self, lines: list[tuple[int, str | bytes]]) -> list[Written]:
-        """A share of the corpus as one piece of output text (one hand-over per chunk)."""
-        out = [self.line(number, text) for number, text in lines]
-        problems = tuple((o.line, o.problem) for o in out if o.problem is not None)
-        counts = Counter(o.label for o in out if o.label is not None)
-        return [Written("".join(o.text for o in out), problems, tuple(counts.items()))]
+            return BatchLine(number, None, exc.message).to_json_line(), exc.message, None
+        return BatchLine(number, assessed).to_json_line(), None, outcome_label(assessed)
 
     def _lean(self, number: int, claims: dict[str, Any]) -> tuple[str, str]:
         """The line's JSON text and its outcome's label."""
-        expires = expiry_of(claims)
-        provider = provider_from_claims(claims, self.pool)
-        quick = quick_parts(self.pool, provider, claims) if provider is not None else None
+        exp = claims.get("exp", _NO_EXP)
+        expiry = self.expiries.get(exp) if type(exp) is int or exp is _NO_EXP else None
+        if expiry is None:
+            expiry = self._expiry(claims, exp)
+        token, expired = expiry
+        iss, aud = claims.get("iss"), claims.get("aud")
+        known = self.providers.get((iss, aud)) if type(iss) is str and type(aud) is str else None
+        if known is None:
+            known = self._provider(claims, iss, aud)
+        provider, plan = known
+        quick = plan_parts(self.pool, plan, claims) if plan is not None else None
         if quick is None:
             login = login_for(claims, PLAIN_CLAIMS, self.pool)
             answer = pool_answer(self.pool, login, self.base)
             outcome = answer.outcome
             tags = outcome.principal_tags if type(outcome) is Granted else None
             head, middle = self._head(provider, answer)
+            label = _label(outcome)
+            uncertain = dumps([u.to_json() for u in answer.uncertain]) if answer.uncertain else "[]"
+            notes = answer.notes
         else:
             outcome, tags, key = quick
-            answer = Answer(outcome, (), (), key)
             # The quick answer's outcomes are the plan's own values: remembered by identity.
             found = self.quick_heads.get(id(outcome))
             if found is None or found[0] is not outcome or found[1] is not provider:
-                found = (outcome, provider, self._head(provider, answer))
+                head, middle = self._head(provider, Answer(outcome, (), (), key))
+                found = (outcome, provider, head, middle, _label(outcome))
                 if len(self.quick_heads) >= 4096:
                     self.quick_heads.clear()
                 self.quick_heads[id(outcome)] = found
-            head, middle = found[2]
-        uncertain = dumps([u.to_json() for u in answer.uncertain]) if answer.uncertain else "[]"
-        notes = self._notes(claims, expires, answer.notes)
+            _, _, head, middle, label = found
+            uncertain, notes = "[]", ()
+        # token_notes() of plain claims, then the decision's own notes.
+        if expired is None and not notes and claims.get("token_use") != "access":
+            noted = "[]"
+        else:
+            noted = self._notes(claims, expired, notes)
+        text = (
+            f'{{"line":{number},{head}{dumps_texts(tags) if tags else "{}"}{middle}{uncertain}'
+            f'{self.rest}{noted},"token":{token}}}\n'
+        )
+        return text, label
+
+    def _expiry(self, claims: dict[str, Any], exp: Any) -> tuple[str, str | None]:
+        """The token's text and the note when `exp` is past (ClaimsError when `exp` is not a
+        NumericDate); remembered for an integer or an absent `exp`."""
+        expires = expiry_of(claims)
         token = (
             '{"kind":"claims","verified":false}'
             if expires is None
             else f'{{"kind":"claims","verified":false,"expires_at":{expires}}}'
         )
-        text = (
-            f'{{"line":{number},{head}{dumps_texts(tags) if tags else "{}"}{middle}{uncertain}'
-            f'{self.rest}{notes},"token":{token}}}\n'
+        expired = (
+            f"token expired at {utc_text(expires)} (reported, not enforced without --jwks)"
+            if expires is not None and self.now_seconds is not None and expires <= self.now_seconds
+            else None
         )
-        return text, _label(outcome)
+        found = (token, expired)
+        if type(exp) is int or exp is _NO_EXP:
+            if len(self.expiries) >= 4096:
+                self.expiries.clear()
+            self.expiries[exp] = found
+        return found
+
+    def _provider(
+        self, claims: dict[str, Any], iss: Any, aud: Any
+    ) -> tuple[ProviderName | None, Any]:
+        """The login's provider and its `quick_plan`; remembered for a text `iss` and `aud`."""
+        provider = provider_from_claims(claims, self.pool)
+        found = (provider, quick_plan(self.pool, provider) if provider is not None else None)
+        if type(iss) is str and type(aud) is str:
+            if len(self.providers) >= 1024:
+                self.providers.clear()
+            self.providers[(iss, aud)] = found
+        return found
 
     def _head(self, provider: ProviderName | None, answer: Answer) -> tuple[str, str]:
         """The fields before the tags and between the tags and the uncertainties: fixed for a
@@ -296,13 +364,9 @@ class BatchPlan:
             self.heads[key] = found
         return found
 
-    def _notes(self, claims: dict[str, Any], expires: int | None, notes: tuple[str, ...]) -> str:
+    def _notes(self, claims: dict[str, Any], expired: str | None, notes: tuple[str, ...]) -> str:
         """token_notes() of plain claims, then the decision's own notes."""
-        found: list[str] = []
-        if expires is not None and self.now_seconds is not None and expires <= self.now_seconds:
-            found.append(
-                f"token expired at {utc_text(expires)} (reported, not enforced without --jwks)"
-            )
+        found: list[str] = [expired] if expired is not None else []
         if claims.get("token_use") == "access":
             found.append(ACCESS_TOKEN_NOTE)
         if not found and not notes:
@@ -321,7 +385,7 @@ def simulate_json(
 ) -> Iterator[Written]:
     """The batch's output in order, in flat memory, in `jobs` processes: the same bytes for any
     number of them (`BatchPlan` per process; blank lines are skipped, numbers kept)."""
-    return ordered_map(_plan_chunks, (pool, base, now), numbered(lines), jobs=jobs, chunk=chunk)
+    return ordered_lines(_plan_chunks, (pool, base, now), lines, jobs=jobs, chunk=chunk)
 
 
 def _plan_chunks(

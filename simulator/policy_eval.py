@@ -20,11 +20,13 @@ from simulator.access import REQUEST_FIELDS, access_request_of
 from simulator.assumptions import AssumptionSet
 from simulator.errors import ClaimsError, ConfigError, format_path
 from simulator.iam import AccessDecision, NamedPolicy, Request, SessionPrincipal, evaluate
+from simulator.iam.limits import MAX_ACTION, MAX_CONTEXT_KEY, MAX_CONTEXT_VALUE, MAX_RESOURCE
 from simulator.iam.policy import Policy, PolicyKind, parse_policy
+from simulator.iam.request import plain_request
 from simulator.jsontext import dumps, dumps_texts
 from simulator.model.document import plain, read_file
 from simulator.node import Node
-from simulator.parallel import CHUNK, Written, numbered, ordered_map
+from simulator.parallel import CHUNK, Written, ordered_lines
 
 # A requests line's policies beside the request itself (access.REQUEST_FIELDS).
 POLICY_FIELDS = ("policies", "permissions_boundary", "session_policies", "resource_policy", "scps")
@@ -84,6 +86,7 @@ class LineError(Exception):
 
 
 _CACHE_LIMIT = 4096  # distinct policies (and decisions) remembered: memory stays flat
+_REMEMBER_TRIAL = 1024  # decisions looked up before a file whose requests mostly differ stops
 
 
 class _Parsed:
@@ -167,6 +170,7 @@ def request_from_line(
 
 
 _LINE_FIELDS = frozenset((*REQUEST_FIELDS, *POLICY_FIELDS))
+_MISS: Any = object()
 _MAX_TEXT = 10_240  # as access_request_of bounds an action or resource
 
 
@@ -176,25 +180,42 @@ def _quick_request(data: Any) -> Request | None:
     reads or refuses with the path of what is wrong."""
     if type(data) is not dict or not data.keys() <= _LINE_FIELDS:
         return None
-    action, resource = data.get("action"), data.get("resource")
+    return _quick_fields(data.get("action"), data.get("resource"), data.get("context", _MISS))
+
+
+def _quick_fields(action: Any, resource: Any, given: Any) -> Request | None:
+    """`_quick_request` of a line's action, resource and context (`_MISS`: no context field)."""
     if type(action) is not str or type(resource) is not str:
         return None
     if not 0 < len(action) <= _MAX_TEXT or not 0 < len(resource) <= _MAX_TEXT:
         return None
-    if "context" not in data:
-        return Request(action, resource, {})
-    given = data["context"]
+    # Within every bound of limits.request_problem the request has no problem to look for.
+    short = len(action) <= MAX_ACTION and len(resource) <= MAX_RESOURCE
+    if given is _MISS:
+        return plain_request(action, resource, {}, {}) if short else Request(action, resource, {})
     if type(given) is not dict:
         return None
     context: dict[str, str | tuple[str, ...]] = {}
-    for key, value in given.items():
-        if type(value) is str:
-            context[key] = value
-        elif type(value) is list and all(type(item) is str for item in value):
-            context[key] = tuple(value)
+    normalised: dict[str, str | tuple[str, ...]] = {}
+    for key, given_value in given.items():
+        value: str | tuple[str, ...]
+        if type(given_value) is str:
+            value = given_value
+            short = short and len(value) <= MAX_CONTEXT_VALUE
+        elif type(given_value) is list:
+            for item in given_value:
+                if type(item) is not str:
+                    return None
+                short = short and len(item) <= MAX_CONTEXT_VALUE
+            value = tuple(given_value)
         else:
             return None
-    return Request(action, resource, context)
+        short = short and len(key) <= MAX_CONTEXT_KEY
+        context[key] = value
+        normalised[key.lower()] = value  # as normalise_context: the later of two spellings wins
+    if not short:
+        return Request(action, resource, context)  # the reference says what is too long
+    return plain_request(action, resource, context, normalised)
 
 
 def evaluate_lines(
@@ -228,7 +249,6 @@ _POLICY_FIELDS = (
     ("resource_policy", "resource"),
     ("scps", "scps"),
 )
-_MISS = object()
 
 
 class _RawLine(msgspec.Struct, forbid_unknown_fields=True):
@@ -257,7 +277,9 @@ class PolicyPlan:
       reads a line whose text is new whole and strictly;
     - decisions are remembered by the policies' text, the action, the resource and the values of
       the context keys the policies read (a key no statement reads changes no decision), and
-      written as JSON once each.
+      written as JSON once each; in a file where over 3 in 4 of the first lookups miss, no more
+      (the key costs more than the decision it would save);
+    - the request of a common line is built through its slots (`plain_request`).
 
     A pure map over lines: a plan per process decides any share of a file (`--jobs`).
     """
@@ -269,9 +291,12 @@ class PolicyPlan:
         "fields",
         "given",
         "keys",
+        "lookups",
+        "misses",
         "parsed",
         "principal",
         "read",
+        "remember_off",
         "source",
     )
 
@@ -294,21 +319,37 @@ class PolicyPlan:
         self.keys: dict[int, tuple[Policy, frozenset[str]]] = {}
         self.read: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self.given: dict[tuple[bytes | None, ...], PolicyInputs] = {}
+        self.lookups = self.misses = 0
+        self.remember_off = False
 
     def line(self, number: int, line: str | bytes) -> tuple[PolicyLine, str]:
         """One line's result and its JSON text (with its newline)."""
+        text, decision, problem = self._written(number, line)
+        return PolicyLine(number, decision, problem), text
+
+    def chunk(self, lines: list[tuple[int, str | bytes]]) -> list[Written]:
+        texts: list[str] = []
+        problems: list[tuple[int, str]] = []
+        counts: Counter[str] = Counter()
+        for number, line in lines:
+            text, decision, problem = self._written(number, line)
+            texts.append(text)
+            if decision is not None:
+                counts[decision.decision] += 1
+            else:
+                problems.append((number, problem))  # type: ignore[arg-type]
+        return [Written("".join(texts), tuple(problems), tuple(counts.items()))]
+
+    def _written(
+        self, number: int, line: str | bytes
+    ) -> tuple[str, AccessDecision | None, str | None]:
+        """A line's JSON text, and its decision or the problem of the line."""
         try:
             decision, text = self._decide(line)
         except LineError as exc:
-            result = PolicyLine(number, None, str(exc))
-            return result, dumps(result.to_json()) + "\n"
-        return PolicyLine(number, decision), f'{{"line":{number},{text[1:]}\n'
-
-    def chunk(self, lines: list[tuple[int, str | bytes]]) -> list[Written]:
-        out = [self.line(number, text) for number, text in lines]
-        problems = tuple((r.line, r.problem) for r, _ in out if r.problem is not None)
-        counts = Counter(r.decision.decision for r, _ in out if r.decision is not None)
-        return [Written("".join(text for _, text in out), problems, tuple(counts.items()))]
+            problem = str(exc)
+            return dumps(PolicyLine(number, None, problem).to_json()) + "\n", None, problem
+        return f'{{"line":{number},{text[1:]}\n', decision, None
 
     def results(self, lines: list[tuple[int, str | bytes]]) -> list[PolicyLine]:
         return [self.line(number, text)[0] for number, text in lines]
@@ -320,21 +361,26 @@ class PolicyPlan:
             key = None
         else:
             request, given, key = found
-        if request.problem is not None:
+        if key is None or request.problem is not None or self.remember_off:
             decision = given.decide(request, self.principal, self.assumptions)
             return decision, dumps_texts(decision.to_json())
         read = self._read_keys(given, key)
         context = request.normalised
         key = (key, request.action, request.resource,
                tuple((k, context[k]) for k in read if k in context))  # fmt: skip
-        cached = self.decisions.get(key) if key[0] is not None else None
+        self.lookups += 1
+        cached = self.decisions.get(key)
         if cached is None:
+            self.misses += 1
+            # Distinct requests (the common requests file) never repeat: count, then stop.
+            if self.lookups >= _REMEMBER_TRIAL and self.misses * 4 > self.lookups * 3:
+                self.remember_off = True
+                self.decisions.clear()
             decision = given.decide(request, self.principal, self.assumptions)
             cached = (decision, dumps_texts(decision.to_json()))
-            if key[0] is not None:
-                if len(self.decisions) >= _CACHE_LIMIT:
-                    self.decisions.clear()
-                self.decisions[key] = cached
+            if len(self.decisions) >= _CACHE_LIMIT:
+                self.decisions.clear()
+            self.decisions[key] = cached
         return cached
 
     def _known(self, line: str | bytes) -> tuple[Request, PolicyInputs, tuple[Any, ...]] | None:
@@ -346,18 +392,25 @@ class PolicyPlan:
             return None
         if raw is None:
             return None
-        texts = tuple(
-            None if (r := getattr(raw, field)) is msgspec.UNSET else bytes(r)
-            for field, _ in _POLICY_FIELDS
+        unset = msgspec.UNSET
+        texts = (
+            None if (r := raw.policies) is unset else bytes(r),
+            None if (r := raw.permissions_boundary) is unset else bytes(r),
+            None if (r := raw.session_policies) is unset else bytes(r),
+            None if (r := raw.resource_policy) is unset else bytes(r),
+            None if (r := raw.scps) is unset else bytes(r),
         )
         given = self.given.get(texts)
         if given is None:
             given = self._given(texts)
             if given is None:
                 return self._remember(line, texts)
-        data = {f: v for f in ("action", "resource", "context")
-                if (v := getattr(raw, f)) is not msgspec.UNSET}  # fmt: skip
-        request = _quick_request(data)
+        action, resource, context = raw.action, raw.resource, raw.context
+        request = _quick_fields(
+            None if action is unset else action,
+            None if resource is unset else resource,
+            _MISS if context is unset else context,
+        )
         return (request, given, texts) if request is not None else None
 
     def _raw(self, line: str | bytes) -> _RawLine | None:
@@ -443,14 +496,14 @@ def evaluate_json(
     lines: Iterable[str | bytes], plan: Plan, *, jobs: int = 1, chunk: int = CHUNK
 ) -> Iterator[Written]:
     """A requests file's JSON lines, in order, in `jobs` processes (the same bytes for any)."""
-    return ordered_map(_plan_of, (*plan, "chunk"), numbered(lines), jobs=jobs, chunk=chunk)
+    return ordered_lines(_plan_of, (*plan, "chunk"), lines, jobs=jobs, chunk=chunk)
 
 
 def evaluate_results(
     lines: Iterable[str | bytes], plan: Plan, *, jobs: int = 1
 ) -> Iterator[PolicyLine]:
     """A requests file's results, in order, in `jobs` processes (for the text renderer)."""
-    return ordered_map(_plan_of, (*plan, "results"), numbered(lines), jobs=jobs)
+    return ordered_lines(_plan_of, (*plan, "results"), lines, jobs=jobs)
 
 
 def _plan_of(

@@ -79,6 +79,8 @@ class _Plan:
         "fixed_sources",
         "mapping",
         "no_match",
+        "provider",
+        "quick_ask",
         "rule_outcomes",
         "sources",
         "tag_map",
@@ -86,6 +88,7 @@ class _Plan:
     )
 
     def __init__(self, pool: IdentityPool, provider: ProviderName) -> None:
+        self.provider = provider
         self.mapping = pool.mapping_for(provider)
         self.tag_map = pool.tag_map_for(provider.name)
         self.compiled = (
@@ -107,6 +110,7 @@ class _Plan:
         self.no_match: Outcome | None = None
         self.by_role: dict[str, tuple[CompiledRules, tuple[int, ...]]] = {}
         self.fixed_sources: object = _UNSET
+        self.quick_ask: Consult | None = None
 
     def first_of_role(self, role_arn: str, c: _Case) -> int | None:
         """The index of the first matching rule that names `role_arn`."""
@@ -281,24 +285,44 @@ def quick_parts(
 ) -> tuple[Outcome, dict[str, str] | None, str] | None:
     """`quick_answer` before the tags join the outcome: the outcome without tags, the tags of a
     grant (None for a refusal), the role-mapping key. The batch plan writes the tags itself."""
-    if provider.kind is not ProviderKind.USER_POOL:
-        return None
     # Looked up by the provider value's identity first: a batch derives one per issuer and client.
-    plans: dict[int, tuple[ProviderName, _Plan]] = pool.cached("quick-plans", dict)
+    plans: dict[int, tuple[ProviderName, _Plan | None]] = pool.cached("quick-plans", dict)
     found = plans.get(id(provider))
     if found is None or found[0] is not provider:
         if len(plans) >= 1024:
             plans.clear()
-        found = plans[id(provider)] = (provider, _plan(pool, provider))
+        found = plans[id(provider)] = (provider, quick_plan(pool, provider))
     plan = found[1]
+    return plan_parts(pool, plan, claims) if plan is not None else None
+
+
+def quick_plan(pool: IdentityPool, provider: ProviderName) -> _Plan | None:
+    """The plan of a provider whose logins `quick_parts` may decide (a user pool the pool supports,
+    mapped by rules); None: none of them, ask `pool_answer`."""
+    if provider.kind is not ProviderKind.USER_POOL:
+        return None
+    plan = _plan(pool, provider)
+    if plan.compiled is None or plan.mapping is None or not plan.user_pool_supported:
+        return None
+    return plan
+
+
+def plan_parts(
+    pool: IdentityPool, plan: _Plan, claims: Mapping[str, Any]
+) -> tuple[Outcome, dict[str, str] | None, str] | None:
+    """`quick_parts` of a provider's `quick_plan`."""
     compiled, mapping = plan.compiled, plan.mapping
-    if compiled is None or mapping is None or not plan.user_pool_supported:
+    assert compiled is not None  # quick_plan's own
+    assert mapping is not None
+    # One Consult per plan, its record emptied after use: cheaper than a new one per login.
+    ask = plan.quick_ask
+    if ask is None or ask.assumptions is not pool.assumptions:
+        ask = plan.quick_ask = Consult(pool.assumptions, set())
+    hit = compiled.first_match(claims, ask)
+    if ask.consulted:
+        ask.consulted.clear()
         return None
-    consulted: set[Name] = set()
-    hit = compiled.first_match(claims, Consult(pool.assumptions, consulted))
-    if consulted:
-        return None
-    outcome = plan.rule_outcomes[hit] if hit is not None else plan.unmatched(pool, provider)
+    outcome = plan.rule_outcomes[hit] if hit is not None else plan.unmatched(pool, plan.provider)
     if type(outcome) is not Granted:
         return outcome, None, mapping.key
     sources = plan.plain_sources()

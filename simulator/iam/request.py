@@ -72,3 +72,43 @@ class Request:
         object.__setattr__(self, "action_key", self.action.lower())
         object.__setattr__(self, "normalised", normalised)
         object.__setattr__(self, "problem", request_problem(self.action, self.resource, normalised))
+
+
+# A requests file builds one Request per line: through the slots, as the generated __init__ of a
+# frozen dataclass and __post_init__ cost several times the work (benchmarks/bench_policy.py).
+_REQUEST_SETTERS = tuple(
+    getattr(Request, name).__set__
+    for name in (
+        "action",
+        "resource",
+        "context",
+        "open_keys",
+        "action_key",
+        "normalised",
+        "problem",
+    )
+)
+
+
+def plain_request(
+    action: str,
+    resource: str,
+    context: dict[str, str | tuple[str, ...]],
+    normalised: dict[str, ContextValue],
+) -> Request:
+    """`Request(action, resource, context)` of a request within every bound of `request_problem`
+    (so without a problem), for a context of text keys and values that are text or tuples of
+    text, given with `normalised`, its `normalise_context` (tests/iam/test_properties.py holds the
+    two together)."""
+    made = object.__new__(Request)
+    set_action, set_resource, set_context, set_open, set_key, set_normalised, set_problem = (
+        _REQUEST_SETTERS
+    )
+    set_action(made, action)
+    set_resource(made, resource)
+    set_context(made, context)
+    set_open(made, None)
+    set_key(made, action.lower())
+    set_normalised(made, normalised)
+    set_problem(made, None)
+    return made

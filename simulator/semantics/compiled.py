@@ -29,6 +29,8 @@ class _ClaimRules:
     # Each list twice: as written, and casefolded for case-sensitive-match=insensitive.
     contains: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
     starts: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
+    # The StartsWith values of each list at once: one call tells that none matches (the common case).
+    starts_any: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     not_equal: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
     # True while every value is its own casefold: folding a caseless claim changes nothing.
     caseless: bool = True
@@ -53,12 +55,13 @@ class _ClaimRules:
             if value in text:
                 best = i
                 break
-        for i, value in self.starts[fold]:
-            if best is not None and i >= best:
-                break
-            if text.startswith(value):
-                best = i
-                break
+        if text.startswith(self.starts_any[fold]):
+            for i, value in self.starts[fold]:
+                if best is not None and i >= best:
+                    break
+                if text.startswith(value):
+                    best = i
+                    break
         for i, value in self.not_equal[fold]:
             if best is not None and i >= best:
                 break
@@ -144,12 +147,16 @@ class CompiledRules:
                 }[r.match_type]
                 as_written.append((i, r.value))
                 casefolded.append((i, folded))
+        for cr in self.by_claim.values():
+            as_written, casefolded = cr.starts
+            cr.starts_any = (tuple(v for _, v in as_written), tuple(v for _, v in casefolded))
         # Claims in order of their first rule, so a decided prefix stops the search early.
         self.order = sorted(self.by_claim.items(), key=lambda kv: kv[1].first)
 
     def first_match(self, claims: Mapping[str, Any], ask: Consult) -> int | None:
         fold = ask.alt(Name.CASE_SENSITIVE_MATCH)
         alternatives = ask.assumptions.alternatives
+        consulted = ask.consulted
         best: int | None = None
         for claim, cr in self.order:
             if best is not None and cr.first >= best:
@@ -157,17 +164,20 @@ class CompiledRules:
             value = claims.get(claim, _ABSENT)
             if value is _ABSENT:
                 continue  # missing: NotEqual is skipped [RBAC], the others do not match
-            # A value seen before: its verdict, without a call (the batch's common case).
-            key = None if cr.memo_off else _memo_key(value)
-            memo = cr.memo.get(alternatives) if key is not None else None
-            found = memo.get(key) if memo is not None else None
-            if found is not None:
-                cr.lookups += 1
-                if found[1] and ask.consulted is not None:
-                    ask.consulted.update(found[1])
-                hit = found[0]
+            if cr.memo_off:
+                hit = self._claim(cr, value, fold, ask)
             else:
-                hit = self._memo_claim(cr, value, fold, ask)
+                # A value seen before: its verdict, without a call (the batch's common case).
+                key = value if type(value) is str else _memo_key(value)
+                memo = cr.memo.get(alternatives) if key is not None else None
+                found = memo.get(key) if memo is not None else None
+                if found is not None:
+                    cr.lookups += 1
+                    if found[1] and consulted is not None:
+                        consulted.update(found[1])
+                    hit = found[0]
+                else:
+                    hit = self._memo_claim(cr, value, fold, ask)
             if hit is not None and (best is None or hit < best):
                 best = hit
         return best

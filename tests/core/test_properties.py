@@ -345,7 +345,10 @@ def corpus_lines(draw: st.DrawFn) -> str:
     """A corpus line of any kind `simulate --claims-file` reads, good or bad."""
     claims = draw(logins())
     if draw(st.booleans()):
-        claims["exp"] = draw(st.sampled_from([0, 1_000_000_000, 1_893_456_000, 2.5e9, "soon"]))
+        # 1 and True hash alike: the plan's memo of `exp` must tell them apart (True is refused).
+        claims["exp"] = draw(
+            st.sampled_from([0, 1, True, 1_000_000_000, 1_893_456_000, 2.5e9, "soon"])
+        )
     if draw(st.booleans()):
         claims["token_use"] = draw(st.sampled_from(["id", "access"]))
     if draw(st.integers(0, 9)) == 0:
@@ -426,3 +429,31 @@ def test_the_fast_path_finds_the_custom_role_arn_s_matching_rule_as_the_loop_doe
     fast = decide(pool, claims, explain=False, custom_role_arn=custom)
     assert fast.outcome == explained.outcome
     assert fast.uncertain == explained.uncertain
+
+
+def _echo(tag: str) -> Any:
+    """A work function for the parallel map: each numbered line as text (module level, so that a
+    worker process can be given it)."""
+    return lambda part: [f"{tag}{n}:{text!r}" for n, text in part]
+
+
+@settings(max_examples=25)
+@given(
+    st.lists(st.sampled_from(["{}", "", " ", "\t", "a", " b "]), max_size=12),
+    st.integers(1, 5),
+    st.sampled_from([1, 2]),
+)
+def test_the_lines_are_numbered_where_they_are_mapped_as_numbered_numbers_them(
+    lines: list[str], chunk: int, jobs: int
+) -> None:
+    """`ordered_lines` cuts the lines into slices and numbers each where it is mapped: the same
+    numbers, blank lines skipped, as `numbered` over the whole input, in order, for any chunk size
+    and number of processes."""
+    from simulator.parallel import numbered, ordered_lines
+
+    expected = _echo("x")(list(numbered(lines)))
+    assert list(ordered_lines(_echo, ("x",), lines, jobs=jobs, chunk=chunk)) == expected
+    as_bytes = [line.encode() for line in lines]
+    assert list(ordered_lines(_echo, ("x",), as_bytes, chunk=chunk)) == _echo("x")(
+        list(numbered(as_bytes))
+    )

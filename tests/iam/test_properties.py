@@ -430,3 +430,95 @@ def test_two_jobs_answer_a_requests_file_with_the_same_bytes_as_one(lines: list[
     two = list(evaluate_json(lines, plan, jobs=2, chunk=4))
     assert "".join(w.text for w in two) == "".join(w.text for w in one)
     assert [p for w in two for p in w.problems] == [p for w in one for p in w.problems]
+
+
+# --- a requests line's quick reading holds to the checked reading --------------------------------
+
+_texts = st.sampled_from(["", "s3:GetObject", "S3:GetObject", "a" * 129, "r" * 2049, "x" * 10241])
+_readable = st.sampled_from(["red", "", "v" * 2049]) | st.lists(
+    st.sampled_from(["a", "B", "v" * 2049]), max_size=3
+)
+# Mostly values the quick reading reads, so that it answers often; sometimes one it does not.
+_values: st.SearchStrategy[Any] = st.one_of(
+    _readable,
+    _readable,
+    _readable,
+    st.lists(st.sampled_from(["a", 1]), min_size=1, max_size=2)
+    | st.sampled_from([1, None, True, {"a": "b"}]),
+)
+_keys = st.sampled_from(["aws:PrincipalTag/team", "AWS:PrincipalTag/TEAM", "s3:prefix", "k" * 257])
+
+
+@settings(max_examples=300)
+@given(
+    st.fixed_dictionaries(
+        {
+            "action": _texts | st.sampled_from(ACTIONS) | st.just(1),
+            "resource": _texts | st.sampled_from(RESOURCES) | st.none(),
+            "context": st.dictionaries(_keys, _values, max_size=4) | st.none() | st.just([]),
+        },
+        optional={"policies": st.just([]), "other": st.just(1)},
+    ),
+    st.sets(st.sampled_from(["action", "resource", "context"]), max_size=1),
+)
+def test_the_quick_reading_of_a_request_line_is_the_checked_reading(
+    data: dict[str, Any], dropped: set[str]
+) -> None:
+    """`policy eval --requests` reads a common line with plain loops and builds its Request through
+    the slots: wherever it answers, the checked reading (access_request_of, then the Request
+    constructor) gives the same request, derived fields and problem included."""
+    from simulator.access import access_request_of
+    from simulator.errors import ConfigError
+    from simulator.node import Node
+    from simulator.policy_eval import POLICY_FIELDS, _quick_request
+
+    for field in dropped:
+        del data[field]
+    quick = _quick_request(data)
+    if quick is None:
+        return
+    try:
+        asked = access_request_of(Node(data), extra=POLICY_FIELDS)
+    except ConfigError as exc:
+        raise AssertionError(f"the checked reading refuses what the quick one read: {exc}") from exc
+    checked = Request(asked.action, asked.resource, dict(asked.context))
+
+    def fields(r: Request) -> tuple[Any, ...]:
+        context = {k: tuple(v) if not isinstance(v, str) else v for k, v in r.context.items()}
+        return (r.action, r.resource, context, r.open_keys, r.action_key, dict(r.normalised),
+                r.problem)  # fmt: skip
+
+    assert fields(quick) == fields(checked)
+    assert quick == checked
+
+
+def test_a_requests_plan_that_stops_remembering_decisions_writes_the_same_lines() -> None:
+    """Past its trial, a plan whose lookups mostly miss stops remembering decisions: the lines it
+    writes then are still the reference's (distinct requests first, then repeats of them)."""
+    from simulator.assumptions import AssumptionSet
+    from simulator.jsontext import dumps
+    from simulator.policy_eval import _REMEMBER_TRIAL, PolicyInputs, PolicyPlan, evaluate_lines
+
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:PrincipalTag/team}/*"},
+        {"Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}},
+    ]}  # fmt: skip
+    distinct = [
+        json.dumps(
+            {
+                "policies": [policy],
+                "action": "s3:GetObject",
+                "resource": f"arn:aws:s3:::b/{team}/{i}",
+                "context": {"aws:PrincipalTag/team": team},
+            }
+        )
+        for i in range(_REMEMBER_TRIAL + 50)
+        for team in (["red", "blue", "green"][i % 3],)
+    ]
+    lines = [*distinct, *distinct[:50], *distinct[-20:]]
+    plan = PolicyPlan(PolicyInputs(), None, AssumptionSet())
+    written = plan.chunk(list(enumerate((line.encode() for line in lines), start=1)))
+    assert plan.remember_off
+    reference = evaluate_lines(lines, PolicyInputs(), None, AssumptionSet())
+    assert written[0].text == "".join(dumps(r.to_json()) + "\n" for r in reference)
