@@ -27,7 +27,8 @@ import json
 import os
 from typing import Any
 
-from benchmarks.bench_iam import IDENTITY, best, requests
+from bench_iam import IDENTITY, best, requests
+
 from simulator.assumptions import AssumptionSet
 from simulator.iam import NamedPolicy, Request, evaluate, parse_policy
 from simulator.policy_eval import PolicyInputs, PolicyPlan
