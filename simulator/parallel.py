@@ -9,6 +9,7 @@ are in flight, so memory does not grow with the corpus. Each worker builds its o
 
 from __future__ import annotations
 
+import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +38,24 @@ class Written(NamedTuple):
 # 1024 and 2048 with both cores shared); small for flat memory.
 CHUNK = 512
 _worker: Any = None  # the worker process's own state, built by _start
+
+
+def cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on every platform
+        return os.cpu_count() or 1
+
+
+WORKERS_PER_CPU = 4
+
+
+def max_jobs() -> int:
+    """The most worker processes `--jobs` may ask for: a few per CPU (more make a CPU-bound map no
+    faster, and each is a whole process with its own caches, so a huge number would exhaust
+    memory)."""
+    return WORKERS_PER_CPU * cpus()
 
 
 def ordered_map(

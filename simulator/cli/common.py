@@ -184,8 +184,24 @@ def jobs_option() -> Any:
         "--jobs",
         "-j",
         min=1,
-        help="Worker processes for a JSON-lines input; the output is the same bytes, in order.",
+        metavar="N",
+        callback=_bounded_jobs,
+        help="Worker processes for a JSON-lines input (one per CPU is the fastest); the output "
+        "is the same bytes, in order.",
     )
+
+
+def _bounded_jobs(value: int) -> int:
+    from simulator.parallel import WORKERS_PER_CPU, cpus, max_jobs
+
+    if value > (limit := max_jobs()):
+        n = cpus()
+        raise UsageError(
+            f"--jobs {value}: at most {WORKERS_PER_CPU} worker processes per CPU ({limit} here, "
+            f"where rolesim may use {n} CPU{'s' if n != 1 else ''}); --jobs {n}, one per CPU, is "
+            "the fastest"
+        )
+    return value
 
 
 def pool_id_option() -> Any:

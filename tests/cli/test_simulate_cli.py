@@ -11,6 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from simulator.parallel import max_jobs
 from tests.conftest import run_cli
 
 POOL = "rules/pool.yaml"
@@ -329,3 +330,20 @@ def test_the_bundled_tokens_and_corpus_run_as_the_examples_readme_says() -> None
         "unauthenticated",
         "custom_role_arn",
     ]
+
+
+@pytest.mark.parametrize(
+    "command", [["simulate", POOL, "--claims-file"], ["policy", "eval", "--requests"]]
+)
+def test_a_number_of_workers_that_would_exhaust_the_machine_is_a_usage_error(
+    command: list[str], tmp_path: Path
+) -> None:
+    # Each worker is a whole process: a huge --jobs would fork until memory runs out.
+    corpus = tmp_path / "lines.jsonl"
+    corpus.write_text("{}\n")
+    too_many = max_jobs() + 1
+    r = run_cli([*command, corpus, "--jobs", str(too_many)])
+    assert r.code == 2
+    assert f"--jobs {too_many}" in r.stderr
+    assert "per CPU" in r.stderr
+    assert r.stdout == ""
