@@ -205,17 +205,17 @@ def diff_pools(
     # and examples are gathered per change and attached once (a corpus has millions of lines).
     moved_lines: dict[tuple[Any, ...], list[int]] = {}
     examples: dict[tuple[Any, ...], list[str]] = {}
-    screened = (
-        ordered_map(_screen, (old, new), numbered(corpus), jobs=jobs) if corpus is not None else ()
-    )
-    for number, text, problem in screened:
+    for number, text, screen_problem in _screened(old, new, corpus, jobs):
         lines += 1
+        problem, found_line = screen_problem, None
+        if text is not None:
+            try:
+                found_line = _replay(number, text, compare, groups)
+            except ClaimsError as exc:
+                problem = exc.message
         if problem is not None:
             refused.append((number, problem))  # the rest of the corpus is still replayed
             continue
-        if text is None:
-            continue  # the same outcome in both pools
-        found_line = _replay(number, text, compare, groups)
         if found_line is not None:
             key, request = found_line
             moved_lines.setdefault(key, []).append(number)
@@ -336,6 +336,19 @@ def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
 
 
 Screened = tuple[int, str | bytes | None, str | None]
+
+
+def _screened(
+    old: IdentityPool, new: IdentityPool, corpus: Iterable[str | bytes] | None, jobs: int
+) -> Iterable[Screened]:
+    """The corpus lines to replay (None: the same outcome in both pools) or refuse, in order. With
+    one process every line goes to `_replay` as it is: screening first would decide each changed
+    line twice."""
+    if corpus is None:
+        return ()
+    if jobs <= 1:
+        return ((number, text, None) for number, text in numbered(corpus))
+    return ordered_map(_screen, (old, new), numbered(corpus), jobs=jobs)
 
 
 def _screen(
