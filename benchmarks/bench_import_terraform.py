@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import gc
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from bench_import import timed
 
 from simulator.importers.source import import_source
 from simulator.model import pool_from_document
@@ -97,20 +98,6 @@ def module(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.glob("*.tf"))
 
 
-def timed(label: str, fn: Any, repeat: int = 3, target: float | None = None) -> float:
-    """Best of `repeat`, wall clock and CPU (CPU is steadier on a busy machine)."""
-    best, cpu = float("inf"), float("inf")
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        best = min(best, time.perf_counter() - start)
-        cpu = min(cpu, time.process_time() - start_cpu)
-    verdict = "" if target is None else (" ok" if best < target else " OVER TARGET")
-    suffix = f" (target < {target * 1000:.0f} ms){verdict}" if target is not None else ""
-    print(f"  {label:46s} {best * 1000:7.0f} ms wall {cpu * 1000:7.0f} ms cpu{suffix}")
-    return cpu
-
-
 def _cold(fn: Any) -> Any:
     """`fn()` with no block parsed before (the reader keeps parse trees of text it has read)."""
     from simulator.importers import hcl_syntax
@@ -143,12 +130,16 @@ def main() -> None:
         importing = timed(
             "rolesim import (scan, parse, evaluate, assemble)",
             lambda: _cold(lambda: import_source(folder)),
+            repeat=3,
             target=1.0,
         )
         timed("  ... and load the pool (with IAM)",
-              lambda: _cold(lambda: pool_from_document(import_source(folder).checked())))  # fmt: skip
-        timed("  ... read again (diff reads two versions)", lambda: import_source(folder))
-        whole = timed("baseline: python-hcl2 parses every file", lambda: _parse_whole(folder))
+              lambda: _cold(lambda: pool_from_document(import_source(folder).checked())),
+              repeat=3)  # fmt: skip
+        timed("  ... read again (diff reads two versions)", lambda: import_source(folder), repeat=3)
+        whole = timed(
+            "baseline: python-hcl2 parses every file", lambda: _parse_whole(folder), repeat=3
+        )
         print(f"  import / whole parse = {importing / whole:.2f}x")
         pool = pool_from_document(import_source(folder).checked())
         print(
