@@ -271,7 +271,8 @@ def quick_answer(
     where the indexed matcher and plain tags decide without consulting any assumption: then
     `pool_answer` gives this outcome, nothing uncertain and no notes (a property test,
     tests/core/test_properties.py, holds the two together). None: ask `pool_answer`."""
-    parts = quick_parts(pool, provider, claims)
+    plan = quick_plan(pool, provider)
+    parts = plan_parts(pool, plan, claims) if plan is not None else None
     if parts is None:
         return None
     outcome, tags, key = parts
@@ -280,24 +281,8 @@ def quick_answer(
     return outcome, key
 
 
-def quick_parts(
-    pool: IdentityPool, provider: ProviderName, claims: Mapping[str, Any]
-) -> tuple[Outcome, dict[str, str] | None, str] | None:
-    """`quick_answer` before the tags join the outcome: the outcome without tags, the tags of a
-    grant (None for a refusal), the role-mapping key. The batch plan writes the tags itself."""
-    # Looked up by the provider value's identity first: a batch derives one per issuer and client.
-    plans: dict[int, tuple[ProviderName, _Plan | None]] = pool.cached("quick-plans", dict)
-    found = plans.get(id(provider))
-    if found is None or found[0] is not provider:
-        if len(plans) >= 1024:
-            plans.clear()
-        found = plans[id(provider)] = (provider, quick_plan(pool, provider))
-    plan = found[1]
-    return plan_parts(pool, plan, claims) if plan is not None else None
-
-
 def quick_plan(pool: IdentityPool, provider: ProviderName) -> _Plan | None:
-    """The plan of a provider whose logins `quick_parts` may decide (a user pool the pool supports,
+    """The plan of a provider whose logins `plan_parts` may decide (a user pool the pool supports,
     mapped by rules); None: none of them, ask `pool_answer`."""
     if provider.kind is not ProviderKind.USER_POOL:
         return None
@@ -310,7 +295,9 @@ def quick_plan(pool: IdentityPool, provider: ProviderName) -> _Plan | None:
 def plan_parts(
     pool: IdentityPool, plan: _Plan, claims: Mapping[str, Any]
 ) -> tuple[Outcome, dict[str, str] | None, str] | None:
-    """`quick_parts` of a provider's `quick_plan`."""
+    """`quick_answer` before the tags join the outcome, for a provider's `quick_plan`: the outcome
+    without tags, the tags of a grant (None for a refusal), the role-mapping key. The batch plan
+    writes the tags itself."""
     compiled, mapping = plan.compiled, plan.mapping
     assert compiled is not None  # quick_plan's own
     assert mapping is not None
