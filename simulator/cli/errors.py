@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 from simulator.cli.exit_codes import ExitCode
 from simulator.errors import AwsError, ClaimsError, ConfigError, RolesimError, UsageError
-from simulator.live.redact import scrub_text
 from simulator.render.terminal import printable
 
 _EXIT_FOR: dict[type[RolesimError], ExitCode] = {
@@ -76,8 +75,15 @@ def json_errors(enabled: bool) -> Iterator[None]:
         raise
 
 
+def _scrubbed(text: str) -> str:
+    # Loaded when an error is reported, not by every command at start-up.
+    from simulator.live import redact
+
+    return redact.scrub_text(text)
+
+
 def _one_line(text: str) -> str:
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", scrub_text(text))
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", _scrubbed(text))
     return text if len(text) <= _MAX_DETAIL else text[:_MAX_DETAIL] + "…"
 
 
@@ -85,7 +91,7 @@ def internal_error(error: Exception, *, show_stack: bool) -> ExitCode:
     """An exception no layer expected: a bug. Its own exit code, so no gate reads it as a verdict."""
     if show_stack:
         stack = "".join(traceback.format_exception(error))
-        print(scrub_text(stack), file=sys.stderr, end="")
+        print(_scrubbed(stack), file=sys.stderr, end="")
     detail = _one_line(str(error))
     print(
         f"rolesim: internal error: {type(error).__name__}" + (f": {detail}" if detail else "")

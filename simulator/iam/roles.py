@@ -10,7 +10,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Final
 
 from simulator.errors import ConfigError, PathPart
@@ -155,6 +154,8 @@ def shipped_policy(arn: str) -> ManagedPolicy | None:
     filename = _SHIPPED.get(arn)
     if filename is None:
         return None
+    from importlib import resources  # a few milliseconds no run without a guest role needs
+
     document = json.loads(
         resources.files("simulator").joinpath("data", filename).read_text("utf-8")
     )

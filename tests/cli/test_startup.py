@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,66 @@ def test_version_loads_no_pool_model_no_policy_engine_and_no_command() -> None:
     loaded = _loaded("--version")
     unused = ("simulator.model", "simulator.iam", "simulator.claims", "simulator.cli.common")
     assert _present(loaded, unused) == []
+
+
+# The program's own exit (simulator.cli.app.main) skips the interpreter's teardown; what an exit
+# owes the caller must still happen.
+_PROGRAM = """
+import atexit, sys, threading, time
+from pathlib import Path
+from simulator.cli.app import main
+late = Path(sys.argv[1])
+if sys.argv[2] == "thread":  # a thread still running when the command ends is waited for
+    threading.Thread(target=lambda: (time.sleep(0.5), late.write_text("done"))).start()
+else:
+    atexit.register(lambda: late.write_text("done"))
+sys.argv = ["rolesim", *sys.argv[3:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("waits_for", ["atexit", "thread"])
+def test_the_program_runs_exit_handlers_and_waits_for_running_threads(
+    tmp_path: Path, waits_for: str
+) -> None:
+    late, out = tmp_path / "late", tmp_path / "out.json"
+    args = [
+        "test",
+        str(ROOT / "examples" / "tests" / "pool-cases.yaml"),
+        "-f",
+        "json",
+        "-o",
+        str(out),
+    ]
+    process = subprocess.run(
+        [sys.executable, "-c", _PROGRAM, str(late), waits_for, *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert late.read_text() == "done"
+    assert process.returncode == 0, process.stderr
+    assert json.loads(out.read_text())["passed"] == 7
+
+
+def _program(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *map(str, args)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False, env=_BUFFERED,
+    )  # fmt: skip
+
+
+# Output buffered as in a terminal-less CI job, so that a missing flush loses it.
+_BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def test_the_program_writes_all_of_its_output_before_it_ends() -> None:
+    process = _program("simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json")
+    assert process.returncode == 0, process.stderr
+    assert json.loads(process.stdout)["role_arn"].endswith("/PoolAdmin")
+
+
+def test_the_program_ends_with_the_exit_code_and_message_of_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "pool.yaml"
+    bad.write_text("IdentityPoolId: [\n")
+    process = _program("simulate", "-c", bad, "--claims", CLAIMS)
+    assert process.returncode == 2
+    assert "not valid YAML or JSON" in process.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.render.terminal import printable
+from simulator.render.terminal import _NOT_XML, printable
 from tests.conftest import run_cli
 
 POOL = "rules/pool.yaml"
@@ -110,3 +110,12 @@ def test_error_messages_print_literally(tmp_path: Path) -> None:
     assert r.code == 2
     assert "Bad\\x1b]0;pwned\\x07\\u202e" in r.stderr
     assert steers(r.stderr) == []
+
+
+def test_junit_text_keeps_exactly_the_characters_xml_1_0_allows() -> None:
+    # XML 1.0 §2.2 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+    def xml_char(c: int) -> bool:
+        return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or c >= 0x10000
+
+    refused = [c for c in range(0x110000) if _NOT_XML.match(chr(c))]
+    assert refused == [c for c in range(0x110000) if not xml_char(c)]
