@@ -491,6 +491,24 @@ def _join_escaped_pairs(text: str) -> str:
     return _ESCAPED_PAIR.sub(joined, text) if is_json and "\\u" in text.lower() else text
 
 
+def yaml_data(text: str, source: str) -> tuple[Any, bool]:
+    """YAML 1.2 data as `load_yaml` reads it, and whether it carries its line information.
+
+    The round-trip loader spends most of its time on comments, which no reader here uses; lines
+    are needed only when something is reported. So ruamel's safe loader (the same parser,
+    resolver and duplicate-key check) reads the data, of a document without tags or merge keys,
+    which the two loaders' constructors build differently. Anything else, and anything the safe
+    loader trips on, `load_yaml` reads, and its refusal is the one reported. The caller gets lines
+    from `load_yaml` when it needs them (simulator.model.document).
+    """
+    if "!" not in text and "<<" not in text:
+        yaml = YAML(typ="safe", pure=True)  # pure: libyaml, where installed, reads YAML 1.1
+        yaml.allow_duplicate_keys = False
+        with contextlib.suppress(Exception):  # whatever it is, load_yaml decides and says it
+            return yaml.load(io.StringIO(_join_escaped_pairs(text))), False
+    return load_yaml(text, source), True
+
+
 def load_yaml(text: str, source: str) -> Any:
     """YAML 1.2 (JSON is a subset) with line information kept (ruamel's round-trip loader).
 

@@ -175,7 +175,7 @@ def load_leniently(
 ) -> tuple[IdentityPool | None, list[Finding]]:
     """Load the pool; bad role-mapping keys and rule counts become findings, and loading goes on."""
     data = copy.deepcopy(doc.data)
-    work = Document(data, doc.source, doc.origins)
+    work = doc.with_data(data)
     findings: list[Finding] = []
     extra: list[tuple[str, str] | Setting] = list(assume)
     for _ in range(64):

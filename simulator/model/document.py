@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -37,6 +38,13 @@ class Document:
     data: Any
     source: str
     origins: Mapping[Path, Origin] | None = None
+    # The text `data` was read from without line information (inputs.yaml_data): `line_of` reads
+    # it again, with lines, when it is first asked.
+    text: str | None = field(default=None, repr=False, compare=False)
+
+    def with_data(self, data: Any) -> Document:
+        """This document's lines and origins for other data at the same paths (a repaired copy)."""
+        return replace(self, data=data)
 
     def origin_of(self, path: Sequence[PathPart]) -> Origin | None:
         """The origin recorded for the longest prefix of `path` (imported documents only)."""
@@ -68,7 +76,7 @@ class Document:
         if self.origins is not None:
             origin = self.origin_of(path)
             return origin.line if origin is not None else None
-        node, line = self.data, None
+        node, line = self.data if self.text is None else _lined(self.text, self.source), None
         for part in path:
             lc = getattr(node, "lc", None)
             try:
@@ -95,10 +103,19 @@ class Document:
         return err.locate(self.source, self.line_of(err.path))
 
 
+@lru_cache(maxsize=4)
+def _lined(text: str, source: str) -> Any:
+    """`text` read with its line information, for the document read without it."""
+    try:
+        return inputs.load_yaml(text, source)
+    except ConfigError:  # read once already: not expected, and then there is no line to give
+        return None
+
+
 def parse_text(text: str, source: str) -> Document:
     """YAML 1.2 (JSON is a subset), bounded and checked by simulator.inputs; errors name the line."""
-    data = inputs.load_yaml(text, source)
-    doc = Document(data, source)
+    data, lined = inputs.yaml_data(text, source)
+    doc = Document(data, source, text=None if lined else text)
     problem = inputs.tree_problem(data, aliases=True)
     if problem is not None:
         raise doc.error(ConfigError(problem[0], path=problem[1]))

@@ -56,13 +56,27 @@ _ROOT_STRUCTURES = ("IdentityPool", "GetIdentityPoolRolesResponse")
 _LIST_MEMBERS = ("Groups", "Clients", "SchemaAttributes", "ClientIDList", "ThumbprintList")
 
 
+class _Model(msgspec.Struct):
+    """A service model as read here: its shapes, each kept as text until it is looked up (a pool
+    file needs a few dozen of the thousands, and building all of them costs most of the read)."""
+
+    shapes: dict[str, msgspec.Raw]
+
+
+class _Shapes:
+    def __init__(self, raw: Mapping[str, msgspec.Raw]) -> None:
+        self._raw = raw
+        self._decoded: dict[str, Mapping[str, Any]] = {}
+
+    def __getitem__(self, name: str) -> Mapping[str, Any]:
+        found = self._decoded.get(name)
+        if found is None:
+            found = self._decoded[name] = msgspec.json.decode(self._raw[name])
+        return found
+
+
 @cache
-def _shapes(service: str) -> Mapping[str, Any]:
-    shapes: Mapping[str, Any] = _service_model(service)["shapes"]
-    return shapes
-
-
-def _service_model(service: str) -> Mapping[str, Any]:
+def _shapes(service: str) -> _Shapes | Mapping[str, Any]:
     """botocore's packaged model of `service` (its newest API version), read as botocore's own
     loader reads it (data/<service>/<version>/service-2.json[.gz]) but without importing botocore,
     which costs a command more than the rest of its start-up. Another layout: botocore's loader."""
@@ -72,14 +86,13 @@ def _service_model(service: str) -> Mapping[str, Any]:
         if versions:
             newest = versions[-1]
             data = newest.read_bytes()
-            model: Mapping[str, Any] = msgspec.json.decode(
-                gzip.decompress(data) if newest.suffix == ".gz" else data
-            )
-            return model
+            text = gzip.decompress(data) if newest.suffix == ".gz" else data
+            return _Shapes(msgspec.json.decode(text, type=_Model).shapes)
     import botocore.loaders
 
-    found: Mapping[str, Any] = botocore.loaders.Loader().load_service_model(service, "service-2")
-    return found
+    model = botocore.loaders.Loader().load_service_model(service, "service-2")
+    shapes: Mapping[str, Any] = model["shapes"]
+    return shapes
 
 
 # Java's `\p{X}` classes, which Python's re lacks: the Unicode general categories they name.

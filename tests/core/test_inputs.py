@@ -207,3 +207,72 @@ def test_a_json_document_with_a_character_escaped_as_a_utf16_pair_loads() -> Non
     assert doc.data["IdentityPoolName"] == "pool \U0001f600"
     literal = parse_text(json.dumps({"k": "\\ud83d\\ude00"}), "p.json")
     assert literal.data["k"] == "\\ud83d\\ude00"  # an escaped backslash stays text
+
+
+# --- the quick YAML reading (inputs.yaml_data) is the round-trip reading's data -------------------
+
+
+def _shape(value: Any) -> Any:
+    """Parsed data with the round-trip loader's subclasses (CommentedMap, ScalarFloat, TimeStamp…)
+    seen as what they are, keeping order and types: two readings agree when their shapes do."""
+    if isinstance(value, dict):
+        return ("map", [(_shape(k), _shape(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_shape(v) for v in value])
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return (kind.__name__, repr(kind(value)))
+    if value is None:
+        return ("null",)
+    return (type(value).__mro__[-2].__name__, repr(value))
+
+
+def _both_readings_agree(text: str) -> None:
+    try:
+        quick, lined = inputs.yaml_data(text, "f.yaml")
+    except ConfigError:
+        return  # refused: by the round-trip loader, whose message it is
+    if lined:
+        return  # the round-trip loader read it
+    assert _shape(quick) == _shape(inputs.load_yaml(text, "f.yaml"))
+
+
+_SCALAR_TEXT = st.text(alphabet="0123456789+-._:eExobTZ~ntrulfasyNF ", max_size=12) | st.sampled_from(
+    ["0o17", "0x1F", "0b101", "017", "1_000", "1e3", "1.5e-3", ".inf", "-.Inf", ".NaN", "null",
+     "Null", "~", "True", "yes", "no", "on", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
+     "2001-12-14 21:59:43.10", "12:30:45", "1:20", "0.", "+1", "=", "-"]
+)  # fmt: skip
+
+
+@given(st.lists(st.tuples(st.sampled_from(["k", "a b", "1", "x:y"]), _SCALAR_TEXT), max_size=6))
+def test_quick_reading_resolves_every_plain_scalar_as_the_round_trip_reading(
+    pairs: list[tuple[str, str]],
+) -> None:
+    _both_readings_agree("".join(f"{key}: {value}\n" for key, value in pairs))
+    _both_readings_agree("[" + ", ".join(value for _, value in pairs) + "]\n")
+    _both_readings_agree("- " + "\n- ".join(value for _, value in pairs) + "\n")
+
+
+_YAML_TEXT = st.text(alphabet="ab1 -:[]{},#&*'\"|>?\n\t%@`.~0\\", max_size=60)
+
+
+@given(_YAML_TEXT)
+def test_quick_reading_of_any_text_is_the_round_trip_reading_or_declines(text: str) -> None:
+    _both_readings_agree(text)
+
+
+@given(_JSON, st.sampled_from([None, True, False]), st.integers(1, 4))
+def test_quick_reading_of_dumped_data_is_the_round_trip_reading(
+    value: Any, flow: bool | None, indent: int
+) -> None:
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = flow
+    yaml.indent = indent + 1
+    out = io.StringIO()
+    yaml.dump(value, out)
+    _both_readings_agree(out.getvalue())
+    _both_readings_agree(json.dumps(value, indent=indent))
