@@ -192,6 +192,8 @@ def jobs_option() -> Any:
 
 
 def _bounded_jobs(value: int) -> int:
+    if value == 1:
+        return value  # the default: no bound to look up
     from simulator.parallel import WORKERS_PER_CPU, cpus, max_jobs
 
     if value > (limit := max_jobs()):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import mmap
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -20,25 +22,105 @@ class _Service(msgspec.Struct):
     actions: msgspec.Raw
 
 
-@cache
-def _services() -> dict[str, tuple[msgspec.Raw, ...] | frozenset[str]]:
-    """Each service prefix (lower-case) with its actions: unparsed, or, from policyuniverse's own
-    import, already as names. Importing policyuniverse builds far more than this from its data
-    file (about a fifth of a second); the file is read directly where policyuniverse keeps it."""
+def _data_file() -> Path | None:
     spec = importlib.util.find_spec("policyuniverse")
     for root in spec.submodule_search_locations or () if spec is not None else ():
         data = Path(root) / "data.json"
         if data.is_file():
-            raw: defaultdict[str, list[msgspec.Raw]] = defaultdict(list)
-            for s in msgspec.json.decode(data.read_bytes(), type=dict[str, _Service]).values():
-                raw[s.prefix.lower()].append(s.actions)
-            return {prefix: tuple(parts) for prefix, parts in raw.items()}
+            return data
+    return None
+
+
+@cache
+def _services() -> Mapping[str, tuple[msgspec.Raw, ...] | frozenset[str]]:
+    """Each service prefix (lower-case) with its actions: unparsed, or, from policyuniverse's own
+    import, already as names. Importing policyuniverse builds far more than this from its data
+    file (about a fifth of a second); the file is read directly where policyuniverse keeps it,
+    through its index (`_Index`) where the file has the layout that index reads."""
+    data = _data_file()
+    if data is not None:
+        with data.open("rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        index = _Index.of(mapped)
+        return index if index is not None else _decoded(mapped)
     import policyuniverse
 
     names: defaultdict[str, set[str]] = defaultdict(set)
     for action in policyuniverse.all_permissions:
         names[action.partition(":")[0].lower()].add(action.lower())
     return {prefix: frozenset(found) for prefix, found in names.items()}
+
+
+def _decoded(data: bytes | mmap.mmap) -> dict[str, tuple[msgspec.Raw, ...]]:
+    """Every service of the data file, decoded: the reference the index is held to."""
+    raw: defaultdict[str, list[msgspec.Raw]] = defaultdict(list)
+    for s in msgspec.json.decode(data, type=dict[str, _Service]).values():
+        raw[s.prefix.lower()].append(s.actions)
+    return {prefix: tuple(parts) for prefix, parts in raw.items()}
+
+
+class _Index(Mapping[str, tuple[msgspec.Raw, ...]]):
+    """Where in the data file each service is written, found without decoding the file (8 MB, of
+    which a pool's policies name a few services): the file is JSON written with two-space indents,
+    so a service begins at a line `  "Name": {` and states its prefix on a line `    "prefix": ...`
+    (a JSON string holds no line break). A service is decoded when looked up, and must state the
+    prefix it was found under; a file of another layout is decoded whole (`_decoded`)."""
+
+    _KEY = b'\n    "prefix": "'
+    _SERVICE = b'\n  "'
+
+    def __init__(self, data: mmap.mmap, at: dict[str, list[int]]) -> None:
+        self._data = data
+        self._at = at
+        self._read: dict[str, tuple[msgspec.Raw, ...]] = {}
+        self._whole: dict[str, tuple[msgspec.Raw, ...]] | None = None  # once the layout surprised
+
+    @classmethod
+    def of(cls, data: mmap.mmap) -> _Index | None:
+        if data[:5] != b'{\n  "':
+            return None
+        at: defaultdict[str, list[int]] = defaultdict(list)
+        pos = data.find(cls._KEY)
+        while pos >= 0:
+            start = pos + len(cls._KEY)
+            end = data.find(b'"', start)
+            at[data[start:end].decode("utf-8", "replace").lower()].append(pos)
+            pos = data.find(cls._KEY, end)
+        return cls(data, dict(at)) if at else None
+
+    def __getitem__(self, prefix: str) -> tuple[msgspec.Raw, ...]:
+        found = self._read.get(prefix)
+        if found is None:
+            found = self._read[prefix] = self._look_up(prefix)
+        return found
+
+    def _look_up(self, prefix: str) -> tuple[msgspec.Raw, ...]:
+        if self._whole is None:
+            try:
+                return tuple(self._service(prefix, at) for at in self._at[prefix])
+            except (ValueError, msgspec.DecodeError):  # not the layout read here after all
+                self._whole = _decoded(self._data)
+        return self._whole[prefix]
+
+    def _service(self, prefix: str, at: int) -> msgspec.Raw:
+        start = self._data.rfind(self._SERVICE, 0, at)
+        end = self._data.find(self._SERVICE, at)
+        if end < 0:
+            end = self._data.rfind(b"\n}")
+        text = b"{" + self._data[start:end].rstrip().rstrip(b",") + b"}"
+        (service,) = msgspec.json.decode(text, type=dict[str, _Service]).values()
+        if service.prefix.lower() != prefix:
+            raise ValueError(f"the service at byte {at} states another prefix")
+        return service.actions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __contains__(self, prefix: object) -> bool:
+        return prefix in self._at
 
 
 @cache

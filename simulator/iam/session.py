@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
-from importlib import resources
 from typing import Final
 
 from simulator.assumptions import DEFAULTS, AssumptionSet, Name
@@ -155,6 +154,8 @@ def session_open_keys(provider: str, given: Mapping[str, object]) -> OpenContext
 
 @cache
 def _guest_inline_policy() -> NamedPolicy:
+    from importlib import resources  # only a guest's session loads shipped data
+
     text = resources.files("simulator").joinpath("data", "guest_inline_session_policy_2023-06.json")
     document = json.loads(text.read_text("utf-8"))
     return NamedPolicy(

@@ -35,7 +35,6 @@ from simulator.model.providers import (
     parse_logins_name,
     parse_mapping_key,
 )
-from simulator.model.settled import observed_setting
 from simulator.node import Node
 from simulator.unresolved import is_unresolved_text
 
@@ -192,6 +191,8 @@ class _Builder:
         node = self.root.get("Assumptions")
         base = AssumptionSet()
         if node is not None:
+            from simulator.model.settled import observed_setting  # YAML writer and all: if used
+
             # A choice, or a settled.yaml entry ({observed: CHOICE, region, date, ...}) pasted in.
             base = AssumptionSet.parse(
                 (

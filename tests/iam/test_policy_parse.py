@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +183,33 @@ def test_condition_values_may_be_numbers_and_booleans() -> None:
         }
     )
     assert [c.values for c in parsed.statements[0].clauses] == [("true",), ("10",)]
+
+
+def test_the_action_catalogue_index_reads_every_service_as_the_whole_file_does() -> None:
+    # The index finds services in policyuniverse's data file without decoding it; the whole file,
+    # decoded, is the reference, for every service prefix.
+    from simulator.iam import catalogue
+
+    data = catalogue._data_file()
+    assert data is not None
+    whole = catalogue._decoded(data.read_bytes())
+    index = catalogue._services()
+    assert isinstance(index, catalogue._Index)
+    assert sorted(index) == sorted(whole)
+    assert all(
+        [bytes(part) for part in index[prefix]] == [bytes(part) for part in parts]
+        for prefix, parts in whole.items()
+    )
+
+
+def test_a_data_file_of_another_layout_is_decoded_whole(tmp_path: Path) -> None:
+    import mmap
+
+    from simulator.iam import catalogue
+
+    compact = tmp_path / "data.json"
+    compact.write_bytes(b'{"S3":{"prefix":"s3","actions":{"GetObject":{}}}}')
+    with compact.open("rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    assert catalogue._Index.of(mapped) is None
+    assert [bytes(p) for p in catalogue._decoded(mapped)["s3"]] == [b'{"GetObject":{}}']
