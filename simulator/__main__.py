@@ -1,3 +1,3 @@
-from simulator.cli.app import main
+from simulator.cli.program import main
 
 main()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import errno
+import gc
 import importlib
 import os
 import sys
@@ -59,6 +60,11 @@ class _LazyCommands(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:  # noqa: ARG002 - click's signature
         return list(_COMMANDS)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        found = super().resolve_command(ctx, args)
+        _resume_collector()  # the command is loaded: its work starts
+        return found
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:  # noqa: ARG002 - click's signature
         if cmd_name not in _COMMANDS:
@@ -205,8 +211,23 @@ def _hypothesis_storage() -> None:
     )
 
 
-def main() -> None:
-    """The `rolesim` program: runs the command line and ends the process (in-process: `run`)."""
+_collector_paused = False
+
+
+def _resume_collector() -> None:
+    global _collector_paused  # noqa: PLW0603 - one switch for the process, set by its program
+    if _collector_paused:
+        _collector_paused = False
+        gc.freeze()  # what start-up made lives to the end: later collections need not walk it
+        gc.enable()
+
+
+def main(*, collector_paused: bool = False) -> None:
+    """The `rolesim` program: runs the command line and ends the process (in-process: `run`).
+    `collector_paused`: the caller turned the garbage collector off for start-up, and it is to be
+    turned on when the command begins (simulator.cli.program)."""
+    global _collector_paused  # noqa: PLW0603 - see _resume_collector
+    _collector_paused = collector_paused
     _hypothesis_storage()
     code = run()
     try:

@@ -101,7 +101,7 @@ def test_version_loads_no_pool_model_no_policy_engine_and_no_command() -> None:
 _PROGRAM = """
 import atexit, sys, threading, time
 from pathlib import Path
-from simulator.cli.app import main
+from simulator.cli.program import main
 late = Path(sys.argv[1])
 if sys.argv[2] == "thread":  # a thread still running when the command ends is waited for
     threading.Thread(target=lambda: (time.sleep(0.5), late.write_text("done"))).start()
@@ -157,3 +157,30 @@ def test_the_program_ends_with_the_exit_code_and_message_of_an_error(tmp_path: P
     process = _program("simulate", "-c", bad, "--claims", CLAIMS)
     assert process.returncode == 2
     assert "not valid YAML or JSON" in process.stderr
+
+
+def test_the_program_starts_without_the_garbage_collector_and_runs_the_command_with_it() -> None:
+    probe = """
+import gc, sys
+from simulator.cli import app
+seen = []
+real = app._LazyCommands.resolve_command
+def resolve(self, ctx, args):
+    seen.append(gc.isenabled())
+    found = real(self, ctx, args)
+    seen.append(gc.isenabled())
+    return found
+app._LazyCommands.resolve_command = resolve
+import atexit
+atexit.register(lambda: print(seen, file=sys.stderr))
+sys.argv = ["rolesim", "--version"] if sys.argv[1] == "version" else ["rolesim", "lint", "-h"]
+from simulator.cli.program import main
+main()
+"""
+    for what, expected in (("help", "[False, True]"), ("version", "")):
+        process = subprocess.run(
+            [sys.executable, "-c", probe, what],
+            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert process.returncode == 0, process.stderr
+        assert process.stderr.strip() == (expected or "[]")
