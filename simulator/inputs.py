@@ -26,9 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NoReturn, cast
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
 from simulator import jsontext
 from simulator.errors import ClaimsError, ConfigError, PathPart, RolesimError
 
@@ -502,6 +499,8 @@ def yaml_data(text: str, source: str) -> tuple[Any, bool]:
     from `load_yaml` when it needs them (simulator.model.document).
     """
     if "!" not in text and "<<" not in text:
+        from ruamel.yaml import YAML  # imported by the runs that read YAML only
+
         yaml = YAML(typ="safe", pure=True)  # pure: libyaml, where installed, reads YAML 1.1
         yaml.allow_duplicate_keys = False
         with contextlib.suppress(Exception):  # whatever it is, load_yaml decides and says it
@@ -516,6 +515,9 @@ def load_yaml(text: str, source: str) -> Any:
     share nodes where the text has aliases and carry line numbers: check them with
     `tree_problem(data, aliases=True)` before converting them (simulator.model.document does).
     """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
