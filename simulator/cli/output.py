@@ -6,7 +6,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -43,6 +42,8 @@ def open_output(
         with _opened(path, "w") as handle:
             yield handle
         return
+    import tempfile  # only a run that writes a file
+
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
