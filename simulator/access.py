@@ -10,9 +10,10 @@ IAM data), the answer is `unknown` with what is missing; it is never turned into
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+import msgspec
 
 from simulator.claims import Login, default_identity_id
 from simulator.decision import (
@@ -43,13 +44,12 @@ Verdict = Literal["allowed", "explicit_deny", "implicit_deny", "no_credentials",
 Credentials = Literal["issued", "refused", "unknown"]
 
 
-@dataclass(frozen=True, slots=True)
-class AccessRequest:
+class AccessRequest(msgspec.Struct, frozen=True):
     """An AWS API request made with the credentials: action, resource, and its own context keys."""
 
     action: str
     resource: str
-    context: Mapping[str, ContextValue] = field(default_factory=dict)
+    context: Mapping[str, ContextValue] = msgspec.field(default_factory=dict)
 
 
 REQUEST_FIELDS = ("action", "resource", "context")
@@ -72,8 +72,7 @@ def access_request_of(node: Node, *, extra: Sequence[str] = ()) -> AccessRequest
     return AccessRequest(action, node.require("resource").string(length=(1, 10_240)), context)
 
 
-@dataclass(frozen=True, slots=True)
-class AccessResult:
+class AccessResult(msgspec.Struct, frozen=True):
     request: AccessRequest
     verdict: Verdict
     reason: str
@@ -94,8 +93,7 @@ class AccessResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment(OutcomeView):
+class Assessment(OutcomeView, msgspec.Struct, frozen=True):
     """One login's whole answer: the pool's decision, STS's trust, and the requests' access.
 
     `outcome` is final: the pool's own, or STS's refusal when the role's trust policy refuses the pool

@@ -15,8 +15,9 @@ probe`, in a region on a date); without one the choice is assumed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 from simulator.errors import ConfigError, PathPart
 
@@ -49,8 +50,7 @@ class Name(StrEnum):
     UNREADABLE_REQUEST_VALUE = "unreadable-request-value"
 
 
-@dataclass(frozen=True, slots=True)
-class Assumption:
+class Assumption(msgspec.Struct, frozen=True):
     name: Name
     default: str  # the label of the default choice
     alternative: str | None  # None: documented half only, nothing to switch to
@@ -252,8 +252,7 @@ IAM_SIDE: frozenset[Name] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(msgspec.Struct, frozen=True):
     """AWS was seen to take a choice: where, when, and by which probe run (settled.yaml)."""
 
     region: str
@@ -271,8 +270,7 @@ class Observation:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(msgspec.Struct, frozen=True):
     """One choice to apply: NAME=CHOICE, observed when it comes from a probe's results."""
 
     name: str
@@ -280,8 +278,7 @@ class Setting:
     observed: Observation | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AssumptionSet:
+class AssumptionSet(msgspec.Struct, frozen=True):
     """Which assumptions are switched to their alternative; everything else is at its default.
 
     `observed` holds the choices AWS was seen to take (default or alternative), with the observation.

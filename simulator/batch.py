@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import msgspec
 
 from simulator import inputs
 from simulator.access import AccessRequest, Assessment, access_request_of
@@ -59,8 +60,7 @@ def read_access_requests(path: Path) -> list[AccessRequest]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class BatchLine:
+class BatchLine(msgspec.Struct, frozen=True):
     line: int
     result: Assessment | None
     problem: str | None = None
@@ -110,17 +110,19 @@ def _request_from(data: Any, base: LoginRequest) -> LoginRequest:
         for key in ("provider", "custom_role_arn", "identity_id"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise ClaimsError(f"'{key}' must be a string")
-        base = replace(
+        base = msgspec.structs.replace(
             base,
             custom_role_arn=data.get("custom_role_arn", base.custom_role_arn),
             identity_id=data.get("identity_id", base.identity_id),
         )
         if data.get("unauthenticated") or data.get("claims") is None:
-            return replace(base, claims=None, info=NO_TOKEN)
+            return msgspec.structs.replace(base, claims=None, info=NO_TOKEN)
         claims, info = claims_from_json(data["claims"])
-        return replace(base, claims=claims, info=info, provider=data.get("provider", base.provider))
+        return msgspec.structs.replace(
+            base, claims=claims, info=info, provider=data.get("provider", base.provider)
+        )
     claims, info = claims_from_json(data)
-    # The common line: built directly, as `replace()` costs more on this hot path.
+    # The common line: built directly, as `msgspec.structs.replace()` costs more on this hot path.
     b = base
     return LoginRequest(
         claims, info, b.provider, b.custom_role_arn, b.identity_id, b.flow, b.basic_role_arn
@@ -342,7 +344,7 @@ class BatchPlan:
         o = answer.outcome
         by = o.decided_by
         what = o.role_arn if isinstance(o, Granted) else (o.error.code, o.error.message)
-        # Plain values: hashing them is cheaper than hashing the dataclasses they come from.
+        # Plain values: hashing them is cheaper than hashing the Structs they come from.
         key = (provider.name if provider else None, answer.role_mapping_key, by.kind,
                by.rule_index, what)  # fmt: skip
         found = self.heads.get(key)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from simulator import inputs
 from simulator.access import AccessRequest, Assessment, access_request_of
@@ -39,8 +40,7 @@ EXPECT_KEYS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Expectation:
+class Expectation(msgspec.Struct, frozen=True):
     role_arn: str | None = None
     role: str | None = None  # the role's name, for readability
     error: str | None = None
@@ -52,24 +52,21 @@ class Expectation:
     denied: tuple[AccessRequest, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
+class Case(msgspec.Struct, frozen=True):
     name: str
     request: LoginRequest
     expect: Expectation
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class CaseFile:
+class CaseFile(msgspec.Struct, frozen=True):
     path: str
     pool: IdentityPool
     iam: IamData | None
     cases: tuple[Case, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CaseResult:
+class CaseResult(msgspec.Struct, frozen=True):
     case: Case
     result: Assessment
     failures: tuple[str, ...]
@@ -87,10 +84,9 @@ class CaseResult:
         }
 
 
-@dataclass(frozen=True)
-class TestReport:
+class TestReport(msgspec.Struct, frozen=True):
     path: str
-    results: tuple[CaseResult, ...] = field(default_factory=tuple)
+    results: tuple[CaseResult, ...] = msgspec.field(default_factory=tuple)
 
     @property
     def failed(self) -> int:
@@ -207,7 +203,7 @@ def _case(node: Node, base: Path, doc: Document) -> Case:
     if sources[0] == "unauthenticated":
         if not node.require("unauthenticated").boolean():
             node.fail("unauthenticated must be true when given", at=("unauthenticated",))
-        request = replace(template, provider=None)
+        request = msgspec.structs.replace(template, provider=None)
     else:
         try:
             if sources[0] == "claims":
@@ -218,7 +214,7 @@ def _case(node: Node, base: Path, doc: Document) -> Case:
                 claims, info = read_claims(str(base / node.require("claims_file").string()))
         except ClaimsError as exc:
             node.fail(exc.message, at=(sources[0],))
-        request = replace(template, claims=claims, info=info)
+        request = msgspec.structs.replace(template, claims=claims, info=info)
     return Case(name, request, _expect(node.require("expect")), doc.line_of(node.path))
 
 

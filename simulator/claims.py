@@ -12,9 +12,10 @@ import os
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, NoReturn
+
+import msgspec
 
 from simulator import inputs
 from simulator.errors import ClaimsError
@@ -37,15 +38,14 @@ _JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _TOKEN_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]*\..*|[A-Za-z0-9_\-+/=~|]{40,}")
 
 
-@dataclass(frozen=True, slots=True)
-class Login:
+class Login(msgspec.Struct, frozen=True):
     """One login as GetCredentialsForIdentity sees it: a provider and its token's claims, or a guest."""
 
     authenticated: bool
     provider: (
         ProviderName | None
     )  # as the Logins map names it (user pools: with client id from aud)
-    claims: Claims = field(default_factory=dict)
+    claims: Claims = msgspec.field(default_factory=dict)
     info: TokenInfo = PLAIN_CLAIMS
     provider_source: str = ""  # why this provider: "iss", "--provider"
 
@@ -291,7 +291,7 @@ def claims_from_json(
         claims, info = decode_jwt(
             token, jwks=jwks, source=f"{source}: AuthenticationResult.IdToken"
         )
-        return claims, replace(info, kind="initiate-auth")
+        return claims, msgspec.structs.replace(info, kind="initiate-auth")
     if jwks is not None:
         raise ClaimsError(
             "--jwks verifies a token; these are plain claims with no signature", source=source

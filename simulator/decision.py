@@ -7,8 +7,9 @@ written by `Assessment.to_json()` (simulator.access), which adds trust and acces
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
+
+import msgspec
 
 from simulator.assumptions import Observation
 from simulator.request import Flow
@@ -26,8 +27,7 @@ DecidedKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class DecidedBy:
+class DecidedBy(msgspec.Struct, frozen=True):
     kind: DecidedKind
     rule_index: int | None = None
 
@@ -38,8 +38,7 @@ class DecidedBy:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceError:
+class ServiceError(msgspec.Struct, frozen=True):
     """The exception the real service would return (its API name) and its message."""
 
     code: str
@@ -49,19 +48,17 @@ class ServiceError:
         return {"code": self.code, "message": self.message}
 
 
-@dataclass(frozen=True, slots=True)
-class Granted:
+class Granted(msgspec.Struct, frozen=True):
     role_arn: str
     decided_by: DecidedBy
-    principal_tags: Mapping[str, str] = field(default_factory=dict)
+    principal_tags: Mapping[str, str] = msgspec.field(default_factory=dict)
 
     @property
     def key(self) -> tuple[Any, ...]:
         return ("role", self.role_arn, tuple(sorted(self.principal_tags.items())))
 
 
-@dataclass(frozen=True, slots=True)
-class Refused:
+class Refused(msgspec.Struct, frozen=True):
     error: ServiceError
     decided_by: DecidedBy
 
@@ -89,8 +86,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Uncertainty:
+class Uncertainty(msgspec.Struct, frozen=True):
     assumption: str
     detail: str
     alternative_outcome: Outcome
@@ -117,8 +113,7 @@ class Uncertainty:
 # the shape {"step": <kind>, "message": ..., <fields>}. Renderers dispatch on the class.
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Step:
+class Step(msgspec.Struct, frozen=True, kw_only=True):
     """A remark that is neither a verdict nor a decision: `kind` says which kind of remark."""
 
     kind: ClassVar[str] = "note"
@@ -131,25 +126,21 @@ class Step:
         return {"step": self.kind, "message": self.message, **self.data()}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NoteStep(Step):
+class NoteStep(Step, frozen=True, kw_only=True):
     kind: ClassVar[str] = "note"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FlowStep(Step):
+class FlowStep(Step, frozen=True, kw_only=True):
     kind: ClassVar[str] = "flow"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DecisionStep(Step):
+class DecisionStep(Step, frozen=True, kw_only=True):
     """Why the outcome is what it is, in words."""
 
     kind: ClassVar[str] = "decision"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProviderStep(Step):
+class ProviderStep(Step, frozen=True, kw_only=True):
     kind: ClassVar[str] = "provider"
     provider: str | None  # None: a guest
     provider_kind: str | None
@@ -160,8 +151,7 @@ class ProviderStep(Step):
         return {"provider": self.provider, "kind": self.provider_kind}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MappingStep(Step):
+class MappingStep(Step, frozen=True, kw_only=True):
     kind: ClassVar[str] = "mapping"
     key: str | None = None  # None: no mapping for the provider
 
@@ -172,8 +162,7 @@ class MappingStep(Step):
 RuleVerdict = Literal["match", "no-match", "skipped", "not-evaluated"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RuleStep(Step):
+class RuleStep(Step, frozen=True, kw_only=True):
     kind: ClassVar[str] = "rule"
     index: int
     claim: str
@@ -198,8 +187,7 @@ class RuleStep(Step):
         return out
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenRolesStep(Step):
+class TokenRolesStep(Step, frozen=True, kw_only=True):
     kind: ClassVar[str] = "token-roles"
     roles: tuple[str, ...] | None = None
     preferred_role: str | None = None
@@ -211,8 +199,7 @@ class TokenRolesStep(Step):
         return {"roles": list(self.roles or ()), "preferred_role": self.preferred_role}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TagTraceStep(Step):
+class TagTraceStep(Step, frozen=True, kw_only=True):
     kind: ClassVar[str] = "tag"
     tag: str
     claim: str
@@ -222,8 +209,7 @@ class TagTraceStep(Step):
         return {"tag": self.tag, "claim": self.claim, "value": self.value}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TagsStep(Step):
+class TagsStep(Step, frozen=True, kw_only=True):
     """About the session tags as a whole (no tag map for the provider)."""
 
     kind: ClassVar[str] = "tags"
@@ -258,8 +244,7 @@ class OutcomeView:
         return self.outcome.decided_by
 
 
-@dataclass(frozen=True, slots=True)
-class Decision(OutcomeView):
+class Decision(OutcomeView, msgspec.Struct, frozen=True):
     """The identity pool's own answer for one login (resolve): which role, or which error.
 
     What STS and IAM then make of it (trust, access) is an `Assessment` (simulator.access).
@@ -274,9 +259,9 @@ class Decision(OutcomeView):
     identity_id: str | None  # as given (--identity-id); None lets evaluators pick a stand-in
     uncertain: tuple[Uncertainty, ...] = ()
     trace: tuple[TraceStep, ...] = ()
-    assumptions: Mapping[str, str] = field(default_factory=dict)
+    assumptions: Mapping[str, str] = msgspec.field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what the pool did not check, or could not, for this login
-    observed_assumptions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    observed_assumptions: Mapping[str, Mapping[str, str]] = msgspec.field(default_factory=dict)
 
     def observed_json(self) -> dict[str, Any]:
         """Where each observed choice comes from, for a full result; batch lines leave it out

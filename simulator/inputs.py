@@ -22,9 +22,10 @@ import math
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NoReturn, cast
+
+import msgspec
 
 from simulator import jsontext
 from simulator.errors import ClaimsError, ConfigError, PathPart, RolesimError
@@ -40,8 +41,7 @@ MAX_TOKEN_CHARS = 50_000
 _INT_DIGITS = 4300  # Python's default int/str conversion limit (sys.get_int_max_str_digits)
 
 
-@dataclass(frozen=True, slots=True)
-class InputKind:
+class InputKind(msgspec.Struct, frozen=True):
     """A kind of input: its largest size, why (said in the refusal) and which error it raises."""
 
     what: str

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NoReturn
+
+import msgspec
 
 from simulator.errors import ConfigError, Path, PathPart
 
@@ -28,8 +29,7 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(msgspec.Struct, frozen=True):
     """A value at a path; getters check types and limits and raise ConfigError naming the path."""
 
     value: Any

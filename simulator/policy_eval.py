@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,7 @@ def policy_file(path: Path, kind: PolicyKind) -> NamedPolicy:
         raise doc.error(exc) from None
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyInputs:
+class PolicyInputs(msgspec.Struct, frozen=True):
     """The policies one evaluation takes into account, by kind."""
 
     identity: tuple[NamedPolicy, ...] = ()
@@ -67,8 +65,7 @@ class PolicyInputs:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyLine:
+class PolicyLine(msgspec.Struct, frozen=True):
     """One line of a requests file: its decision, or why the line could not be read."""
 
     line: int

@@ -9,10 +9,13 @@ them (`info`), never the token itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
+
+import msgspec
+
+from simulator.record import WithExtras
 
 
 class Flow(StrEnum):
@@ -26,8 +29,7 @@ class Flow(StrEnum):
 Claims = Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedBy:
+class VerifiedBy(msgspec.Struct, frozen=True):
     """Which key of the JWKS verified a token, and for which issuer (the token's own `iss`)."""
 
     issuer: str | None
@@ -42,8 +44,7 @@ class VerifiedBy:
         return f"{key} ({self.algorithm}), issuer {self.issuer or '(none)'}"
 
 
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
+class TokenInfo(msgspec.Struct, frozen=True):
     """How the claims were obtained; never the token itself."""
 
     kind: str  # "claims" | "jwt" | "initiate-auth" | "none" (a guest)
@@ -70,8 +71,7 @@ PLAIN_CLAIMS = TokenInfo("claims")
 NO_TOKEN = TokenInfo("none")  # a guest presents no token
 
 
-@dataclass(frozen=True, slots=True)
-class LoginRequest:
+class LoginRequest(WithExtras, msgspec.Struct, frozen=True, eq=False):
     claims: Claims | None  # None: an unauthenticated (guest) identity
     info: TokenInfo = PLAIN_CLAIMS
     provider: str | None = None  # the Logins key (--provider); None: derived from iss
@@ -79,7 +79,11 @@ class LoginRequest:
     identity_id: str | None = None  # None lets evaluators pick a stable stand-in
     flow: Flow = Flow.ENHANCED
     basic_role_arn: str | None = None  # the role the application asks STS for (basic flow)
-    source: str = field(default="claims", compare=False)  # where the claims came from, for errors
+    # Where the claims came from, for errors: an extra, not part of the value.
+    extra_fields: ClassVar[int] = 1
+    source: str = "claims"
+
+    __repr__ = msgspec.Struct.__repr__  # shown, though not compared
 
     @classmethod
     def guest(cls) -> LoginRequest:

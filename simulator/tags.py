@@ -7,8 +7,9 @@ cognito-semantics.md §6. Custom maps are tag key -> claim name [CFN-PT]; defaul
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from simulator.assumptions import Consult, Name
 from simulator.model import limits
@@ -48,16 +49,14 @@ def default_claims(provider: ProviderName) -> tuple[str, str]:
     return "aud", "sub"
 
 
-@dataclass(frozen=True, slots=True)
-class TagStep:
+class TagStep(msgspec.Struct, frozen=True):
     tag: str
     claim: str
     value: str | None  # None: no tag set
     note: str  # why (missing claim, array, dropped...)
 
 
-@dataclass(frozen=True, slots=True)
-class TagResult:
+class TagResult(msgspec.Struct, frozen=True):
     tags: Mapping[str, str]
     steps: tuple[TagStep, ...]
     failure: str | None  # why STS would refuse the tags; None when they are acceptable

@@ -6,9 +6,10 @@ The one place the gate asks for trust and access, through the same pipeline as `
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from simulator.access import AccessRequest, Assessment, amr_for
 from simulator.claims import default_identity_id, login_of
@@ -21,8 +22,7 @@ from simulator.request import LoginRequest
 from simulator.simulate import simulate
 
 
-@dataclass(frozen=True, slots=True)
-class AccessCheck:
+class AccessCheck(msgspec.Struct, frozen=True):
     action: str
     resource: str
     context: tuple[tuple[str, str], ...] = ()

@@ -13,10 +13,11 @@ import fnmatch
 import hashlib
 import json
 from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+
+import msgspec
 
 from simulator.access import Assessment
 from simulator.analysis.access import assess_witness, candidate_checks, iam_of, role_policies_of
@@ -43,8 +44,7 @@ Classification = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     id: str
     provider: str
     probe: LoginRequest
@@ -94,8 +94,7 @@ class Change:
         }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class DiffReport:
+class DiffReport(msgspec.Struct, frozen=True):
     old_source: str
     new_source: str
     changes: tuple[Change, ...]
@@ -194,7 +193,7 @@ def diff_pools(
     for provider, probe, d_old, d_new in differing:
         key = change_key(provider, probe, d_old, d_new)
         if key in groups:
-            groups[key] = replace(groups[key], regions=groups[key].regions + 1)
+            groups[key] = msgspec.structs.replace(groups[key], regions=groups[key].regions + 1)
             continue
         change = compare.change(provider, probe, key)
         if change is not None:
@@ -223,12 +222,12 @@ def diff_pools(
             if len(named) < EXAMPLES:
                 named.append(who(request, number))
     for key, numbers in moved_lines.items():
-        groups[key] = replace(
+        groups[key] = msgspec.structs.replace(
             groups[key], corpus_lines=tuple(numbers), corpus_examples=tuple(examples[key])
         )
     changes = [_locate(c, new, new_doc) for c in groups.values()]
     if accept is not None:
-        changes = [replace(c, accepted=accept.covers(c)) for c in changes]
+        changes = [msgspec.structs.replace(c, accepted=accept.covers(c)) for c in changes]
     return DiffReport(
         old.source,
         new.source,
@@ -254,12 +253,11 @@ def _differences(
     assumptions (the changes reported are assessed whole); a witness of a provider both pools
     configure alike is decided alike in both, so only if asked which roles the old pool grants."""
     regions = _Regions(old, new)
-    found = explore([old, new], replace(scope, visit=regions.visit))
+    found = explore([old, new], msgspec.structs.replace(scope, visit=regions.visit))
     return found, regions.differing, regions.reached
 
 
-@dataclass(frozen=True, slots=True)
-class _Seen(OutcomeView):
+class _Seen(OutcomeView, msgspec.Struct, frozen=True):
     """A witness's outcome in one pool, read as a Decision is."""
 
     outcome: PoolOutcome
@@ -330,9 +328,11 @@ def _locate(change: Change, new: IdentityPool, doc: Document | None) -> Change:
         )
     origin = doc.where(path) if doc is not None else None
     if origin is not None:
-        return replace(change, path=path, line=origin.line, file=origin.file,
+        return msgspec.structs.replace(change, path=path, line=origin.line, file=origin.file,
                        native_path=origin.native_path, construct=origin.construct)  # fmt: skip
-    return replace(change, path=path, line=doc.line_of(path) if doc is not None else None)
+    return msgspec.structs.replace(
+        change, path=path, line=doc.line_of(path) if doc is not None else None
+    )
 
 
 Screened = tuple[int, str | bytes | None, str | None]
@@ -398,7 +398,7 @@ def _replay(
     change = compare.change(provider, request, key)
     if change is None:
         return None
-    groups[key] = replace(change, source=f"corpus:{number}")
+    groups[key] = msgspec.structs.replace(change, source=f"corpus:{number}")
     return key, request
 
 
@@ -514,13 +514,12 @@ class _Comparison:
 # --- accepted changes ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AcceptEntry:
+class AcceptEntry(msgspec.Struct, frozen=True):
     justification: str
     id: str | None = None
     provider: str | None = None  # glob
-    old: dict[str, str] = field(default_factory=dict)  # {"role_arn": ...} or {"error": ...}
-    new: dict[str, str] = field(default_factory=dict)
+    old: dict[str, str] = msgspec.field(default_factory=dict)  # {"role_arn": ...} or {"error": ...}
+    new: dict[str, str] = msgspec.field(default_factory=dict)
 
     def matches(self, change: Change) -> bool:
         if self.id is not None:
@@ -536,8 +535,7 @@ def _outcome_matches(want: dict[str, str], d: Assessment) -> bool:
     return not ("error" in want and (d.error is None or d.error.code != want["error"]))
 
 
-@dataclass(frozen=True, slots=True)
-class AcceptList:
+class AcceptList(msgspec.Struct, frozen=True):
     entries: tuple[AcceptEntry, ...]
 
     def covers(self, change: Change) -> str | None:

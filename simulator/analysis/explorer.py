@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+import msgspec
 
 from simulator.analysis.providers import (
     ARRAY_CLAIMS,
@@ -55,15 +56,14 @@ _MAX_GROUP_SUBSETS = 64
 Visit = Callable[[str, LoginRequest, bool], None]
 
 
-@dataclass(frozen=True, slots=True)
-class _Side:
+class _Side(msgspec.Struct, frozen=True):
     pool: IdentityPool
     mapping: RoleMapping | None
     custom: str | None
     # Predicates an invariant selects tokens by: every one is tested, none decides a role.
     probes_only: tuple[MappingRule, ...] | None = None
     # The rules walked: read at every step of the walk, so kept rather than derived.
-    rules: tuple[MappingRule, ...] = field(init=False, default=())
+    rules: tuple[MappingRule, ...] = ()  # set by __post_init__
 
     def __post_init__(self) -> None:
         m = self.mapping
@@ -74,7 +74,7 @@ class _Side:
             if m is not None and m.type == "Rules"
             else ()
         )
-        object.__setattr__(self, "rules", rules)
+        msgspec.structs.force_setattr(self, "rules", rules)
 
 
 # A side's walk state: (next position, first match or -1, phase-2 flag, done).
@@ -117,8 +117,7 @@ def _advance(side: _Side, st: _State, index: int, matched: bool) -> _State:
     return st if _next_test(side, st) is not None else (st[0], st[1], st[2], True)
 
 
-@dataclass(frozen=True, slots=True)
-class _Walk:
+class _Walk(msgspec.Struct, frozen=True):
     """What stays fixed while one provider's rules are walked: who asks, the claims the provider
     fixes, the claim spaces, the claims that feed tags, the sides compared and the flow."""
 
@@ -646,13 +645,12 @@ def _view(pool: IdentityPool, p: ProviderName) -> tuple[Any, ...]:
     and user pool, whether the pool has mappings at all (the basic flow's gate), and every other
     field (roles, providers, flags, IAM data, assumptions), but not the other providers' own
     sections, the file's name or where values were written in it."""
-    rest = replace(pool, role_mappings=(), tag_maps=(), user_pools=(), source="")
+    rest = msgspec.structs.replace(pool, role_mappings=(), tag_maps=(), user_pools=(), source="")
     return (rest, bool(pool.role_mappings), pool.mapping_for(p), pool.tag_map_for(p.name),
             pool.user_pool(p.name))  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     """What an exploration covers.
 
     `selectors` are predicates the regions must also be split by (an invariant's token selector);

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path as FsPath
 from typing import Any
+
+import msgspec
 
 from simulator.errors import ConfigError, Path, format_path
 from simulator.model.document import Document, read_file
@@ -52,8 +53,7 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {text!r}: choose error, warning or info") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(msgspec.Struct, frozen=True):
     id: str
     name: str
     severity: Severity
@@ -170,8 +170,7 @@ CATALOGUE: Mapping[str, Check] = {c.id: c for c in (
 )}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     id: str
     path: Path  # in the pool document (for an imported file, the pool it describes)
     message: str
@@ -238,8 +237,7 @@ class Finding:
 # --- ignore file --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class IgnoreEntry:
+class IgnoreEntry(msgspec.Struct, frozen=True):
     id: str
     path: str  # glob on the rendered path, e.g. RoleMappings*Rules[[]2[]]
     justification: str
@@ -281,4 +279,4 @@ def apply_ignores(findings: Sequence[Finding], ignores: Sequence[IgnoreEntry]) -
 
 
 def _suppressed(f: Finding, why: str) -> Finding:
-    return replace(f, suppressed=why)
+    return msgspec.structs.replace(f, suppressed=why)

@@ -10,8 +10,9 @@ unauthenticated role and mappings never apply to them].
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 from simulator.analysis.providers import configured_providers, provider_label
 from simulator.analysis.reachability import analyze
@@ -25,24 +26,21 @@ EdgeKind = Literal["next", "match", "no-match", "ambiguous", "default", "guest",
 Mark = Literal["unreachable", "shadowed", "changed", "finding"]
 
 
-@dataclass(frozen=True, slots=True)
-class GraphNode:
+class GraphNode(msgspec.Struct, frozen=True):
     id: str
     kind: NodeKind
     label: str
     marks: frozenset[Mark] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class GraphEdge:
+class GraphEdge(msgspec.Struct, frozen=True):
     source: str
     target: str
     kind: EdgeKind
     label: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class PoolGraph:
+class PoolGraph(msgspec.Struct, frozen=True):
     title: str
     nodes: tuple[GraphNode, ...]
     edges: tuple[GraphEdge, ...]
@@ -89,12 +87,11 @@ def node_for_path(path: Sequence[str | int]) -> str | None:
     return None
 
 
-@dataclass
-class _Builder:
+class _Builder(msgspec.Struct):
     pool: IdentityPool
     analysis: PoolAnalysis
-    nodes: dict[str, GraphNode] = field(default_factory=dict)
-    edges: list[GraphEdge] = field(default_factory=list)
+    nodes: dict[str, GraphNode] = msgspec.field(default_factory=dict)
+    edges: list[GraphEdge] = msgspec.field(default_factory=list)
 
     def add(self, node: GraphNode) -> str:
         self.nodes.setdefault(node.id, node)

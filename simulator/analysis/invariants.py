@@ -35,10 +35,11 @@ import fnmatch
 import random
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+
+import msgspec
 
 from simulator.access import Assessment
 from simulator.analysis.access import AccessCheck, assess_witness, iam_of
@@ -74,15 +75,13 @@ _SELECTOR_ARN = "arn:aws:iam::000000000000:role/rolesim-selector"
 # --- selectors ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(msgspec.Struct, frozen=True):
     provider: str  # label, or "unauthenticated"
     probe: LoginRequest
     pool: IdentityPool
 
 
-@dataclass(frozen=True, slots=True)
-class Selector:
+class Selector(msgspec.Struct, frozen=True):
     kind: Literal["all", "any", "not", "claim", "present", "guest", "provider", "flow"]
     children: tuple[Selector, ...] = ()
     rule: MappingRule | None = None
@@ -194,8 +193,7 @@ def _selector(node: Node) -> Selector:
 # --- expectations -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Expectation:
+class Expectation(msgspec.Struct, frozen=True):
     role_in: tuple[str, ...] | None = None
     role_not: tuple[str, ...] = ()
     granted: bool | None = None
@@ -316,8 +314,7 @@ def _expectation(node: Node) -> Expectation:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Invariant:
+class Invariant(msgspec.Struct, frozen=True):
     id: str
     description: str
     when: Selector
@@ -359,8 +356,7 @@ def load_invariants(path: Path | str) -> tuple[Invariant, ...]:
 # --- checking -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(msgspec.Struct, frozen=True):
     invariant: str
     provider: str
     probe: LoginRequest
@@ -381,8 +377,7 @@ class Violation:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class InvariantResult:
+class InvariantResult(msgspec.Struct, frozen=True):
     invariant: Invariant
     method: str  # "exact", "hypothesis" or "exact+hypothesis"
     complete: bool
@@ -410,8 +405,7 @@ class InvariantResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class CheckReport:
+class CheckReport(msgspec.Struct, frozen=True):
     source: str
     invariants_source: str
     results: tuple[InvariantResult, ...]
@@ -438,8 +432,7 @@ class CheckReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class SearchSettings:
+class SearchSettings(msgspec.Struct, frozen=True):
     examples: int = 200
     seed: int = 0
     budget: int = DEFAULT_BUDGET

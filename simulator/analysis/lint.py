@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
+
+import msgspec
 
 from simulator import inputs
 from simulator.analysis.access import iam_of
@@ -63,8 +64,7 @@ _CLAIMISH = re.compile(r"^(custom:|cognito:|dev:)|^(sub|aud|iss|email|email_veri
                        r"preferred_username|username|name|groups)$")  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class LintReport:
+class LintReport(msgspec.Struct, frozen=True):
     source: str
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...] = ()
@@ -149,7 +149,7 @@ def lint_document(
     if graph is None:
         return report
     marked = {n for f in report.findings if (n := node_for_path(f.path)) is not None}
-    return replace(report, graph=graph.marked(marked, "finding").around(marked))
+    return msgspec.structs.replace(report, graph=graph.marked(marked, "finding").around(marked))
 
 
 def _report(
@@ -207,7 +207,7 @@ def _classify(
     if ident is not None and path[:1] == ("RoleMappings",) and len(path) > 1:
         # Set the mapping aside and load the rest.
         data["RoleMappings"].pop(path[1], None)
-        return replace(Finding.at(ident, doc, path, text), path=path[:2]), True
+        return msgspec.structs.replace(Finding.at(ident, doc, path, text), path=path[:2]), True
     if err.code == "too-many-rules" and (Name.RULE_LIMIT, "400") not in assume:
         assume.append((Name.RULE_LIMIT, "400"))
         return Finding.at("RS104", doc, path, text), True
@@ -217,12 +217,11 @@ def _classify(
 # --- checks -------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Context:
+class _Context(msgspec.Struct):
     pool: IdentityPool
     doc: Document
     analysis: PoolAnalysis
-    _seen: set[tuple[str, Path]] = field(default_factory=set)
+    _seen: set[tuple[str, Path]] = msgspec.field(default_factory=set)
 
     def finding(
         self, ident: str, path: Path, message: str, severity: Severity | None = None

@@ -9,8 +9,9 @@ named by `sub` as examples.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
+
+import msgspec
 
 from simulator.analysis.outcomes import Outcome
 from simulator.request import LoginRequest
@@ -46,8 +47,7 @@ def _name(outcome: Outcome) -> str:
     return outcome.error.code if outcome.error is not None else "an error"
 
 
-@dataclass(frozen=True, slots=True)
-class Moved:
+class Moved(msgspec.Struct, frozen=True):
     """One change's share of the population."""
 
     movement: Movement
@@ -83,8 +83,7 @@ def moved(old: Outcome, new: Outcome, users: int, examples: Sequence[str]) -> Mo
     return Moved(movement(old, new), users, _name(old), _name(new), tuple(examples[:EXAMPLES]))
 
 
-@dataclass(frozen=True, slots=True)
-class PopulationSummary:
+class PopulationSummary(msgspec.Struct, frozen=True):
     users: int  # corpus lines replayed
     changes: tuple[Moved, ...]  # one per change that moves at least one user
 

@@ -16,8 +16,9 @@ assumptions. Past the budget the regions are sampled (seeded) and `complete` is 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from simulator.analysis.outcomes import outcome_shape, outcome_summary
 from simulator.decision import Decision
@@ -28,8 +29,7 @@ DEFAULT_BUDGET = 20_000
 Step = tuple[int, int, bool]  # (pool index, rule index, matched)
 
 
-@dataclass(frozen=True, slots=True)
-class Region:
+class Region(msgspec.Struct, frozen=True):
     """One region of the claims space, its witness, and the engine's decision in each pool."""
 
     provider: str  # provider label (role-mapping key form), or "unauthenticated"
@@ -51,8 +51,7 @@ class Region:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderAnalysis:
+class ProviderAnalysis(msgspec.Struct, frozen=True):
     provider: str
     mapping_key: str | None
     mapping_type: str | None
@@ -94,8 +93,7 @@ class ProviderAnalysis:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class PoolAnalysis:
+class PoolAnalysis(msgspec.Struct, frozen=True):
     source: str
     providers: tuple[ProviderAnalysis, ...]
     guest: tuple[Region, ...]
@@ -118,14 +116,13 @@ class PoolAnalysis:
         }
 
 
-@dataclass
-class Exploration:
+class Exploration(msgspec.Struct):
     """Regions found for a set of pools evaluated side by side (one pool: analysis; two: diff)."""
 
-    regions: list[Region] = field(default_factory=list)
+    regions: list[Region] = msgspec.field(default_factory=list)
     complete: bool = True
-    notes: list[str] = field(default_factory=list)
-    first_matches: dict[tuple[str, int], set[int]] = field(default_factory=dict)
+    notes: list[str] = msgspec.field(default_factory=list)
+    first_matches: dict[tuple[str, int], set[int]] = msgspec.field(default_factory=dict)
     visited: int = 0  # regions handed to `Scope.visit` instead of being kept
 
     def incomplete(self, why: str) -> None:

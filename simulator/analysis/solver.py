@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
+
+import msgspec
 
 from simulator.model import limits
 
@@ -33,16 +34,14 @@ _SEPARATORS = (" ", "_", "=", "+", "@", "ǂ", "ꙮ", "ᐅ", "ꓸ", "ǁ")
 _BAD_TAG_CHARS = ("|", "#", "!", "*", "%", "&", "^", "~", "`", "$")
 
 
-@dataclass(frozen=True, slots=True)
-class Semantics:
+class Semantics(msgspec.Struct, frozen=True):
     """The rule-matching assumptions of one pool (cognito-semantics.md §11)."""
 
     fold: bool = False  # case-sensitive-match=insensitive
     array_json: bool = False  # array-claim-match=json-text
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimConstraint:
+class ClaimConstraint(msgspec.Struct, frozen=True):
     """What a region requires of one claim. `must`/`must_not` apply to a present claim's text(s);
     `if_present` holds atoms a present claim must satisfy (a NotEqual that did not match: the claim
     is absent or equals the value)."""
@@ -127,13 +126,12 @@ def bad_tag_char(values: Iterable[str]) -> str:
     return "\x7f"
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimSpace:
+class ClaimSpace(msgspec.Struct, frozen=True):
     """The values the analysis may give one claim: the atoms any pool tests on it, and the
     separator and bad tag character chosen for it."""
 
     name: str
-    atoms: frozenset[Atom] = field(default_factory=frozenset)
+    atoms: frozenset[Atom] = msgspec.field(default_factory=frozenset)
     sep: str = " "
     bad: str = "|"
 

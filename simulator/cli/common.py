@@ -13,11 +13,11 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
 import typer
 
 from simulator import inputs
@@ -306,16 +306,15 @@ def load_iam_file(path: Path) -> IamData:
 # --- batches: a progress bar on a terminal, a one-line summary at the end --------------------------
 
 
-@dataclass
-class Tally:
+class Tally(msgspec.Struct):
     """What a batch run did, for its one-line summary: lines read, results by outcome, bad lines."""
 
     source: str
     what: str = "decisions"
     lines: int = 0
     bad: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-    started: float = field(default_factory=time.monotonic)
+    outcomes: Counter[str] = msgspec.field(default_factory=Counter)
+    started: float = msgspec.field(default_factory=time.monotonic)
 
     def add(self, outcome: str) -> None:
         self.outcomes[outcome] += 1

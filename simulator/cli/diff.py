@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import typer
 
 from simulator import inputs
@@ -98,7 +98,7 @@ def diff(
         )  # fmt: skip
     if fmt is GateFormat.TEXT:  # the Markdown report shows the part that changed
         changes = [(c.path, c.provider) for c in report.changes]
-        report = replace(report, graph=changed_graph(new_pool, changes))
+        report = msgspec.structs.replace(report, graph=changed_graph(new_pool, changes))
     with open_output(output, inputs=(old, new, claims_file, accept)) as stream:
         renderer.render(report, stream)
     for number, problem in report.input_errors:

@@ -14,16 +14,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import typer
 
 from simulator.render import terminal
 
 
-@dataclass
-class Invocation:
+class Invocation(msgspec.Struct):
     """Filled in while the command line is parsed, before any command runs (so it cannot be
     frozen)."""
 

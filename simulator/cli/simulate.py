@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import typer
 
 from simulator import inputs
@@ -166,7 +166,9 @@ def simulate(
         assert claims is not None
         keys = load_jwks(jwks) if jwks else None
         parsed, info = read_claims(claims, jwks=keys)
-        request = replace(base, claims=parsed, info=info, source=inputs.source_name(claims))
+        request = msgspec.structs.replace(
+            base, claims=parsed, info=info, source=inputs.source_name(claims)
+        )
     result = simulate_request(loaded, request, iam=iam_data, requests=access, now=now)
     with open_output(output, inputs=(source, claims, jwks, requests, iam)) as stream:
         renderer.render(result, stream)

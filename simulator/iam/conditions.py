@@ -19,9 +19,10 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
+
+import msgspec
 
 from simulator.assumptions import Name
 from simulator.errors import ConfigError, PathPart
@@ -68,8 +69,7 @@ class Trace:
         return self.open_keys is not None and key not in context and self.open_keys.is_missing(key)
 
 
-@dataclass(frozen=True, slots=True)
-class Unknown:
+class Unknown(msgspec.Struct, frozen=True):
     """Why an element of a statement cannot be evaluated: keys the request is silent about, and
     values an importer could not resolve offline (importers/values.py markers)."""
 
@@ -85,8 +85,7 @@ class Unknown:
 _NONE, _ANY, _ALL = 0, 1, 2
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorSpec:
+class OperatorSpec(msgspec.Struct, frozen=True):
     name: str
     kind: str  # string | string_ic | like | numeric | date | bool | binary | ip | arn | null
     negated: bool = False

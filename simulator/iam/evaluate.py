@@ -10,14 +10,16 @@ policy naming the role ARN is limited by session policies; one naming the sessio
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, ClassVar, Final, Literal, NamedTuple
+
+import msgspec
 
 from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.iam import catalogue
 from simulator.iam.conditions import Trace, Unknown
 from simulator.iam.policy import Effect, NamedPolicy, PrincipalSpec, Statement
 from simulator.iam.request import Request
+from simulator.record import WithExtras
 
 # unknown: the outcome depends on a context key the request is silent about, or on a value an
 # importer could not resolve offline; `reason` says which, `missing_context`/`unresolved` list them.
@@ -28,20 +30,21 @@ Kind = Literal["identity", "permissions_boundary", "session", "resource", "scp",
 DEFAULT_SESSION_NAME: Final = "CognitoIdentityCredentials"
 
 
-@dataclass(frozen=True, slots=True)
-class MatchedStatement:
+class MatchedStatement(WithExtras, msgspec.Struct, frozen=True, eq=False):
     policy: str
     statement_index: int
     sid: str | None
     effect: Effect
     kind: Kind
-    label: str = field(init=False, repr=False, compare=False)  # how a reason names it
+    # How a reason names it: derived by __post_init__, an extra (not part of the value).
+    extra_fields: ClassVar[int] = 1
+    label: str = ""
 
     def __post_init__(self) -> None:
         sid = f" ({self.sid})" if self.sid else ""
         kind = self.kind.replace("_", " ")
         label = f"{kind} policy {self.policy} statement {self.statement_index}{sid}"
-        object.__setattr__(self, "label", label)
+        msgspec.structs.force_setattr(self, "label", label)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,8 +56,7 @@ class MatchedStatement:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Uncertainty:
+class Uncertainty(msgspec.Struct, frozen=True):
     """A named assumption whose alternative would change the decision (CONTRACT §5 shape)."""
 
     assumption: str
@@ -69,8 +71,7 @@ class Uncertainty:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class AccessDecision:
+class AccessDecision(msgspec.Struct, frozen=True):
     decision: Decision
     action: str
     resource: str
@@ -101,8 +102,7 @@ class AccessDecision:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class SessionPrincipal:
+class SessionPrincipal(msgspec.Struct, frozen=True):
     """The caller as a resource policy's Principal element sees it: a role session."""
 
     role_arn: str
@@ -132,8 +132,7 @@ class SessionPrincipal:
         return f"arn:{parts[1]}:sts::{parts[4]}:assumed-role/{role_name}/{self.session_name}"
 
 
-@dataclass(frozen=True, slots=True)
-class WebIdentityPrincipal:
+class WebIdentityPrincipal(msgspec.Struct, frozen=True):
     """The caller of AssumeRoleWithWebIdentity: a federated principal such as
     `cognito-identity.amazonaws.com`. A policy given as `resource_policy` is then the role's trust policy."""
 
@@ -141,55 +140,6 @@ class WebIdentityPrincipal:
 
 
 Caller = SessionPrincipal | WebIdentityPrincipal
-
-
-# The hot path builds decisions through the slots directly: the generated __init__ of a frozen
-# dataclass costs several times more, and evaluation is meant to run hundreds of thousands a second.
-_SLOT_SETTERS = tuple(
-    getattr(AccessDecision, name).__set__
-    for name in (
-        "decision",
-        "action",
-        "resource",
-        "matched",
-        "reason",
-        "uncertain",
-        "warnings",
-        "missing_context",
-        "unresolved",
-    )
-)
-
-
-def _new_decision(
-    decision: Decision,
-    action: str,
-    resource: str,
-    matched: tuple[MatchedStatement, ...],
-    reason: str,
-) -> AccessDecision:
-    made = object.__new__(AccessDecision)
-    (
-        set_decision,
-        set_action,
-        set_resource,
-        set_matched,
-        set_reason,
-        set_uncertain,
-        set_warnings,
-        set_missing,
-        set_unresolved,
-    ) = _SLOT_SETTERS
-    set_decision(made, decision)
-    set_action(made, action)
-    set_resource(made, resource)
-    set_matched(made, matched)
-    set_reason(made, reason)
-    set_uncertain(made, ())
-    set_warnings(made, ())
-    set_missing(made, ())
-    set_unresolved(made, ())
-    return made
 
 
 # Shared stand-in for a list of matches that no policy of its kind can fill; never appended to.
@@ -255,8 +205,7 @@ def _matched(named: NamedPolicy, kind: Kind, statement: Statement) -> MatchedSta
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _Maybe:
+class _Maybe(msgspec.Struct, frozen=True):
     """A statement whose match depends on something the request or the policy text leaves open."""
 
     slot: str  # deny | identity | boundary | session | scp | direct | role (the step it feeds)
@@ -316,7 +265,7 @@ def evaluate(
     assumption switched, and the decision lists it in `uncertain` if the outcome differs.
     """
     if request.problem is not None:
-        return _new_decision("unknown", request.action, request.resource, (), request.problem)
+        return AccessDecision("unknown", request.action, request.resource, (), request.problem)
     decision, notes = _evaluate_once(
         request,
         identity_policies,
@@ -367,7 +316,7 @@ def evaluate(
                     {"decision": alternative.decision, "reason": alternative.reason},
                 )
             )
-    return replace(decision, uncertain=tuple(uncertain), warnings=warnings)
+    return msgspec.structs.replace(decision, uncertain=tuple(uncertain), warnings=warnings)
 
 
 def _has_policy_warnings(policies: Sequence[NamedPolicy]) -> bool:
@@ -531,7 +480,7 @@ def _evaluate_once(
         decision, matched, reason = _decide(
             slots, action, permissions_boundary, session_policies, resource_policy, combine, trace
         )
-        return _new_decision(
+        return AccessDecision(
             decision, action, request.resource, tuple(matched), reason
         ), trace.notes
     # Deciding is monotone: more Allows never take access away, more Denies never give it. The least
@@ -550,7 +499,7 @@ def _evaluate_once(
     )
     if strict[0] == loose[0]:
         decision, matched, reason = strict if strict[0] == "allowed" else loose
-        return _new_decision(
+        return AccessDecision(
             decision, action, request.resource, tuple(matched), reason
         ), trace.notes
     return _undecided(request, trace, maybes, strict[0], loose[0]), trace.notes
@@ -591,12 +540,12 @@ def _identity_only(
         reason = f"explicitly denied by {denies[0].label}"
         if len(denies) > 1:
             reason += f" and {len(denies) - 1} more statement(s)"
-        return _new_decision("explicit_deny", action, request.resource, tuple(denies), reason)
+        return AccessDecision("explicit_deny", action, request.resource, tuple(denies), reason)
     if not allows:
         reason = f"no identity-based policy allows {action}"
-        return _new_decision("implicit_deny", action, request.resource, (), reason)
+        return AccessDecision("implicit_deny", action, request.resource, (), reason)
     reason = f"{action} is allowed by {allows[0].label}"
-    return _new_decision("allowed", action, request.resource, tuple(allows), reason)
+    return AccessDecision("allowed", action, request.resource, tuple(allows), reason)
 
 
 class _Slots(NamedTuple):
@@ -705,8 +654,8 @@ def _undecided(
         + "; ".join(doubts[:3])
         + (f"; and {len(doubts) - 3} more statement(s)" if len(doubts) > 3 else "")
     )
-    return replace(
-        _new_decision(
+    return msgspec.structs.replace(
+        AccessDecision(
             "unknown",
             request.action,
             request.resource,

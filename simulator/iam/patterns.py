@@ -12,8 +12,9 @@ Sources:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Final
+
+import msgspec
 
 from simulator.iam import wildcard
 from simulator.iam.wildcard import Token, Wildcard, WildcardSet
@@ -27,18 +28,15 @@ _CACHE_LIMIT: Final = 4096
 _SPECIAL: Final = {"*": "*", "?": "?", "$": "$"}
 
 
-@dataclass(frozen=True, slots=True)
-class Fixed:
+class Fixed(msgspec.Struct, frozen=True):
     text: str  # matched literally, even '*' and '?' (they came from ${*} or a substituted value)
 
 
-@dataclass(frozen=True, slots=True)
-class Glob:
+class Glob(msgspec.Struct, frozen=True):
     text: str  # raw policy text where '*' and '?' are wildcards
 
 
-@dataclass(frozen=True, slots=True)
-class Variable:
+class Variable(msgspec.Struct, frozen=True):
     key: str  # lower-case context key
     default: str | None
     source: str  # as written, for messages

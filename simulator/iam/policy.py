@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import msgspec
@@ -41,8 +40,7 @@ _ACTION: Final = re.compile(r"^[A-Za-z0-9*?_-]+:[A-Za-z0-9*?_-]+$")
 _ACTION_CACHE_LIMIT: Final = 8192
 
 
-@dataclass(frozen=True, slots=True)
-class PrincipalSpec:
+class PrincipalSpec(msgspec.Struct, frozen=True):
     """A Principal or NotPrincipal element: "*" or lists of identifiers by type."""
 
     wildcard: bool = False
@@ -53,8 +51,7 @@ class PrincipalSpec:
     unresolved: tuple[str, ...] = ()  # constructs of entries an importer could not resolve
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Statement:
+class Statement(msgspec.Struct, frozen=True, eq=False):
     index: int
     sid: str | None
     effect: Effect
@@ -65,15 +62,15 @@ class Statement:
     principal: PrincipalSpec | None
     not_principal: bool
     clauses: tuple[Clause, ...]
-    _action_matcher: WildcardSet = field(repr=False)
-    _action_cache: dict[str, bool | None] = field(repr=False)
-    _resource_any: bool = field(repr=False)
-    _resource_free: bool = field(repr=False)  # every resource matches: no check needed
-    _resource_matcher: WildcardSet | None = field(repr=False)
-    _resource_templates: tuple[patterns.TemplateMatcher, ...] = field(repr=False)
+    _action_matcher: WildcardSet
+    _action_cache: dict[str, bool | None]
+    _resource_any: bool
+    _resource_free: bool  # every resource matches: no check needed
+    _resource_matcher: WildcardSet | None
+    _resource_templates: tuple[patterns.TemplateMatcher, ...]
     # Constructs of Action/NotAction and Resource/NotResource entries that are importer markers.
-    _action_unresolved: tuple[str, ...] = field(default=(), repr=False)
-    _resource_unresolved: tuple[str, ...] = field(default=(), repr=False)
+    _action_unresolved: tuple[str, ...] = ()
+    _resource_unresolved: tuple[str, ...] = ()
 
     def action_matches(self, action_key: str) -> bool | None:
         """Whether the Action (or NotAction) element lets the statement apply; None when only an
@@ -184,13 +181,12 @@ class Statement:
         return Unknown(tuple(dict.fromkeys(missing)), tuple(dict.fromkeys(unresolved)))
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Policy:
+class Policy(msgspec.Struct, frozen=True, eq=False):
     version: str | None
     id: str | None
     statements: tuple[Statement, ...]
     warnings: tuple[str, ...]
-    document: Mapping[str, Any] = field(repr=False)
+    document: Mapping[str, Any]
 
     @property
     def variables(self) -> bool:
@@ -198,16 +194,13 @@ class Policy:
         return self.version == VERSION_2012
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class NamedPolicy:
+class NamedPolicy(msgspec.Struct, frozen=True, eq=False):
     """A policy with the name a decision shows for it (file name, policy name or ARN)."""
 
     name: str
     policy: Policy
     # Trace records of this policy's statements, built once per (slot, statement) by the evaluator.
-    matched_cache: dict[tuple[str, int], Any] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    matched_cache: dict[tuple[str, int], Any] = msgspec.field(default_factory=dict)
 
 
 # --- parsing ------------------------------------------------------------------------------------

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import ClassVar
+
+import msgspec
+from msgspec.structs import force_setattr
 
 from simulator.iam.limits import request_problem
 from simulator.iam.patterns import ContextValue
+from simulator.record import WithExtras
 
 ContextInput = Mapping[str, str | Sequence[str]]
 
@@ -30,8 +34,7 @@ def normalise_context(context: ContextInput) -> dict[str, ContextValue]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class OpenContext:
+class OpenContext(msgspec.Struct, frozen=True):
     """Which absent keys a request is silent about: AWS would set them, the input did not.
 
     Like IAM's simulator, which reports such keys as `MissingContextValues`
@@ -50,8 +53,7 @@ class OpenContext:
         return OpenContext(self.known_absent, (*self.known_prefixes, *prefixes))
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(WithExtras, msgspec.Struct, frozen=True, eq=False):
     """One API request as IAM sees it.
 
     With `open_keys` None a key absent from `context` is absent from the request (CONTRACT §6);
@@ -60,33 +62,28 @@ class Request:
 
     action: str
     resource: str
-    context: ContextInput = field(default_factory=dict)
+    context: ContextInput = msgspec.field(default_factory=dict)
     open_keys: OpenContext | None = None
-    # Derived once so that evaluating the same request against many policies allocates nothing.
-    action_key: str = field(init=False, repr=False, compare=False)
-    normalised: Mapping[str, ContextValue] = field(init=False, repr=False, compare=False)
-    problem: str | None = field(init=False, repr=False, compare=False)  # longer than AWS accepts
+    # Derived once so that evaluating the same request against many policies allocates nothing:
+    # extras, set by __post_init__, not part of the value.
+    extra_fields: ClassVar[int] = 3
+    action_key: str = ""
+    normalised: Mapping[str, ContextValue] = msgspec.field(default_factory=dict)
+    problem: str | None = None  # longer than AWS accepts
 
     def __post_init__(self) -> None:
         normalised = normalise_context(self.context)
-        object.__setattr__(self, "action_key", self.action.lower())
-        object.__setattr__(self, "normalised", normalised)
-        object.__setattr__(self, "problem", request_problem(self.action, self.resource, normalised))
+        force_setattr(self, "action_key", self.action.lower())
+        force_setattr(self, "normalised", normalised)
+        force_setattr(self, "problem", request_problem(self.action, self.resource, normalised))
 
 
-# A requests file builds one Request per line: through the slots, as the generated __init__ of a
-# frozen dataclass and __post_init__ cost several times the work (benchmarks/bench_policy.py).
+# A requests file builds one Request per line: as a copy of a blank one with its fields set, as
+# the constructor's __post_init__ costs several times the work (benchmarks/bench_policy.py).
+_BLANK = Request("", "")
 _REQUEST_SETTERS = tuple(
     getattr(Request, name).__set__
-    for name in (
-        "action",
-        "resource",
-        "context",
-        "open_keys",
-        "action_key",
-        "normalised",
-        "problem",
-    )
+    for name in ("action", "resource", "context", "action_key", "normalised", "problem")
 )
 
 
@@ -100,14 +97,11 @@ def plain_request(
     (so without a problem), for a context of text keys and values that are text or tuples of
     text, given with `normalised`, its `normalise_context` (tests/iam/test_properties.py holds the
     two together)."""
-    made = object.__new__(Request)
-    set_action, set_resource, set_context, set_open, set_key, set_normalised, set_problem = (
-        _REQUEST_SETTERS
-    )
+    made: Request = _BLANK.__copy__()  # type: ignore[attr-defined]  # not in msgspec's stubs
+    set_action, set_resource, set_context, set_key, set_normalised, set_problem = _REQUEST_SETTERS
     set_action(made, action)
     set_resource(made, resource)
     set_context(made, context)
-    set_open(made, None)
     set_key(made, action.lower())
     set_normalised(made, normalised)
     set_problem(made, None)

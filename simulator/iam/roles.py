@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Final
+
+import msgspec
 
 from simulator.errors import ConfigError, PathPart
 from simulator.iam.policy import NamedPolicy, Policy, parse_policy
@@ -46,27 +47,23 @@ _ROLE_KEYS: Final = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ManagedPolicy:
+class ManagedPolicy(msgspec.Struct, frozen=True):
     arn: str
     name: str
     document: Policy
 
 
-@dataclass(frozen=True, slots=True)
-class AttachedPolicy:
+class AttachedPolicy(msgspec.Struct, frozen=True):
     name: str
     arn: str
 
 
-@dataclass(frozen=True, slots=True)
-class InlinePolicy:
+class InlinePolicy(msgspec.Struct, frozen=True):
     name: str
     document: Policy
 
 
-@dataclass(frozen=True, slots=True)
-class IamRole:
+class IamRole(msgspec.Struct, frozen=True):
     name: str
     arn: str
     path: str = "/"
@@ -88,8 +85,7 @@ class IamRole:
         return dict(self.tags)
 
 
-@dataclass(frozen=True, slots=True)
-class RolePolicies:
+class RolePolicies(msgspec.Struct, frozen=True):
     """A role's policies resolved against the managed policies known, ready for `evaluate`."""
 
     identity: tuple[NamedPolicy, ...]
@@ -97,10 +93,9 @@ class RolePolicies:
     warnings: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class IamData:
+class IamData(msgspec.Struct, frozen=True):
     roles: tuple[IamRole, ...] = ()
-    policies: Mapping[str, ManagedPolicy] = field(default_factory=dict)
+    policies: Mapping[str, ManagedPolicy] = msgspec.field(default_factory=dict)
 
     def role(self, arn: str) -> IamRole | None:
         for role in self.roles:

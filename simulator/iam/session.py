@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Final
+
+import msgspec
 
 from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.iam.evaluate import (
@@ -258,7 +259,7 @@ def evaluate_for_role(
             )
     if not extra_uncertain and not resolved.warnings:
         return decision
-    return replace(
+    return msgspec.structs.replace(
         decision,
         uncertain=decision.uncertain + tuple(extra_uncertain),
         warnings=resolved.warnings + decision.warnings,

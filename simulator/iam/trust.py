@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final, Literal
+
+import msgspec
 
 from simulator.assumptions import DEFAULTS, AssumptionSet
 from simulator.iam.conditions import Trace
@@ -43,8 +44,7 @@ BASIC_ERROR_CODE: Final = "AccessDenied"
 Outcome = Literal["allowed", "denied", "unknown"]
 
 
-@dataclass(frozen=True, slots=True)
-class TrustError:
+class TrustError(msgspec.Struct, frozen=True):
     """The AWS error a refused trust maps to."""
 
     code: str
@@ -54,8 +54,7 @@ class TrustError:
         return {"code": self.code, "message": self.message}
 
 
-@dataclass(frozen=True, slots=True)
-class TrustDecision:
+class TrustDecision(msgspec.Struct, frozen=True):
     outcome: Outcome  # unknown: the trust policy was not supplied, or depends on what is not known
     role_arn: str
     flow: Flow
@@ -158,7 +157,7 @@ def evaluate_trust(
         if not check.allowed:
             refused = _refused(role, flow, action, check, tuple(checks), principal_tags)
             if check.decision != "explicit_deny":
-                refused = replace(
+                refused = msgspec.structs.replace(
                     refused, reason=f"{refused.reason}; {_why_not(trust, request, caller)}"
                 )
             return refused

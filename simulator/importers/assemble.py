@@ -37,8 +37,9 @@ What each type must carry (`ref` is what a reference to the resource evaluates t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from simulator.errors import ConfigError, Path
 from simulator.importers.resources import Resource
@@ -73,8 +74,7 @@ _POOL_FIELDS = (
 _LENIENT_POOL_FIELDS = ("IdentityPoolName",)  # no decision reads it
 
 
-@dataclass(frozen=True)
-class Stack:
+class Stack(msgspec.Struct, frozen=True):
     """What the importer knows beside its resources."""
 
     source: str

@@ -15,9 +15,10 @@ import bisect
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
+
+import msgspec
 
 from simulator.errors import ConfigError
 
@@ -36,8 +37,7 @@ def line_of(node: Any) -> int | None:
     return line + 1 if isinstance(line, int) else None
 
 
-@dataclass
-class Entry:
+class Entry(msgspec.Struct):
     """A top-level section, a resource or a property: its key's line and its value, constructed on
     first use."""
 
@@ -45,8 +45,8 @@ class Entry:
     line: int | None
     _node: Any
     _template: DecodedTemplate
-    _value: Any = field(default=None, init=False)
-    _built: bool = field(default=False, init=False)
+    _value: Any = None  # built on first use
+    _built: bool = False
 
     def value(self) -> Any:
         if not self._built:
@@ -168,8 +168,7 @@ class _Composed(_Backend):
         return value if plain and isinstance(value, str) else None
 
 
-@dataclass(frozen=True, slots=True)
-class _Span:
+class _Span(msgspec.Struct, frozen=True):
     start: int  # of the value in the JSON text
     end: int
     value: Any  # as the json module parsed it (no lines), for cheap lookups

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from simulator.errors import ConfigError, Path, format_path
 from simulator.importers.assemble import Stack, assemble
@@ -68,8 +69,7 @@ def is_custom(resource_type: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class TemplateResources:
+class TemplateResources(msgspec.Struct, frozen=True):
     """A template read into neutral Resources, before assembly."""
 
     resources: list[Resource]
@@ -130,8 +130,7 @@ def read_resources(source: Source, options: ImportOptions) -> TemplateResources:
     )
 
 
-@dataclass
-class _Settings:
+class _Settings(msgspec.Struct):
     """Values given from outside the template: --parameter, and a Serverless file's region."""
 
     given: Mapping[str, str]

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from typing import ClassVar
+
+import msgspec
 
 from simulator.errors import ConfigError
 from simulator.importers.hcl_syntax import (
@@ -24,6 +26,7 @@ from simulator.importers.hcl_syntax import (
     parse_body,
     unescape,
 )
+from simulator.record import WithExtras
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _HEREDOC = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
@@ -34,8 +37,7 @@ _ITEM = re.compile(r'[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(=(?!=)|"([^"\n]*)"|\{
 _STRING_SPECIAL = re.compile(r'["\\\n$%]')
 
 
-@dataclass
-class RawBlock:
+class RawBlock(WithExtras, msgspec.Struct, eq=False):
     """A top-level block: its header now, its body on first use."""
 
     type: str
@@ -45,7 +47,9 @@ class RawBlock:
     # The names of the body's own arguments and nested blocks (a `dynamic` block by its label):
     # what a reference to the block can find without parsing it.
     names: frozenset[str] = frozenset()
-    _parsed: Block | None = field(default=None, repr=False, compare=False)
+    # The body once parsed: a cache, not part of the value.
+    extra_fields: ClassVar[int] = 1
+    _parsed: Block | None = None
 
     def parse(self) -> Block:
         if self._parsed is None:
@@ -56,8 +60,7 @@ class RawBlock:
         return self._parsed
 
 
-@dataclass(frozen=True)
-class TopLevelAttribute:
+class TopLevelAttribute(msgspec.Struct, frozen=True):
     """`name = ...` outside any block (not a Terraform configuration)."""
 
     name: str

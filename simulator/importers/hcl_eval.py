@@ -14,8 +14,9 @@ import functools
 import inspect
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+import msgspec
 
 from simulator.errors import ConfigError
 from simulator.importers import hcl_functions
@@ -130,8 +131,7 @@ class Resolver(Protocol):
 Scope = Mapping[str, Any]
 
 
-@dataclass
-class Budget:
+class Budget(msgspec.Struct):
     steps: int = 0
     depth: int = 0
 

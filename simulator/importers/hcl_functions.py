@@ -16,8 +16,9 @@ import json
 import re
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+import msgspec
 
 from simulator.importers.hcl_values import (
     MAX_ELEMENTS,
@@ -58,8 +59,7 @@ class FunctionContext(Protocol):
     def render_template(self, text: str, variables: Mapping[str, Any], path: str) -> Any: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Function:
+class Function(msgspec.Struct, frozen=True):
     run: Callable[..., Any]
     # "strict": any unknown inside an argument makes the result unknown; "shallow": only an
     # argument that is itself unknown does; "lazy": arguments arrive as thunks.

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from simulator.errors import ConfigError
 
@@ -23,8 +24,7 @@ MAX_NESTING = 100  # expression nesting (parentheses, collections, calls) per ex
 MAX_FILE_CHARS = 2_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class Pos:
+class Pos(msgspec.Struct, frozen=True):
     file: str
     line: int
 
@@ -32,28 +32,24 @@ class Pos:
 # Expressions -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Literal:
+class Literal(msgspec.Struct, frozen=True):
     pos: Pos
     value: bool | int | float | str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Interp:
+class Interp(msgspec.Struct, frozen=True):
     """`${expr}` inside a template."""
 
     expr: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateIf:
+class TemplateIf(msgspec.Struct, frozen=True):
     cond: Expr
     then: tuple[TemplatePart, ...]
     otherwise: tuple[TemplatePart, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateFor:
+class TemplateFor(msgspec.Struct, frozen=True):
     key_var: str | None
     value_var: str
     collection: Expr
@@ -63,28 +59,24 @@ class TemplateFor:
 TemplatePart = str | Interp | TemplateIf | TemplateFor
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
+class Template(msgspec.Struct, frozen=True):
     pos: Pos
     parts: tuple[TemplatePart, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Attr:
+class Attr(msgspec.Struct, frozen=True):
     """`.name` step of a traversal."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(msgspec.Struct, frozen=True):
     """`[expr]` step of a traversal."""
 
     key: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class Splat:
+class Splat(msgspec.Struct, frozen=True):
     """`[*]` (full) or `.*` (attribute-only) step; `each` applies to every element."""
 
     each: tuple[Attr | Key, ...]
@@ -94,8 +86,7 @@ class Splat:
 Step = Attr | Key | Splat
 
 
-@dataclass(frozen=True, slots=True)
-class Traversal:
+class Traversal(msgspec.Struct, frozen=True):
     """A root expression followed by attribute, index and splat steps (`var.x`, `a.b[0].c`)."""
 
     pos: Pos
@@ -103,44 +94,38 @@ class Traversal:
     steps: tuple[Step, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
+class Name(msgspec.Struct, frozen=True):
     """A bare identifier: a for-expression variable, `each`, `count`, `var`, a resource type..."""
 
     pos: Pos
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class TupleExpr:
+class TupleExpr(msgspec.Struct, frozen=True):
     pos: Pos
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectExpr:
+class ObjectExpr(msgspec.Struct, frozen=True):
     pos: Pos
     items: tuple[tuple[Expr, Expr], ...]  # a bare identifier key is a string Literal
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(msgspec.Struct, frozen=True):
     pos: Pos
     name: str
     args: tuple[Expr, ...]
     expand_last: bool  # f(a, list...)
 
 
-@dataclass(frozen=True, slots=True)
-class Conditional:
+class Conditional(msgspec.Struct, frozen=True):
     pos: Pos
     cond: Expr
     then: Expr
     otherwise: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
+class Operation(msgspec.Struct, frozen=True):
     """A left-associative chain `first op1 e1 op2 e2 ...` as the grammar grouped it."""
 
     pos: Pos
@@ -148,15 +133,13 @@ class Operation:
     rest: tuple[tuple[str, Expr], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Unary:
+class Unary(msgspec.Struct, frozen=True):
     pos: Pos
     op: str
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class ForExpr:
+class ForExpr(msgspec.Struct, frozen=True):
     pos: Pos
     key_var: str | None
     value_var: str
@@ -189,23 +172,20 @@ def expr_pos(expr: Expr) -> Pos:
 # Bodies ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Attribute:
+class Attribute(msgspec.Struct, frozen=True):
     pos: Pos
     name: str
     expr: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(msgspec.Struct, frozen=True):
     pos: Pos
     type: str
     labels: tuple[str, ...]
     body: Body
 
 
-@dataclass(frozen=True, slots=True)
-class Body:
+class Body(msgspec.Struct, frozen=True):
     attributes: tuple[Attribute, ...]
     blocks: tuple[Block, ...]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from simulator.errors import RolesimError
@@ -103,8 +102,7 @@ def unsourced(value: Any, found: dict[tuple[Any, ...], Any], path: tuple[Any, ..
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class PartialJson(Unresolved):
+class PartialJson(Unresolved, frozen=True):
     """`jsonencode` of a value with unknown parts: its text is unknown (as in Terraform), but the
     structure is kept, so that a policy document is read with only its unknown values marked."""
 

@@ -19,8 +19,9 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import msgspec
 
 from simulator.errors import ConfigError, Path, PathPart, format_path
 from simulator.importers.cfn_decode import line_of
@@ -60,15 +61,13 @@ class Scope(Protocol):
     def find_in_map(self, names: tuple[str, str, str], default: Any, at: Where) -> Any: ...
 
 
-@dataclass
-class Depth:
+class Depth(msgspec.Struct):
     """Shared by every evaluation of one template, so chains of references are bounded too."""
 
     level: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Where:
+class Where(msgspec.Struct, frozen=True):
     """The node being evaluated: its native path and line, for errors and Unresolved origins."""
 
     file: str
@@ -92,14 +91,15 @@ class Where:
         return Where(self.file, (*self.native, part), line or self.line, self.construct)
 
 
-@dataclass
-class Evaluator:
+class Evaluator(msgspec.Struct):
     """Evaluates one value tree; `origins` collects output path -> where it was written."""
 
     scope: Scope
     depth: Depth
     origins: dict[Path, Origin] | None = None
-    _functions: dict[str, Callable[[Any, Where, Path | None], Any]] = field(init=False, repr=False)
+    _functions: dict[str, Callable[[Any, Where, Path | None], Any]] = msgspec.field(
+        default_factory=dict
+    )  # set by __post_init__
 
     def __post_init__(self) -> None:
         self._functions = {

@@ -11,16 +11,16 @@ What CloudFormation has no type for gets a `Rolesim::` type of its own (a Terraf
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from simulator.errors import Path
 from simulator.importers.values import Unresolved
 from simulator.model.document import Origin
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(msgspec.Struct, frozen=True):
     """One resource after the native format's own evaluation (intrinsics, variables, count)."""
 
     type: str  # CloudFormation type name, or Rolesim::... (see the module docstring)
@@ -34,11 +34,11 @@ class Resource:
     ref: str | Unresolved | None
     origin: Origin  # where the resource is declared
     # Where each property was written, by path relative to `properties` (where the format knows).
-    origins: Mapping[Path, Origin] = field(default_factory=dict)
+    origins: Mapping[Path, Origin] = msgspec.field(default_factory=dict)
     native_type: str | None = None  # the format's own type name, for messages (aws_iam_role)
     # Deploy-time attributes in CloudFormation's GetAtt names that the assembler reads where `ref`
     # is not the value it needs: AWS::IAM::Role `Arn`, AWS::Cognito::UserPool `ProviderName`.
-    attributes: Mapping[str, Any] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
     def origin_of(self, path: Path) -> Origin:
         """The origin of the longest recorded prefix of `path` (`()`: the properties themselves),

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from simulator.errors import ConfigError, Path, format_path
 from simulator.importers.cfn_decode import DecodedTemplate, line_of
@@ -32,8 +33,7 @@ _FALLBACK_LITERAL = re.compile(
 DEFAULT_STAGE = "dev"
 
 
-@dataclass(frozen=True)
-class ServerlessStack:
+class ServerlessStack(msgspec.Struct, frozen=True):
     template: DecodedTemplate
     region: Any  # str, Unresolved, or None (the framework's default)
     stage: Any

@@ -15,9 +15,10 @@ import gc
 import importlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Protocol
+
+import msgspec
 
 from simulator import inputs
 from simulator.errors import ConfigError, UsageError
@@ -27,30 +28,26 @@ from simulator.model.load import Overrides, pool_from_document
 from simulator.model.pool import IdentityPool
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(msgspec.Struct, frozen=True):
     name: str
     detect: Callable[[Source], bool]
     module: str  # imported on first use
 
 
-@dataclass(frozen=True)
-class ImportOptions:
+class ImportOptions(msgspec.Struct, frozen=True):
     """`--parameter NAME=VALUE` (D2) and `--pool ID` (D6) as the commands pass them."""
 
-    parameters: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = msgspec.field(default_factory=dict)
     pool: str | None = None
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     path: FsPath
     name: str  # as the user gave it, for messages
     text: str | None  # None for a directory (a Terraform module)
 
 
-@dataclass(frozen=True)
-class ImportProblem:
+class ImportProblem(msgspec.Struct, frozen=True):
     """A structural problem the importer found (D6) that lint reports as finding `check`; every
     other command refuses the file with `error`."""
 
@@ -58,8 +55,7 @@ class ImportProblem:
     error: ConfigError
 
 
-@dataclass(frozen=True)
-class Imported:
+class Imported(msgspec.Struct, frozen=True):
     document: Document
     format: str  # "pool-file", "cloudformation", "sam", "serverless", "cdk", ...
     problems: tuple[ImportProblem, ...] = ()

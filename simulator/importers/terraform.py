@@ -16,9 +16,10 @@ Data Sources, Meta-Arguments, Expressions).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
+
+import msgspec
 
 from simulator import inputs
 from simulator.errors import ConfigError, Path, RolesimError, format_path
@@ -102,8 +103,7 @@ _TOP_LEVEL = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class TerraformImport:
+class TerraformImport(msgspec.Struct, frozen=True):
     """What a Terraform reader found: the neutral resources and where they deploy."""
 
     resources: tuple[Resource, ...]
@@ -220,8 +220,7 @@ def _module_files(path: FsPath) -> tuple[FsPath, list[FsPath]]:
     return folder, files
 
 
-@dataclass(frozen=True)
-class _Declared:
+class _Declared(msgspec.Struct, frozen=True):
     kind: str  # resource, data
     type: str
     name: str
@@ -237,8 +236,7 @@ class _Declared:
         return f"{prefix}{self.type}.{self.name}"
 
 
-@dataclass(frozen=True)
-class _Evaluated:
+class _Evaluated(msgspec.Struct, frozen=True):
     """The instances of one resource or data source, and the value a reference to it sees."""
 
     instances: tuple[tuple[Instance, str], ...]  # with the D4 name of each

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from simulator.errors import ConfigError, Path, format_path
 from simulator.importers.hcl_values import (
@@ -43,8 +44,7 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
-@dataclass(frozen=True)
-class AwsContext:
+class AwsContext(msgspec.Struct, frozen=True):
     """Where resources deploy when the file does not say (D3)."""
 
     region: str = DEFAULT_REGION
@@ -52,15 +52,16 @@ class AwsContext:
     partition: str = "aws"
 
 
-@dataclass(frozen=True)
-class Instance:
+class Instance(msgspec.Struct, frozen=True):
     """One resource instance as a Terraform reader sees it."""
 
     tf_type: str
     address: str  # aws_iam_role.auth, aws_iam_role.auth[0], module.m.aws_iam_role.x["k"]
     values: Mapping[str, Any]  # Terraform attributes; an unset argument is absent
     origin: Origin
-    origins: Mapping[Path, Origin] = field(default_factory=dict)  # by Terraform attribute path
+    origins: Mapping[Path, Origin] = msgspec.field(
+        default_factory=dict
+    )  # by Terraform attribute path
 
     def origin_of(self, path: Path) -> Origin:
         key = tuple(path)
@@ -652,8 +653,7 @@ def computed_attributes(
     return build(_Deploy(name, address, values, region, aws, deployed))
 
 
-@dataclass(frozen=True)
-class _Deploy:
+class _Deploy(msgspec.Struct, frozen=True):
     name: str
     address: str
     values: Mapping[str, Any]

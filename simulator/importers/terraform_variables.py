@@ -11,8 +11,9 @@ https://developer.hashicorp.com/terraform/language/expressions/type-constraints
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from simulator.errors import ConfigError
 from simulator.importers.hcl_eval import Evaluator, Namespace
@@ -41,31 +42,26 @@ from simulator.importers.hcl_values import (
 from simulator.importers.values import Unresolved
 
 
-@dataclass(frozen=True)
-class Primitive:
+class Primitive(msgspec.Struct, frozen=True):
     name: str  # string, number, bool, any
 
 
-@dataclass(frozen=True)
-class Collection:
+class Collection(msgspec.Struct, frozen=True):
     kind: str  # list, set, map
     element: TypeSpec
 
 
-@dataclass(frozen=True)
-class TupleType:
+class TupleType(msgspec.Struct, frozen=True):
     elements: tuple[TypeSpec, ...]
 
 
-@dataclass(frozen=True)
-class ObjectAttribute:
+class ObjectAttribute(msgspec.Struct, frozen=True):
     type: TypeSpec
     optional: bool
     default: Expr | None
 
 
-@dataclass(frozen=True)
-class ObjectType:
+class ObjectType(msgspec.Struct, frozen=True):
     attributes: Mapping[str, ObjectAttribute]
 
 
@@ -73,8 +69,7 @@ TypeSpec = Primitive | Collection | TupleType | ObjectType
 ANY = Primitive("any")
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(msgspec.Struct, frozen=True):
     name: str
     pos: Pos
     type: TypeSpec

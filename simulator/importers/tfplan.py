@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
+
+import msgspec
 
 from simulator import inputs
 from simulator.errors import ConfigError, Path, format_path
@@ -94,8 +95,7 @@ def plan_resources(
     return TerraformImport(tuple(resources), aws, tuple(plan.notes), source, AWS_PARAMETERS)
 
 
-@dataclass(frozen=True)
-class _Configured:
+class _Configured(msgspec.Struct, frozen=True):
     """What the configuration says about one resource's attributes (for names of unknowns)."""
 
     expressions: Mapping[str, Any]
@@ -246,14 +246,13 @@ class _Plan:
         return DEFAULT_REGION
 
 
-@dataclass
-class _Reading:
+class _Reading(msgspec.Struct):
     """One instance's values being read: unknown and sensitive marks applied, origins recorded."""
 
     source: str
     address: str
     configured: _Configured | None
-    origins: dict[Path, Origin] = field(default_factory=dict)
+    origins: dict[Path, Origin] = msgspec.field(default_factory=dict)
 
     def value(self, value: Any, unknown: Any, sensitive: Any, path: Path) -> Any:
         if len(path) > MAX_DEPTH:

@@ -13,8 +13,9 @@ In a pool document it is written as `unresolved_text()`, a marker that no AWS id
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from simulator.errors import Path
 from simulator.model.document import Origin
@@ -41,8 +42,7 @@ def _placeholder(text: str, of: str, attribute: str) -> Placeholder:
     return Placeholder(text, of=of, attribute=attribute)
 
 
-@dataclass(frozen=True, slots=True)
-class Unresolved:
+class Unresolved(msgspec.Struct, frozen=True):
     """A value no offline reading can know (D5), with the construct that produces it."""
 
     construct: str  # e.g. "Fn::ImportValue 'SharedUserPoolId'", "data.aws_ssm_parameter.x.value"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from botocore import xform_name
 from botocore.exceptions import (
     BotoCoreError,
@@ -78,8 +78,7 @@ _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOpera
 _PARSER_FAILURES = (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError)
 
 
-@dataclass(frozen=True)
-class ObservedError:
+class ObservedError(msgspec.Struct, frozen=True):
     """An AWS error that is the outcome of the flow: compared with the predicted `error`."""
 
     code: str

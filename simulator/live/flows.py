@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+import msgspec
 from botocore.exceptions import ClientError
 
 from simulator.live.errors import ObservedError, aws_error, call, observed_error
@@ -35,20 +35,18 @@ _ROLE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class FlowRequest:
+class FlowRequest(msgspec.Struct, frozen=True):
     """One live run. `logins` maps the Logins key to its token; empty means a guest."""
 
     identity_pool_id: str
     flow: Flow = Flow.ENHANCED
-    logins: Mapping[str, str] = field(default_factory=dict)
+    logins: Mapping[str, str] = msgspec.field(default_factory=dict)
     custom_role_arn: str | None = None
     basic_role_arn: str | None = None
     known_role_arns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Observation:
+class Observation(msgspec.Struct, frozen=True):
     """What AWS did. `principal_tags`/`amr` are None when they could not be observed."""
 
     flow: Flow

@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, Literal
 
+import msgspec
 from botocore.exceptions import ClientError
 from ruamel.yaml import YAML
 
@@ -36,8 +36,7 @@ _DESCRIBE_KEYS = (
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)")
 
 
-@dataclass(frozen=True)
-class PullResult:
+class PullResult(msgspec.Struct, frozen=True):
     document: dict[str, Any]  # the pool file, in CONTRACT §2 shape
     warnings: tuple[str, ...] = ()
 

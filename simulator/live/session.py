@@ -13,7 +13,6 @@ import functools
 import ipaddress
 import os
 import re
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 import boto3
 import botocore.loaders
 import botocore.session
+import msgspec
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, InvalidRegionError, ProfileNotFound
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
@@ -33,8 +33,7 @@ RetryMode = Literal["standard", "adaptive"]
 INSECURE_HTTP_OPTION = "--allow-insecure-http"
 
 
-@dataclass(frozen=True)
-class AwsSettings:
+class AwsSettings(msgspec.Struct, frozen=True):
     """Where and how to call AWS. `region=None` means: the profile's region, else the pool's.
 
     Checked when made: a malformed region or endpoint is bad input (exit 2), never a botocore

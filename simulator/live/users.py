@@ -20,10 +20,10 @@ import hmac
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.session
+import msgspec
 from botocore.exceptions import ClientError
 
 from simulator.errors import UsageError
@@ -73,8 +73,7 @@ def id_token_value(name: str, value: str) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class OnlyRead:
+class OnlyRead(msgspec.Struct, frozen=True):
     """`--only-read-claims`: keep only these claims, and `sub` hashed with `key`."""
 
     claims: frozenset[str]
@@ -84,17 +83,16 @@ class OnlyRead:
         return f"OnlyRead({sorted(self.claims)}, key=…)"
 
 
-@dataclass
-class UsersPull:
+class UsersPull(msgspec.Struct):
     """What was pulled, and how many users went where (filled while `lines` is read)."""
 
     user_pool_id: str
     client_id: str
     estimated_users: int | None
-    lines: Iterator[dict[str, Any]] = field(default_factory=lambda: iter(()))
+    lines: Iterator[dict[str, Any]] = msgspec.field(default_factory=lambda: iter(()))
     written: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)  # why -> how many
-    dropped: set[str] = field(default_factory=set)  # claim names left out by `keep`
+    skipped: dict[str, int] = msgspec.field(default_factory=dict)  # why -> how many
+    dropped: set[str] = msgspec.field(default_factory=set)  # claim names left out by `keep`
 
 
 class _UserReader:
@@ -176,8 +174,7 @@ class _UserReader:
         )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ClaimsShape:
+class ClaimsShape(msgspec.Struct, frozen=True):
     """How each user's claims line is written."""
 
     issuer: str

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from simulator import inputs
 from simulator.access import Assessment
@@ -22,8 +23,7 @@ from simulator.simulate import simulate
 GUEST = LoginRequest.guest()
 
 
-@dataclass(frozen=True)
-class LoginSource:
+class LoginSource(msgspec.Struct, frozen=True):
     """One login to verify: a raw ID token, or a guest (`token=None`). Holds a secret: never print."""
 
     label: str
@@ -39,8 +39,7 @@ class LoginSource:
         return f"LoginSource({self.label!r}, {shown})"
 
 
-@dataclass(frozen=True)
-class VerifyResult:
+class VerifyResult(msgspec.Struct, frozen=True):
     """Prediction and live answer for one login, and how they differ."""
 
     login: str
@@ -64,8 +63,7 @@ class VerifyResult:
         }
 
 
-@dataclass(frozen=True)
-class VerifyReport:
+class VerifyReport(msgspec.Struct, frozen=True):
     """Several logins, one report: matches only if every login matches."""
 
     results: tuple[VerifyResult, ...]
@@ -189,12 +187,12 @@ def verify_login(
         raise UsageError("--flow basic needs --role-arn: the role the application asks STS for")
     now = now or datetime.now(UTC)
     if source.token is None:
-        request = replace(base, claims=None, info=NO_TOKEN)
+        request = msgspec.structs.replace(base, claims=None, info=NO_TOKEN)
         logins: dict[str, str] = {}
     else:
         clients.redactor.add(source.token)
         claims, info = parse_claims_text(source.token, source=source.label)
-        request = replace(
+        request = msgspec.structs.replace(
             base, claims=claims, info=info, provider=source.provider, source=source.label
         )
         if info.expired(now):

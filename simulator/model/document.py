@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, ClassVar
+
+import msgspec
+from msgspec.structs import replace
 
 from simulator import inputs
 from simulator.errors import ConfigError, Path, PathPart, extend_path
+from simulator.record import WithExtras
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(msgspec.Struct, frozen=True):
     """Where a value of a pool document was written: for an imported template, the native file.
 
     `native_path` is the path inside that file (`Resources.Attachment.Properties.RoleMappings`), and
@@ -27,8 +29,7 @@ class Origin:
     construct: str | None = None
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(WithExtras, msgspec.Struct, frozen=True, eq=False):
     """A parsed file: plain data (dicts from ruamel keep line info) and the file's name.
 
     An imported infrastructure file (simulator.importers) is a Document too: `data` is the pool in
@@ -39,8 +40,9 @@ class Document:
     source: str
     origins: Mapping[Path, Origin] | None = None
     # The text `data` was read from without line information (inputs.yaml_data): `line_of` reads
-    # it again, with lines, when it is first asked.
-    text: str | None = field(default=None, repr=False, compare=False)
+    # it again, with lines, when it is first asked. An extra: not part of the value.
+    text: str | None = None
+    extra_fields: ClassVar[int] = 1
 
     def with_data(self, data: Any) -> Document:
         """This document's lines and origins for other data at the same paths (a repaired copy)."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+
+import msgspec
 
 from simulator.assumptions import DEFAULTS, AssumptionSet, Name
 from simulator.errors import Path
 from simulator.model.document import Origin
 from simulator.model.providers import ProviderName
+from simulator.record import WithExtras
 
 if TYPE_CHECKING:
     from simulator.iam.roles import IamData
@@ -18,8 +20,7 @@ T = TypeVar("T")
 MatchType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]
 
 
-@dataclass(frozen=True, slots=True)
-class MappingRule:
+class MappingRule(msgspec.Struct, frozen=True):
     claim: str
     match_type: MatchType
     value: str
@@ -27,8 +28,7 @@ class MappingRule:
     path: Path = ()  # where it stands in the pool file, for traces and findings
 
 
-@dataclass(frozen=True, slots=True)
-class RoleMapping:
+class RoleMapping(msgspec.Struct, frozen=True):
     key: str  # the RoleMappings map key as written
     provider: (
         ProviderName  # the provider it applies to (CloudFormation's IdentityProvider, else the key)
@@ -39,30 +39,26 @@ class RoleMapping:
     path: Path = ()
 
 
-@dataclass(frozen=True, slots=True)
-class PrincipalTagMap:
+class PrincipalTagMap(msgspec.Struct, frozen=True):
     provider: ProviderName
     use_defaults: bool
     tags: Mapping[str, str]  # tag key -> claim name [CFN-PT]
     path: Path = ()
 
 
-@dataclass(frozen=True, slots=True)
-class CognitoIdentityProvider:
+class CognitoIdentityProvider(msgspec.Struct, frozen=True):
     provider_name: str
     client_id: str
     server_side_token_check: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class UserPoolGroup:
+class UserPoolGroup(msgspec.Struct, frozen=True):
     name: str
     precedence: int | None
     role_arn: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class UserPoolClient:
+class UserPoolClient(msgspec.Struct, frozen=True):
     client_id: str
     read_attributes: tuple[str, ...] | None
     write_attributes: tuple[str, ...] | None
@@ -70,15 +66,13 @@ class UserPoolClient:
     has_secret: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaAttribute:
+class SchemaAttribute(msgspec.Struct, frozen=True):
     name: str
     mutable: bool
     developer_only: bool
 
 
-@dataclass(frozen=True, slots=True)
-class UserPool:
+class UserPool(msgspec.Struct, frozen=True):
     """What a reviewer can describe of a user pool that the identity pool cannot see (CONTRACT §2)."""
 
     provider_name: str
@@ -88,15 +82,13 @@ class UserPool:
     path: Path = ()
 
 
-@dataclass(frozen=True, slots=True)
-class OpenIdConnectProvider:
+class OpenIdConnectProvider(msgspec.Struct, frozen=True):
     arn: str
     url: str
     client_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class IdentityPool:
+class IdentityPool(WithExtras, msgspec.Struct, frozen=True, eq=False):
     identity_pool_id: str
     name: str | None
     account_id: str | None
@@ -116,16 +108,20 @@ class IdentityPool:
     assumptions: AssumptionSet = DEFAULTS
     source: str = "<input>"
     warnings: tuple[str, ...] = ()
-    # For a pool imported from a native file: pool-file paths -> where the user wrote each value.
-    origins: Mapping[Path, Origin] | None = field(default=None, compare=False, repr=False)
-    _mapping_index: dict[str, RoleMapping] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Extras, not the pool's value (equality, hash and repr leave them out). For a pool imported
+    # from a native file: pool-file paths -> where the user wrote each value.
+    extra_fields: ClassVar[int] = 3
+    origins: Mapping[Path, Origin] | None = None
+    # Derived afresh by __post_init__ for every value, msgspec.structs.replace's included.
+    _mapping_index: dict[str, RoleMapping] = msgspec.field(default_factory=dict)
+    _cache: dict[Any, Any] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        index: dict[str, RoleMapping] = {}
         for m in self.role_mappings:
-            self._mapping_index.setdefault(_mapping_lookup_key(m.provider), m)
+            index.setdefault(_mapping_lookup_key(m.provider), m)
+        msgspec.structs.force_setattr(self, "_mapping_index", index)
+        msgspec.structs.force_setattr(self, "_cache", {})
 
     @property
     def region(self) -> str:

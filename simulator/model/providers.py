@@ -6,8 +6,9 @@ cognito-semantics.md §1.2 (RoleMappings keys), §6.1 (principal-tag provider na
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 
 class ProviderKind(StrEnum):
@@ -43,8 +44,7 @@ ROLE_ARN = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderName:
+class ProviderName(msgspec.Struct, frozen=True):
     kind: ProviderKind
     name: str  # the Logins key / principal-tag provider name
     client_id: str | None = None  # user-pool role-mapping keys only

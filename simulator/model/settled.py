@@ -14,10 +14,10 @@ import datetime as dt
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+import msgspec
 from ruamel.yaml import YAML
 
 from simulator.assumptions import REGISTRY, Name, Observation, Setting
@@ -34,8 +34,7 @@ _EVIDENCE_KEYS = ("call", "request", "answer")
 _MAX_TEXT = 2_000  # an evidence line is a sentence; anything longer is not from a probe
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(msgspec.Struct, frozen=True):
     """One call of an experiment and what AWS answered (names and codes, never a secret)."""
 
     call: str
@@ -46,8 +45,7 @@ class Evidence:
         return {"call": self.call, "request": self.request, "answer": self.answer}
 
 
-@dataclass(frozen=True, slots=True)
-class Settled:
+class Settled(msgspec.Struct, frozen=True):
     """One assumption settled by observation."""
 
     name: Name
@@ -66,8 +64,7 @@ class Settled:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Inconclusive:
+class Inconclusive(msgspec.Struct, frozen=True):
     """An experiment that ran but settled nothing: AWS's answer matched neither choice."""
 
     name: Name
@@ -83,11 +80,10 @@ class Inconclusive:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class SettledFile:
+class SettledFile(msgspec.Struct, frozen=True):
     settled: tuple[Settled, ...] = ()
     inconclusive: tuple[Inconclusive, ...] = ()
-    not_probed: Mapping[str, str] = field(default_factory=dict)
+    not_probed: Mapping[str, str] = msgspec.field(default_factory=dict)
     run_id: str | None = None
     region: str | None = None
     date: str | None = None

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import IO
+
+import msgspec
 
 from simulator.render.terminal import xml_safe
 
 
-@dataclass(frozen=True, slots=True)
-class JUnitCase:
+class JUnitCase(msgspec.Struct, frozen=True):
     name: str
     classname: str
     failure: str | None = None  # the failure text; None: passed
@@ -26,10 +26,9 @@ class JUnitCase:
     properties: Sequence[tuple[str, str]] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class JUnitSuite:
+class JUnitSuite(msgspec.Struct, frozen=True):
     name: str
-    cases: Sequence[JUnitCase] = field(default_factory=tuple)
+    cases: Sequence[JUnitCase] = msgspec.field(default_factory=tuple)
     properties: Sequence[tuple[str, str]] = ()
 
     @property

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import IO, Any, Literal
+
+import msgspec
 
 from simulator import __version__
 
@@ -17,8 +18,7 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 Level = Literal["error", "warning", "note", "none"]
 
 
-@dataclass(frozen=True, slots=True)
-class SarifRule:
+class SarifRule(msgspec.Struct, frozen=True):
     id: str
     name: str
     short: str
@@ -27,15 +27,14 @@ class SarifRule:
     level: Level = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class SarifResult:
+class SarifResult(msgspec.Struct, frozen=True):
     rule_id: str
     level: Level
     message: str
     uri: str | None = None
     line: int | None = None
     logical_path: str | None = None
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, Any] = msgspec.field(default_factory=dict)
     suppression: str | None = None  # a justification: the result was reviewed and accepted
 
 

@@ -11,8 +11,9 @@ cache, bounded in size, and not thread-safe.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from simulator.assumptions import Consult, Name
 from simulator.model.pool import MappingRule
@@ -21,21 +22,20 @@ from simulator.semantics.rules import claim_text
 _Entry = tuple[int, str]  # (rule index, value)
 
 
-@dataclass(slots=True)
-class _ClaimRules:
+class _ClaimRules(msgspec.Struct):
     first: int  # the lowest rule index on this claim
-    equals: dict[str, int] = field(default_factory=dict)
-    equals_folded: dict[str, int] = field(default_factory=dict)
+    equals: dict[str, int] = msgspec.field(default_factory=dict)
+    equals_folded: dict[str, int] = msgspec.field(default_factory=dict)
     # Each list twice: as written, and casefolded for case-sensitive-match=insensitive.
-    contains: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
-    starts: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
+    contains: tuple[list[_Entry], list[_Entry]] = msgspec.field(default_factory=lambda: ([], []))
+    starts: tuple[list[_Entry], list[_Entry]] = msgspec.field(default_factory=lambda: ([], []))
     # The StartsWith values of each list at once: one call tells that none matches (the common case).
     starts_any: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-    not_equal: tuple[list[_Entry], list[_Entry]] = field(default_factory=lambda: ([], []))
+    not_equal: tuple[list[_Entry], list[_Entry]] = msgspec.field(default_factory=lambda: ([], []))
     # True while every value is its own casefold: folding a caseless claim changes nothing.
     caseless: bool = True
     # Verdicts already computed for a claim value, per assumption set: (rule index, consulted names).
-    memo: dict[frozenset[Name], dict[Any, tuple[int | None, tuple[Name, ...]]]] = field(
+    memo: dict[frozenset[Name], dict[Any, tuple[int | None, tuple[Name, ...]]]] = msgspec.field(
         default_factory=dict
     )
     # A claim whose values rarely repeat (email, sub) is not worth remembering: count, then stop.

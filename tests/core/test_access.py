@@ -137,7 +137,7 @@ def test_a_trust_policy_for_another_pool_refuses_the_role() -> None:
 def test_basic_flow_trust_failure_is_sts_access_denied() -> None:
     # [RTP] basic flow: "AccessDenied -- Not authorized to perform sts:AssumeRoleWithWebIdentity"
     pool = abac_pool(aud="us-east-1:99999999-0000-0000-0000-000000000000")
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     pool = replace(pool, allow_classic_flow=True)
     d = check(pool, token(custom__dept="sales"), flow="basic", basic_role_arn=AUTH)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec.structs import replace
 from ruamel.yaml import YAML
 
 from simulator.errors import ConfigError

@@ -11,9 +11,9 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from simulator.assumptions import Name
@@ -128,8 +128,7 @@ def run_probe(
 # --- cleanup ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CleanupReport:
+class CleanupReport(msgspec.Struct, frozen=True):
     run_id: str
     region: str
     found: tuple[Resource, ...]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import jwt
+import msgspec
 
 from simulator.live.errors import call, pages
 from simulator.live.redact import Redactor
@@ -80,8 +80,7 @@ CLEANUP_OPERATIONS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Credentials:
+class Credentials(msgspec.Struct, frozen=True):
     """Temporary credentials an identity pool issued; a secret: never shown, only used once."""
 
     access_key_id: str
@@ -92,8 +91,7 @@ class Credentials:
         return "Credentials(…)"
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedCall:
+class PlannedCall(msgspec.Struct, frozen=True):
     operation: str  # service:Operation
     target: str  # what it acts on, in words
 

@@ -13,8 +13,9 @@ the OpenID token (cognito-semantics §6.4).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import msgspec
 
 from simulator.assumptions import REGISTRY, Name
 
@@ -24,30 +25,26 @@ DEFAULT_ROLE = "default"  # every experiment's pool has an authenticated role wi
 ERROR_PERSISTS = "InvalidIdentityPoolConfigurationException"
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     claim: str
     match_type: str
     value: str
     role: str  # a role label of the experiment
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
+class Group(msgspec.Struct, frozen=True):
     name: str  # as created in the run's user pool (experiments' groups share it: prefix by code)
     role: str | None = None  # a role label: the group's RoleArn
     precedence: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class User:
+class User(msgspec.Struct, frozen=True):
     name: str
-    attributes: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[str, str] = msgspec.field(default_factory=dict)
     groups: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Login:
+class Login(msgspec.Struct, frozen=True):
     """One run of the real flow for a user: GetId, then GetCredentialsForIdentity (`credentials`,
     with CustomRoleArn when `custom_role` names one) or GetOpenIdToken (`openid`, which shows the
     session tags), or both in that order (`both`)."""
@@ -61,8 +58,7 @@ class Login:
     retry: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class PoolSpec:
+class PoolSpec(msgspec.Struct, frozen=True):
     mapping: Literal["Rules", "Token"] | None = None
     ambiguous: Literal["AuthenticatedRole", "Deny"] = "AuthenticatedRole"
     rules: tuple[Rule, ...] = ()
@@ -91,8 +87,7 @@ class PoolSpec:
         return "; ".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True):
     """What AWS answered for one login (or for SetIdentityPoolRoles, when `login` is None)."""
 
     login: Login | None
@@ -101,7 +96,9 @@ class Answer:
     error_code: str | None = None
     error_message: str = ""
     tags: Mapping[str, str] | None = None  # the OpenID token's principal tags (`openid` logins)
-    claims: Mapping[str, Any] = field(default_factory=dict)  # ID-token claims the case is about
+    claims: Mapping[str, Any] = msgspec.field(
+        default_factory=dict
+    )  # ID-token claims the case is about
     credentials_role: str | None = None  # `both`: the role GetCredentialsForIdentity gave
 
     @property
@@ -121,8 +118,7 @@ class Answer:
         return "; ".join(parts) or "accepted"
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     choice: str | None  # the label of the choice AWS took; None: the answer settles nothing
     reason: str
 
@@ -130,8 +126,7 @@ class Verdict:
 Reader = Callable[[Sequence[Answer]], Verdict]
 
 
-@dataclass(frozen=True, slots=True)
-class Experiment:
+class Experiment(msgspec.Struct, frozen=True):
     name: Name
     code: str  # short, in resource names
     question: str

@@ -13,10 +13,10 @@ import json
 import secrets
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+import msgspec
 from botocore.exceptions import ClientError
 
 from simulator.assumptions import Name, Observation
@@ -74,8 +74,7 @@ def new_password() -> str:
     return "Aa1!" + "".join(secrets.choice(alphabet) for _ in range(28))
 
 
-@dataclass(frozen=True, slots=True)
-class Resource:
+class Resource(msgspec.Struct, frozen=True):
     kind: str
     name: str
     detail: str = ""
@@ -90,8 +89,7 @@ class Resource:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentResult:
+class ExperimentResult(msgspec.Struct, frozen=True):
     name: Name
     question: str
     verdict: Verdict
@@ -107,8 +105,7 @@ class ExperimentResult:
         }
 
 
-@dataclass(frozen=True)
-class Teardown:
+class Teardown(msgspec.Struct, frozen=True):
     deleted: tuple[Resource, ...] = ()
     leftovers: tuple[tuple[Resource, str], ...] = ()  # the resource and why it stayed
 
@@ -126,8 +123,7 @@ class Teardown:
         )
 
 
-@dataclass(frozen=True)
-class ProbeReport:
+class ProbeReport(msgspec.Struct, frozen=True):
     run_id: str
     region: str
     date: str
@@ -165,8 +161,7 @@ class ProbeReport:
         }
 
 
-@dataclass(frozen=True)
-class ProbePlan:
+class ProbePlan(msgspec.Struct, frozen=True):
     """What a run would create and call: the dry run's answer."""
 
     run_id: str
@@ -195,15 +190,14 @@ class ProbePlan:
         }
 
 
-@dataclass
-class _Setup:
+class _Setup(msgspec.Struct):
     """One experiment's resources, as created."""
 
     pool_id: str
-    roles: dict[str, str] = field(default_factory=dict)  # label -> ARN
-    tokens: dict[str, str] = field(default_factory=dict)  # user -> ID token (a secret)
-    evidence: list[Evidence] = field(default_factory=list)
-    answers: list[Answer] = field(default_factory=list)  # answers of the set-up itself
+    roles: dict[str, str] = msgspec.field(default_factory=dict)  # label -> ARN
+    tokens: dict[str, str] = msgspec.field(default_factory=dict)  # user -> ID token (a secret)
+    evidence: list[Evidence] = msgspec.field(default_factory=list)
+    answers: list[Answer] = msgspec.field(default_factory=list)  # answers of the set-up itself
 
 
 class ProbeRun:
