@@ -30,7 +30,7 @@ class Origin(msgspec.Struct, frozen=True):
 
 
 class Document(WithExtras, msgspec.Struct, frozen=True, eq=False):
-    """A parsed file: plain data (dicts from ruamel keep line info) and the file's name.
+    """A parsed file: plain data and the file's name; `line_of` finds where a path was written.
 
     An imported infrastructure file (simulator.importers) is a Document too: `data` is the pool in
     AWS's shapes and `origins` maps paths inside it to where the user wrote each value.
