@@ -105,7 +105,7 @@ class Document(WithExtras, msgspec.Struct, frozen=True, eq=False):
         return err.locate(self.source, self.line_of(err.path))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)  # a diff's two pools; each tree can be large
 def _lined(text: str, source: str) -> Any:
     """`text` read with its line information, for the document read without it."""
     try:
