@@ -237,6 +237,24 @@ def _both_readings_agree(text: str) -> None:
     assert _shape(quick) == _shape(inputs.load_yaml(text, "f.yaml"))
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_pool_file_is_read_quickly_and_as_the_round_trip_reading(as_json: bool) -> None:
+    # The properties below accept a document the quick reading declines; this one it must take.
+    text = (Path(__file__).resolve().parents[2] / "rules" / "pool.yaml").read_text()
+    if as_json:
+        text = json.dumps(plain(inputs.load_yaml(text, "pool.yaml")), indent=2)
+    quick, lined = inputs.yaml_data(text, "pool")
+    assert not lined
+    assert _shape(quick) == _shape(inputs.load_yaml(text, "pool"))
+
+
+@pytest.mark.parametrize("text", ["a: !!str 1\n", "b: &b {x: 1}\nc:\n  <<: *b\n", "k: =\n"])
+def test_tags_merge_keys_and_what_the_safe_loader_refuses_are_read_round_trip(text: str) -> None:
+    data, lined = inputs.yaml_data(text, "f.yaml")
+    assert lined
+    assert _shape(data) == _shape(inputs.load_yaml(text, "f.yaml"))
+
+
 _SCALAR_TEXT = st.text(alphabet="0123456789+-._:eExobTZ~ntrulfasyNF ", max_size=12) | st.sampled_from(
     ["0o17", "0x1F", "0b101", "017", "1_000", "1e3", "1.5e-3", ".inf", "-.Inf", ".NaN", "null",
      "Null", "~", "True", "yes", "no", "on", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
