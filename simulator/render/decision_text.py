@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import IO
 
 from simulator.access import Assessment
-from simulator.render.base import JsonRenderer, OutputFormat, Renderer, console_for
+from simulator.render import sheet
+from simulator.render.base import JsonRenderer, OutputFormat, Renderer
 
 
 class DecisionText(Renderer[Assessment]):
     def render(self, result: Assessment, stream: IO[str]) -> None:
-        from simulator.render.decision_trace import render_assessment  # rich: text output only
+        from simulator.render.decision_trace import assessment_sheet
 
-        render_assessment(result, console_for(stream))
+        sheet.write(assessment_sheet(result), stream)
 
 
 SIMULATE_RENDERERS: dict[OutputFormat, Renderer[Assessment]] = {

@@ -1,15 +1,12 @@
 """The text trace of one assessment: provider -> mapping -> every rule -> decision -> tags -> trust ->
-access -> doubts. Each trace step type has its own short function; the rule steps form one table.
-The renderer (simulator.render.decision_text) imports it for text output only: JSON needs no rich."""
+access -> doubts, as the blocks of a sheet (simulator.render.sheet). Each trace step type has its
+own short function; the rule steps form one table."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-
-from rich.console import Console
-from rich.text import Text
 
 from simulator.access import AccessResult, Assessment
 from simulator.decision import (
@@ -28,8 +25,7 @@ from simulator.decision import (
     outcome_json,
 )
 from simulator.iam import TrustDecision
-from simulator.render.base import hanging
-from simulator.render.console import safe_text
+from simulator.render.sheet import Block, Cell, Line, Span, Table, span
 from simulator.wording import json_text, words
 
 # Emphasis is kept for what decides: the matching rule and the decision.
@@ -56,34 +52,39 @@ _LABELS: dict[type[Step], str] = {
 
 LABEL_WIDTH = 15
 
+Body = str | tuple[Span, ...]
+
 
 def _claim_value(value: Any) -> str:
     """A claim's value as the token carries it: text as is, anything else as JSON."""
     return value if isinstance(value, str) else json_text(value)
 
 
-def _label(console: Console, name: str, body: Text | str) -> None:
-    hanging(console, name, body, width=LABEL_WIDTH)
+def _label(out: list[Block], name: str | tuple[Span, ...], body: Body) -> None:
+    label = span(name) if isinstance(name, str) else name
+    out.append(Line(label, span(body) if isinstance(body, str) else body, LABEL_WIDTH))
 
 
-def render_assessment(a: Assessment, console: Console) -> None:
+def assessment_sheet(a: Assessment) -> list[Block]:
+    out: list[Block] = []
     d = a.decision
-    _label(console, "Identity pool", f"{d.identity_pool_id} ({d.flow} flow)")
-    _token(console, a)
+    _label(out, "Identity pool", f"{d.identity_pool_id} ({d.flow} flow)")
+    _token(out, a)
     for note in a.notes:
-        _label(console, "Note", note)
-    _trace(console, d.trace)
-    _outcome(console, a)
+        _label(out, "Note", note)
+    _trace(out, d.trace)
+    _outcome(out, a)
     if a.trust is not None:
-        _trust(console, a.trust)
+        _trust(out, a.trust)
     elif not a.iam_evaluated and isinstance(a.outcome, Granted):
-        _label(console, "Trust", "not evaluated: no IAM data (IamRoles in the pool file, or --iam)")
+        _label(out, "Trust", "not evaluated: no IAM data (IamRoles in the pool file, or --iam)")
     for result in a.access:
-        _access(console, result)
-    _uncertain(console, a)
+        _access(out, result)
+    _uncertain(out, a)
+    return out
 
 
-def _token(console: Console, a: Assessment) -> None:
+def _token(out: list[Block], a: Assessment) -> None:
     if a.request.claims is None:
         return
     tok = a.request.info
@@ -96,21 +97,21 @@ def _token(console: Console, a: Assessment) -> None:
         body += f" [{tok.fingerprint}]"
     if tok.expires_at is not None:
         body += f", expires {datetime.fromtimestamp(tok.expires_at, tz=UTC).isoformat()}"
-    _label(console, "Token", body)
+    _label(out, "Token", body)
 
 
-def _trace(console: Console, trace: tuple[TraceStep, ...]) -> None:
+def _trace(out: list[Block], trace: tuple[TraceStep, ...]) -> None:
     rules: list[RuleStep] = []
     for step in trace:
         if isinstance(step, RuleStep):
             rules.append(step)
             continue
         if rules:
-            _print_rules(console, rules)
+            out.append(_rules(rules))
             rules = []
-        _label(console, _LABELS.get(type(step), step.kind), step.message)
+        _label(out, _LABELS.get(type(step), step.kind), step.message)
     if rules:
-        _print_rules(console, rules)
+        out.append(_rules(rules))
 
 
 _RULE_COLUMNS = ("#", "claim", "match", "value", "role", "verdict", "claim value")
@@ -120,46 +121,13 @@ _SHRINK_ORDER = (6, 3, 4, 1)
 _GAP = 2
 
 
-def _print_rules(console: Console, steps: list[RuleStep]) -> None:
+def _rules(steps: list[RuleStep]) -> Table:
     """Every claim, value and role in full: a cell too narrow for its text wraps inside itself,
     at spaces where it has them."""
-    rows = [_rule_row(step) for step in steps]
-    cells = [[Text(name) for name in _RULE_COLUMNS], *rows]
-    natural = [max(c[i].cell_len for c in cells) for i in range(len(_RULE_COLUMNS))]
-    longest_word = [
-        max(len(word) for c in cells for word in (c[i].plain.split() or [""]))
-        for i in range(len(_RULE_COLUMNS))
-    ]
-    widths = fit_columns(natural, longest_word, console.width - _GAP * len(natural))
-    from rich.table import Table  # only the text output lays out a table
-
-    table = Table(box=None, pad_edge=False, header_style="", padding=(0, _GAP, 0, 0))
-    for name, width in zip(_RULE_COLUMNS, widths, strict=True):
-        table.add_column(name, width=width, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    return Table(_RULE_COLUMNS, tuple(_rule_row(step) for step in steps), _SHRINK_ORDER, _GAP)
 
 
-def fit_columns(natural: list[int], minimum: list[int], available: int) -> list[int]:
-    """Column widths within `available`: each at its natural width if all fit; else the columns
-    of _SHRINK_ORDER give up width in turn down to their longest word (so text wraps at spaces),
-    and only then all of them alike, in proportion (a word is then folded, never cut)."""
-    widths = list(natural)
-    for i in _SHRINK_ORDER:
-        excess = sum(widths) - available
-        if excess <= 0:
-            return widths
-        widths[i] = max(minimum[i], widths[i] - excess)
-    excess = sum(widths) - available
-    if excess > 0:
-        share = sum(widths[i] for i in _SHRINK_ORDER)
-        for i in _SHRINK_ORDER:
-            widths[i] = max(1, widths[i] - -(-excess * widths[i] // share))
-    return widths
-
-
-def _rule_row(step: RuleStep) -> list[Text]:
+def _rule_row(step: RuleStep) -> tuple[Cell, ...]:
     label, style = _VERDICT_STYLE[step.verdict]
     if step.verdict == "not-evaluated":
         shown = ""
@@ -167,81 +135,77 @@ def _rule_row(step: RuleStep) -> list[Text]:
         shown = "(absent)"
     else:
         shown = _claim_value(step.claim_value)
-    return [
-        safe_text(str(step.index)),
-        safe_text(step.claim),
-        safe_text(step.match_type),
-        safe_text(step.value),
-        safe_text(step.role_arn.rsplit("/", 1)[-1]),
-        safe_text(label, style=style),
-        safe_text(shown),
-    ]
+    return (
+        span(str(step.index)),
+        span(step.claim),
+        span(step.match_type),
+        span(step.value),
+        span(step.role_arn.rsplit("/", 1)[-1]),
+        span(label, style),
+        span(shown),
+    )
 
 
-def _outcome(console: Console, a: Assessment) -> None:
-    out = a.outcome
-    if isinstance(out, Granted):
-        extra = (
-            f" (rule {out.decided_by.rule_index})" if out.decided_by.rule_index is not None else ""
-        )
-        _label(console, "Decision", Text(f"role {out.role_arn}{extra}", style="bold green"))
-        _label(console, "Principal tags", words(out.principal_tags))
+def _outcome(out: list[Block], a: Assessment) -> None:
+    result = a.outcome
+    if isinstance(result, Granted):
+        rule = result.decided_by.rule_index
+        extra = f" (rule {rule})" if rule is not None else ""
+        _label(out, "Decision", span(f"role {result.role_arn}{extra}", "bold green"))
+        _label(out, "Principal tags", words(result.principal_tags))
         return
-    text = f"no credentials: {out.error.code}: {out.error.message}"
+    text = f"no credentials: {result.error.code}: {result.error.message}"
     pool = a.decision.outcome
     if isinstance(pool, Granted):
         text += f" (the pool chose {pool.role_arn}; STS refuses it)"
-    _label(console, "Decision", Text(text, style="bold red"))
+    _label(out, "Decision", span(text, "bold red"))
 
 
-def _trust(console: Console, t: TrustDecision) -> None:
+def _trust(out: list[Block], t: TrustDecision) -> None:
     style = {"allowed": "green", "denied": "bold red"}.get(t.outcome, "yellow")
     by = "; ".join(dict.fromkeys(m.label for m in t.matched))
-    _label(
-        console, "Trust", Text(f"{t.outcome}: {t.reason}" + (f" [{by}]" if by else ""), style=style)
-    )
+    _label(out, "Trust", span(f"{t.outcome}: {t.reason}" + (f" [{by}]" if by else ""), style))
     for doubt in t.uncertain:
-        _label(console, "  uncertain", Text(f"{doubt.assumption}: {doubt.detail}", style="yellow"))
+        _label(out, "  uncertain", span(f"{doubt.assumption}: {doubt.detail}", "yellow"))
 
 
-def _access(console: Console, a: AccessResult) -> None:
-    line = Text(f"{a.request.action} on {a.request.resource}: ")
-    line.append(a.verdict.replace("_", " "), style=_ACCESS_STYLE.get(a.verdict, "yellow"))
-    _label(console, "Access", line)
+def _access(out: list[Block], a: AccessResult) -> None:
+    verdict = (a.verdict.replace("_", " "), _ACCESS_STYLE.get(a.verdict, "yellow"))
+    _label(out, "Access", ((f"{a.request.action} on {a.request.resource}: ", ""), verdict))
     if a.reason:
-        _label(console, "  because", a.reason)
-    each: list[tuple[str, Callable[[Any], Text | str], tuple[Any, ...]]] = []
+        _label(out, "  because", a.reason)
+    each: list[tuple[str, Callable[[Any], Body], tuple[Any, ...]]] = []
     if a.decision is not None:
         each = [
             ("  statement", lambda m: m.label, a.decision.matched),
-            ("  uncertain", lambda u: Text(f"{u.assumption}: {u.detail}", style="yellow"),
+            ("  uncertain", lambda u: span(f"{u.assumption}: {u.detail}", "yellow"),
              a.decision.uncertain),
             ("  warning", str, a.decision.warnings),
         ]  # fmt: skip
     each.append(("  missing", str, a.missing))
     for label, show, items in each:
         for item in items:
-            _label(console, label, show(item))
+            _label(out, label, show(item))
 
 
-def _uncertain(console: Console, a: Assessment) -> None:
+def _uncertain(out: list[Block], a: Assessment) -> None:
     d = a.decision
     if not a.rests_on:
-        _label(console, "Uncertain", "no undocumented behaviour changes this answer")
+        _label(out, "Uncertain", "no undocumented behaviour changes this answer")
     elif not d.uncertain:
-        _label(console, "Uncertain", Text(
+        _label(out, "Uncertain", span(
             "the pool's decision rests on no named assumption; trust or access rests on "
-            + ", ".join(a.rests_on) + " (above)", style="yellow"))  # fmt: skip
+            + ", ".join(a.rests_on) + " (above)", "yellow"))  # fmt: skip
     for u in d.uncertain:
         alt = outcome_json(u.alternative_outcome)
         what = alt["role_arn"] or (alt["error"] or {}).get("code")
         tags = f", tags {words(alt['principal_tags'])}" if alt["principal_tags"] else ""
         # A choice settled by `rolesim probe` is reported as observed, not assumed.
         _label(
-            console,
+            out,
             "Observed" if u.observed else "Uncertain",
-            Text(
+            span(
                 f"{u.assumption}: {u.detail}; alternative outcome: {what}{tags}",
-                style="cyan" if u.observed else "yellow",
+                "cyan" if u.observed else "yellow",
             ),
         )
