@@ -439,9 +439,20 @@ def default_identity_id(pool_id: str, login: Login) -> str:
     """A stable stand-in identity id (`<region>:<uuid>`) when --identity-id is not given."""
     region = pool_id.split(":", 1)[0]
     if not login.authenticated or login.provider is None:
-        return f"{region}:{uuid.uuid5(uuid.NAMESPACE_URL, pool_id + '#guest')}"
+        return f"{region}:{uuid5(uuid.NAMESPACE_URL, pool_id + '#guest')}"
     seed = f"{pool_id}#{login.provider.name}#{login.claims.get('sub', '')}"
-    return f"{region}:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+    return f"{region}:{uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+def uuid5(namespace: uuid.UUID, name: str) -> uuid.UUID:
+    """uuid.uuid5, with CPython's own SHA-1: the standard one imports hashlib, which loads
+    OpenSSL (4 ms of a command's start-up)."""
+    try:
+        from _sha1 import sha1  # type: ignore[import-not-found]  # CPython, unstubbed
+    except ImportError:  # another interpreter
+        from hashlib import sha1
+    digest = sha1(namespace.bytes + name.encode("utf-8")).digest()
+    return uuid.UUID(bytes=digest[:16], version=5)
 
 
 def expiry_note(info: TokenInfo, now: datetime | None = None) -> str | None:

@@ -36,7 +36,7 @@ from simulator.importers.source import (
 from simulator.model import IdentityPool, pool_from_document
 from simulator.model.document import plain, read_file
 from simulator.render.base import OutputFormat, Renderer, pick
-from simulator.render.terminal import printable
+from simulator.render.terminal import printable, treated_as_terminal
 from simulator.request import Flow
 
 if TYPE_CHECKING:
@@ -347,10 +347,11 @@ def batch_progress(
 ) -> Iterator[Iterator[bytes]]:
     """The lines of a JSON-lines input, counted on a progress bar on stderr when it is a terminal
     (line count, rate and, for a file, ETA); stdout carries only the results."""
-    console = console or stderr_console()
-    if quiet() or not console.is_terminal:
+    # Whether stderr is a terminal is asked without rich: a pipe needs no console.
+    if quiet() or not (console.is_terminal if console else treated_as_terminal(sys.stderr)):
         yield lines
         return
+    console = console or stderr_console()
     from simulator.cli.progress import progress_bar  # rich's progress: only on a terminal
 
     with progress_bar(printable(Path(str(path)).name), lines, _size(path), console) as counted:

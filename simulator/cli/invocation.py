@@ -8,9 +8,7 @@ every command its own copy, and each copy updates the one `Invocation` of the ru
 from __future__ import annotations
 
 import copy
-import logging
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,6 +17,7 @@ from typing import Any
 import msgspec
 import typer
 
+from simulator import logs
 from simulator.render import terminal
 
 
@@ -37,13 +36,7 @@ class Invocation(msgspec.Struct):
         return self.verbose >= 3
 
     def configure_logging(self) -> None:
-        level = logging.ERROR if self.quiet else logging.WARNING - 10 * min(self.verbose, 2)
-        logging.basicConfig(
-            level=level,
-            stream=sys.stderr,
-            format="rolesim: %(levelname)s: %(message)s",
-            force=True,
-        )
+        logs.configure(logs.ERROR if self.quiet else logs.WARNING - 10 * min(self.verbose, 2))
 
 
 _CURRENT: ContextVar[Invocation] = ContextVar("rolesim_invocation", default=Invocation())  # noqa: B039 - read only

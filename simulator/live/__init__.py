@@ -6,4 +6,8 @@ redacted fingerprints (see `redact`).
 
 import logging
 
+from simulator import logs
+
+# A quiet library: the CLI decides what is shown (and its settings apply from here on).
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+logs.ready()

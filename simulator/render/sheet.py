@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING
 
 import msgspec
 
-from simulator.render.terminal import printable, styles_enabled
+from simulator.render.terminal import printable, treated_as_terminal
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -66,17 +66,15 @@ def write(blocks: Sequence[Block], stream: IO[str]) -> None:
 
 
 def _plain_width(stream: IO[str]) -> int | None:
-    """The width rich would lay out at where it would write no escape sequence; else None.
+    """The width rich lays `stream` out at when it is no terminal (no escape sequence, no terminal
+    size); None for a terminal, or what rich takes for one (FORCE_COLOR, TTY_COMPATIBLE=1).
 
-    Mirrors simulator.render.base.console_for: a terminal is rich's; a pipe or file is 200 columns
-    unless COLUMNS says otherwise; FORCE_COLOR or TTY_COMPATIBLE=1 make rich treat it as a terminal.
+    Mirrors simulator.render.base.console_for: 200 columns unless COLUMNS says otherwise.
     """
-    if sys.platform == "win32" or (hasattr(stream, "isatty") and stream.isatty()):
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    if sys.platform == "win32" or tty or treated_as_terminal(stream):
         return None
-    env = os.environ
-    if styles_enabled() and ("FORCE_COLOR" in env or env.get("TTY_COMPATIBLE") == "1"):
-        return None
-    columns = env.get("COLUMNS", "")
+    columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() else 200
 
 

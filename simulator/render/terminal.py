@@ -20,6 +20,7 @@ NO_COLOR): then no console writes a single escape sequence.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -67,6 +68,21 @@ def styles(*, enabled: bool) -> Iterator[None]:
 
 def styles_enabled() -> bool:
     return _STYLES.get()
+
+
+def treated_as_terminal(stream: IO[str]) -> bool:
+    """What rich's Console.is_terminal says of `stream`, without importing rich: TTY_COMPATIBLE
+    (0 or 1) first, then a set FORCE_COLOR, then isatty."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None:
+        return force != ""
+    try:
+        return hasattr(stream, "isatty") and bool(stream.isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 class SafeWriter:
@@ -124,5 +140,6 @@ __all__ = [
     "printable",
     "styles",
     "styles_enabled",
+    "treated_as_terminal",
     "xml_safe",
 ]

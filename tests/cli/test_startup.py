@@ -50,6 +50,8 @@ NOT_FOR_A_POOL_FILE = (
     "hcl2",
     "typer.rich_utils",
     "rich",
+    "logging",  # simulator.logs: nothing here logs
+    "_hashlib",  # OpenSSL: the stand-in identity id hashes with CPython's own SHA-1
 )
 
 
@@ -72,6 +74,39 @@ def test_simulate_on_a_pool_file_imports_no_importer_no_aws_and_no_terminal_disp
     loaded = _loaded("simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json")
     assert "simulator.simulate" in loaded  # the run did decide
     assert _present(loaded, NOT_FOR_A_POOL_FILE) == []
+
+
+def test_text_to_a_pipe_and_a_batch_summary_load_no_rich(tmp_path: Path) -> None:
+    # rich's console is most of a text command's start-up: output that is no terminal is laid out
+    # by simulator.render.sheet's plain writer, and the batch summary needs no console.
+    text = _loaded("simulate", "-c", POOL, "--claims", CLAIMS)
+    corpus = tmp_path / "one.jsonl"
+    corpus.write_text(CLAIMS.read_text().replace("\n", "") + "\n")
+    batch = _loaded("simulate", "-c", POOL, "--claims-file", corpus)
+    heavy = ("rich.console", "rich.table", "rich.text", "logging", "_hashlib")
+    assert _present(text | batch, heavy) == []  # rich's line breaker (rich._wrap) is light
+    assert {"simulator.render.sheet", "simulator.batch"} <= text | batch
+
+
+# The settings wait for logging (simulator.logs); the live package applies them as it loads.
+_LOGS = """
+import sys
+from simulator import logs
+logs.configure(logs.WARNING)
+assert "logging" not in sys.modules
+import simulator.live, logging
+logging.getLogger("simulator.live.session").warning("seen")
+logging.getLogger("simulator.live.session").info("not at the default level")
+"""
+
+
+def test_at_the_default_level_a_warning_of_the_live_package_still_reaches_stderr() -> None:
+    process = subprocess.run(
+        [sys.executable, "-c", _LOGS], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert process.returncode == 0, process.stderr
+    assert process.stderr == "rolesim: WARNING: seen\n"
 
 
 @pytest.mark.skipif(

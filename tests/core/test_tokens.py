@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +16,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from simulator.claims import decode_jwt, login_for, parse_claims_text
+from simulator.claims import decode_jwt, login_for, parse_claims_text, uuid5
 from simulator.errors import ClaimsError
 from simulator.model import pool_from_dict
 from simulator.request import LoginRequest
@@ -201,3 +204,10 @@ def test_a_social_token_must_name_the_app_id_as_its_audience(aud: Any, outcome: 
     # One app id per social provider [M IdentityProviderId]; tokens for several audiences belong to
     # an OIDC provider, whose client-ID list the pool checks instead (the identity pools' Google page).
     assert _google_decision(aud) == outcome
+
+
+@settings(max_examples=200)
+@given(st.uuids(), st.text(st.characters(blacklist_categories=["Cs"])))
+def test_the_stand_in_identity_id_is_the_standard_uuid5(namespace: uuid.UUID, name: str) -> None:
+    # The stand-in id hashes with CPython's own SHA-1 (no OpenSSL at start-up); same value.
+    assert uuid5(namespace, name) == uuid.uuid5(namespace, name)

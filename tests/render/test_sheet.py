@@ -1,12 +1,10 @@
 """The plain writer of a sheet prints what rich prints, byte for byte, wherever it takes the sheet;
-pipes and files take it, terminals and forced colour go to rich."""
+pipes and files take it, terminals and forced colour go to rich (tests/cli/test_startup.py checks
+that a text command then loads no rich)."""
 
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 
 import pytest
 from hypothesis import given, settings
@@ -15,8 +13,7 @@ from hypothesis import strategies as st
 from simulator.render import sheet
 from simulator.render.console import SafeConsole
 from simulator.render.sheet import Line, Table
-from simulator.render.terminal import TrimmedLines, styles
-from tests.conftest import ROOT
+from simulator.render.terminal import TrimmedLines, styles, treated_as_terminal
 
 # Letters and runs of spaces, with what the plain writer must refuse or escape: control and
 # format characters, wide, combining and joining characters, blanks other than the space.
@@ -158,36 +155,27 @@ def test_only_output_rich_would_not_colour_takes_the_plain_writer(
         assert "\x1b[" in stream.getvalue()  # rich coloured it, as the user asked
 
 
-def test_forced_colour_with_styles_off_is_plain(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FORCE_COLOR", "1")
-    monkeypatch.delenv("COLUMNS", raising=False)
-    stream = _Stream(False)
-    with styles(enabled=False):
-        sheet.write(_WIDE, stream)
-        assert stream.getvalue() == by_rich(_WIDE, 200)
-    assert "\x1b" not in stream.getvalue()
+@pytest.mark.parametrize(
+    ("env", "tty", "terminal"),
+    [
+        ({}, False, False),
+        ({}, True, True),
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"FORCE_COLOR": ""}, True, False),  # rich: set but empty turns detection off
+        ({"FORCE_COLOR": ""}, False, False),
+        ({"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, True, False),
+        ({"TTY_COMPATIBLE": "1"}, False, True),
+    ],
+)
+def test_what_counts_as_a_terminal_is_what_rich_says(
+    env: dict[str, str], tty: bool, terminal: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
 
-
-def test_simulate_writes_the_bundled_trace_to_a_pipe_without_rich() -> None:
-    # rich's console is most of a text command's start-up; a pipe does not need it.
-    probe = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: sys.stderr.write('rich.console' in sys.modules and 'RICH' or 'NO'))\n"
-        "from simulator.cli.program import main\n"
-        "sys.argv = ['rolesim', 'simulate', '-c', 'rules/pool.yaml', '--claims',"
-        " 'examples/claims/admin.json']\n"
-        "main()\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Decision       role arn:aws:iam::111122223333:role/PoolAdmin" in done.stdout
-    assert done.stderr.endswith("NO")
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    stream = _Stream(tty)
+    assert treated_as_terminal(stream) is terminal
+    assert Console(file=stream).is_terminal is terminal
