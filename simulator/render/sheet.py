@@ -1,11 +1,12 @@
-"""A text trace's layout: labelled lines and tables, printed by rich or, where rich would print no
-style, by a plain writer that gives rich's bytes without importing rich's console (that import is
-most of a text command's start-up).
+"""A text trace's layout: labelled lines and tables, printed by rich or by a plain writer that gives
+rich's bytes, colours included, without importing rich's console (that import is most of a text
+command's start-up).
 
 The plain writer takes only what it lays out exactly as rich does: text whose every character is one
-cell wide with the space as its only blank, labels that fit their column, tables whose columns fit
-the line. It wraps with rich's own line breaker. Anything else, and every real terminal (colours,
-its own width), goes to rich. tests/render/test_sheet.py holds the two writers to the same bytes.
+cell wide with the space as its only blank, the styles of _SGR, labels that fit their column,
+tables whose columns fit the line, and a console whose width and styling it knows (_plain_layout).
+It wraps with rich's own line breaker. Anything else goes to rich. tests/render/test_sheet.py holds
+the two writers to the same bytes, with styles and without.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from typing import IO, TYPE_CHECKING
 
 import msgspec
 
-from simulator.render.terminal import printable, treated_as_terminal
+from simulator.render.terminal import (
+    escape_character,
+    printable,
+    styles_enabled,
+    treated_as_terminal,
+    unsafe_character,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,9 +61,9 @@ def span(text: str, style: str = "") -> tuple[Span, ...]:
 
 
 def write(blocks: Sequence[Block], stream: IO[str]) -> None:
-    width = _plain_width(stream)
-    if width is not None:
-        text = plain_text(blocks, width)
+    layout = _plain_layout(stream)
+    if layout is not None:
+        text = plain_text(blocks, layout[0], styled=layout[1])
         if text is not None:
             stream.write(text)
             return
@@ -65,17 +72,39 @@ def write(blocks: Sequence[Block], stream: IO[str]) -> None:
     write_rich(blocks, console_for(stream))
 
 
-def _plain_width(stream: IO[str]) -> int | None:
-    """The width rich lays `stream` out at when it is no terminal (no escape sequence, no terminal
-    size); None for a terminal, or what rich takes for one (FORCE_COLOR, TTY_COMPATIBLE=1).
+def _plain_layout(stream: IO[str]) -> tuple[int, bool] | None:
+    """The width and styling rich's console (simulator.render.base.console_for) would give
+    `stream`, where the plain writer can copy them; None where only rich can.
 
-    Mirrors simulator.render.base.console_for: 200 columns unless COLUMNS says otherwise.
+    A pipe or file: 200 columns unless COLUMNS says otherwise, no styles. A terminal: COLUMNS, or
+    the size of the first of stdin, stdout and stderr that is a terminal, or 80; styles unless
+    they are off. Left to rich: what it takes for a terminal without being one (FORCE_COLOR,
+    TTY_COMPATIBLE=1), a terminal it takes for none, a dumb terminal, NO_COLOR only rich reads
+    (colour off, emphasis on), Windows consoles and notebooks.
     """
-    tty = hasattr(stream, "isatty") and stream.isatty()
-    if sys.platform == "win32" or tty or treated_as_terminal(stream):
+    if sys.platform == "win32" or "IPython" in sys.modules:
         return None
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() else 200
+    env = os.environ
+    tty = hasattr(stream, "isatty") and bool(stream.isatty())
+    if treated_as_terminal(stream) is not tty:
+        return None
+    columns = env.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() else None
+    if not tty:
+        return (200 if width is None else width), False
+    if env.get("TERM", "").lower() in ("dumb", "unknown"):
+        return None
+    styled = styles_enabled()
+    if styled and env.get("NO_COLOR", "") != "":
+        return None
+    if width is None:
+        for fd in (0, 1, 2):
+            try:
+                width = os.get_terminal_size(fd).columns
+                break
+            except (AttributeError, ValueError, OSError):
+                continue
+    return width or 80, styled
 
 
 def cell_width(text: str) -> int:
@@ -125,16 +154,17 @@ class _NotPlainError(Exception):
     """Something rich lays out in a way the plain writer does not copy."""
 
 
-def plain_text(blocks: Sequence[Block], width: int) -> str | None:
-    """The blocks as rich prints them `width` columns wide without styles (trailing spaces
-    trimmed, as simulator.render.terminal.TrimmedLines does), or None where it would differ."""
+def plain_text(blocks: Sequence[Block], width: int, *, styled: bool = False) -> str | None:
+    """The blocks as rich prints them `width` columns wide, with styles as a colour terminal gets
+    them or without (trailing spaces trimmed, as simulator.render.terminal.TrimmedLines does), or
+    None where rich would print otherwise."""
     out: list[str] = []
     try:
         for block in blocks:
             if isinstance(block, Line):
-                _plain_line(block, width, out)
+                _plain_line(block, width, styled, out)
             else:
-                _plain_table(block, width, out)
+                _plain_table(block, width, styled, out)
     except _NotPlainError:
         return None
     return "".join(line.rstrip(" ") + "\n" for line in out)
@@ -154,42 +184,103 @@ def _simple(text: str) -> str:
     return text
 
 
-def _wrapped(text: str, width: int) -> list[str]:
-    """`text` in lines at most `width` wide, broken where rich breaks it (overflow "fold")."""
+def _bounds(text: str, width: int) -> list[tuple[int, int]]:
+    """Where `text`'s lines start and end at most `width` wide, broken where rich breaks it
+    (overflow "fold"; what passes the width at a break is spaces, and rich cuts it)."""
     if len(text) <= width:
-        return [text]
+        return [(0, len(text))]
     from rich._wrap import divide_line
 
     cuts = [0, *divide_line(text, width, fold=True), len(text)]
-    return [text[a:b][:width] for a, b in itertools.pairwise(cuts)]
+    return [(a, min(b, a + width)) for a, b in itertools.pairwise(cuts)]
 
 
-def _plain_line(line: Line, width: int, out: list[str]) -> None:
-    label, body = _simple(_joined(line.label)), _simple(_joined(line.body))
-    room = width - line.width
-    if len(label) > line.width or line.width < 1 or room < 1:
+# The SGR parameters of the styles sheets use, as rich writes them (attributes, then colour); the
+# standard colours are the same whatever colour system rich detects. Another style goes to rich.
+_SGR = {
+    "bold": "1",
+    "dim": "2",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "magenta": "35",
+    "cyan": "36",
+    "bold red": "1;31",
+    "bold green": "1;32",
+    "bold yellow": "1;33",
+    "bold magenta": "1;35",
+}
+
+
+def _cell(pieces: Sequence[Span], width: int, styled: bool) -> list[tuple[str, int]]:
+    """A cell's lines as written and their widths: rich writes each styled stretch of a line as
+    its own escape sequence, two stretches of one style included."""
+    spans = [escaped for piece in pieces for escaped in _escaped(*piece)]
+    text = _simple("".join(part for part, _ in spans))
+    lines = []
+    for a, e in _bounds(text, width):
+        if not styled:
+            lines.append((text[a:e], e - a))
+            continue
+        written, start = [], 0
+        for part, style in spans:
+            lo, hi, start = max(a, start), min(e, start + len(part)), start + len(part)
+            if lo < hi:
+                written.append(_sgr(text[lo:hi], style))
+        lines.append(("".join(written), e - a))
+    return lines
+
+
+def _escaped(text: str, style: str) -> list[Span]:
+    """`text` made printable as simulator.render.console.printable_text makes it: each escaped
+    character a stretch of its own (rich writes it as its own escape sequence)."""
+    if text.isprintable():
+        return [(text, style)]
+    out: list[Span] = []
+    for unsafe, run in itertools.groupby(text, unsafe_character):
+        if unsafe:
+            out.extend((escape_character(c), style) for c in run)
+        else:
+            out.append(("".join(run), style))
+    return out
+
+
+def _sgr(text: str, style: str) -> str:
+    if not style:
+        return text
+    code = _SGR.get(style)
+    if code is None:
         raise _NotPlainError
-    pieces = _wrapped(body, room)
-    out.append(label.ljust(line.width) + pieces[0])
-    out.extend(" " * line.width + piece for piece in pieces[1:])
+    return f"\x1b[{code}m{text}\x1b[0m"
 
 
-def _plain_table(table: Table, width: int, out: list[str]) -> None:
+def _plain_line(line: Line, width: int, styled: bool, out: list[str]) -> None:
+    label = _cell(line.label, line.width, styled)
+    body = _cell(line.body, width - line.width, styled) if width > line.width else []
+    if len(label) > 1 or label[0][1] > line.width or line.width < 1 or not body:
+        raise _NotPlainError  # a label rich would cut, or no room for the body
+    (shown, size), indent = label[0], " " * line.width
+    out.append(shown + " " * (line.width - size) + body[0][0])
+    out.extend(indent + piece for piece, _ in body[1:])
+
+
+def _plain_table(table: Table, width: int, styled: bool, out: list[str]) -> None:
     widths = column_widths(table, width)
     if min(widths) < 1 or sum(widths) + table.gap * (len(widths) - 1) > width:
         raise _NotPlainError
-    rows = (table.columns, *(tuple(_joined(cell) for cell in r) for r in table.rows))
-    for header, row in zip((True, *(False for _ in table.rows)), rows, strict=True):
-        cells = [_wrapped(_simple(printable(t)), w) for t, w in zip(row, widths, strict=True)]
+    header = tuple(span(name) for name in table.columns)
+    for first, row in zip((True, *(False for _ in table.rows)), (header, *table.rows), strict=True):
+        cells = [_cell(c, w, styled) for c, w in zip(row, widths, strict=True)]
         height = max(len(c) for c in cells)
         # rich aligns the header's cells to the bottom, the others to the top.
-        cells = [[""] * (height - len(c)) + c if header else c for c in cells]
+        blank = [("", 0)]
+        cells = [
+            blank * (height - len(c)) + c if first else c + blank * (height - len(c)) for c in cells
+        ]
         for i in range(height):
+            gap = " " * table.gap
             out.append(
-                (" " * table.gap).join(
-                    (c[i] if i < len(c) else "").ljust(w)
-                    for c, w in zip(cells, widths, strict=True)
-                )
+                gap.join(c[i][0] + " " * (w - c[i][1]) for c, w in zip(cells, widths, strict=True))
             )
 
 

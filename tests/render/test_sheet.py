@@ -1,6 +1,6 @@
-"""The plain writer of a sheet prints what rich prints, byte for byte, wherever it takes the sheet;
-pipes and files take it, terminals and forced colour go to rich (tests/cli/test_startup.py checks
-that a text command then loads no rich)."""
+"""The plain writer of a sheet prints what rich prints, byte for byte, colours included, wherever it
+takes the sheet; pipes, files and terminals take it, what only rich knows how to lay out goes to
+rich (tests/cli/test_startup.py checks that a text command then loads no rich console)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from simulator.render.terminal import TrimmedLines, styles, treated_as_terminal
 _ODD = "é漢\u0301\u200d\u3000\u00a0\t\n\x1b\u202e👍🏽"
 text = st.text(st.sampled_from("ab cdefgh  ij-:/[]\\" + _ODD), max_size=60)
 plain_words = st.text(st.sampled_from("abcdefgh -:/é"), max_size=60)
-style = st.sampled_from(["", "bold green", "dim", "yellow"])
+style = st.sampled_from(["", *sheet._SGR])
 
 
 def spans(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[tuple[sheet.Span, ...]]:
@@ -53,12 +53,19 @@ def sheets(
     return st.lists(blocks, min_size=1, max_size=4)
 
 
-def by_rich(blocks: list[sheet.Block], width: int) -> str:
+def by_rich(blocks: list[sheet.Block], width: int, colours: str | None = None) -> str:
+    """What rich prints to a file, or with `colours`, to a terminal of that colour system."""
     out = io.StringIO()
     stream = TrimmedLines(out)
-    sheet.write_rich(blocks, SafeConsole(file=stream, soft_wrap=True, width=width))
+    terminal = {"force_terminal": True, "color_system": colours} if colours else {}
+    with styles(enabled=True):
+        console = SafeConsole(file=stream, soft_wrap=True, width=width, **terminal)  # type: ignore[arg-type]
+        sheet.write_rich(blocks, console)
     stream.flush()
     return out.getvalue()
+
+
+colour_systems = st.sampled_from(["standard", "256", "truecolor"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -71,15 +78,34 @@ def test_the_plain_writer_prints_what_rich_prints_wherever_it_takes_the_sheet(
         assert plain == by_rich(blocks, width)
 
 
+@settings(max_examples=300, deadline=None)
+@given(sheets(text), st.integers(1, 120), colour_systems)
+def test_with_styles_it_writes_the_escape_sequences_rich_writes_to_a_colour_terminal(
+    blocks: list[sheet.Block], width: int, colours: str
+) -> None:
+    styled = sheet.plain_text(blocks, width, styled=True)
+    if styled is not None:
+        assert styled == by_rich(blocks, width, colours)
+
+
 @settings(max_examples=200, deadline=None)
-@given(sheets(plain_words, narrowest=12), st.integers(60, 200))
+@given(sheets(plain_words, narrowest=12), st.integers(60, 200), colour_systems)
 def test_single_cell_text_that_fits_its_columns_is_laid_out_plainly(
-    blocks: list[sheet.Block], width: int
+    blocks: list[sheet.Block], width: int, colours: str
 ) -> None:
     # Labels fit their column and every column of a table may shrink, so every sheet here fits.
     plain = sheet.plain_text(blocks, width)
+    styled = sheet.plain_text(blocks, width, styled=True)
     assert plain is not None
+    assert styled is not None
     assert plain == by_rich(blocks, width)
+    assert styled == by_rich(blocks, width, colours)
+
+
+def test_a_style_it_does_not_know_goes_to_rich_where_styles_are_shown() -> None:
+    blocks: list[sheet.Block] = [Line(sheet.span("Label"), sheet.span("x", "underline blue"), 8)]
+    assert sheet.plain_text(blocks, 80, styled=True) is None
+    assert sheet.plain_text(blocks, 80) == "Label   x\n"
 
 
 @pytest.mark.parametrize(
@@ -116,24 +142,44 @@ class _Stream(io.StringIO):
         return self.tty
 
 
-_WIDE = [Line(sheet.span("Label"), sheet.span("word " * 30, "bold green"), 8)]
+_WIDE: list[sheet.Block] = [
+    Line(sheet.span("Label"), (("word " * 30, "bold green"), ("end", "")), 8),
+    Table(("a", "b"), ((sheet.span("x y", "green"), sheet.span("zz")),), (0,), 2),
+]
+_ENV = ("COLUMNS", "FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR", "TERM")
 
 
 @pytest.mark.parametrize(
-    ("tty", "env", "plain"),
+    ("tty", "env", "enabled", "plain", "coloured"),
     [
-        (False, {}, True),
-        (False, {"COLUMNS": "60"}, True),
-        (True, {}, False),
-        (False, {"FORCE_COLOR": "1"}, False),
-        (False, {"TTY_COMPATIBLE": "1"}, False),
+        (False, {}, True, True, False),
+        (False, {"COLUMNS": "60"}, True, True, False),
+        (True, {}, True, True, True),
+        (True, {"COLUMNS": "70", "TERM": "xterm-256color"}, True, True, True),
+        (True, {"COLUMNS": "70"}, False, True, False),
+        (True, {"TERM": "dumb"}, True, False, False),
+        (True, {"NO_COLOR": "1"}, True, False, False),
+        (False, {"FORCE_COLOR": "1"}, True, False, True),
+        (False, {"TTY_COMPATIBLE": "1"}, True, False, True),
+        (True, {"TTY_COMPATIBLE": "0"}, True, False, False),
     ],
-    ids=["pipe", "pipe-with-columns", "terminal", "force-color", "tty-compatible"],
-)
-def test_only_output_rich_would_not_colour_takes_the_plain_writer(
-    tty: bool, env: dict[str, str], plain: bool, monkeypatch: pytest.MonkeyPatch
+    ids=[
+        "pipe", "pipe-with-columns", "terminal", "256-colour-terminal", "terminal-no-styles",
+        "dumb-terminal", "no-color-only-rich-reads", "force-color", "tty-compatible",
+        "terminal-rich-takes-for-none",
+    ],
+)  # fmt: skip
+def test_what_the_plain_writer_takes_it_prints_as_rich_does_and_the_rest_goes_to_rich(
+    tty: bool,
+    env: dict[str, str],
+    enabled: bool,
+    plain: bool,
+    coloured: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in ("COLUMNS", "FORCE_COLOR", "TTY_COMPATIBLE"):
+    from simulator.render.base import console_for
+
+    for name in _ENV:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -142,17 +188,17 @@ def test_only_output_rich_would_not_colour_takes_the_plain_writer(
     monkeypatch.setattr(
         sheet,
         "plain_text",
-        lambda b, w: taken.append(True) or original(b, w),  # type: ignore[func-returns-value]
+        lambda *a, **k: taken.append(True) or original(*a, **k),  # type: ignore[func-returns-value]
     )
-    stream = _Stream(tty)
-    with styles(enabled=True):
-        sheet.write(_WIDE, stream)
+    written, expected = _Stream(tty), _Stream(tty)
+    with styles(enabled=enabled):
+        sheet.write(_WIDE, written)
+        console = console_for(expected)
+        sheet.write_rich(_WIDE, console)
+        console.file.flush()
     assert bool(taken) is plain
-    width = int(env.get("COLUMNS", "200"))
-    if plain:
-        assert stream.getvalue() == by_rich(_WIDE, width)
-    if "FORCE_COLOR" in env or "TTY_COMPATIBLE" in env:
-        assert "\x1b[" in stream.getvalue()  # rich coloured it, as the user asked
+    assert written.getvalue() == expected.getvalue()
+    assert ("\x1b[1;32m" in written.getvalue()) is coloured
 
 
 @pytest.mark.parametrize(
