@@ -116,6 +116,11 @@ class UsageError(RolesimError):
     """Options that contradict each other or name something the input does not have."""
 
 
+class OutputError(RolesimError):
+    """The result could not be written: stdout or --output failed (a full disk, a device error).
+    Not the input's fault and not a bug: its own exit code."""
+
+
 class AwsError(RolesimError):
     """An AWS or network failure in a live command (not a prediction outcome)."""
 

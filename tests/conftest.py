@@ -30,9 +30,10 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=500, deadline=None)
 settings.load_profile("ci")
 
-# The exit statuses of CONTRACT §8 and of a run cut short (130 interrupted, 141 reader gone);
+# The exit statuses of CONTRACT §8, 74 (the output could not be written) and of a run cut short
+# (130 interrupted, 141 reader gone);
 # 70 (an internal error, README "Exit codes") from an in-process run is a defect.
-EXPECTED_EXIT_CODES = frozenset({0, 1, 2, 3, 130, 141})
+EXPECTED_EXIT_CODES = frozenset({0, 1, 2, 3, 74, 130, 141})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -30,7 +30,8 @@ from simulator.cli.invocation import (
     invocation,
     running,
 )
-from simulator.errors import RolesimError, UsageError
+from simulator.cli.output import writing
+from simulator.errors import OutputError, RolesimError, UsageError
 from simulator.render.terminal import printable
 
 # Each command's module, imported only when that command runs (or help lists them all), so that
@@ -100,7 +101,8 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        print(f"rolesim {__version__}")
+        with writing("stdout"):
+            print(f"rolesim {__version__}")
         raise typer.Exit(0)
 
 
@@ -231,9 +233,12 @@ def main(*, collector_paused: bool = False) -> None:
     _hypothesis_storage()
     code = run()
     try:
-        sys.stdout.flush()
+        with writing("stdout"):
+            sys.stdout.flush()
     except BrokenPipeError:
         code = ExitCode.BROKEN_PIPE
+    except OutputError as exc:
+        code = report(exc)
     if code == ExitCode.BROKEN_PIPE:
         _quiet_stdout()
     _leave(code)

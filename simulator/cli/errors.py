@@ -10,7 +10,14 @@ import traceback
 from collections.abc import Iterator
 
 from simulator.cli.exit_codes import ExitCode
-from simulator.errors import AwsError, ClaimsError, ConfigError, RolesimError, UsageError
+from simulator.errors import (
+    AwsError,
+    ClaimsError,
+    ConfigError,
+    OutputError,
+    RolesimError,
+    UsageError,
+)
 from simulator.render.terminal import printable
 
 _EXIT_FOR: dict[type[RolesimError], ExitCode] = {
@@ -18,6 +25,7 @@ _EXIT_FOR: dict[type[RolesimError], ExitCode] = {
     ClaimsError: ExitCode.BAD_INPUT,
     UsageError: ExitCode.BAD_INPUT,
     AwsError: ExitCode.AWS_ERROR,
+    OutputError: ExitCode.OUTPUT_ERROR,
 }
 # An exception's text can carry input: shown on one line, bounded, without control characters.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -41,6 +49,7 @@ _KIND: dict[type[RolesimError], str] = {
     ClaimsError: "bad-token",
     UsageError: "usage",
     AwsError: "aws-error",
+    OutputError: "output-error",
 }
 
 
@@ -71,7 +80,8 @@ def json_errors(enabled: bool) -> Iterator[None]:
         yield
     except Exception as exc:  # every failure, a bug too: CI parses the object either way
         if enabled:
-            print(json.dumps(error_json(exc), ensure_ascii=False), flush=True)
+            with contextlib.suppress(OSError):  # stdout may be what failed; stderr says it all
+                print(json.dumps(error_json(exc), ensure_ascii=False), flush=True)
         raise
 
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from simulator.errors import UsageError
+from simulator.errors import OutputError, UsageError
 from simulator.render.base import console_for
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["console_for", "open_output", "stderr_console", "write_text"]
+__all__ = ["Output", "console_for", "open_output", "stderr_console", "write_text", "writing"]
 
 
 @contextlib.contextmanager
@@ -27,10 +28,11 @@ def open_output(
 
     A regular file is written beside itself and renamed into place when the command is done, so
     an output that is also read (a cases file's pool, a corpus) is read intact, and a failed run
-    leaves the old file. Naming one of the command's own `inputs` is refused outright.
+    leaves the old file. Naming one of the command's own `inputs` is refused outright. A write
+    that fails (a full disk, a device error) is an OutputError naming the output.
     """
     if path is None or str(path) == "-":
-        yield sys.stdout
+        yield cast(IO[str], Output(sys.stdout, "stdout"))
         return
     for given in inputs:
         if given is not None and str(given) != "-" and _same_file(path, Path(given)):
@@ -40,7 +42,7 @@ def open_output(
     target = Path(os.path.realpath(path))  # write through a symlink, not over it
     if target.exists() and not target.is_file():  # /dev/null, a pipe: write in place
         with _opened(path, "w") as handle:
-            yield handle
+            yield cast(IO[str], Output(handle, str(path)))
         return
     import tempfile  # only a run that writes a file
 
@@ -48,15 +50,75 @@ def open_output(
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write output: {exc.strerror}") from exc
+    handle = os.fdopen(fd, "w", encoding="utf-8")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yield handle
-        os.chmod(temp, _mode_for(target))
-        os.replace(temp, target)
+        yield cast(IO[str], Output(handle, str(path)))
+        with writing(str(path)):
+            handle.close()
+            os.chmod(temp, _mode_for(target))
+            os.replace(temp, target)
     except BaseException:
+        with contextlib.suppress(OSError):
+            handle.close()
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+class Output:
+    """A text stream whose failed writes are OutputError: what reaches the disk or the device
+    is the output's, whatever else the command was doing. A reader gone away (EPIPE) stays a
+    BrokenPipeError, which the CLI turns into its own quiet exit."""
+
+    def __init__(self, stream: IO[str] | IO[bytes], label: str) -> None:
+        self._stream = stream
+        self._label = label
+
+    def write(self, data: Any) -> int:
+        try:
+            return self._stream.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise unwritable(self._label, exc) from None
+
+    def writelines(self, lines: Any) -> None:
+        with writing(self._label):
+            self._stream.writelines(lines)
+
+    def flush(self) -> None:
+        with writing(self._label):
+            self._stream.flush()
+
+    @property
+    def buffer(self) -> Output:
+        return Output(self._stream.buffer, self._label)  # type: ignore[union-attr]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def writing(label: str) -> Iterator[None]:
+    """Inside, an OSError (not EPIPE) is an OutputError naming `label`'s output."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise unwritable(label, exc) from None
+
+
+def unwritable(label: str, exc: OSError) -> OutputError:
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return OutputError(
+        f"{label}: cannot write the output: {exc.strerror or exc}; "
+        + (
+            "free some space or write it elsewhere (--output)"
+            if full
+            else "write it elsewhere (--output)"
+        )
+    )
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -82,8 +144,14 @@ def _opened(path: Path, mode: str) -> Iterator[IO[str]]:
         handle = path.open(mode, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot write output: {exc.strerror}") from exc
-    with handle:
+    try:
         yield handle
+    except BaseException:
+        with contextlib.suppress(OSError):
+            handle.close()
+        raise
+    with writing(str(path)):
+        handle.close()
 
 
 def write_text(text: str, path: Path | None) -> None:

@@ -2,7 +2,8 @@
 
 A bug is not a verdict: an unexpected exception exits 70 with a one-line request for a bug report,
 never 1 (which a CI gate reads as "the gate failed"). A refused option is refused before any
-output. A reader that goes away (`rolesim … | head -1`) ends the run quietly with 141.
+output. A reader that goes away (`rolesim … | head -1`) ends the run quietly with 141; an output
+that cannot be written (a full disk) is no bug either: 74, naming the output.
 """
 
 from __future__ import annotations
@@ -197,3 +198,69 @@ def test_check_leaves_no_hypothesis_directory_in_the_working_tree(tmp_path: Path
     assert "exact+hypothesis" in process.stdout
     assert list(work.iterdir()) == []
     assert (tmp_path / "home" / ".cache" / "rolesim" / "hypothesis").is_dir()
+
+
+_FULL = Path("/dev/full")  # Linux: every write fails with ENOSPC, as on a full disk
+
+
+@pytest.mark.skipif(not _FULL.exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "-c", POOL, "--claims", CLAIMS],
+        ["simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json"],
+        ["simulate", "-c", POOL, "--claims-file", "-"],
+        ["--version"],
+    ],
+    ids=["text", "json", "batch", "version"],
+)
+def test_a_full_disk_is_an_output_error_with_exit_74_not_a_bug(
+    args: list[object], buffered: bool
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"  # each write reaches the device at once
+    line = CLAIMS.read_text().replace("\n", "") + "\n"
+    with _FULL.open("w") as full:
+        process = subprocess.run(
+            [sys.executable, "-m", "simulator", *map(str, args)],
+            input=line * 500, stdout=full, stderr=subprocess.PIPE, text=True, env=env,
+            timeout=120, check=False,
+        )  # fmt: skip
+    assert process.returncode == ExitCode.OUTPUT_ERROR == 74
+    assert process.stderr == (
+        "rolesim: error: stdout: cannot write the output: No space left on device; free some "
+        "space or write it elsewhere (--output)\n"
+    )
+
+
+@pytest.mark.skipif(not _FULL.exists(), reason="needs /dev/full")
+def test_an_output_file_that_cannot_be_written_is_named() -> None:
+    result = run_cli(["simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json", "-o", _FULL])
+    assert result.code == ExitCode.OUTPUT_ERROR
+    assert result.stderr.startswith("rolesim: error: /dev/full: cannot write the output: ")
+
+
+def test_a_failed_write_leaves_the_old_output_file_and_no_partial_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import io
+
+    class FullDisk(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def fdopen(fd: int, *_: object, **__: object) -> FullDisk:
+        os.close(fd)
+        return FullDisk()
+
+    out = tmp_path / "result.json"
+    out.write_text("the previous result\n")
+    monkeypatch.setattr("simulator.cli.output.os.fdopen", fdopen)
+    result = run_cli(["simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json", "-o", out])
+    assert result.code == ExitCode.OUTPUT_ERROR
+    assert f"{out}: cannot write the output: No space left on device" in result.stderr
+    assert out.read_text() == "the previous result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json"]
