@@ -1,11 +1,13 @@
 """Start-up: `rolesim simulate` with one line, against the interpreter starting and doing nothing.
 
-Run: python benchmarks/bench_startup.py [--runs 10] [--rounds 1]
+Run: python benchmarks/bench_startup.py [--runs 10] [--rounds 1] [--against OTHER_CHECKOUT]
 Each command runs in a fresh process, `--runs` times; prints min and max wall time of each and the
 ratio of the minima. With `--rounds R` it does so R times and ends with the spread of the rounds'
 minima and the rounds that met the target (this machine's start-up varies by tens of
-milliseconds between rounds, `python -c pass`'s included). Compiled bytecode is kept in a temporary directory, as an installed package
-keeps it (a first run that compiles every module is not start-up).
+milliseconds between rounds, `python -c pass`'s included). With `--against`, each run is followed
+by the same run in the other checkout (a `git worktree` of an older commit), and each row adds the
+other's minimum and its ratio to this one's. Compiled bytecode is kept in a temporary directory, as
+an installed package keeps it (a first run that compiles every module is not start-up).
 Target: under 0.2 s for `simulate` (the pool file of the README, one claims file, JSON output).
 The text rows write to /dev/null and to a pseudo-terminal (colours, the terminal's width).
 """
@@ -42,14 +44,28 @@ COMMANDS = {
 }  # fmt: skip
 
 
-def times(args: list[str], runs: int, env: dict[str, str], terminal: bool = False) -> list[float]:
-    out = []
+def times(
+    args: list[str],
+    runs: int,
+    env: dict[str, str],
+    terminal: bool = False,
+    trees: tuple[Path, ...] = (ROOT,),
+) -> list[list[float]]:
+    """Wall times of `runs` runs in each of `trees` (interleaved: one run in each, in turn)."""
+    out: list[list[float]] = [[] for _ in trees]
     for _ in range(runs):
-        with _stdout(terminal) as stdout:
-            start = time.perf_counter()
-            subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True,
-                           stdout=stdout, stderr=subprocess.DEVNULL)  # fmt: skip
-            out.append(time.perf_counter() - start)
+        for tree, found in zip(trees, out, strict=True):
+            with _stdout(terminal) as stdout:
+                start = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, *args],
+                    cwd=tree,
+                    env=env,
+                    check=True,
+                    stdout=stdout,
+                    stderr=subprocess.DEVNULL,
+                )
+                found.append(time.perf_counter() - start)
     return out
 
 
@@ -81,7 +97,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--against", type=Path, help="another checkout, run side by side (its time / this one's)"
+    )
     args = parser.parse_args()
+    trees = (ROOT,) if args.against is None else (ROOT, args.against.resolve())
     bests: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -91,7 +111,7 @@ def main() -> None:
             (ROOT / "examples" / "claims" / "admin.json").read_text().replace("\n", "") + "\n"
         )
         for _ in range(args.rounds):
-            bests.append(_round(args.runs, env, corpus))
+            bests.append(_round(args.runs, env, corpus, trees))
     if args.rounds > 1:
         met = sum(best < TARGET for best in bests)
         print(
@@ -103,18 +123,21 @@ def main() -> None:
 TARGET = 0.2
 
 
-def _round(runs: int, env: dict[str, str], corpus: Path) -> float:
+def _round(runs: int, env: dict[str, str], corpus: Path, trees: tuple[Path, ...]) -> float:
     results = {}
     for name, command in COMMANDS.items():
         argv = [a.replace("{corpus}", str(corpus)) for a in command]
         terminal = "terminal" in name
-        times(argv, 1, env, terminal)  # compile bytecode once
-        results[name] = times(argv, runs, env, terminal)
-    base = min(results["python -c pass"])
+        times(argv, 1, env, terminal, trees)  # compile bytecode once
+        results[name] = times(argv, runs, env, terminal, trees)
+    base = min(results["python -c pass"][0])
     print(f"{runs} runs each; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    for name, found in results.items():
-        print(f"{name:42} {min(found):6.3f}-{max(found):6.3f} s  {min(found) / base:5.1f}x python")
-    best = min(results["rolesim simulate -f json"])
+    for name, (found, *other) in results.items():
+        line = f"{name:42} {min(found):6.3f}-{max(found):6.3f} s  {min(found) / base:5.1f}x python"
+        if other:
+            line += f"  {trees[1].name}: {min(other[0]):6.3f} s, {min(other[0]) / min(found):4.2f}x"
+        print(line)
+    best = min(results["rolesim simulate -f json"][0])
     verdict = "ok" if best < TARGET else "OVER TARGET"
     print(f"simulate start-up: {best:.3f} s (target < {TARGET} s) {verdict}")
     return best
