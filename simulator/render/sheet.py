@@ -185,7 +185,7 @@ def _simple(text: str) -> str:
 
 
 def _bounds(text: str, width: int) -> list[tuple[int, int]]:
-    """Where `text`'s lines start and end at most `width` wide, broken where rich breaks it
+    """Where `text`'s lines start and end at most `width` wide, broken where rich 15 breaks it
     (overflow "fold"; what passes the width at a break is spaces, and rich cuts it)."""
     if len(text) <= width:
         return [(0, len(text))]
@@ -266,8 +266,8 @@ def _plain_line(line: Line, width: int, styled: bool, out: list[str]) -> None:
 
 def _plain_table(table: Table, width: int, styled: bool, out: list[str]) -> None:
     widths = column_widths(table, width)
-    if min(widths) < 1 or sum(widths) + table.gap * (len(widths) - 1) > width:
-        raise _NotPlainError
+    if not table.rows or min(widths) < 1 or sum(widths) + table.gap * (len(widths) - 1) > width:
+        raise _NotPlainError  # (a header alone, rich before 15 lays out otherwise)
     header = tuple(span(name) for name in table.columns)
     for first, row in zip((True, *(False for _ in table.rows)), (header, *table.rows), strict=True):
         cells = [_cell(c, w, styled) for c, w in zip(row, widths, strict=True)]
