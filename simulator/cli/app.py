@@ -30,7 +30,7 @@ from simulator.cli.invocation import (
     invocation,
     running,
 )
-from simulator.cli.output import writing
+from simulator.cli.output import FULL, unwritable, writing
 from simulator.errors import OutputError, RolesimError, UsageError
 from simulator.render.terminal import printable
 
@@ -185,6 +185,9 @@ def _run(args: list[str], options: Invocation, *, explicit: bool) -> int:
             return ExitCode.BROKEN_PIPE
         raise
     except Exception as exc:  # the one place a bug becomes a bug report
+        if isinstance(exc, OSError) and exc.errno in FULL:
+            # Help or a message click wrote to a full stdout: a disk full is no bug.
+            return report(unwritable(None, exc))
         return internal_error(exc, show_stack=options.traceback)
     return int(result) if isinstance(result, int) else ExitCode.OK
 
@@ -238,7 +241,8 @@ def main(*, collector_paused: bool = False) -> None:
     except BrokenPipeError:
         code = ExitCode.BROKEN_PIPE
     except OutputError as exc:
-        code = report(exc)
+        if code == ExitCode.OK:  # else the run has said what went wrong already
+            code = report(exc)
     if code == ExitCode.BROKEN_PIPE:
         _quiet_stdout()
     _leave(code)

@@ -17,7 +17,16 @@ from simulator.render.base import console_for
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["Output", "console_for", "open_output", "stderr_console", "write_text", "writing"]
+__all__ = [
+    "FULL",
+    "Output",
+    "console_for",
+    "open_output",
+    "stderr_console",
+    "unwritable",
+    "write_text",
+    "writing",
+]
 
 
 @contextlib.contextmanager
@@ -109,16 +118,14 @@ def writing(label: str) -> Iterator[None]:
         raise unwritable(label, exc) from None
 
 
-def unwritable(label: str, exc: OSError) -> OutputError:
-    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return OutputError(
-        f"{label}: cannot write the output: {exc.strerror or exc}; "
-        + (
-            "free some space or write it elsewhere (--output)"
-            if full
-            else "write it elsewhere (--output)"
-        )
-    )
+FULL = (errno.ENOSPC, errno.EDQUOT)  # a full disk or quota: only ever a write's error
+
+
+def unwritable(label: str | None, exc: OSError) -> OutputError:
+    """What a failed write says: the output it was (when known), why, and what to do."""
+    fix = "free some space or write it elsewhere" if exc.errno in FULL else "write it elsewhere"
+    where = f"{label}: " if label else ""
+    return OutputError(f"{where}cannot write the output: {exc.strerror or exc}; {fix} (--output)")
 
 
 def _same_file(a: Path, b: Path) -> bool:

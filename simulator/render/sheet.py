@@ -267,8 +267,8 @@ def _plain_line(line: Line, width: int, styled: bool, out: list[str]) -> None:
 def _plain_table(table: Table, width: int, styled: bool, out: list[str]) -> None:
     widths = column_widths(table, width)
     if not table.rows or min(widths) < 1 or sum(widths) + table.gap * (len(widths) - 1) > width:
-        raise _NotPlainError  # (a header alone, rich before 15 lays out otherwise)
-    header = tuple(span(name) for name in table.columns)
+        raise _NotPlainError  # a header alone, which no sheet has, goes to rich too
+    header, gap = tuple(span(name) for name in table.columns), " " * table.gap
     for first, row in zip((True, *(False for _ in table.rows)), (header, *table.rows), strict=True):
         cells = [_cell(c, w, styled) for c, w in zip(row, widths, strict=True)]
         height = max(len(c) for c in cells)
@@ -278,7 +278,6 @@ def _plain_table(table: Table, width: int, styled: bool, out: list[str]) -> None
             blank * (height - len(c)) + c if first else c + blank * (height - len(c)) for c in cells
         ]
         for i in range(height):
-            gap = " " * table.gap
             out.append(
                 gap.join(c[i][0] + " " * (w - c[i][1]) for c, w in zip(cells, widths, strict=True))
             )
