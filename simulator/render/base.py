@@ -57,15 +57,17 @@ def pick(
 
 
 def console_for(stream: IO[str]) -> Console:
-    """A rich console that colours only a real terminal; files and pipes get plain lines 200
-    columns wide, or as wide as COLUMNS says (rich reads it)."""
+    """A rich console that colours only a real terminal; files and pipes get plain lines
+    FILE_WIDTH columns wide, or as wide as COLUMNS says (rich reads it)."""
     tty = hasattr(stream, "isatty") and stream.isatty()
     # Imported here: simulator.render.terminal is the one place user text is made printable.
     from simulator.render.console import SafeConsole
-    from simulator.render.terminal import TrimmedLines
+    from simulator.render.terminal import FILE_WIDTH, TrimmedLines
 
     sized = tty or os.environ.get("COLUMNS", "").isdigit()
-    return SafeConsole(file=TrimmedLines(stream), soft_wrap=True, width=None if sized else 200)
+    return SafeConsole(
+        file=TrimmedLines(stream), soft_wrap=True, width=None if sized else FILE_WIDTH
+    )
 
 
 def hanging(console: Console, label: Text | str, body: Text | str, *, width: int) -> None:

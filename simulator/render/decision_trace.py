@@ -60,9 +60,8 @@ def _claim_value(value: Any) -> str:
     return value if isinstance(value, str) else json_text(value)
 
 
-def _label(out: list[Block], name: str | tuple[Span, ...], body: Body) -> None:
-    label = span(name) if isinstance(name, str) else name
-    out.append(Line(label, span(body) if isinstance(body, str) else body, LABEL_WIDTH))
+def _label(out: list[Block], name: str, body: Body) -> None:
+    out.append(Line(span(name), span(body) if isinstance(body, str) else body, LABEL_WIDTH))
 
 
 def assessment_sheet(a: Assessment) -> list[Block]:

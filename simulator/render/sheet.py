@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING
 import msgspec
 
 from simulator.render.terminal import (
+    FILE_WIDTH,
     escape_character,
     printable,
     styles_enabled,
@@ -76,7 +77,7 @@ def _plain_layout(stream: IO[str]) -> tuple[int, bool] | None:
     """The width and styling rich's console (simulator.render.base.console_for) would give
     `stream`, where the plain writer can copy them; None where only rich can.
 
-    A pipe or file: 200 columns unless COLUMNS says otherwise, no styles. A terminal: COLUMNS, or
+    A pipe or file: FILE_WIDTH columns unless COLUMNS says otherwise, no styles. A terminal: COLUMNS, or
     the size of the first of stdin, stdout and stderr that is a terminal, or 80; styles unless
     they are off. Left to rich: what it takes for a terminal without being one (FORCE_COLOR,
     TTY_COMPATIBLE=1), a terminal it takes for none, a dumb terminal, NO_COLOR only rich reads
@@ -91,7 +92,7 @@ def _plain_layout(stream: IO[str]) -> tuple[int, bool] | None:
     columns = env.get("COLUMNS", "")
     width = int(columns) if columns.isdigit() else None
     if not tty:
-        return (200 if width is None else width), False
+        return (FILE_WIDTH if width is None else width), False
     if env.get("TERM", "").lower() in ("dumb", "unknown"):
         return None
     styled = styles_enabled()

@@ -70,6 +70,10 @@ def styles_enabled() -> bool:
     return _STYLES.get()
 
 
+# The width of text written to a pipe or file, unless COLUMNS says otherwise.
+FILE_WIDTH = 200
+
+
 def treated_as_terminal(stream: IO[str]) -> bool:
     """What rich's Console.is_terminal says of `stream`, without importing rich: TTY_COMPATIBLE
     (0 or 1) first, then a set FORCE_COLOR, then isatty."""
@@ -135,6 +139,7 @@ def xml_safe(text: str) -> str:
 
 
 __all__ = [
+    "FILE_WIDTH",
     "SafeWriter",
     "TrimmedLines",
     "printable",
