@@ -76,6 +76,14 @@ def test_simulate_on_a_pool_file_imports_no_importer_no_aws_and_no_terminal_disp
     assert _present(loaded, NOT_FOR_A_POOL_FILE) == []
 
 
+def test_a_pool_file_libyaml_reads_as_ruamel_does_loads_no_ruamel() -> None:
+    # ruamel's pure-Python parser was a fifth of a run (simulator.yamlevents); it now loads for
+    # what libyaml's reading declines, and to find the line of an error.
+    loaded = _loaded("simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json")
+    assert "yaml" in loaded
+    assert _present(loaded, ("ruamel",)) == []
+
+
 def test_text_to_a_pipe_and_a_batch_summary_load_no_rich(tmp_path: Path) -> None:
     # rich's console is most of a text command's start-up: output that is no terminal is laid out
     # by simulator.render.sheet's plain writer, and the batch summary needs no console.
