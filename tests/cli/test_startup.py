@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from simulator.inputs import load_yaml
+from simulator.model.document import plain
+
 ROOT = Path(__file__).resolve().parents[2]
 POOL = ROOT / "rules" / "pool.yaml"
 TEMPLATE = ROOT / "examples" / "iac" / "cloudformation" / "template.yaml"
@@ -77,11 +80,18 @@ def test_simulate_on_a_pool_file_imports_no_importer_no_aws_and_no_terminal_disp
 
 
 def test_a_pool_file_libyaml_reads_as_ruamel_does_loads_no_ruamel() -> None:
-    # ruamel's pure-Python parser was a fifth of a run (simulator.yamlevents); it now loads for
+    # ruamel's pure-Python parser was a fifth of a run (simulator.quickyaml); it now loads for
     # what libyaml's reading declines, and to find the line of an error.
     loaded = _loaded("simulate", "-c", POOL, "--claims", CLAIMS, "-f", "json")
     assert "yaml" in loaded
     assert _present(loaded, ("ruamel",)) == []
+
+
+def test_a_pool_file_written_as_json_loads_no_yaml_reader(tmp_path: Path) -> None:
+    pool = tmp_path / "pool.json"
+    pool.write_text(json.dumps(plain(load_yaml(POOL.read_text(), "pool.yaml")), indent=2))
+    loaded = _loaded("simulate", "-c", pool, "--claims", CLAIMS, "-f", "json")
+    assert _present(loaded, ("ruamel", "yaml")) == []
 
 
 def test_text_to_a_pipe_and_a_batch_summary_load_no_rich(tmp_path: Path) -> None:

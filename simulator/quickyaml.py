@@ -1,23 +1,35 @@
-"""YAML read from libyaml's events, where that reading is ruamel's YAML 1.2 reading.
+"""YAML read quickly, where the reading is ruamel's YAML 1.2 reading (simulator.inputs.yaml_data).
 
 ruamel's parser is pure Python: a 5 KB pool file takes it about 30 ms, as long as the rest of a
-`simulate` run. libyaml (PyYAML's C parser) parses it in 1-2 ms. libyaml implements YAML 1.1 and
-PyYAML resolves plain scalars by 1.1's rules (`yes`, `0777` and `1:20` are not text), so only the
-parser's events are used: the data is built here by the YAML 1.2 core rules ruamel applies, and
-only from what the two readings read alike. Everything else is declined (None) and ruamel reads
-it, as before (simulator.inputs.yaml_data):
-- tags, directives, a second document, an anchor defined twice, an alias inside what it names;
-- a key that is not a scalar, or that repeats (ruamel refuses it and says where);
+`simulate` run. Two readers do it faster, each only where it reads as ruamel does; whatever they
+decline (None) ruamel reads, as before.
+
+JSON (what the AWS CLI prints) is read by the standard library, already loaded: in 0.1 ms, and
+without importing a YAML reader. Declined: a key that repeats (ruamel refuses it and says where),
+NaN and Infinity, nesting deeper than the caller processes, and the characters below.
+
+Other YAML is read from libyaml's events (PyYAML's C parser: 1-2 ms). libyaml implements YAML 1.1
+and PyYAML resolves plain scalars by 1.1's rules (`yes`, `0777` and `1:20` are not text), so only
+the parser's events are used: the data is built here by the YAML 1.2 core rules ruamel applies.
+Declined:
+- tags, directives, a second document, an anchor defined twice, an alias inside what it names,
+  an anchor or alias name that ruamel would read longer (`&0:`);
+- a key that is not a scalar, or that repeats;
 - a plain scalar that may be a number other than a decimal integer, a timestamp, `<<` or `=`;
-- characters the two readers take differently: tab (ruamel refuses it after `key:`), NEL and
-  U+2028/2029 (line breaks to ruamel), the byte-order mark inside the text, control characters;
+- a block scalar header ruamel refuses (`|#`), a document that is one block scalar, a pair in a
+  flow sequence (`[a: b]`);
 - anything libyaml refuses, so that ruamel's message is the one reported;
 - nesting deeper than the caller processes.
-tests/core/test_yamlevents.py holds the two readings equal on generated documents.
+
+Both decline characters the readers take differently: tab (ruamel refuses it after `key:`), NEL
+and U+2028/2029 (line breaks to ruamel), the byte-order mark inside the text, control characters
+(JSON takes a raw DEL, ruamel refuses it). tests/core/test_quickyaml.py holds the readings equal
+on generated documents.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -39,16 +51,88 @@ _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,999})")  # longer: ruamel reads it, 
 _ASCII_UNSURE = re.compile(r"[^\n\r -~]")
 # A block scalar's header as ruamel reads it: the indicators, then a blank or the line's end.
 _BLOCK_HEADER = re.compile(r"[|>](?:[1-9][+-]?|[+-][1-9]?)?(?=[ \r\n]|\Z)")
+_SURROGATE_ESCAPE = re.compile(r"\\[uU](?:0000)?[dD][89a-fA-F]")
 _DECLINED = object()
 _NO_KEY = object()  # a mapping waiting for its next key
 _OPEN = object()  # an anchored container not read to its end
 
 
 def read(text: str, *, max_depth: int) -> tuple[Any] | None:
-    """The document's data as ruamel's safe loader reads it (in a 1-tuple), or None: ruamel must
-    read it. Containers nested deeper than `max_depth` are declined."""
+    """The document's data as ruamel's safe loader reads it with its escaped UTF-16 pairs joined
+    (simulator.inputs), in a 1-tuple; or None: ruamel must read it. Containers nested deeper than
+    `max_depth` are declined."""
     if _unsure_characters(text):
         return None
+    if text.lstrip(" \r\n")[:1] in ("{", "["):
+        found = _json(text, max_depth)
+        if found is not None:
+            return found
+    return _libyaml(text, max_depth)
+
+
+class _DeclinedError(ValueError):
+    """Raised from the JSON decoder's hooks: ruamel reads the text."""
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise _DeclinedError
+    return mapping
+
+
+def _constant(_name: str) -> Any:
+    raise _DeclinedError
+
+
+_JSON = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_constant)
+
+
+# A JSON string and, where it is a key, the blanks and colon after it.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"([ \r\n]*:)?')
+# YAML's limit on an implicit key: ruamel refuses a key whose colon is further from its start.
+_KEY_SPAN = 1024
+
+
+def _json(text: str, max_depth: int) -> tuple[Any] | None:
+    try:
+        data = _JSON.decode(text)
+    except (ValueError, RecursionError):  # a JSON error, an integer too long, a hook's refusal
+        return None
+    if _deeper(data, max_depth) or not _keys_within_limits(text):
+        return None
+    return (data,)
+
+
+def _keys_within_limits(text: str) -> bool:
+    """Every key's colon on its line and within YAML's 1,024 characters of its start."""
+    for match in _JSON_STRING.finditer(text):
+        colon = match.group(1)
+        if colon is not None and (
+            match.end() - match.start() >= _KEY_SPAN - 24 or "\n" in colon or "\r" in colon
+        ):
+            return False
+    return True
+
+
+def _deeper(data: Any, max_depth: int) -> bool:
+    """Containers nested more than `max_depth` deep."""
+    level: list[Any] = [data]
+    for _ in range(max_depth):
+        level = [
+            child
+            for value in level
+            if isinstance(value, dict | list)
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return False
+    return any(isinstance(value, dict | list) for value in level)
+
+
+def _libyaml(text: str, max_depth: int) -> tuple[Any] | None:
+    if "\\u" in text.lower() and _SURROGATE_ESCAPE.search(text):
+        return None  # simulator.inputs joins escaped pairs for ruamel; libyaml reads each half
     try:
         import yaml  # PyYAML: only its C parser is used
     except ImportError:

@@ -1,6 +1,7 @@
-"""libyaml's events read as ruamel reads YAML 1.2 (simulator.yamlevents): where the quick reading
-takes a document, its data is ruamel's safe loader's, in types, order and shared values; where
-ruamel refuses a document, the quick reading declines it, so that ruamel's message is reported."""
+"""The quick readings of YAML (simulator.quickyaml: JSON by the standard library, the rest from
+libyaml's events) read as ruamel reads YAML 1.2: where a quick reading takes a document, its data
+is ruamel's safe loader's, in types, order and shared values; where ruamel refuses a document, the
+quick readings decline it, so that ruamel's message is reported."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from simulator import inputs, yamlevents
+from simulator import inputs, quickyaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,11 +44,11 @@ def _shape(value: Any, seen: dict[int, int] | None = None) -> Any:
 
 def _agrees(text: str) -> bool:
     """The quick reading is ruamel's, or declines: True where it took the document."""
-    read = yamlevents.read(text, max_depth=inputs.MAX_DEPTH)
+    read = quickyaml.read(text, max_depth=inputs.MAX_DEPTH)
     if read is None:
         return False
     try:
-        expected = _ruamel(text)
+        expected = _ruamel(inputs._join_escaped_pairs(text))  # as yaml_data reads
     except Exception as exc:  # any refusal
         pytest.fail(f"read what ruamel refuses ({type(exc).__name__}: {exc}): {text!r}")
     assert _shape(read[0]) == _shape(expected), text
@@ -68,11 +69,17 @@ _PLAIN = st.text(alphabet="0123456789+-._:eExobTZ~ntrulfasyNF <=", max_size=12) 
 )  # fmt: skip
 _TEXT = st.text(alphabet=_TRICKY, max_size=10) | _PLAIN | st.text(max_size=6)
 _SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | _TEXT
-_VALUES = st.recursive(
-    _SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
-    max_leaves=12,
-)
+
+
+def _nested(leaves: st.SearchStrategy[Any], keys: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+        max_leaves=12,
+    )
+
+
+_VALUES = _nested(_SCALARS, _TEXT)
 
 
 @st.composite
@@ -99,6 +106,28 @@ def _dumped(draw: st.DrawFn) -> str:
     return out.getvalue()
 
 
+# Keys near YAML's 1,024-character limit on an implicit key, and keys with escapes.
+_JSON_KEYS = _TEXT | st.text(alphabet='ab"\\\u00e9\n', min_size=990, max_size=1030)
+_JSON_VALUES = _nested(_SCALARS, _JSON_KEYS)
+
+
+@st.composite
+def _json_written(draw: st.DrawFn) -> str:
+    """JSON as any writer may lay it out: blanks and breaks between tokens, NaN, long keys."""
+    value = draw(_JSON_VALUES)
+    item, key = draw(
+        st.sampled_from(
+            [(",", ":"), (", ", ": "), (",\n", " : "), (",", "\r\n:"), (",\n  ", ":\n")]
+        )
+    )
+    return json.dumps(
+        value,
+        separators=(item, key),
+        ensure_ascii=draw(st.booleans()),
+        indent=draw(st.sampled_from([None, 1])),
+    )
+
+
 @st.composite
 def _written(draw: st.DrawFn) -> str:
     """Lines written by hand: plain scalars as they stand, flow and block collections, anchors."""
@@ -118,7 +147,7 @@ def _written(draw: st.DrawFn) -> str:
 @st.composite
 def _mutated(draw: st.DrawFn) -> str:
     """A document with characters put in or taken out, anywhere."""
-    text = draw(_dumped() | _written())
+    text = draw(_dumped() | _written() | _json_written())
     for _ in range(draw(st.integers(1, 3))):
         at = draw(st.integers(0, len(text)))
         if draw(st.booleans()) and text:
@@ -138,6 +167,11 @@ def test_plain_scalars_anchors_and_aliases_are_read_as_ruamel_reads_them(text: s
     _agrees(text)
 
 
+@given(_json_written())
+def test_json_however_it_is_laid_out_is_read_as_ruamel_reads_it(text: str) -> None:
+    _agrees(text)
+
+
 @given(_mutated())
 def test_a_damaged_document_is_read_as_ruamel_reads_it_or_declined(text: str) -> None:
     _agrees(text)
@@ -152,11 +186,7 @@ def test_any_text_is_read_as_ruamel_reads_it_or_declined(text: str) -> None:
 _SIMPLE_TEXT = st.builds(
     str.__add__, st.sampled_from("abcXYZ"), st.text(alphabet="abcXYZ019 -:/*._", max_size=12)
 )  # text that starts with a letter no resolver reads (a plain `.5` or `1_0` it declines)
-_SIMPLE = st.recursive(
-    st.none() | st.booleans() | st.integers() | _SIMPLE_TEXT,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_SIMPLE_TEXT, inner, max_size=4),
-    max_leaves=12,
-)
+_SIMPLE = _nested(st.none() | st.booleans() | st.integers() | _SIMPLE_TEXT, _SIMPLE_TEXT)
 
 
 # Block style, and flow for leaves (ruamel's default); all flow writes `[a: 1]`, which is declined.
@@ -174,6 +204,8 @@ def test_documents_of_text_integers_booleans_and_nulls_are_taken(
         yaml.dump(value, out)
         text = out.getvalue()
     assert _agrees(text), text
+    if as_json:  # by the standard library's reader
+        assert quickyaml._json(text, inputs.MAX_DEPTH) is not None
 
 
 @pytest.mark.parametrize("name", ["pool.yaml", "pool.json"])
@@ -213,10 +245,16 @@ def test_the_bundled_pool_is_taken(name: str, tmp_path: Path) -> None:
         "k: =\n",
         "a: [" * 70 + "]" * 70 + "\n",  # deeper than the reader processes
         "a: [\n",  # libyaml refuses it: ruamel's message is the one reported
+        '{"a": 1, "a": 2}',
+        '{"' + "k" * 1100 + '": 1}',  # past YAML's limit on an implicit key
+        '{"a"\n: 1}',  # a key's colon on the next line
+        '{"a": "b\x7f"}',  # JSON takes a raw DEL, ruamel refuses it
+        '{"a": "b\tc"}',
+        "[" * 65 + "]" * 65,
     ],
 )
 def test_what_the_two_readings_may_differ_on_is_declined(text: str) -> None:
-    assert yamlevents.read(text, max_depth=inputs.MAX_DEPTH) is None
+    assert quickyaml.read(text, max_depth=inputs.MAX_DEPTH) is None
 
 
 @pytest.mark.parametrize(
@@ -238,11 +276,11 @@ def test_what_it_takes_is_ruamel_reading(text: str, expected: Any) -> None:
     if text.startswith("\ufeff"):
         text = text[1:]  # inside the text it declines a mark; simulator.inputs drops the first
     assert _agrees(text)
-    assert yamlevents.read(text, max_depth=inputs.MAX_DEPTH) == (expected,)
+    assert quickyaml.read(text, max_depth=inputs.MAX_DEPTH) == (expected,)
 
 
 def test_an_alias_is_the_value_it_names_so_its_expansion_is_counted() -> None:
-    read = yamlevents.read("a: &x [1, 2]\nb: *x\n", max_depth=inputs.MAX_DEPTH)
+    read = quickyaml.read("a: &x [1, 2]\nb: *x\n", max_depth=inputs.MAX_DEPTH)
     assert read is not None
     assert read[0]["a"] is read[0]["b"]
 
@@ -251,7 +289,7 @@ def test_without_libyaml_every_document_is_read_by_ruamel(monkeypatch: pytest.Mo
     import yaml
 
     monkeypatch.setattr(yaml, "__with_libyaml__", False)
-    assert yamlevents.read("a: 1\n", max_depth=inputs.MAX_DEPTH) is None
+    assert quickyaml.read("a: 1\n", max_depth=inputs.MAX_DEPTH) is None
     data, lined = inputs.yaml_data("a: 1\n", "f.yaml")
     assert data == {"a": 1}
     assert not lined
