@@ -90,8 +90,9 @@ _JSON = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_constant)
 
 # A JSON string and, where it is a key, the blanks and colon after it.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"([ \r\n]*:)?')
-# YAML's limit on an implicit key: ruamel refuses a key whose colon is further from its start.
-_KEY_SPAN = 1024
+# YAML limits an implicit key to 1,024 characters up to its colon (ruamel refuses a longer one):
+# JSON keys are taken well inside that.
+_KEY_SPAN = 1000
 
 
 def _json(text: str, max_depth: int) -> tuple[Any] | None:
@@ -109,7 +110,7 @@ def _keys_within_limits(text: str) -> bool:
     for match in _JSON_STRING.finditer(text):
         colon = match.group(1)
         if colon is not None and (
-            match.end() - match.start() >= _KEY_SPAN - 24 or "\n" in colon or "\r" in colon
+            match.end() - match.start() > _KEY_SPAN or "\n" in colon or "\r" in colon
         ):
             return False
     return True
@@ -139,13 +140,15 @@ def _libyaml(text: str, max_depth: int) -> tuple[Any] | None:
         return None
     if not getattr(yaml, "__with_libyaml__", False):
         return None  # PyYAML's own parser is no faster than ruamel's
-    loader = yaml.CBaseLoader(text)
+    loader = None
     try:
+        loader = yaml.CBaseLoader(text)
         return _document(loader, yaml.events, max_depth, text)
     except Exception:  # whatever libyaml trips on, ruamel reads and reports
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _unsure_characters(text: str) -> bool:

@@ -279,6 +279,18 @@ def test_what_it_takes_is_ruamel_reading(text: str, expected: Any) -> None:
     assert quickyaml.read(text, max_depth=inputs.MAX_DEPTH) == (expected,)
 
 
+@pytest.mark.parametrize("length", range(1018, 1030))
+@pytest.mark.parametrize(
+    "layout",
+    ['{{"{k}": 1}}', "{{{k}: 1}}", "- {{{k}: 1}}", "{k}: 1", '"{k}": 1', '[{{"{k}" : 1}}]'],
+)
+def test_a_key_near_yamls_limit_on_an_implicit_key_is_read_as_ruamel_reads_it(
+    length: int, layout: str
+) -> None:
+    # ruamel refuses a key whose colon is more than 1,024 characters from its start.
+    _agrees(layout.format(k="k" * length))
+
+
 def test_an_alias_is_the_value_it_names_so_its_expansion_is_counted() -> None:
     read = quickyaml.read("a: &x [1, 2]\nb: *x\n", max_depth=inputs.MAX_DEPTH)
     assert read is not None
