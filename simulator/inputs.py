@@ -491,19 +491,20 @@ def _join_escaped_pairs(text: str) -> str:
 def yaml_data(text: str, source: str) -> tuple[Any, bool]:
     """YAML 1.2 data as `load_yaml` reads it, and whether it carries its line information.
 
-    The round-trip loader spends a third of its time on comments, which no reader here uses, and
-    lines are needed only when something is reported. So ruamel's safe loader (the same parser,
-    resolver and duplicate-key check) reads the data, of a document without tags or merge keys,
-    which the two loaders' constructors build differently. Before it, the standard library's JSON
-    reader and libyaml's parser read what they read as ruamel does (simulator.quickyaml), 15-300
-    times faster. Anything else, and
-    anything the safe loader trips on, `load_yaml` reads, and its refusal is the one reported. The
-    caller gets lines from `load_yaml` when it needs them (simulator.model.document).
+    Lines are needed only when something is reported, and ruamel's round-trip loader spends a
+    third of its time on comments, which no reader here uses. So the data is read without them:
+    first by the quick readings (simulator.quickyaml: the standard library's JSON reader and
+    libyaml's parser, 15-300 times faster), where they read as ruamel does; then by ruamel's safe
+    loader (the same parser, resolver and duplicate-key check as the round-trip loader), for a
+    document without tags or merge keys, which the two loaders' constructors build differently.
+    Anything else, and anything the safe loader trips on, `load_yaml` reads, and its refusal is the
+    one reported. The caller gets lines from `load_yaml` when it needs them
+    (simulator.model.document).
     """
+    read = quickyaml.read(text, max_depth=MAX_DEPTH)  # where it reads as ruamel does
+    if read is not None:
+        return read[0], False  # no tags, no merge keys: the two loaders' reading
     if "!" not in text and "<<" not in text:
-        read = quickyaml.read(text, max_depth=MAX_DEPTH)  # where it reads as ruamel does
-        if read is not None:
-            return read[0], False
         from ruamel.yaml import YAML  # imported by the runs that read YAML only
 
         yaml = YAML(typ="safe", pure=True)  # pure: libyaml, where installed, reads YAML 1.1

@@ -248,6 +248,13 @@ def test_a_pool_file_is_read_quickly_and_as_the_round_trip_reading(as_json: bool
     assert _shape(quick) == _shape(inputs.load_yaml(text, "pool"))
 
 
+def test_an_exclamation_mark_that_is_no_tag_leaves_the_document_to_the_quick_reading() -> None:
+    text = "Description: 'Hello!'\nName: x!y\nKey: '<<'\n"
+    data, lined = inputs.yaml_data(text, "f.yaml")
+    assert not lined
+    assert _shape(data) == _shape(inputs.load_yaml(text, "f.yaml"))
+
+
 @pytest.mark.parametrize("text", ["a: !!str 1\n", "b: &b {x: 1}\nc:\n  <<: *b\n", "k: =\n"])
 def test_tags_merge_keys_and_what_the_safe_loader_refuses_are_read_round_trip(text: str) -> None:
     data, lined = inputs.yaml_data(text, "f.yaml")
