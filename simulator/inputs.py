@@ -483,9 +483,19 @@ def _join_escaped_pairs(text: str) -> str:
         return slashes[:-1] + f"\\U{code:08x}"
 
     # Only JSON text: there every backslash is inside a double-quoted string, where YAML's
-    # escapes are JSON's; a plain YAML scalar keeps its backslashes as text.
-    is_json = text.lstrip()[:1] in ("{", "[")
-    return _ESCAPED_PAIR.sub(joined, text) if is_json and "\\u" in text.lower() else text
+    # escapes are JSON's. YAML in flow style also starts with a bracket, and its plain and
+    # single-quoted scalars keep their backslashes as text.
+    if text.lstrip()[:1] not in ("{", "[") or "\\u" not in text.lower():
+        return text
+    try:
+        _JSON_SYNTAX.decode(text)
+    except (ValueError, RecursionError):
+        return text
+    return _ESCAPED_PAIR.sub(joined, text)
+
+
+# JSON's syntax, with what ruamel takes and strict JSON does not (controls inside strings, NaN).
+_JSON_SYNTAX = json.JSONDecoder(strict=False)
 
 
 def yaml_data(text: str, source: str) -> tuple[Any, bool]:

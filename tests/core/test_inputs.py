@@ -207,6 +207,19 @@ def test_a_json_document_with_a_character_escaped_as_a_utf16_pair_loads() -> Non
     assert doc.data["IdentityPoolName"] == "pool \U0001f600"
     literal = parse_text(json.dumps({"k": "\\ud83d\\ude00"}), "p.json")
     assert literal.data["k"] == "\\ud83d\\ude00"  # an escaped backslash stays text
+    # JSON the quick reading declines (a tab between tokens) is joined for ruamel all the same.
+    tabbed = parse_text('{\t"k": "\\ud83d\\ude00"}', "p.json")
+    assert tabbed.data["k"] == "\U0001f600"
+
+
+@pytest.mark.parametrize("reading", [inputs.yaml_data, inputs.load_yaml])
+def test_backslashes_outside_double_quotes_in_flow_yaml_are_text(reading: Any) -> None:
+    # Only a double-quoted scalar has escapes; YAML in flow style is not JSON (single quotes,
+    # plain scalars), and what it writes as `\ud83d\ude00` there is those twelve characters.
+    text = "{'k': 'x\\ud83d\\ude00', p: a\\ud83d\\ude00}\n"
+    data = reading(text, "f.yaml")
+    found = data[0] if isinstance(data, tuple) else data
+    assert dict(found) == {"k": "x\\ud83d\\ude00", "p": "a\\ud83d\\ude00"}
 
 
 # --- the quick YAML reading (inputs.yaml_data) is the round-trip reading's data -------------------
