@@ -6,7 +6,9 @@ decline (None) ruamel reads, as before.
 
 JSON (what the AWS CLI prints) is read by the standard library, already loaded: in 0.1 ms, and
 without importing a YAML reader. Declined: a key that repeats (ruamel refuses it and says where),
-NaN and Infinity, nesting deeper than the caller processes, and the characters below.
+a key whose colon is on another line or near YAML's 1,024-character limit on an implicit key
+(ruamel refuses those), NaN and Infinity, nesting deeper than the caller processes, and the
+characters below.
 
 Other YAML is read from libyaml's events (PyYAML's C parser: 1-2 ms). libyaml implements YAML 1.1
 and PyYAML resolves plain scalars by 1.1's rules (`yes`, `0777` and `1:20` are not text), so only
