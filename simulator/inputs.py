@@ -291,7 +291,7 @@ _BIG_NUMBER = re.compile(_STRING + r"|(-?\d+(?:\.\d+)?[eE][+-]?\d+)")
 _LONG_DIGITS = re.compile(_STRING + rf"|(\d{{{_INT_DIGITS + 1},}})")
 _BRACKET = re.compile(_STRING + r"|([\[\]{}])")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]|\\U0000[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = quickyaml.SURROGATE_ESCAPE
 _SURROGATE_MESSAGE = "a lone UTF-16 surrogate (\\ud800-\\udfff) is not a character of any text"
 
 

@@ -53,7 +53,8 @@ _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,999})")  # longer: ruamel reads it, 
 _ASCII_UNSURE = re.compile(r"[^\n\r -~]")
 # A block scalar's header as ruamel reads it: the indicators, then a blank or the line's end.
 _BLOCK_HEADER = re.compile(r"[|>](?:[1-9][+-]?|[+-][1-9]?)?(?=[ \r\n]|\Z)")
-_SURROGATE_ESCAPE = re.compile(r"\\[uU](?:0000)?[dD][89a-fA-F]")
+# An escaped UTF-16 surrogate, as JSON (`\ud83d`) or YAML (`\U0000d83d`) writes it.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]|\\U0000[dD][89a-fA-F]")
 _DECLINED = object()
 _NO_KEY = object()  # a mapping waiting for its next key
 _OPEN = object()  # an anchored container not read to its end
@@ -134,7 +135,7 @@ def _deeper(data: Any, max_depth: int) -> bool:
 
 
 def _libyaml(text: str, max_depth: int) -> tuple[Any] | None:
-    if "\\u" in text.lower() and _SURROGATE_ESCAPE.search(text):
+    if SURROGATE_ESCAPE.search(text):
         return None  # simulator.inputs joins escaped pairs for ruamel; libyaml reads each half
     try:
         import yaml  # PyYAML: only its C parser is used
