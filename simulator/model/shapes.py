@@ -8,10 +8,10 @@ botocore's service models ([M] cognito-identity, [M-IDP] cognito-idp, and IAM's 
 
 from __future__ import annotations
 
-import gzip
 import importlib.util
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path as FsPath
@@ -63,6 +63,23 @@ class _Model(msgspec.Struct):
     shapes: dict[str, msgspec.Raw]
 
 
+class Snapshot(msgspec.Struct, frozen=True):
+    """The shapes a pool file is held to, copied out of one service model file: the file (relative
+    to botocore's data folder), its size and CRC-32, and the shapes reachable from the roots
+    (`roots()`), verbatim. Used in place of the file only while the file is this one."""
+
+    model: str
+    size: int
+    crc32: int
+    shapes: dict[str, msgspec.Raw]
+
+
+# Decompressing and decoding the three models costs a `simulate` run about 10 ms of its start-up;
+# this copy of what the check reads costs 0.2 ms. tests/core/test_service_shapes.py fails when
+# it is stale for the installed botocore (and rewrites it with ROLESIM_UPDATE_SHAPES=1).
+SNAPSHOT_FILE = FsPath(__file__).resolve().parent.parent / "data" / "service_shapes.json"
+
+
 class _Shapes:
     def __init__(self, raw: Mapping[str, msgspec.Raw]) -> None:
         self._raw = raw
@@ -75,23 +92,99 @@ class _Shapes:
         return found
 
 
-@cache
-def _shapes(service: str) -> _Shapes | Mapping[str, Any]:
-    """botocore's packaged model of `service` (its newest API version), read as botocore's own
-    loader reads it (data/<service>/<version>/service-2.json[.gz]) but without importing botocore,
-    which costs a command more than the rest of its start-up. Another layout: botocore's loader."""
+def roots() -> dict[str, frozenset[str]]:
+    """Per service, the shapes the check starts from; it reads no shape not reachable from them."""
+    found: dict[str, set[str]] = {_COGNITO: set(_ROOT_STRUCTURES)}
+    for spec in _ROOT.values():
+        for service, name in spec.values() if isinstance(spec, dict) else (spec,):
+            found.setdefault(service, set()).add(name)
+    return {service: frozenset(names) for service, names in found.items()}
+
+
+def reachable(shapes: _Shapes | Mapping[str, Any], start: frozenset[str]) -> list[str]:
+    """The names of `start` and of every shape their members, list members, keys and values name."""
+    seen: set[str] = set()
+    todo = sorted(start)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = shapes[name]
+        named = [shape[k] for k in ("member", "key", "value") if k in shape]
+        todo.extend(spec["shape"] for spec in (*named, *shape.get("members", {}).values()))
+    return sorted(seen)
+
+
+def _model_file(service: str) -> tuple[FsPath, str] | None:
+    """botocore's packaged model of `service` (its newest API version), where botocore's own loader
+    finds it (data/<service>/<version>/service-2.json[.gz]), with its name relative to data/."""
     spec = importlib.util.find_spec("botocore")
     for root in spec.submodule_search_locations or () if spec is not None else ():
-        versions = sorted((FsPath(root) / "data" / service).glob("*/service-2.json*"))
+        data = FsPath(root) / "data"
+        versions = sorted((data / service).glob("*/service-2.json*"))
         if versions:
-            newest = versions[-1]
-            data = newest.read_bytes()
-            text = gzip.decompress(data) if newest.suffix == ".gz" else data
-            return _Shapes(msgspec.json.decode(text, type=_Model).shapes)
+            return versions[-1], versions[-1].relative_to(data).as_posix()
+    return None
+
+
+def snapshot(service: str) -> Snapshot | None:
+    """A new snapshot of `service` from the installed botocore (None: no model file found)."""
+    found = _model_file(service)
+    if found is None:
+        return None
+    path, model = found
+    data = path.read_bytes()
+    shapes = _decoded(path, data)
+    names = reachable(shapes, roots()[service])
+    return Snapshot(model, len(data), zlib.crc32(data), {n: shapes._raw[n] for n in names})
+
+
+@cache
+def _snapshots() -> Mapping[str, Snapshot]:
+    try:
+        return msgspec.json.decode(SNAPSHOT_FILE.read_bytes(), type=dict[str, Snapshot])
+    except (OSError, msgspec.DecodeError):  # not shipped, or damaged: the models are read
+        return {}
+
+
+def _decoded(path: FsPath, data: bytes) -> _Shapes:
+    text = _gunzip(data) if path.suffix == ".gz" else data
+    return _Shapes(msgspec.json.decode(text, type=_Model).shapes)
+
+
+def _gunzip(data: bytes) -> bytes:
+    # zlib's own gzip reading: the gzip module costs an import, and a model file is one member.
+    reader = zlib.decompressobj(wbits=31)
+    text = reader.decompress(data)
+    if not reader.eof or reader.unused_data:
+        import gzip  # truncated, or several members: gzip's reading and its errors
+
+        return gzip.decompress(data)
+    return text
+
+
+@cache
+def _shapes(service: str) -> _Shapes | Mapping[str, Any]:
+    """The shapes of botocore's packaged model of `service`, read without importing botocore,
+    which costs a command more than the rest of its start-up: from the snapshot while the model
+    file is the one it was taken from, else from the file. Another layout: botocore's loader."""
+    found = _model_file(service)
+    if found is not None:
+        path, model = found
+        data = path.read_bytes()
+        taken = _snapshots().get(service)
+        if (
+            taken is not None
+            and (taken.model, taken.size) == (model, len(data))
+            and taken.crc32 == zlib.crc32(data)
+        ):
+            return _Shapes(taken.shapes)
+        return _decoded(path, data)
     import botocore.loaders
 
-    model = botocore.loaders.Loader().load_service_model(service, "service-2")
-    shapes: Mapping[str, Any] = model["shapes"]
+    loaded = botocore.loaders.Loader().load_service_model(service, "service-2")
+    shapes: Mapping[str, Any] = loaded["shapes"]
     return shapes
 
 

@@ -206,15 +206,3 @@ def test_cloudformation_identity_provider_field_makes_the_key_a_label() -> None:
     p = pool_from_dict(pool_doc(RoleMappings={"userpool": mapping}))
     assert p.role_mappings[0].key == "userpool"
     assert p.role_mappings[0].provider.client_id == CLIENT
-
-
-@pytest.mark.parametrize("service", ["cognito-identity", "cognito-idp", "iam"])
-def test_the_service_models_are_botocores_own(service: str) -> None:
-    # read without importing botocore, one shape at a time: the same shapes botocore's loader gives
-    import botocore.loaders
-
-    from simulator.model import shapes
-
-    model = botocore.loaders.Loader().load_service_model(service, "service-2")
-    read = shapes._shapes(service)
-    assert all(read[name] == shape for name, shape in model["shapes"].items())
