@@ -1,6 +1,6 @@
 """The service models' shapes a pool file is held to: read from botocore's model files, or from
 the snapshot shipped in simulator/data/ while the installed model files are the ones it was taken
-from. After botocore is upgraded, `ROLESIM_UPDATE_SHAPES=1 python -m pytest
+from. After botocore is upgraded, `ROLESIM_UPDATE_SNAPSHOTS=1 python -m pytest
 tests/core/test_service_shapes.py` rewrites the snapshot."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from simulator.model import shapes
 
-UPDATE = os.environ.get("ROLESIM_UPDATE_SHAPES") == "1"
+UPDATE = os.environ.get("ROLESIM_UPDATE_SNAPSHOTS") == "1"
 SERVICES = sorted(shapes.roots())
 
 
@@ -58,7 +58,7 @@ def test_the_snapshot_is_current_for_the_installed_botocore() -> None:
         if (taken.model, taken.size, taken.crc32) == (now.model, now.size, now.crc32):
             # the same model file: the same shapes, or the check's roots moved since it was taken
             assert _decoded(taken.shapes) == _decoded(now.shapes), (
-                f"the snapshot of {service} is stale: run with ROLESIM_UPDATE_SHAPES=1"
+                f"the snapshot of {service} is stale: run with ROLESIM_UPDATE_SNAPSHOTS=1"
             )
             assert shapes._shapes(service)._raw is taken.shapes  # type: ignore[union-attr]
         else:  # another botocore: its own file is read
