@@ -1,12 +1,14 @@
 """Start-up: `rolesim simulate` with one line, against the interpreter starting and doing nothing.
 
 Run: python benchmarks/bench_startup.py [--runs 10] [--rounds 1] [--against OTHER_CHECKOUT]
+[--only TEXT]
 Each command runs in a fresh process, `--runs` times; prints min and max wall time of each and the
 ratio of the minima. With `--rounds R` it does so R times and ends with the spread of the rounds'
 minima and the rounds that met the target (this machine's start-up varies by tens of
 milliseconds between rounds, `python -c pass`'s included). With `--against`, each run is followed
 by the same run in the other checkout (a `git worktree` of an older commit), and each row adds the
-other's minimum and its ratio to this one's. Compiled bytecode is kept in a temporary directory, as
+other's minimum and its ratio to this one's. With `--only TEXT`, only the rows whose name holds
+TEXT run, beside python's and the target's (more runs of fewer rows, for a side-by-side). Compiled bytecode is kept in a temporary directory, as
 an installed package keeps it (a first run that compiles every module is not start-up).
 Target: under 0.2 s for `simulate` (the pool file of the README, one claims file, JSON output).
 The text rows write to /dev/null and to a pseudo-terminal (colours, the terminal's width); one row
@@ -108,6 +110,9 @@ def main() -> None:
     parser.add_argument(
         "--against", type=Path, help="another checkout, run side by side (its time / this one's)"
     )
+    parser.add_argument(
+        "--only", help="only the rows whose name holds this text (and python's, the baseline)"
+    )
     args = parser.parse_args()
     trees = (ROOT,) if args.against is None else (ROOT, args.against.resolve())
     bests: list[float] = []
@@ -122,7 +127,8 @@ def main() -> None:
         json_pool = Path(tmp) / "pool.json"
         json_pool.write_text(json.dumps(load_yaml((ROOT / SIMULATE[2]).read_text(), "p"), indent=2))
         for _ in range(args.rounds):
-            bests.append(_round(args.runs, env, {"corpus": corpus, "json_pool": json_pool}, trees))
+            files = {"corpus": corpus, "json_pool": json_pool}
+            bests.append(_round(args.runs, env, files, trees, args.only))
     if args.rounds > 1:
         met = sum(best < TARGET for best in bests)
         print(
@@ -132,13 +138,20 @@ def main() -> None:
 
 
 TARGET = 0.2
+_TARGETED = "rolesim simulate -f json"
 
 
 def _round(
-    runs: int, env: dict[str, str], files: dict[str, Path], trees: tuple[Path, ...]
+    runs: int,
+    env: dict[str, str],
+    files: dict[str, Path],
+    trees: tuple[Path, ...],
+    only: str | None = None,
 ) -> float:
     results = {}
     for name, command in COMMANDS.items():
+        if only is not None and only not in name and name not in ("python -c pass", _TARGETED):
+            continue
         argv = [a.format(**files) if a.startswith("{") else a for a in command]
         terminal = "terminal" in name
         times(argv, 1, env, terminal, trees)  # compile bytecode once
@@ -150,7 +163,7 @@ def _round(
         if other:
             line += f"  {trees[1].name}: {min(other[0]):6.3f} s, {min(other[0]) / min(found):4.2f}x"
         print(line)
-    best = min(results["rolesim simulate -f json"][0])
+    best = min(results[_TARGETED][0])
     verdict = "ok" if best < TARGET else "OVER TARGET"
     print(f"simulate start-up: {best:.3f} s (target < {TARGET} s) {verdict}")
     return best
