@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, NoReturn
 
 import msgspec
@@ -31,11 +32,19 @@ from simulator.model.providers import (
 )
 from simulator.request import PLAIN_CLAIMS, Claims, LoginRequest, TokenInfo, VerifiedBy
 
-_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-# What a pasted token looks like, so that an argument that is one is never echoed: a JWT (every
-# JWT header begins with `{"`, base64url `eyJ`), or an opaque access token (long, no dots, so
-# that a file name with an extension is not one).
-_TOKEN_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]*\..*|[A-Za-z0-9_\-+/=~|]{40,}")
+
+# The patterns below are compiled when first used: a run that reads no token needs neither.
+@cache
+def _jwt() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+@cache
+def _token_like() -> re.Pattern[str]:
+    # What a pasted token looks like, so that an argument that is one is never echoed: a JWT
+    # (every JWT header begins with `{"`, base64url `eyJ`), or an opaque access token (long, no
+    # dots, so that a file name with an extension is not one).
+    return re.compile(r"eyJ[A-Za-z0-9_-]*\..*|[A-Za-z0-9_\-+/=~|]{40,}")
 
 
 class Login(msgspec.Struct, frozen=True):
@@ -69,7 +78,7 @@ def fingerprint(secret: str) -> str:
 
 def looks_like_token(text: str) -> bool:
     """Whether an argument may be a pasted token (a JWT or an opaque access token): never echo it."""
-    return bool(_TOKEN_LIKE.fullmatch(text.strip()))
+    return bool(_token_like().fullmatch(text.strip()))
 
 
 # RFC 7519 §2 NumericDate; datetime shows seconds up to the end of the year 9999.
@@ -132,7 +141,7 @@ def decode_jwt(
             f"{inputs.MAX_TOKEN_CHARS:,} [service model: IdentityProviderToken, the Logins value]",
             source=source,
         )
-    if not _JWT.fullmatch(raw):
+    if not _jwt().fullmatch(raw):
         raise ClaimsError("not a JWT (expected header.payload.signature)", source=source)
     header_part, payload_part, _ = raw.split(".")
     header = _segment(header_part, "header", source)

@@ -22,6 +22,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, NoReturn, cast
 
@@ -284,25 +285,35 @@ class _RefusedError(ValueError):
         self.pattern = pattern
 
 
-# A JSON string, or the token we look for: searching past strings finds the right position.
 _STRING = r'"(?:[^"\\]|\\.)*"'
-_CONSTANT = re.compile(_STRING + r"|(NaN|-?Infinity)")
-_BIG_NUMBER = re.compile(_STRING + r"|(-?\d+(?:\.\d+)?[eE][+-]?\d+)")
-_LONG_DIGITS = re.compile(_STRING + rf"|(\d{{{_INT_DIGITS + 1},}})")
-_BRACKET = re.compile(_STRING + r"|([\[\]{}])")
+_NAMED_CONSTANT = r"NaN|-?Infinity"
+_BIG_NUMBER = r"-?\d+(?:\.\d+)?[eE][+-]?\d+"
+_LONG_DIGITS = rf"\d{{{_INT_DIGITS + 1},}}"
+_BRACKET = r"[\[\]{}]"
+
+
+@cache
+def _past_strings(token: str) -> re.Pattern[str]:
+    """A JSON string, or `token` as group 1: searching past strings finds the token's position.
+    Only a refused text is searched, so each pattern is compiled when first needed."""
+    return re.compile(f"{_STRING}|({token})")
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = quickyaml.SURROGATE_ESCAPE
 _SURROGATE_MESSAGE = "a lone UTF-16 surrogate (\\ud800-\\udfff) is not a character of any text"
 
 
 def _constant(name: str) -> NoReturn:
-    raise _RefusedError(f"{name} is not a JSON number", _CONSTANT)
+    raise _RefusedError(f"{name} is not a JSON number", _past_strings(_NAMED_CONSTANT))
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if math.isinf(value):
-        raise _RefusedError(f"the number {text} is too large for a double", _BIG_NUMBER)
+        raise _RefusedError(
+            f"the number {text} is too large for a double", _past_strings(_BIG_NUMBER)
+        )
     return value
 
 
@@ -323,7 +334,7 @@ def _find(pattern: re.Pattern[str], text: str, accept: Callable[[str], bool] = b
 
 def _too_deep_at(text: str) -> int | None:
     depth = 0
-    for match in _BRACKET.finditer(text):
+    for match in _past_strings(_BRACKET).finditer(text):
         token = match.group(1)
         if token is None:
             continue
@@ -395,12 +406,14 @@ def _json_problem(exc: ValueError | RecursionError, text: str) -> tuple[str, int
     if isinstance(exc, json.JSONDecodeError):
         return f"not valid JSON: {exc.msg}", exc.pos
     if isinstance(exc, _RefusedError):
-        accept = _is_infinite if exc.pattern is _BIG_NUMBER else bool
+        accept = _is_infinite if exc.pattern is _past_strings(_BIG_NUMBER) else bool
         return exc.message, _find(exc.pattern, text, accept)
     if isinstance(exc, RecursionError):
         return f"nested more than {MAX_DEPTH} levels deep", _too_deep_at(text)
     # The only other ValueError: an integer past the conversion limit.
-    return f"a number with more than {_INT_DIGITS:,} digits", _find(_LONG_DIGITS, text)
+    return f"a number with more than {_INT_DIGITS:,} digits", _find(
+        _past_strings(_LONG_DIGITS), text
+    )
 
 
 def _located(
@@ -470,7 +483,9 @@ def tree_problem(data: Any, *, aliases: bool) -> tuple[str, tuple[PathPart, ...]
 
 # A character beyond U+FFFF escaped as a UTF-16 pair (`\ud83d\ude00`, what json.dumps writes):
 # JSON means the one character, but YAML's reader would decode each half alone.
-_ESCAPED_PAIR = re.compile(r"(\\+)u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+@cache
+def _escaped_pair() -> re.Pattern[str]:  # compiled for the first text that may hold one
+    return re.compile(r"(\\+)u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
 
 
 def _join_escaped_pairs(text: str) -> str:
@@ -491,7 +506,7 @@ def _join_escaped_pairs(text: str) -> str:
         _JSON_SYNTAX.decode(text)
     except (ValueError, RecursionError):
         return text
-    return _ESCAPED_PAIR.sub(joined, text)
+    return _escaped_pair().sub(joined, text)
 
 
 # JSON's syntax, with what ruamel takes and strict JSON does not (controls inside strings, NaN).
@@ -557,7 +572,7 @@ def load_yaml(text: str, source: str) -> Any:
         ) from None
     except ValueError as exc:
         # Values ruamel cannot build: integers past the conversion limit, impossible dates.
-        digits = _DIGIT_RUN.search(text)
+        digits = _digit_run().search(text)
         if digits is not None:
             raise ConfigError(
                 f"a number with more than {_INT_DIGITS:,} digits",
@@ -572,4 +587,6 @@ def load_yaml(text: str, source: str) -> Any:
         ) from None
 
 
-_DIGIT_RUN = re.compile(rf"\d{{{_INT_DIGITS + 1},}}")
+@cache
+def _digit_run() -> re.Pattern[str]:  # compiled for the first text ruamel cannot build
+    return re.compile(_LONG_DIGITS)

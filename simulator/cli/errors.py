@@ -8,6 +8,7 @@ import re
 import sys
 import traceback
 from collections.abc import Iterator
+from functools import cache
 
 from simulator.cli.exit_codes import ExitCode
 from simulator.errors import (
@@ -28,8 +29,12 @@ _EXIT_FOR: dict[type[RolesimError], ExitCode] = {
     OutputError: ExitCode.OUTPUT_ERROR,
 }
 # An exception's text can carry input: shown on one line, bounded, without control characters.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MAX_DETAIL = 300
+
+
+@cache
+def _control() -> re.Pattern[str]:  # compiled when a message is first shown
+    return re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def exit_code_for(error: RolesimError) -> ExitCode:
@@ -93,7 +98,7 @@ def _scrubbed(text: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", _scrubbed(text))
+    text = _control().sub(lambda m: f"\\x{ord(m.group(0)):02x}", _scrubbed(text))
     return text if len(text) <= _MAX_DETAIL else text[:_MAX_DETAIL] + "…"
 
 

@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Final
 
 import msgspec
@@ -168,12 +169,14 @@ def parse_number(text: str) -> float | None:
     return None if math.isnan(value) else value
 
 
-_EPOCH: Final = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+@cache
+def _epoch() -> re.Pattern[str]:  # compiled for the first date condition
+    return re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
 
 
 def parse_date(text: str) -> float | None:
     """An instant as epoch seconds: ISO 8601 (UTC when no offset) or epoch seconds (notes item 5)."""
-    if _EPOCH.match(text):
+    if _epoch().match(text):
         return float(text)
     try:
         moment = datetime.fromisoformat(text.strip())

@@ -255,6 +255,31 @@ def test_a_set_of_patterns_matches_when_one_of_them_does(
     )
 
 
+cased_tokens = st.lists(
+    st.one_of(
+        st.tuples(st.just(wildcard.LITERAL), st.sampled_from("aAb:")),
+        st.tuples(st.sampled_from([wildcard.ONE, wildcard.RUN]), st.just("")),
+    ),
+    max_size=5,
+)
+
+
+@given(
+    st.lists(st.tuples(cased_tokens, st.booleans()), min_size=1, max_size=4),
+    st.booleans(),
+    st.text("aAb:", max_size=6),
+)
+def test_a_set_matches_as_its_patterns_do_whether_they_and_it_ignore_case(
+    alternatives: list[tuple[list[tuple[int, str]], bool]], ignore_case: bool, text: str
+) -> None:
+    # Patterns without wildcards are looked up in a set: it must find what each pattern would.
+    compiled = [wildcard.compile_tokens(tuple(items), folded) for items, folded in alternatives]
+    seen = text.lower() if ignore_case else text
+    assert wildcard.WildcardSet(compiled, ignore_case=ignore_case).matches(text) is any(
+        w.matches(seen) for w in compiled
+    )
+
+
 def reference_arn_condition(pattern: str, text: str) -> bool:
     """ArnLike as the operators page words it: the six colon-delimited components one by one."""
     ours, theirs = pattern.split(":", 5), text.split(":", 5)
