@@ -411,9 +411,8 @@ def _json_problem(exc: ValueError | RecursionError, text: str) -> tuple[str, int
     if isinstance(exc, RecursionError):
         return f"nested more than {MAX_DEPTH} levels deep", _too_deep_at(text)
     # The only other ValueError: an integer past the conversion limit.
-    return f"a number with more than {_INT_DIGITS:,} digits", _find(
-        _past_strings(_LONG_DIGITS), text
-    )
+    at = _find(_past_strings(_LONG_DIGITS), text)
+    return f"a number with more than {_INT_DIGITS:,} digits", at
 
 
 def _located(
