@@ -285,7 +285,7 @@ class _RefusedError(ValueError):
         self.pattern = pattern
 
 
-_STRING = r'"(?:[^"\\]|\\.)*"'
+_STRING = quickyaml.JSON_STRING
 _NAMED_CONSTANT = r"NaN|-?Infinity"
 _BIG_NUMBER = r"-?\d+(?:\.\d+)?[eE][+-]?\d+"
 _LONG_DIGITS = rf"\d{{{_INT_DIGITS + 1},}}"

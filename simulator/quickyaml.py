@@ -91,8 +91,9 @@ def _constant(_name: str) -> Any:
 _JSON = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_constant)
 
 
+JSON_STRING = r'"(?:[^"\\]|\\.)*"'  # a JSON string literal, as a pattern (inputs uses it too)
 # A JSON string and, where it is a key, the blanks and colon after it.
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"([ \r\n]*:)?')
+_JSON_STRING = re.compile(JSON_STRING + r"([ \r\n]*:)?")
 # YAML limits an implicit key to 1,024 characters up to its colon (ruamel refuses a longer one):
 # JSON keys are taken well inside that.
 _KEY_SPAN = 1000
