@@ -8,8 +8,9 @@ minima and the rounds that met the target (this machine's start-up varies by ten
 milliseconds between rounds, `python -c pass`'s included). With `--against`, each run is followed
 by the same run in the other checkout (a `git worktree` of an older commit), and each row adds the
 other's minimum and its ratio to this one's. With `--only TEXT`, only the rows whose name holds
-TEXT run, beside python's and the target's (more runs of fewer rows, for a side-by-side). Compiled bytecode is kept in a temporary directory, as
-an installed package keeps it (a first run that compiles every module is not start-up).
+TEXT run, beside python's and the target's (more runs of fewer rows, for a side-by-side).
+Compiled bytecode is kept in a temporary directory, as an installed package keeps it (a first run
+that compiles every module is not start-up).
 Target: under 0.2 s for `simulate` (the pool file of the README, one claims file, JSON output).
 The text rows write to /dev/null and to a pseudo-terminal (colours, the terminal's width); one row
 reads the same pool written as JSON, as the AWS CLI prints it.
