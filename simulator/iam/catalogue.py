@@ -72,19 +72,26 @@ def recorded_sha256(data: Path, size: int) -> str | None:
     """The data file's hash in the RECORD of the one installed policyuniverse that lists it at
     `size` bytes (None: no such record, or records that disagree). pip writes the RECORD as it
     installs the files; hashing the file here would cost what the index saves."""
+    package = data.parent.name
+    entry = f"{package}/{data.name},sha256="
     found: set[str] = set()
-    entry = f"{data.parent.name}/{data.name},sha256="
-    with contextlib.suppress(OSError):
-        for name in os.listdir(data.parent.parent):
-            if not (name.startswith("policyuniverse-") and name.endswith(".dist-info")):
-                continue
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                for line in (data.parent.parent / name / "RECORD").read_text("utf-8").splitlines():
-                    if line.startswith(entry):
-                        digest, _, listed = line[len(entry) :].partition(",")
-                        if listed == str(size):
-                            found.add(digest)
+    for line in _record_lines(data.parent.parent, package):
+        if line.startswith(entry):
+            digest, _, listed = line[len(entry) :].partition(",")
+            if listed == str(size):
+                found.add(digest)
     return found.pop() if len(found) == 1 else None
+
+
+def _record_lines(site: Path, package: str) -> Iterator[str]:
+    """The lines of every RECORD of `package`'s dist-info folders in `site`; unreadable: none."""
+    with contextlib.suppress(OSError):
+        folders = [
+            n for n in os.listdir(site) if n.startswith(f"{package}-") and n.endswith(".dist-info")
+        ]
+        for name in folders:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                yield from (site / name / "RECORD").read_text("utf-8").splitlines()
 
 
 def _decoded(data: bytes | mmap.mmap) -> dict[str, tuple[msgspec.Raw, ...]]:
