@@ -82,6 +82,15 @@ def diff(
     old_source = import_pool_source(old, options)
     new_source = import_pool_source(new, options)
     check_parameters(options, [old_source, new_source])
+    for shared in dict.fromkeys(f for f in old_source.files if f in new_source.files):
+        # Both versions read one file: a change to it is not compared (a serverless.yml copied
+        # beside the new one reads the new one's includes).
+        note = f"OLD and NEW both read {shared}: the diff compares no versions of it"
+        print(
+            f"rolesim: note: {printable(note)} (give two checkouts of the folder, e.g. with git "
+            "worktree add)",
+            file=sys.stderr,
+        )
     old_pool = pool_from_document(old_source.checked(), assume=pairs)
     new_doc = new_source.checked()
     new_pool = pool_from_document(new_doc, assume=pairs)

@@ -84,6 +84,7 @@ class Stack(msgspec.Struct, frozen=True):
     skipped: tuple[tuple[str, str, str], ...] = ()  # (id, type, why it does not exist)
     format: str = "cloudformation"
     unread: tuple[str, ...] = ()  # what the file includes from elsewhere and was not read
+    files: tuple[str, ...] = ()  # the other files read (resolved paths), as Imported.files
 
 
 def assemble(resources: Sequence[Resource], stack: Stack) -> Imported:
@@ -135,7 +136,10 @@ class _Assembler:
         self._iam()
         self._custom_resources(pool, pool_id)
         document = Document(self.data, self.stack.source, self.origins)
-        return Imported(document, self.stack.format, tuple(self.problems), tuple(self.notes))
+        return Imported(
+            document, self.stack.format, tuple(self.problems), tuple(self.notes),
+            files=self.stack.files,
+        )  # fmt: skip
 
     def put(self, path: Path, value: Any, origin: Origin | None) -> None:
         target: Any = self.data

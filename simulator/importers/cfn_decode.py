@@ -37,6 +37,21 @@ def line_of(node: Any) -> int | None:
     return line + 1 if isinstance(line, int) else None
 
 
+class FileMark(msgspec.Struct, frozen=True):
+    """The mark of a node read from another file than the one named on the command line (a
+    Serverless `${file(...)}`): its line and column, as cfn-lint's marks, and that file's name."""
+
+    line: int
+    column: int
+    file: str
+
+
+def file_of(node: Any) -> str | None:
+    """The file a node was read from, when it is not the template's own (see FileMark)."""
+    found = getattr(getattr(node, "start_mark", None), "file", None)
+    return found if isinstance(found, str) else None
+
+
 class Entry(msgspec.Struct):
     """A top-level section, a resource or a property: its key's line and its value, constructed on
     first use."""
@@ -363,6 +378,57 @@ def decode(text: str, source: str) -> DecodedTemplate:
             root, source
         )  # YAML aliases: bound what they expand to before anything reads them
     return DecodedTemplate(source, _Composed(loader, source), root)
+
+
+def decode_value(text: str, source: str, *, as_json: bool) -> tuple[Any, int]:
+    """A whole file constructed, whatever its root (a mapping, a list, a scalar; None when empty),
+    each node marked as read from `source` (FileMark); and how many nodes it holds. JSON with
+    cfn-lint's JSON decoder, else YAML with its loader and short-form tags."""
+    if as_json:
+        from cfnlint.decode import cfn_json
+
+        try:
+            root = cfn_json.loads(text)
+        except RecursionError:
+            raise ConfigError("nested too deeply", file=source) from None
+        except Exception as exc:  # cfn-lint's JSON errors
+            raise _decode_error(exc, source) from None
+    else:
+        from cfnlint.decode import cfn_yaml
+        from yaml import YAMLError
+
+        loader = cfn_yaml.CfnFullLoader(text, source)
+        loader.add_multi_constructor("!", cfn_yaml.multi_constructor)
+        try:
+            node = loader.get_single_node()
+        except YAMLError as exc:
+            raise _decode_error(exc, source) from None
+        if node is None:
+            return None, 0
+        root = _Composed(loader, source).construct(node)
+    return root, _mark_file(root, source)
+
+
+def _mark_file(value: Any, source: str) -> int:
+    """Replace the marks under `value` with FileMarks naming `source`; the number of nodes (a
+    node an alias shares is counted each time it appears, as it is resolved each time)."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ConfigError(f"the file expands to more than {MAX_NODES} nodes", file=source)
+        for name in ("start_mark", "end_mark"):
+            mark: Any = getattr(item, name, None)
+            if isinstance(getattr(mark, "line", None), int) and not isinstance(mark, FileMark):
+                setattr(item, name, FileMark(mark.line, mark.column, source))
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _decode_json(text: str, source: str) -> DecodedTemplate:

@@ -21,9 +21,16 @@ from typing import Any
 
 import msgspec
 
-from simulator.errors import ConfigError, Path, format_path
+from simulator.errors import ConfigError, Path
 from simulator.importers.assemble import Stack, assemble
-from simulator.importers.cfn_decode import NOT_PLAIN, DecodedTemplate, Entry, decode, line_of
+from simulator.importers.cfn_decode import (
+    NOT_PLAIN,
+    DecodedTemplate,
+    Entry,
+    decode,
+    file_of,
+    line_of,
+)
 from simulator.importers.intrinsics import NO_VALUE, Condition, Depth, Evaluator, Where, concat
 from simulator.importers.resources import Resource
 from simulator.importers.source import Imported, ImportOptions, Source
@@ -87,6 +94,7 @@ def read(source: Source, options: ImportOptions) -> Imported:
         imported.problems,
         (*found.notes, *imported.notes),
         found.parameters,
+        found.stack.files,
     )
 
 
@@ -96,20 +104,30 @@ def read_resources(source: Source, options: ImportOptions) -> TemplateResources:
     settings = _Settings(options.parameters)
     fmt = "cloudformation"
     notes: list[str] = []
-    unread: list[str] = []
+    files: tuple[str, ...] = ()
     if "Resources" not in decoded.sections and "service" in decoded.sections:
         from simulator.importers.serverless import serverless_template
 
-        sls = serverless_template(decoded, options.parameters)
+        folder = source.path.parent if source.on_disk else None
+        sls = serverless_template(decoded, options.parameters, folder)
         decoded = sls.template
-        settings = _Settings(options.parameters, sls.region, ("resources",), sls.options)
+        settings = _Settings(
+            options.parameters, sls.region, ("resources",), sls.options, bool(sls.read)
+        )
         fmt = "serverless"
-        unread = [
-            f"resources include {u.construct} is not read (only the named file is): import the "
-            "fragment it names, or the framework's .serverless/cloudformation-template-update-stack.json"
-            for u in sls.included
-        ]
-        notes.extend(unread)
+        files = sls.paths
+        notes.extend(f"read {name} (a ${{file(...)}} of the Serverless file)" for name in sls.read)
+        for fragment in sls.included:
+            # Read without a fragment, the pool could lack its mappings or roles and pass.
+            origin = fragment.origin
+            raise ConfigError(
+                f"resources include {fragment.construct}: the template cannot be read without it",
+                file=origin.file if origin else source.name,
+                line=origin.line if origin else None,
+                native_path=origin.native_path if origin else "resources",
+                hint="import what the framework builds: serverless package, then "
+                ".serverless/cloudformation-template-update-stack.json",
+            )
     stack = _Stack(decoded, settings, notes)
     if stack.sam:
         fmt = "sam"
@@ -123,7 +141,7 @@ def read_resources(source: Source, options: ImportOptions) -> TemplateResources:
         pool=options.pool,
         skipped=tuple(skipped),
         format=fmt,
-        unread=tuple(unread),
+        files=files,
     )
     return TemplateResources(
         resources, assembly, tuple(stack.notes), frozenset(stack.parameter_names())
@@ -137,6 +155,7 @@ class _Settings(msgspec.Struct):
     region: Any = None  # a Serverless file's provider.region
     prefix: Path = ()  # where the template sits in the file (Serverless: resources)
     options: frozenset[str] = frozenset()  # other names --parameter may set (Serverless ${opt:})
+    included: bool = False  # parts of the template were read from other files (${file(...)})
 
 
 class _Stack:
@@ -154,6 +173,7 @@ class _Stack:
         self._computing: list[str] = []
         self._identity: dict[str, tuple[Any, dict[str, Any]]] = {}
         self._exists: dict[str, bool] = {}
+        self._member_files: dict[str, dict[str, str]] = {}  # section -> member -> file
         self.types = {lid: entry.scalar("Type") or "" for lid, entry in decoded.resources.items()}
         transform = decoded.section("Transform")
         transforms = transform if isinstance(transform, list) else [transform] if transform else []
@@ -332,7 +352,21 @@ class _Stack:
         self._computing.append(key)
 
     def _where(self, native: Path, line: int | None, construct: str | None = None) -> Where:
-        return Where(self.file, (*self.settings.prefix, *native), line, construct)
+        file = self._file_of(native)
+        prefix = self.settings.prefix if file == self.file else ()
+        return Where(file, (*prefix, *native), line, construct)
+
+    def _file_of(self, native: Path) -> str:
+        """The file a section's member (a resource, a condition) was read from: a Serverless
+        file's resources may come from the files it includes."""
+        if not self.settings.included or len(native) < 2:
+            return self.file
+        name = str(native[0])
+        if name not in self._member_files:
+            section = self.decoded.section(name)  # constructed: a Serverless template
+            members = section if isinstance(section, dict) else {}
+            self._member_files[name] = {str(k): file_of(k) or self.file for k in members}
+        return self._member_files[name].get(str(native[1]), self.file)
 
     # --- resources ------------------------------------------------------------------------------
 
@@ -510,16 +544,12 @@ class _Stack:
                 lid, self._where(("Resources", lid), entry.line)
             )
             construct = self.construct(lid)
-            origins: dict[Path, Origin] = {}
-            native = (*self.settings.prefix, "Resources", lid)
+            at = self._where(("Resources", lid), entry.line, construct)
             # A property the resource leaves out is reported at the resource.
-            origins[()] = Origin(
-                self.file, entry.line, format_path((*native, "Properties")), construct
-            )
+            origins: dict[Path, Origin] = {(): at.at("Properties").origin()}
             properties = LazyProperties(entry, self._evaluator(lid, origins), self._peeker(lid))
             out.append(Resource(
-                kind, lid, properties, ref, Origin(self.file, entry.line, format_path(native), construct),
-                origins, attributes=attributes,
+                kind, lid, properties, ref, at.origin(), origins, attributes=attributes,
             ))  # fmt: skip
         return out, skipped
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import msgspec
 
 from simulator.errors import ConfigError, Path, PathPart, format_path
-from simulator.importers.cfn_decode import line_of
+from simulator.importers.cfn_decode import file_of, line_of
 from simulator.importers.values import Placeholder, Unresolved, find_unresolved
 from simulator.model.document import Origin
 
@@ -129,7 +129,7 @@ class Evaluator(msgspec.Struct):
         try:
             if self.depth.level > MAX_DEPTH:
                 raise at.error(f"nested more than {MAX_DEPTH} levels deep (values and references)")
-            at = Where(at.file, at.native, line_of(node) or at.line, at.construct)
+            at = Where(file_of(node) or at.file, at.native, line_of(node) or at.line, at.construct)
             if self.origins is not None and out is not None:
                 self.origins[out] = at.origin()
             if isinstance(node, dict):
@@ -375,7 +375,7 @@ class Evaluator(msgspec.Struct):
         try:
             if self.depth.level > MAX_DEPTH:
                 raise at.error(f"nested more than {MAX_DEPTH} levels deep (conditions)")
-            at = Where(at.file, at.native, line_of(node) or at.line, at.construct)
+            at = Where(file_of(node) or at.file, at.native, line_of(node) or at.line, at.construct)
             if not isinstance(node, dict) or len(node) != 1:
                 raise at.error(
                     "a condition is one of Fn::Equals, Fn::And, Fn::Or, Fn::Not, Condition"

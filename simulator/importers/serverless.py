@@ -4,29 +4,47 @@ Variables (https://www.serverless.com/framework/docs/providers/aws/guide/variabl
 before the template is read, as the framework does: `${self:path}` within the file, `${opt:name,
 fallback}` from `--parameter name=VALUE` or the fallback (D2), `${sls:stage}`, `${aws:region}`,
 `${aws:accountId}`; the region is `provider.region` and the stage `provider.stage` (D3, the
-framework's defaults us-east-1 and dev otherwise). Sources that live outside the file (`${cf:...}`,
-`${ssm:...}`, `${env:...}`, `${s3:...}`, `${file(...)}`, `${param:...}`) are Unresolved (D5).
-A `${...}` whose source the framework does not know (`${AWS::Region}` in `Fn::Sub`) is left for
-CloudFormation.
+framework's defaults us-east-1 and dev otherwise). `${file(path):address}` reads a YAML or JSON file
+as the framework does (its path relative to the service's folder, short-form tags in YAML, a missing
+file null so that a fallback applies, the variables in it resolved against serverless.yml), but
+only under the folder of serverless.yml: a file outside it, or one run (JavaScript) or read as text,
+is Unresolved. Sources that live outside the files (`${cf:...}`, `${ssm:...}`, `${env:...}`,
+`${s3:...}`, `${param:...}`) are Unresolved (D5). A `${...}` whose source the framework does not
+know (`${AWS::Region}` in `Fn::Sub`) is left for CloudFormation.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path as FsPath
 from typing import Any
 
 import msgspec
 
-from simulator.errors import ConfigError, Path, format_path
-from simulator.importers.cfn_decode import DecodedTemplate, line_of
+from simulator import inputs
+from simulator.errors import ConfigError, Path, RolesimError, format_path
+from simulator.importers.cfn_decode import MAX_NODES, DecodedTemplate, decode_value, line_of
 from simulator.importers.intrinsics import MAX_DEPTH, concat
 from simulator.importers.values import Unresolved
 from simulator.model.document import Origin
 
 _SOURCE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)(?:(\([^)]*\))(?::|$)|:)")
-_OUTSIDE = frozenset({"cf", "ssm", "env", "s3", "file", "param", "git", "sls", "strToBool"})
-_KNOWN = frozenset({"self", "opt", "aws", *_OUTSIDE})
+_OUTSIDE = frozenset({"cf", "ssm", "env", "s3", "param", "git", "sls", "strToBool"})
+_KNOWN = frozenset({"self", "opt", "aws", "file", *_OUTSIDE})
+# How the framework reads a ${file(...)} by its extension (lib/configuration/variables/sources/
+# file.js): YAML with CloudFormation's tags, JSON, JavaScript it runs, anything else as text.
+_YAML, _JSON = frozenset({".yml", ".yaml"}), frozenset({".json"})
+_RUN = frozenset({".js", ".cjs", ".mjs", ".ts"})
+INCLUDED = inputs.InputKind(
+    "files that ${file(...)} reads",
+    1 * inputs.MiB,
+    "a template fragment or a settings file is far smaller",
+)
+MAX_FILES = 100
 _FALLBACK_LITERAL = re.compile(
     r"""^\s*(?:'([^']*)'|"([^"]*)"|(-?\d+(?:\.\d+)?)|(true|false))\s*$"""
 )
@@ -37,12 +55,17 @@ class ServerlessStack(msgspec.Struct, frozen=True):
     template: DecodedTemplate
     region: Any  # str, Unresolved, or None (the framework's default)
     stage: Any
-    included: tuple[Unresolved, ...]  # resources the file includes from elsewhere (not read, D1)
+    included: tuple[Unresolved, ...]  # resources the file includes from elsewhere, not read
     options: frozenset[str]  # the ${opt:...} names the file uses (set with --parameter)
+    read: tuple[str, ...] = ()  # the files ${file(...)} read, as messages name them
+    paths: tuple[str, ...] = ()  # the same, resolved
 
 
-def serverless_template(decoded: DecodedTemplate, given: Mapping[str, str]) -> ServerlessStack:
-    resolver = _Resolver(decoded, given)
+def serverless_template(
+    decoded: DecodedTemplate, given: Mapping[str, str], folder: FsPath | None = None
+) -> ServerlessStack:
+    """`folder`: the service's folder, where ${file(...)} reads (None: no file is read)."""
+    resolver = _Resolver(decoded, given, _Files(folder, decoded.source))
     provider = resolver.section_value("provider")
     region = resolver.lookup(("provider", "region")) if isinstance(provider, dict) else None
     region = given.get("AWS::Region") or given.get("region") or region
@@ -68,18 +91,118 @@ def serverless_template(decoded: DecodedTemplate, given: Mapping[str, str]) -> S
     included = template.pop("_included", [])
     out = DecodedTemplate(decoded.source, None, template)
     options = frozenset({*resolver.options, "stage", "region"})
-    return ServerlessStack(out, region, resolver.stage(), tuple(included), options)
+    files = resolver.files
+    return ServerlessStack(
+        out,
+        region,
+        resolver.stage(),
+        tuple(included),
+        options,
+        tuple(files.read),
+        tuple(files.paths),
+    )
+
+
+class _Files:
+    """The files ${file(...)} reads: only regular files under the service's folder (one outside it
+    may be any file of the machine rolesim runs on), each read once, their sizes bounded."""
+
+    def __init__(self, folder: FsPath | None, source: str) -> None:
+        self.folder = folder
+        self.base = os.path.dirname(source)  # messages name a file as the command line would
+        self.read: list[str] = []
+        self.paths: list[str] = []
+        self.nodes = 0  # nodes resolved from files, each use counted (a file used twice is twice)
+        self.open: list[str] = []  # the files being resolved, innermost last
+        self._content: dict[FsPath, tuple[str, Any, int]] = {}
+
+    def load(self, given: str, construct: str, where: Origin) -> Any:
+        """(name, raw content) of the file, None when there is none (the framework's null, so a
+        fallback applies), or Unresolved when rolesim does not read it."""
+        if self.folder is None:
+            return Unresolved(
+                f"{construct} (the Serverless file was not read from a folder)", where
+            )
+        suffix = os.path.splitext(given)[1].lower()
+        if suffix in _RUN:
+            return Unresolved(f"{construct} (JavaScript the framework runs when it deploys)", where)
+        if suffix not in _YAML | _JSON:
+            return Unresolved(f"{construct} (only .yml, .yaml and .json files are read)", where)
+        try:
+            folder = self.folder.resolve()
+            target = (folder / given).resolve()
+        except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a loop of links
+            raise ConfigError(f"{construct} names no file rolesim can read ({exc})", file=where.file,
+                              line=where.line, native_path=where.native_path) from None  # fmt: skip
+        if folder not in target.parents:
+            return Unresolved(
+                f"{construct} (outside the folder of serverless.yml: not read)", where
+            )
+        if target not in self._content:
+            self._content[target] = self._read(target, given, where)
+        name, content, nodes = self._content[target]
+        if name == "":
+            return None
+        self.nodes += nodes
+        if self.nodes > MAX_NODES:
+            raise ConfigError(
+                f"the files ${{file(...)}} reads expand to more than {MAX_NODES} nodes",
+                file=where.file, line=where.line, native_path=where.native_path,
+            )  # fmt: skip
+        return name, content
+
+    def _read(self, target: FsPath, given: str, where: Origin) -> tuple[str, Any, int]:
+        name = os.path.normpath(os.path.join(self.base, given))
+        if not os.path.lexists(target):
+            return "", None, 0
+        if not target.is_file():
+            raise ConfigError(f"${{file({given})}} is not a regular file", file=where.file,
+                              line=where.line, native_path=where.native_path)  # fmt: skip
+        if len(self._content) >= MAX_FILES:
+            raise ConfigError(f"more than {MAX_FILES} files read by ${{file(...)}}",
+                              file=where.file, line=where.line)  # fmt: skip
+        try:
+            text = inputs.read_text(target, INCLUDED)
+        except RolesimError as exc:
+            raise ConfigError(f"${{file({given})}} cannot be read: {exc}", file=where.file,
+                              line=where.line, native_path=where.native_path) from None  # fmt: skip
+        as_json = os.path.splitext(given)[1].lower() in _JSON
+        content, nodes = decode_value(text, name, as_json=as_json)
+        self.read.append(name)
+        self.paths.append(str(target))
+        return name, content, nodes
+
+    @contextlib.contextmanager
+    def resolving(self, name: str, where: Origin) -> Iterator[None]:
+        if name in self.open:
+            chain = " -> ".join([*self.open[self.open.index(name) :], name])
+            raise ConfigError(f"files include each other: {chain}", file=where.file,
+                              line=where.line, native_path=where.native_path)  # fmt: skip
+        self.open.append(name)
+        try:
+            yield
+        finally:
+            self.open.pop()
 
 
 class _Resolver:
-    def __init__(self, decoded: DecodedTemplate, given: Mapping[str, str]) -> None:
-        self.decoded = decoded
+    def __init__(self, decoded: DecodedTemplate, given: Mapping[str, str], files: _Files) -> None:
+        self.decoded = decoded  # serverless.yml: what ${self:...} reads, from whichever file
+        self.source = decoded.source  # the file being resolved, for messages
         self.given = given
+        self.files = files
         self.region: Any = None
         self.options: set[str] = set()
         self._resolving: list[str] = []
         self._looked: dict[tuple[str, ...], Any] = {}
         self._sections: dict[str, Any] = {}
+
+    def reading(self, source: str) -> _Resolver:
+        """This resolver, its messages naming `source`: the state (lookups, the variables being
+        resolved, options seen) is shared, as the framework resolves one configuration."""
+        other = copy.copy(self)
+        other.source = source
+        return other
 
     def section_value(self, name: str) -> Any:
         if name not in self._sections:
@@ -105,24 +228,38 @@ class _Resolver:
         entry = self.decoded.sections.get(path[0])
         if entry is None:
             return None
-        node, line = entry.value(), entry.line
-        for i, part in enumerate(path[1:], start=1):
+        main = self if self.source == self.decoded.source else self.reading(self.decoded.source)
+        found = main.walk(entry.value(), path[1:], path[:1], entry.line, 0)
+        if found is None:
+            return None
+        node, line = found
+        return main.resolve(node, path, line, 0)
+
+    def walk(
+        self, node: Any, address: tuple[str, ...], native: Path, line: int | None, depth: int
+    ) -> tuple[Any, int | None] | None:
+        """The node at `address` under `node` and its line, resolving only the strings on the way
+        to it (the framework's order); None when there is none, an Unresolved on the way."""
+        for part in address:
             if isinstance(node, str) and "${" in node:
-                node = self.text(node, path[:i], line, 0)
+                node = self.text(node, native, line, depth)
+            if isinstance(node, Unresolved):
+                return node, line  # what is below an unknown value is unknown, for its reason
             if isinstance(node, dict) and part in node:
                 node = node[part]
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             else:
                 return None
+            native = (*native, part)
             line = line_of(node) or line
-        return self.resolve(node, path, line, 0)
+        return node, line
 
     # --- walking --------------------------------------------------------------------------------
 
     def resolve(self, value: Any, native: Path, line: int | None, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            raise ConfigError(f"nested more than {MAX_DEPTH} levels deep", file=self.decoded.source,
+            raise ConfigError(f"nested more than {MAX_DEPTH} levels deep", file=self.source,
                               line=line, native_path=format_path(native))  # fmt: skip
         line = line_of(value) or line
         if isinstance(value, dict):
@@ -154,7 +291,7 @@ class _Resolver:
             if isinstance(got, dict | list):
                 raise ConfigError(
                     f"${{{content}}} is a {'list' if isinstance(got, list) else 'mapping'}, used "
-                    "inside a string", file=self.decoded.source, line=line, native_path=format_path(native),
+                    "inside a string", file=self.source, line=line, native_path=format_path(native),
                 )  # fmt: skip
             parts.append(got if isinstance(got, Unresolved) else _text(got))
             position = end
@@ -162,7 +299,7 @@ class _Resolver:
         try:
             joined = concat(parts)
         except ConfigError as err:
-            raise err.locate(self.decoded.source, line, native_path=format_path(native)) from None
+            raise err.locate(self.source, line, native_path=format_path(native)) from None
         return _keep_marks(text, joined) if isinstance(joined, str) else joined
 
     def variable(self, content: str, native: Path, line: int | None, depth: int) -> Any:
@@ -175,18 +312,20 @@ class _Resolver:
         found = _SOURCE.match(first)
         if found is None or found.group(1) not in _KNOWN:
             return _NOT_A_VARIABLE
-        where = Origin(self.decoded.source, line, format_path(native))
-        value = self.reference(found.group(1), first[found.end() :].strip(), content, where)
+        where = Origin(self.source, line, format_path(native))
+        if found.group(1) == "file":
+            value = self.file(found.group(2), first[found.end() :].strip(), content, where, depth)
+        else:
+            value = self.reference(found.group(1), first[found.end() :].strip(), content, where)
         for fallback in fallbacks:
             if value is not None:
                 break
             value = self.fallback(fallback, native, line, depth)
         if value is None:
-            hint = (
-                f" (give --parameter {first[found.end() :].strip()}=VALUE)"
-                if found.group(1) == "opt"
-                else ""
-            )
+            hint = {
+                "opt": f" (give --parameter {first[found.end() :].strip()}=VALUE)",
+                "file": " (no such file in the folder of serverless.yml, or nothing at that address)",
+            }.get(found.group(1), "")
             return Unresolved(f"${{{content}}} has no value{hint}", where)
         return value
 
@@ -227,6 +366,28 @@ class _Resolver:
             return self.lookup(path)
         finally:
             self._resolving.pop()
+
+    def file(
+        self, params: str | None, address: str, content: str, where: Origin, depth: int
+    ) -> Any:
+        """${file(path):address}: the value at `address` in the file (the whole file without one),
+        its variables resolved; None when the file or the address is not there."""
+        given = (params or "()")[1:-1].split(",")[0].strip().strip("'\"")
+        if not given:
+            raise ConfigError(f"${{{content}}} names no file", file=where.file, line=where.line,
+                              native_path=where.native_path)  # fmt: skip
+        loaded = self.files.load(given, f"${{{content}}}", where)
+        if not isinstance(loaded, tuple):
+            return loaded
+        name, node = loaded
+        inner = self.reading(name)
+        with self.files.resolving(name, where):
+            parts = tuple(p for p in address.split(".") if p)
+            found = inner.walk(node, parts, (), line_of(node), depth + 1)
+            if found is None:
+                return None
+            node, line = found
+            return inner.resolve(node, parts, line, depth + 1)
 
     def fallback(self, text: str, native: Path, line: int | None, depth: int) -> Any:
         literal = _FALLBACK_LITERAL.match(text)

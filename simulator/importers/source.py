@@ -45,6 +45,9 @@ class Source(msgspec.Struct, frozen=True):
     path: FsPath
     name: str  # as the user gave it, for messages
     text: str | None  # None for a directory (a Terraform module)
+    # The text is the file at `path` (not standard input, not text in memory): files it names
+    # (a Serverless ${file(...)}) are read beside it.
+    on_disk: bool = False
 
 
 class ImportProblem(msgspec.Struct, frozen=True):
@@ -61,6 +64,8 @@ class Imported(msgspec.Struct, frozen=True):
     problems: tuple[ImportProblem, ...] = ()
     notes: tuple[str, ...] = ()  # what the reader should know (defaults applied, transforms)
     parameters: frozenset[str] = frozenset()  # the names --parameter can set in this source
+    # The other files the source made rolesim read (a Serverless ${file(...)}), resolved paths.
+    files: tuple[str, ...] = ()
 
     def checked(self) -> Document:
         """The document, or the first structural problem as an error."""
@@ -88,7 +93,7 @@ def read_source(path: FsPath | str) -> Source:
     name = inputs.source_name(path)
     if os.path.isdir(fs):  # False, not an error, for a path the OS refuses: read_text says why
         return Source(fs, name, None)
-    return Source(fs, name, read_text(fs))
+    return Source(fs, name, read_text(fs), on_disk=not inputs.is_stdin(path))
 
 
 def import_source(path: FsPath | str, options: ImportOptions | None = None) -> Imported:

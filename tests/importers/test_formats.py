@@ -189,7 +189,13 @@ def test_cdk_bootstrap_version_parameter_is_an_ssm_value_and_unneeded() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["cloudformation/template.yaml", "cdk/PhotoStack.template.json", "sam/template.yaml"]
+    "name",
+    [
+        "cloudformation/template.yaml",
+        "cdk/PhotoStack.template.json",
+        "sam/template.yaml",
+        "serverless/serverless.yml",
+    ],
 )
 def test_every_example_template_imports_and_loads(name: str) -> None:
     from simulator.importers.source import load_pool_source
