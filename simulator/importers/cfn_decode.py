@@ -37,6 +37,23 @@ def line_of(node: Any) -> int | None:
     return line + 1 if isinstance(line, int) else None
 
 
+def keep_marks(original: Any, value: Any) -> Any:
+    """`value` as the decoder's node class with the original's marks, so lines survive a value
+    rebuilt from it (a substituted variable, an expanded loop)."""
+    start, end = getattr(original, "start_mark", None), getattr(original, "end_mark", None)
+    if start is None:
+        return value
+    from cfnlint.decode.node import dict_node, list_node, str_node
+
+    if isinstance(value, dict):
+        return dict_node(value, start, end)
+    if isinstance(value, list):
+        return list_node(value, start, end)
+    if isinstance(value, str):
+        return str_node(value, start, end)
+    return value
+
+
 class FileMark(msgspec.Struct, frozen=True):
     """The mark of a node read from another file than the one named on the command line (a
     Serverless `${file(...)}`): its line and column, as cfn-lint's marks, and that file's name."""

@@ -31,6 +31,7 @@ from simulator.importers.cfn_decode import (
     file_of,
     line_of,
 )
+from simulator.importers.foreach import FOR_EACH, Expander, has_loops
 from simulator.importers.intrinsics import NO_VALUE, Condition, Depth, Evaluator, Where, concat
 from simulator.importers.resources import Resource
 from simulator.importers.source import Imported, ImportOptions, Source
@@ -38,6 +39,7 @@ from simulator.importers.values import Placeholder, Unresolved
 from simulator.model.document import Origin
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"  # Fn::ForEach and the functions it adds
 DEFAULT_ACCOUNT = "123456789012"  # D3
 DEFAULT_REGION = "us-east-1"  # D3
 
@@ -101,7 +103,7 @@ def read(source: Source, options: ImportOptions) -> Imported:
 def read_resources(source: Source, options: ImportOptions) -> TemplateResources:
     assert source.text is not None
     decoded = decode(source.text, source.name)
-    settings = _Settings(options.parameters)
+    settings = _Settings(options.parameters, loops=FOR_EACH in source.text)
     fmt = "cloudformation"
     notes: list[str] = []
     files: tuple[str, ...] = ()
@@ -112,7 +114,7 @@ def read_resources(source: Source, options: ImportOptions) -> TemplateResources:
         sls = serverless_template(decoded, options.parameters, folder)
         decoded = sls.template
         settings = _Settings(
-            options.parameters, sls.region, ("resources",), sls.options, bool(sls.read)
+            options.parameters, sls.region, ("resources",), sls.options, bool(sls.read), True
         )
         fmt = "serverless"
         files = sls.paths
@@ -156,6 +158,7 @@ class _Settings(msgspec.Struct):
     prefix: Path = ()  # where the template sits in the file (Serverless: resources)
     options: frozenset[str] = frozenset()  # other names --parameter may set (Serverless ${opt:})
     included: bool = False  # parts of the template were read from other files (${file(...)})
+    loops: bool = False  # Fn::ForEach may be written somewhere in the template (its text says)
 
 
 class _Stack:
@@ -176,14 +179,13 @@ class _Stack:
         self._member_files: dict[str, dict[str, str]] = {}  # section -> member -> file
         self.types = {lid: entry.scalar("Type") or "" for lid, entry in decoded.resources.items()}
         transform = decoded.section("Transform")
-        transforms = transform if isinstance(transform, list) else [transform] if transform else []
-        self.sam = SAM_TRANSFORM in transforms
-        for name in transforms:
-            if name != SAM_TRANSFORM and isinstance(name, str):
-                notes.append(
-                    f"transform {name} is not applied: the template is read as written"
-                    + (" (AWS::LanguageExtensions functions are evaluated)" if name == "AWS::LanguageExtensions" else "")
-                )  # fmt: skip
+        self.transforms = (
+            transform if isinstance(transform, list) else [transform] if transform else []
+        )
+        self.sam = SAM_TRANSFORM in self.transforms
+        for name in self.transforms:
+            if name not in (SAM_TRANSFORM, LANGUAGE_EXTENSIONS) and isinstance(name, str):
+                notes.append(f"transform {name} is not applied: the template is read as written")
         self.cdk = "AWS::CDK::Metadata" in self.types.values()
         self._check_parameters()
 
@@ -206,23 +208,35 @@ class _Stack:
                     f"parameter {name} has no Default and was not given (CloudFormation would "
                     f"require it): values built from it are unresolved; give --parameter {name}=VALUE"
                 )
-        self._check_for_each()
+        self._expand_for_each()
 
-    def _check_for_each(self) -> None:
-        # AWS::LanguageExtensions Fn::ForEach makes resources from a template fragment; it is not
-        # expanded here, so one that makes resources a pool can involve is refused, not skipped.
-        for lid, entry in self.decoded.resources.items():
-            if not lid.startswith("Fn::ForEach::"):
-                continue
-            where = self._where(("Resources", lid), entry.line)
-            if any(t in repr(entry.value()) for t in (*POOL_TYPES, "Custom::", "CustomResource")):
-                raise where.error(
-                    "Fn::ForEach is not expanded, and this loop makes identity pool, Cognito or IAM "
-                    "resources that the pool may depend on",
-                    hint="import the processed template (aws cloudformation get-template "
-                    "--template-stage Processed)",
-                )
-            self.notes.append(f"{lid} is not expanded; the resources it makes are not read")
+    def _expand_for_each(self) -> None:
+        """AWS::LanguageExtensions: the Fn::ForEach loops of Resources and Conditions (and inside
+        them) expanded before anything reads them, as the transform does (foreach.py)."""
+        if LANGUAGE_EXTENSIONS not in self.transforms:
+            for lid, entry in self.decoded.resources.items():
+                if lid.startswith(FOR_EACH):
+                    raise self._where(("Resources", lid), entry.line).error(
+                        "Fn::ForEach needs Transform: AWS::LanguageExtensions (CloudFormation "
+                        "refuses the template without it)"
+                    )
+            return
+        top = [*self.decoded.resources, *_mapping_section(self.decoded, "Conditions")]
+        if not self.settings.loops and not any(k.startswith(FOR_EACH) for k in top):
+            return  # nothing to expand: the sections stay unbuilt (a large template's are)
+        sections = {name: entry.value() for name, entry in self.decoded.sections.items()}
+        expander = Expander(lambda node, at: Evaluator(self, self.depth).value(node, at))
+        expanded = False
+        for name in ("Conditions", "Resources"):
+            section = sections.get(name)
+            if isinstance(section, dict) and has_loops(section):
+                at = self._where((name,), self.decoded.sections[name].line)
+                sections[name] = expander.mapping(section, at, {}, 0)
+                expanded = True
+        if expanded:
+            self.decoded = DecodedTemplate(self.decoded.source, None, sections)
+            self.types = {lid: e.scalar("Type") or "" for lid, e in self.decoded.resources.items()}
+            self.cdk = "AWS::CDK::Metadata" in self.types.values()
 
     def _declared_line(self, name: str) -> int | None:
         entry = self.decoded.sections.get("Parameters")

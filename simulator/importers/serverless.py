@@ -27,7 +27,13 @@ import msgspec
 
 from simulator import inputs
 from simulator.errors import ConfigError, Path, RolesimError, format_path
-from simulator.importers.cfn_decode import MAX_NODES, DecodedTemplate, decode_value, line_of
+from simulator.importers.cfn_decode import (
+    MAX_NODES,
+    DecodedTemplate,
+    decode_value,
+    keep_marks,
+    line_of,
+)
 from simulator.importers.intrinsics import MAX_DEPTH, concat
 from simulator.importers.values import Unresolved
 from simulator.model.document import Origin
@@ -267,9 +273,9 @@ class _Resolver:
                 k: self.resolve(v, (*native, str(k)), line_of(k) or line, depth + 1)
                 for k, v in value.items()
             }
-            return _keep_marks(value, out)
+            return keep_marks(value, out)
         if isinstance(value, list):
-            return _keep_marks(
+            return keep_marks(
                 value, [self.resolve(v, (*native, i), line, depth + 1) for i, v in enumerate(value)]
             )
         if isinstance(value, str) and "${" in value:
@@ -300,7 +306,7 @@ class _Resolver:
             joined = concat(parts)
         except ConfigError as err:
             raise err.locate(self.source, line, native_path=format_path(native)) from None
-        return _keep_marks(text, joined) if isinstance(joined, str) else joined
+        return keep_marks(text, joined) if isinstance(joined, str) else joined
 
     def variable(self, content: str, native: Path, line: int | None, depth: int) -> Any:
         if "${" in content:
@@ -461,19 +467,3 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else str(value)
-
-
-def _keep_marks(original: Any, value: Any) -> Any:
-    """The decoder's node class, with the original's marks, so lines survive substitution."""
-    from cfnlint.decode.node import dict_node, list_node, str_node
-
-    start, end = getattr(original, "start_mark", None), getattr(original, "end_mark", None)
-    if start is None:
-        return value
-    if isinstance(value, dict):
-        return dict_node(value, start, end)
-    if isinstance(value, list):
-        return list_node(value, start, end)
-    if isinstance(value, str):
-        return str_node(value, start, end)
-    return value

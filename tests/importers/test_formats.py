@@ -211,23 +211,3 @@ def test_a_parameter_without_any_value_is_noted() -> None:
     data = template(pool_resources(), Parameters={"Unused": {"Type": "String"}})
     notes = imported(data).notes
     assert any("parameter Unused has no Default and was not given" in n for n in notes)
-
-
-def test_for_each_loops_making_pool_resources_are_refused_not_skipped() -> None:
-    from tests.importers.templates import pool_resources, template
-
-    data = template(pool_resources())
-    data["Transform"] = "AWS::LanguageExtensions"
-    data["Resources"]["Fn::ForEach::Roles"] = [
-        "Name",
-        ["a", "b"],
-        {"Role${Name}": {"Type": "AWS::IAM::Role", "Properties": {}}},
-    ]
-    with pytest.raises(ConfigError, match="Fn::ForEach is not expanded"):
-        imported(data)
-    data["Resources"]["Fn::ForEach::Roles"] = [
-        "Name",
-        ["a"],
-        {"Q${Name}": {"Type": "AWS::SQS::Queue"}},
-    ]
-    assert any("is not expanded" in n for n in imported(data).notes)
