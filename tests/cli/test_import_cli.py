@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import ROOT, run_cli
@@ -177,3 +178,31 @@ def test_a_template_that_does_not_parse_is_exit_2_with_its_line(tmp_path: Path) 
     assert "not a valid template" in result.stderr
     linted = run_cli(["lint", path, "-f", "json"])
     assert linted.json()["findings"][0]["id"] == "RS100"
+
+
+def test_verify_refuses_a_role_it_cannot_know_before_calling_aws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As simulate does (IMPORT.md D5): the prediction is unknown, so there is nothing to compare.
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  IdentityPool:\n"
+        "    Type: AWS::Cognito::IdentityPool\n"
+        "    Properties: {AllowUnauthenticatedIdentities: true, AllowClassicFlow: false}\n"
+        "  Attach:\n"
+        "    Type: AWS::Cognito::IdentityPoolRoleAttachment\n"
+        "    Properties:\n"
+        "      IdentityPoolId: !Ref IdentityPool\n"
+        "      Roles: {unauthenticated: !ImportValue shared-guest-role}\n"
+    )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    pool_id = "us-east-1:11111111-2222-3333-4444-555555555555"
+    result = run_cli([
+        "verify", "-c", template, "--unauthenticated", "--parameter", f"IdentityPool={pool_id}",
+        "--endpoint-url", "http://127.0.0.1:9",  # nothing listens: a call would fail otherwise
+    ])  # fmt: skip
+    assert result.code == 2
+    assert "t.yaml:9: Resources.Attach.Properties.Roles.unauthenticated" in result.stderr
+    assert "Fn::ImportValue 'shared-guest-role': it cannot be known offline" in result.stderr
