@@ -1,8 +1,7 @@
 """Terraform's built-in functions, those an identity-pool configuration plausibly uses.
 
 Each follows https://developer.hashicorp.com/terraform/language/functions/<name>. A function not
-listed here, or a form of one that is not implemented (a regular expression in `replace`, a `format`
-verb), gives an `Unresolved` value naming it: never a guessed result. An argument that is unknown
+listed here, or a form of one that is not implemented (a `format` verb), gives an `Unresolved` value naming it: never a guessed result. An argument that is unknown
 makes the result unknown, as in Terraform; the structural functions (`length`, `concat`, `merge`,
 `lookup`, ...) look only at the parts they need, so an unknown element elsewhere passes through.
 """
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from simulator.importers import hcl_regex
 from simulator.importers.hcl_values import (
     MAX_ELEMENTS,
     EncodedJson,
@@ -98,7 +98,7 @@ def _string_arg(value: Any, what: str = "argument") -> str:
 def _replace(text: Any, search: Any, replacement: Any) -> Any:
     text, search, replacement = (_string_arg(v) for v in (text, search, replacement))
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
-        return Unresolved("replace() with a regular expression (not supported by rolesim)")
+        return hcl_regex.replace(text, search[1:-1], replacement)
     if not search:
         raise EvalError("replace() needs a non-empty substring")
     return check_string(text.replace(search, replacement))
@@ -559,6 +559,10 @@ FUNCTIONS: dict[str, Function] = {
     "trimsuffix": Function(lambda s, p: _string_arg(s).removesuffix(_string_arg(p))),
     "chomp": Function(_chomp),
     "replace": Function(_replace),
+    "regex": Function(lambda p, s: hcl_regex.regex(_string_arg(p, "pattern"), _string_arg(s))),
+    "regexall": Function(
+        lambda p, s: hcl_regex.regexall(_string_arg(p, "pattern"), _string_arg(s))
+    ),
     "split": Function(_split),
     "join": Function(_join),
     "substr": Function(_substr),
