@@ -41,8 +41,9 @@ from simulator.model.document import Origin
 _SOURCE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)(?:(\([^)]*\))(?::|$)|:)")
 _OUTSIDE = frozenset({"cf", "ssm", "env", "s3", "param", "git", "sls", "strToBool"})
 _KNOWN = frozenset({"self", "opt", "aws", "file", *_OUTSIDE})
-# How the framework reads a ${file(...)} by its extension (lib/configuration/variables/sources/
-# file.js): YAML with CloudFormation's tags, JSON, JavaScript it runs, anything else as text.
+# How the framework reads a ${file(...)} by its extension, case and all (lib/configuration/
+# variables/sources/file.js): YAML with CloudFormation's tags, JSON, JavaScript it runs, anything
+# else (.YML too) as text.
 _YAML, _JSON = frozenset({".yml", ".yaml"}), frozenset({".json"})
 _RUN = frozenset({".js", ".cjs", ".mjs", ".ts"})
 INCLUDED = inputs.InputKind(
@@ -129,7 +130,7 @@ class _Files:
             return Unresolved(
                 f"{construct} (the Serverless file was not read from a folder)", where
             )
-        suffix = os.path.splitext(given)[1].lower()
+        suffix = os.path.splitext(given)[1]
         if suffix in _RUN:
             return Unresolved(f"{construct} (JavaScript the framework runs when it deploys)", where)
         if suffix not in _YAML | _JSON:
@@ -172,7 +173,7 @@ class _Files:
         except RolesimError as exc:
             raise ConfigError(f"${{file({given})}} cannot be read: {exc}", file=where.file,
                               line=where.line, native_path=where.native_path) from None  # fmt: skip
-        as_json = os.path.splitext(given)[1].lower() in _JSON
+        as_json = os.path.splitext(given)[1] in _JSON
         content, nodes = decode_value(text, name, as_json=as_json)
         self.read.append(name)
         self.paths.append(str(target))

@@ -224,6 +224,7 @@ def test_a_file_outside_the_service_folder_is_never_read(tmp_path: Path) -> None
         ("settings.js", "JavaScript"),
         ("settings.txt", "only .yml, .yaml and .json"),
         ("s.tfstate", "only .yml"),
+        ("S.YML", "only .yml"),  # the framework reads it as text: its extension is not .yml
     ],
 )
 def test_files_the_framework_runs_or_reads_as_text_are_unresolved(
