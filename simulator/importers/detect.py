@@ -70,6 +70,11 @@ def is_terraform_plan_text(source: Source) -> bool:
         return False  # not JSON: the pool-file loader says where
 
 
+def is_cdk_assembly(source: Source) -> bool:
+    """A CDK cloud assembly: a folder (`cdk.out`) with the manifest.json `cdk synth` writes."""
+    return source.text is None and (source.path / "manifest.json").is_file()
+
+
 def is_terraform_module(source: Source) -> bool:
     """A folder holding `.tf` files, or a file whose text opens a Terraform block (D1); a `.tf`
     file whose text says nothing (empty, or not even HCL) is still read as one."""

@@ -83,6 +83,8 @@ FORMATS: tuple[Format, ...] = (
     Format("cloudformation", detect.is_cloudformation, "simulator.importers.cloudformation"),
     # `terraform show -json` of a plan or a state.
     Format("terraform-plan", detect.is_terraform_plan_text, "simulator.importers.tfplan"),
+    # A CDK cloud assembly (cdk.out): the one stack that defines the identity pool.
+    Format("cdk-assembly", detect.is_cdk_assembly, "simulator.importers.cdk_assembly"),
     # A Terraform module: a `.tf` file (its folder is the module) or the folder.
     Format("terraform", detect.is_terraform_module, "simulator.importers.terraform"),
 )
