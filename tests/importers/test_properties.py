@@ -161,7 +161,8 @@ KEYS = ("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::If", "Fn::Select", "Fn:
         "AllowUnauthenticatedIdentities", "CognitoIdentityProviders", "ProviderName", "ClientId", "Type",
         "AmbiguousRoleResolution", "RulesConfiguration", "Rules", "Claim", "MatchType", "Value", "RoleARN",
         "IdentityProvider", "AssumeRolePolicyDocument", "UserPoolId", "Path", "Url", "GroupName",
-        "ManagedPolicyArns", "Policies", "PolicyDocument", "PrincipalTags", "Schema", "A", "B")  # fmt: skip
+        "ManagedPolicyArns", "Policies", "PolicyDocument", "PrincipalTags", "Schema", "A", "B",
+        "Fn::ForEach::L", "Fn::Length", "Fn::ToJsonString")  # fmt: skip
 NAMES = st.sampled_from(
     ["A", "B", "Pool", "AWS::Region", "AWS::NoValue", "Cond", "x.y", "A.Arn", "${A}", "${!x}"]
 )
@@ -182,7 +183,18 @@ def arbitrary_templates(draw: st.DrawFn) -> dict[str, Any]:
                **({"Condition": "Cond"} if draw(st.booleans()) else {})}
         for name in draw(st.lists(st.sampled_from(["A", "B", "Pool", "C"]), unique=True, max_size=4))
     }  # fmt: skip
+    if draw(st.booleans()):  # a loop (AWS::LanguageExtensions): well formed or not
+        fragment = draw(
+            st.dictionaries(
+                st.sampled_from(["R${X}", "&{X}", "Pool", "Fn::ForEach::M"]), values, max_size=2
+            )
+        )
+        resources["Fn::ForEach::L"] = draw(
+            st.sampled_from([["X", draw(values), fragment], draw(values)])
+        )
     out: dict[str, Any] = {"Resources": resources}
+    if draw(st.booleans()):
+        out["Transform"] = "AWS::LanguageExtensions"
     if draw(st.booleans()):
         out["Conditions"] = {"Cond": draw(values)}
     if draw(st.booleans()):
