@@ -31,7 +31,7 @@ MAX_STACKS = 200
 _POOL = "AWS::Cognito::IdentityPool"
 
 
-class _Stack(msgspec.Struct, frozen=True):
+class _StackArtifact(msgspec.Struct, frozen=True):
     id: str
     template: FsPath
     name: str  # the template as messages name it
@@ -43,13 +43,13 @@ def read(source: Source, options: ImportOptions) -> Imported:
     stacks = _stacks(source.path, source.name, 0)
     if not stacks:
         raise ConfigError("the cloud assembly holds no CloudFormation stack", file=source.name)
-    holding: list[_Stack] = []
+    holding: list[_StackArtifact] = []
     text = ""
     for candidate in stacks:  # one template held at a time, and the pool's
-        read = read_text(candidate.template)
-        if _POOL in read:
+        body = read_text(candidate.template)
+        if _POOL in body:
             holding.append(candidate)
-            text = text or read
+            text = text or body
     if not holding:
         listed = ", ".join(s.id for s in stacks)
         raise ConfigError(
@@ -72,7 +72,7 @@ def read(source: Source, options: ImportOptions) -> Imported:
     return msgspec.structs.replace(imported, notes=(note, *imported.notes))
 
 
-def _stacks(folder: FsPath, name: str, depth: int) -> list[_Stack]:
+def _stacks(folder: FsPath, name: str, depth: int) -> list[_StackArtifact]:
     if depth > MAX_ASSEMBLIES:
         raise ConfigError(f"cloud assemblies nested more than {MAX_ASSEMBLIES} deep", file=name)
     manifest_name = os.path.join(name, MANIFEST)
@@ -81,7 +81,7 @@ def _stacks(folder: FsPath, name: str, depth: int) -> list[_Stack]:
     if not isinstance(artifacts, dict):
         raise ConfigError("a cloud assembly's manifest has an artifacts object", file=manifest_name,
                           native_path="artifacts")  # fmt: skip
-    out: list[_Stack] = []
+    out: list[_StackArtifact] = []
     for artifact_id, artifact in artifacts.items():
         if not isinstance(artifact, dict):
             continue
@@ -98,7 +98,7 @@ def _stacks(folder: FsPath, name: str, depth: int) -> list[_Stack]:
                 raise ConfigError("stack parameters are a map of strings", file=manifest_name,
                                   native_path=f"{at}.parameters")  # fmt: skip
             environment = artifact.get("environment")
-            out.append(_Stack(
+            out.append(_StackArtifact(
                 str(artifact_id), template, os.path.join(name, str(properties["templateFile"])),
                 environment if isinstance(environment, str) else None, dict(parameters),
             ))  # fmt: skip
@@ -129,7 +129,7 @@ def _inside(folder: FsPath, name: str, relative: Any, native_path: str) -> FsPat
     return target
 
 
-def _environment(stack: _Stack) -> dict[str, str]:
+def _environment(stack: _StackArtifact) -> dict[str, str]:
     """The account and region `aws://ACCOUNT/REGION` fixes (D3 defaults for the unknown ones)."""
     env = stack.environment or ""
     if not env.startswith("aws://"):

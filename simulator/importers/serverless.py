@@ -388,7 +388,9 @@ class _Resolver:
             return loaded
         name, node = loaded
         inner = self.reading(name)
-        with self.files.resolving(name, where):
+        # A file may refer to itself at another address, as the framework allows; the same
+        # address again is a cycle.
+        with self.files.resolving(f"{name}:{address}" if address else name, where):
             parts = tuple(p for p in address.split(".") if p)
             found = inner.walk(node, parts, (), line_of(node), depth + 1)
             if found is None:

@@ -243,9 +243,18 @@ def test_files_that_include_each_other_are_refused(tmp_path: Path) -> None:
         "b.yml": "x: ${file(./a.yml):adminGroup}\n",
     }
     with pytest.raises(
-        ConfigError, match=r"files include each other: .*a\.yml -> .*b\.yml -> .*a\.yml"
+        ConfigError,
+        match=r"files include each other: .*b\.yml:x -> .*a\.yml:adminGroup -> .*b\.yml:x",
     ):
         role_for(service(tmp_path, files), ["admins"])
+
+
+def test_a_file_may_refer_to_itself_at_another_address(tmp_path: Path) -> None:
+    files = {
+        "serverless.yml": SERVICE.replace("./config/${sls:stage}.json", "./a.yml"),
+        "a.yml": "adminGroup: ${file(./a.yml):names.admin}\nsuffix: s\nnames: {admin: root}\n",
+    }
+    assert role_for(service(tmp_path, files), ["root"]) == arn("photos-admin-s")
 
 
 def test_an_error_inside_an_included_file_names_that_file_and_line(tmp_path: Path) -> None:
