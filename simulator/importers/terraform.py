@@ -68,6 +68,7 @@ from simulator.importers.terraform_aws import (
     partition_of,
     translate,
 )
+from simulator.importers.terraform_calls import check_call
 from simulator.importers.terraform_policy import policy_document
 from simulator.importers.terraform_variables import (
     Variable,
@@ -374,6 +375,17 @@ class _Module:
             raise ConfigError(
                 f"{what} {name!r} is declared twice", file=block.pos.file, line=block.pos.line
             )
+
+    def _module_source(self, block: Block) -> str | None:
+        """A module call's `source`, which Terraform requires to be a literal string."""
+        attribute = block.body.attribute("source")
+        if attribute is None:
+            return None
+        try:
+            value = self.literal.evaluate(attribute.expr)
+        except (ConfigError, EvalError):
+            return None
+        return value if isinstance(value, str) else None
 
     def _literal_string(self, attribute: Attribute | None) -> str | None:
         if attribute is None:
@@ -930,6 +942,8 @@ class _Module:
     # the result --------------------------------------------------------------------------------
 
     def result(self) -> TerraformImport:
+        for name, block in self.modules.items():
+            check_call(name, block, self.locals, self._module_source(block), self.folder)
         resources: list[Resource] = []
         skipped: list[tuple[str, str, str]] = []
         for declared in self._translated():
