@@ -164,9 +164,10 @@ CATALOGUE: Mapping[str, Check] = {c.id: c for c in (
           API_CIP),
     Check("RS134", "pool-written-by-custom-resource", Severity.ERROR,
           "Identity pool configured by a custom resource",
-          "A custom resource receives the identity pool's id and may set its roles, role mappings "
-          "or trust policies at deploy time (Amplify Gen 1's role-map function does); the file "
-          "cannot show what it writes, so the pool's role mapping cannot be known from it.", CFN_CR),
+          "A custom resource (or a nested stack) receives the identity pool's id and may set its "
+          "roles, role mappings or trust policies at deploy time (Amplify Gen 1's role-map function "
+          "does); the file cannot show what it writes, so the pool's role mapping cannot be known "
+          "from it.", CFN_CR),
 )}  # fmt: skip
 
 

@@ -627,14 +627,21 @@ class _Assembler:
 
     def _custom_resources(self, pool: Resource, pool_id: str) -> None:
         for r in self.resources:
-            if not _custom(r.type) or not _mentions(dict(r.properties), pool_id):
+            nested = r.type in NESTED_STACKS
+            if not (_custom(r.type) or nested) or not _mentions(dict(r.properties), pool_id):
                 continue
+            what = (
+                f"nested stack {r.id} ({r.type}) is given identity pool {pool.id}'s id: its own "
+                "template may attach roles, role mappings or principal tags to the pool"
+                if nested
+                else f"custom resource {r.id} ({r.type}) is given identity pool {pool.id}'s id: it "
+                "may set the pool's roles, role mappings or trust policies when the stack deploys "
+                "(Amplify Gen 1 writes its group role mappings this way)"
+            )
             self.problems.append(ImportProblem(POOL_WRITTEN_BY_CUSTOM_RESOURCE, error_at(
                 r.origin,
-                f"custom resource {r.id} ({r.type}) is given identity pool {pool.id}'s id: it may set "
-                "the pool's roles, role mappings or trust policies when the stack deploys (Amplify "
-                "Gen 1 writes its group role mappings this way), which the file cannot show, so the "
-                "pool's role mapping cannot be known from it",
+                f"{what}, which the file cannot show, so the pool's role mapping cannot be known "
+                "from it",
                 path=("RoleMappings",),
                 hint="check the deployed pool instead: rolesim pull --identity-pool-id ID",
             )))  # fmt: skip
@@ -648,6 +655,10 @@ def error_at(
         message, path=path, file=origin.file, line=origin.line, native_path=origin.native_path,
         construct=origin.construct, hint=hint,
     )  # fmt: skip
+
+
+# Stacks a template deploys inside itself: what they create is in another template.
+NESTED_STACKS = frozenset({"AWS::CloudFormation::Stack", "AWS::Serverless::Application"})
 
 
 def _custom(kind: str) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from simulator.errors import ConfigError, Path
-from simulator.importers.assemble import Stack, assemble
+from simulator.importers.assemble import NESTED_STACKS, Stack, assemble
 from simulator.importers.cfn_decode import (
     NOT_PLAIN,
     DecodedTemplate,
@@ -549,7 +549,7 @@ class _Stack:
         skipped: list[tuple[str, str, str]] = []
         for lid, entry in self.decoded.resources.items():
             kind = self.types[lid]
-            if kind not in POOL_TYPES and not is_custom(kind):
+            if kind not in POOL_TYPES and not is_custom(kind) and kind not in NESTED_STACKS:
                 continue
             if not self.exists(lid):
                 skipped.append((lid, kind, f"its condition {entry.scalar('Condition')} is false"))

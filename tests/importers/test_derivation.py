@@ -332,6 +332,19 @@ def test_d6_a_custom_resource_given_the_pool_id_makes_the_mapping_unknowable() -
         result.checked()
 
 
+@pytest.mark.parametrize("kind", ["AWS::CloudFormation::Stack", "AWS::Serverless::Application"])
+def test_d6_a_nested_stack_given_the_pool_id_makes_the_mapping_unknowable(kind: str) -> None:
+    # Its own template (not read) may attach a role mapping or a principal-tag map to the pool.
+    properties = {"TemplateURL": "auth.json", "Parameters": {"PoolId": {"Ref": "IdentityPool"}}}
+    data = _admin_pool(Auth={"Type": kind, "Properties": properties})
+    result = imported(data)
+    assert [p.check for p in result.problems] == ["RS134"]
+    with pytest.raises(ConfigError, match=r"nested stack Auth .* is given identity pool"):
+        result.checked()
+    properties["Parameters"] = {"Bucket": "photos"}
+    assert not imported(data).problems
+
+
 def test_d6_a_custom_resource_configuring_another_stacks_pool_is_named() -> None:
     data = template({"RoleMapFunctionInput": {"Type": "Custom::LambdaCallout", "Properties": {
         "ServiceToken": "x", "identityPoolId": {"Ref": "authIdentityPoolId"}}}},
