@@ -187,3 +187,38 @@ def test_the_pool_stack_is_found_wherever_it_sits(before: int, after: int, stage
         assert json.dumps(data(cdk_out), sort_keys=True, default=str) == json.dumps(
             direct, sort_keys=True, default=str
         )
+
+
+_NAMES = st.sampled_from(["T.template.json", "../x.json", ".", "sub", "", "missing.json", 3, None])
+_ARTIFACTS = st.fixed_dictionaries({
+    "type": st.sampled_from(["aws:cloudformation:stack", "cdk:cloud-assembly", "cdk:tree", 1]),
+    "properties": st.one_of(st.none(), st.fixed_dictionaries({
+        "templateFile": _NAMES, "directoryName": _NAMES,
+        "parameters": st.one_of(st.none(), st.dictionaries(st.text(max_size=3), st.one_of(st.text(max_size=3), st.integers()), max_size=2)),
+    })),
+    "environment": st.one_of(st.none(), st.sampled_from(["aws://1/2", "aws:///", "x"])),
+})  # fmt: skip
+_MANIFESTS = st.one_of(
+    st.fixed_dictionaries(
+        {"artifacts": st.dictionaries(st.text(max_size=4), _ARTIFACTS, max_size=3)}
+    ),
+    st.just([]),
+    st.just({"artifacts": 1}),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_MANIFESTS, _MANIFESTS)
+def test_any_manifest_imports_or_fails_with_a_config_error_naming_a_file(
+    manifest: Any, nested: Any
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "cdk.out"
+        assembly(root / "sub", {}, {"T.template.json": TEMPLATE})
+        (root / "sub" / "manifest.json").write_text(json.dumps(nested))
+        (root / "manifest.json").write_text(json.dumps(manifest))
+        (root / "T.template.json").write_text(TEMPLATE)
+        try:
+            import_source(root).checked()
+        except ConfigError as err:
+            assert err.file
