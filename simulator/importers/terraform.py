@@ -68,7 +68,7 @@ from simulator.importers.terraform_aws import (
     partition_of,
     translate,
 )
-from simulator.importers.terraform_calls import check_call
+from simulator.importers.terraform_calls import check_call, check_named_roles
 from simulator.importers.terraform_policy import policy_document
 from simulator.importers.terraform_variables import (
     Variable,
@@ -280,6 +280,7 @@ class _Module:
         self.declared: dict[tuple[str, str, str], _Declared] = {}
         self.resource_types: set[str] = set()
         self.modules: dict[str, Block] = {}
+        self.module_texts: dict[str, str] = {}  # each call as written, for names it holds
         self.providers: dict[str | None, Block] = {}
         self.notes: list[str] = []
         self.cache: dict[tuple[str, ...], Any] = {}
@@ -327,6 +328,7 @@ class _Module:
                 self._unique_labels(block, 1)
                 self._once(self.modules, block.labels[0], block, "module")
                 self.modules[block.labels[0]] = block
+                self.module_texts[block.labels[0]] = item.text
             elif block.labels[:1] == ("aws",):
                 alias = self._literal_string(block.body.attribute("alias"))
                 if alias in self.providers:
@@ -957,6 +959,12 @@ class _Module:
                 resource = translate(instance)
                 if resource is not None:
                     resources.append(resource)
+        roles = [r.properties.get("RoleName") for r in resources if r.type == "AWS::IAM::Role"]
+        for name, block in self.modules.items():
+            check_named_roles(
+                name, block, self.module_texts[name], self._module_source(block), self.folder,
+                (role for role in roles if isinstance(role, str) and role),
+            )  # fmt: skip
         unread = tuple(
             f"module.{name} ({block.pos.file}:{block.pos.line}) is not read: resources inside "
             "modules are not imported, and its outputs stay unknown"

@@ -7,15 +7,16 @@ the roles it hands out; it is refused (exit 2, never a silent answer) when:
   its arguments, or a local they read): with them it can map roles, tag sessions, or attach
   policies the access answers would miss;
 - its source is a local folder whose files declare a role mapping, a principal-tag map or a user
-  pool group, and no identity pool of their own: they attach to one from outside.
-A remote module that is handed none of them, or a module that finds a role by a literal name
-inside it, is not seen; the README says so.
+  pool group, and no identity pool of their own: they attach to one from outside;
+- the call, or a local module's files, write the name of one of this configuration's roles as a
+  string (`role = "admin"`, a variable's default, a data source's `name`).
+A remote module that finds a role by a name written inside it is not seen; the README says so.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path as FsPath
 
 import msgspec
@@ -56,8 +57,11 @@ def check_call(
             "so what it does with them (a mapping for the pool, policies on a role) is unknown",
             file=block.pos.file, line=block.pos.line, construct=f"module.{name}", hint=PLAN_HINT,
         )  # fmt: skip
-    if source is not None and source.startswith(("./", "../")):
-        types = _declared_types(folder / source, 0, set())
+    files = (
+        _local_files(folder / source, 0, set()) if source is not None and _is_local(source) else []
+    )
+    if files:
+        types = {found for _, text in files for found in _RESOURCE.findall(text)}
         if types & ATTACHING and "aws_cognito_identity_pool" not in types:
             raise ConfigError(
                 f"module.{name} ({source}) declares {', '.join(sorted(types & ATTACHING))} and no "
@@ -66,6 +70,29 @@ def check_call(
                 file=block.pos.file, line=block.pos.line, construct=f"module.{name}",
                 hint=PLAN_HINT,
             )  # fmt: skip
+
+
+def check_named_roles(
+    name: str, block: Block, text: str, source: str | None, folder: FsPath, roles: Iterable[str]
+) -> None:
+    """Refuse the call `module.NAME` when it, or a local module's files, write the name of a role
+    of this configuration as a string: with it a module can attach policies to the role."""
+    texts = [(FsPath(block.pos.file), text)]
+    if _is_local(source):
+        texts += _local_files(folder / str(source), 0, set())
+    for role in sorted(set(roles)):
+        for file, written in texts:
+            if f'"{role}"' in written:
+                raise ConfigError(
+                    f"module.{name} names role {role} ({file.name}): with its name a module can "
+                    "attach policies to it, and resources inside modules are not read",
+                    file=block.pos.file, line=block.pos.line, construct=f"module.{name}",
+                    hint=PLAN_HINT,
+                )  # fmt: skip
+
+
+def _is_local(source: str | None) -> bool:
+    return source is not None and source.startswith(("./", "../"))
 
 
 def _handed(node: object, locals_: Mapping[str, Attribute]) -> Iterator[str]:
@@ -92,18 +119,18 @@ def _handed(node: object, locals_: Mapping[str, Attribute]) -> Iterator[str]:
             stack.extend(item)
 
 
-def _declared_types(folder: FsPath, depth: int, visited: set[FsPath]) -> set[str]:
-    """The resource types a local module's .tf files declare, and those of the local modules it
-    calls (scanned, not parsed: nothing of them is evaluated or printed)."""
+def _local_files(folder: FsPath, depth: int, visited: set[FsPath]) -> list[tuple[FsPath, str]]:
+    """The .tf files of a local module and of the local modules it calls, as text (scanned, not
+    parsed: nothing of them is evaluated or printed), within MAX_FILES and MAX_BYTES."""
     try:
         resolved = folder.resolve()
         files = sorted(f for f in resolved.iterdir() if f.suffix == ".tf" and f.is_file())
     except (OSError, ValueError, RuntimeError):
-        return set()  # no such folder: terraform init would fail; the call stays a note
+        return []  # no such folder: terraform init would fail; the call stays a note
     if resolved in visited or depth > MAX_DEPTH or len(files) > MAX_FILES:
-        return set()
+        return []
     visited.add(resolved)
-    types: set[str] = set()
+    out: list[tuple[FsPath, str]] = []
     total = 0
     for file in files:
         try:
@@ -115,7 +142,7 @@ def _declared_types(folder: FsPath, depth: int, visited: set[FsPath]) -> set[str
         if total > MAX_BYTES:
             break
         text = data.decode("utf-8", "replace")
-        types.update(_RESOURCE.findall(text))
+        out.append((file, text))
         for nested in _MODULE_SOURCE.findall(text):
-            types |= _declared_types(resolved / nested, depth + 1, visited)
-    return types
+            out.extend(_local_files(resolved / nested, depth + 1, visited))
+    return out

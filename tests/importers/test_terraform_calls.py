@@ -76,6 +76,16 @@ def test_a_local_module_calling_one_that_attaches_is_refused(tmp_path: Path) -> 
     )
 
 
+def test_a_module_naming_a_role_by_its_name_is_refused(tmp_path: Path) -> None:
+    # A literal name reaches the role as surely as a reference: in the call, or inside a local module.
+    message = refused(tmp_path / "a", 'module "m" {\n  source = "x/y/aws"\n  role = "admin"\n}\n')
+    assert "module.m names role admin" in message
+    write_module(tmp_path / "mod", {"main.tf": 'data "aws_iam_role" "r" { name = "admin" }\n'})
+    assert "names role admin (main.tf)" in refused(
+        tmp_path / "b", 'module "m" { source = "../mod" }\n'
+    )
+
+
 @pytest.mark.parametrize(
     "module",
     [
