@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from simulator.errors import ConfigError, Path
+from simulator.errors import ConfigError, Path, format_path
 from simulator.importers.assemble import NESTED_STACKS, Stack, assemble
 from simulator.importers.cfn_decode import (
     NOT_PLAIN,
@@ -40,6 +40,10 @@ from simulator.model.document import Origin
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"  # Fn::ForEach and the functions it adds
+PROCESSED_HINT = (
+    "import the processed template instead: aws cloudformation get-template --stack-name NAME "
+    "--template-stage Processed"
+)
 DEFAULT_ACCOUNT = "123456789012"  # D3
 DEFAULT_REGION = "us-east-1"  # D3
 
@@ -184,8 +188,26 @@ class _Stack:
         )
         self.sam = SAM_TRANSFORM in self.transforms
         for name in self.transforms:
-            if name not in (SAM_TRANSFORM, LANGUAGE_EXTENSIONS) and isinstance(name, str):
-                notes.append(f"transform {name} is not applied: the template is read as written")
+            if name not in (SAM_TRANSFORM, LANGUAGE_EXTENSIONS):
+                # A macro may rewrite any part of the template: read as written, it could pass.
+                entry = decoded.sections["Transform"]
+                raise ConfigError(
+                    f"transform {name} is not applied by rolesim: the template it deploys cannot "
+                    "be known from the file",
+                    file=self.file,
+                    line=entry.line,
+                    native_path="Transform",
+                    hint=PROCESSED_HINT,
+                )
+        if "Fn::Transform" in decoded.resources:
+            raise ConfigError(
+                "Fn::Transform in Resources brings resources from elsewhere (AWS::Include, a "
+                "macro), which cannot be read offline",
+                file=self.file,
+                line=decoded.resources["Fn::Transform"].line,
+                native_path=format_path((*settings.prefix, "Resources", "Fn::Transform")),
+                hint=PROCESSED_HINT,
+            )
         self.cdk = "AWS::CDK::Metadata" in self.types.values()
         self._check_parameters()
 
@@ -559,6 +581,18 @@ class _Stack:
             )
             construct = self.construct(lid)
             at = self._where(("Resources", lid), entry.line, construct)
+            members = entry.members("Properties") or {}
+            if "Fn::Transform" in members:
+                # AWS::Include merges properties from S3 (a Policies list, a mapping) into these.
+                raise (
+                    at.at("Properties")
+                    .at("Fn::Transform", members["Fn::Transform"].line)
+                    .error(
+                        f"Fn::Transform brings properties of {lid} from elsewhere (AWS::Include, a "
+                        "macro), which cannot be read offline",
+                        hint=PROCESSED_HINT,
+                    )
+                )
             # A property the resource leaves out is reported at the resource.
             origins: dict[Path, Origin] = {(): at.at("Properties").origin()}
             properties = LazyProperties(entry, self._evaluator(lid, origins), self._peeker(lid))

@@ -136,6 +136,10 @@ class Evaluator(msgspec.Struct):
                 function = intrinsic_name(node, at)
                 if function is not None:
                     return self.function(function, node[function], at.at(function), out)
+                if "Fn::Transform" in node:
+                    # AWS::Include beside other keys merges what it brings into this mapping:
+                    # unknown offline, the whole mapping is (its other keys may be overridden).
+                    return self._transform(node["Fn::Transform"], at.at("Fn::Transform"), out)
                 result: dict[str, Any] = {}
                 for key, child in node.items():
                     got = self.value(

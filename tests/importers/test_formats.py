@@ -8,7 +8,15 @@ from simulator.errors import ConfigError
 from simulator.importers.source import import_source
 from simulator.importers.values import Unresolved
 from tests.conftest import ROOT
-from tests.importers.templates import arn, decide, imported, pool_data, pool_of
+from tests.importers.templates import (
+    arn,
+    decide,
+    imported,
+    pool_data,
+    pool_of,
+    pool_resources,
+    template,
+)
 
 SERVERLESS = """
 service: photos
@@ -163,12 +171,30 @@ def test_a_reference_to_a_missing_resource_outside_sam_is_refused() -> None:
         ).checked()
 
 
-def test_other_transforms_are_noted_not_applied() -> None:
-    result = imported(
-        SAM.replace("AWS::Serverless-2016-10-31", "[AWS::Serverless-2016-10-31, MyMacro]"),
-        name="t.yaml",
-    )
-    assert any("transform MyMacro is not applied" in n for n in result.notes)
+def test_a_macro_rolesim_does_not_apply_is_refused_not_noted() -> None:
+    # A macro may rewrite any part of the template: read as written, a gate could pass on a pool
+    # that is not the one deployed. The processed template is the way out.
+    with pytest.raises(ConfigError, match="transform MyMacro is not applied by rolesim") as err:
+        imported(
+            SAM.replace("AWS::Serverless-2016-10-31", "[AWS::Serverless-2016-10-31, MyMacro]"),
+            name="t.yaml",
+        )
+    assert "--template-stage Processed" in (err.value.hint or "")
+
+
+def test_fn_transform_includes_are_unknown_where_they_merge() -> None:
+    # AWS::Include (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-aws-include.html)
+    # brings a snippet from S3: in Resources, every resource it may add is unknown; beside other
+    # properties, so is the mapping it merges into.
+    include = {"Name": "AWS::Include", "Parameters": {"Location": "s3://bucket/more.yaml"}}
+    resources = pool_resources()
+    resources["Fn::Transform"] = include
+    with pytest.raises(ConfigError, match="Fn::Transform in Resources brings resources"):
+        imported(template(resources))
+    resources = pool_resources()
+    resources["AuthRole"]["Properties"]["Fn::Transform"] = include
+    with pytest.raises(ConfigError, match="Fn::Transform brings properties of AuthRole"):
+        pool_of(template(resources))
 
 
 def test_cdk_template_findings_name_the_construct() -> None:
