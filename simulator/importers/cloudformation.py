@@ -247,7 +247,7 @@ class _Stack:
         if not self.settings.loops and not any(k.startswith(FOR_EACH) for k in top):
             return  # nothing to expand: the sections stay unbuilt (a large template's are)
         sections = {name: entry.value() for name, entry in self.decoded.sections.items()}
-        expander = Expander(lambda node, at: Evaluator(self, self.depth).value(node, at))
+        expander = Expander(self._collection)
         expanded = False
         for name in ("Conditions", "Resources"):
             section = sections.get(name)
@@ -259,6 +259,22 @@ class _Stack:
             self.decoded = DecodedTemplate(self.decoded.source, None, sections)
             self.types = {lid: e.scalar("Type") or "" for lid, e in self.decoded.resources.items()}
             self.cdk = "AWS::CDK::Metadata" in self.types.values()
+
+    def _collection(self, node: Any, at: Where) -> Any:
+        """An Fn::ForEach collection, in the forms CloudFormation documents: a list (its elements
+        evaluated), or a Ref to a CommaDelimitedList or List<...> parameter. Another function is
+        refused, not evaluated: whether the transform accepts it is not documented."""
+        ref = node.get("Ref") if isinstance(node, dict) and len(node) == 1 else None
+        if isinstance(ref, str) and ref in self._declared:
+            spec = self._declared[ref]
+            if isinstance(spec, dict) and _is_list(str(spec.get("Type", "String"))):
+                return self._parameter(ref)
+        if not isinstance(node, list):
+            raise at.error(
+                "an Fn::ForEach collection is a list or a Ref to a CommaDelimitedList parameter "
+                "(the forms CloudFormation documents)"
+            )
+        return Evaluator(self, self.depth).value(node, at)
 
     def _declared_line(self, name: str) -> int | None:
         entry = self.decoded.sections.get("Parameters")

@@ -4,8 +4,9 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic
 and its RFC (aws-cloudformation/cfn-language-discussion, RFCs/0009-Fn::ForEach.md):
 `"Fn::ForEach::Name": [Identifier, Collection, {OutputKey: OutputValue}]` merges one copy of the
 fragment per element of the collection into the mapping that holds it (the Resources or Conditions
-section, a resource's properties). The collection is a list of strings, a `Ref` to a
-CommaDelimitedList parameter, or another function giving one. Each OutputKey is an implicit
+section, a resource's properties). The collection is a list of strings or a `Ref` to a
+CommaDelimitedList parameter (the template's reader evaluates it; other forms are not documented
+and it refuses them). Each OutputKey is an implicit
 `Fn::Sub` of the identifiers (`${Id}` the element, `&{Id}` the element without its
 non-alphanumeric characters); in the OutputValue the element is `Ref: Id` and `${Id}` / `&{Id}`
 inside `Fn::Sub`. Loops nest up to five deep. An `Fn::Sub` left without variables is its text, so
@@ -45,8 +46,8 @@ def has_loops(value: Any) -> bool:
 
 
 class Expander:
-    """Expands the loops of one template; `evaluate(node, at)` is the template's own evaluation
-    of a collection (parameters, mappings, pseudo parameters)."""
+    """Expands the loops of one template; `evaluate(node, at)` is the template's own reading of a
+    collection (its parameters, the forms it accepts)."""
 
     def __init__(self, evaluate: Callable[[Any, Where], Any]) -> None:
         self.evaluate = evaluate

@@ -67,6 +67,17 @@ def test_the_collection_may_be_a_comma_delimited_list_parameter() -> None:
     assert [r["RoleName"] for r in given["IamRoles"]][1:] == ["team-red", "team-teal", "team-plum"]
 
 
+def test_a_collection_in_a_form_the_documents_do_not_give_is_refused() -> None:
+    # "an array in this parameter, or ... a Ref to a CommaDelimitedList" (Fn::ForEach, Collection).
+    mappings = {"Teams": {"all": {"names": ["red", "blue"]}}}
+    data = team_template({"Fn::FindInMap": ["Teams", "all", "names"]}, Mappings=mappings)
+    with pytest.raises(ConfigError, match="a list or a Ref to a CommaDelimitedList parameter"):
+        imported(data)
+    data = team_template({"Ref": "Team"}, Parameters={"Team": {"Type": "String", "Default": "a"}})
+    with pytest.raises(ConfigError, match="a list or a Ref to a CommaDelimitedList parameter"):
+        imported(data)
+
+
 def test_a_collection_that_cannot_be_known_is_an_error_naming_the_loop() -> None:
     data = team_template({"Ref": "Teams"}, Parameters={"Teams": {"Type": "CommaDelimitedList"}})
     with pytest.raises(ConfigError, match="the collection of Fn::ForEach::Teams cannot be known"):
