@@ -963,7 +963,8 @@ class _Module:
         for name, block in self.modules.items():
             check_named_roles(
                 name, block, self.module_texts[name], self._module_source(block), self.folder,
-                (role for role in roles if isinstance(role, str) and role),
+                # A name the provider generates (a placeholder) is no name a module can write.
+                (r for r in roles if isinstance(r, str) and r and not isinstance(r, Placeholder)),
             )  # fmt: skip
         unread = tuple(
             f"module.{name} ({block.pos.file}:{block.pos.line}) is not read: resources inside "

@@ -22,7 +22,8 @@ from pathlib import Path as FsPath
 import msgspec
 
 from simulator.errors import ConfigError
-from simulator.importers.hcl_syntax import Attr, Attribute, Block, Name, Traversal
+from simulator.importers.hcl_blocks import RawBlock, TopLevelAttribute, split_blocks
+from simulator.importers.hcl_syntax import Attr, Attribute, Block, Name, Template, Traversal
 
 HANDED = frozenset({
     "aws_cognito_identity_pool", "aws_cognito_identity_pool_roles_attachment",
@@ -39,10 +40,7 @@ PLAN_HINT = (
 MAX_DEPTH = 5  # local modules calling local modules
 MAX_FILES = 500
 MAX_BYTES = 16 * 1024 * 1024
-_RESOURCE = re.compile(r'^[ \t]*resource[ \t]+"([A-Za-z0-9_-]+)"', re.MULTILINE)
-_MODULE_SOURCE = re.compile(
-    r'\bsource[ \t]*=[ \t]*"(\.{1,2}/[^"\n]*)"'
-)  # any local path: a folder or not
+_QUOTED = re.compile(r'"((?:[^"\\\n]|\\.)*)"')  # each string as written (heredocs' JSON too)
 
 
 def check_call(
@@ -52,24 +50,22 @@ def check_call(
     change what the pool decides."""
     handed = sorted(set(_handed(block.body, locals_)))
     if handed:
-        raise ConfigError(
-            f"module.{name} is given {', '.join(handed)}: resources inside modules are not read, "
-            "so what it does with them (a mapping for the pool, policies on a role) is unknown",
-            file=block.pos.file, line=block.pos.line, construct=f"module.{name}", hint=PLAN_HINT,
+        raise _refused(
+            name, block, f"is given {', '.join(handed)}: resources inside modules are not read, so "
+            "what it does with them (a mapping for the pool, policies on a role) is unknown",
         )  # fmt: skip
-    files = (
-        _local_files(folder / source, 0, set()) if source is not None and _is_local(source) else []
-    )
-    if files:
-        types = {found for _, text in files for found in _RESOURCE.findall(text)}
-        if types & ATTACHING and "aws_cognito_identity_pool" not in types:
-            raise ConfigError(
-                f"module.{name} ({source}) declares {', '.join(sorted(types & ATTACHING))} and no "
-                "identity pool of its own: it attaches them to one from outside, and resources "
-                "inside modules are not read",
-                file=block.pos.file, line=block.pos.line, construct=f"module.{name}",
-                hint=PLAN_HINT,
-            )  # fmt: skip
+    types = {
+        b.labels[0]
+        for _, _, items in _local_module(folder, source)
+        for b in items
+        if isinstance(b, RawBlock) and b.type == "resource" and b.labels
+    }
+    if types & ATTACHING and "aws_cognito_identity_pool" not in types:
+        raise _refused(
+            name, block, f"({source}) declares {', '.join(sorted(types & ATTACHING))} and no "
+            "identity pool of its own: it attaches them to one from outside, and resources inside "
+            "modules are not read",
+        )  # fmt: skip
 
 
 def check_named_roles(
@@ -77,22 +73,23 @@ def check_named_roles(
 ) -> None:
     """Refuse the call `module.NAME` when it, or a local module's files, write the name of a role
     of this configuration as a string: with it a module can attach policies to the role."""
+    wanted = set(roles)
     texts = [(FsPath(block.pos.file), text)]
-    if _is_local(source):
-        texts += _local_files(folder / str(source), 0, set())
-    for role in sorted(set(roles)):
-        for file, written in texts:
-            if f'"{role}"' in written:
-                raise ConfigError(
-                    f"module.{name} names role {role} ({file.name}): with its name a module can "
-                    "attach policies to it, and resources inside modules are not read",
-                    file=block.pos.file, line=block.pos.line, construct=f"module.{name}",
-                    hint=PLAN_HINT,
-                )  # fmt: skip
+    texts += [(file, written) for file, written, _ in _local_module(folder, source)]
+    for file, written in texts:
+        named = sorted(wanted & set(_QUOTED.findall(written)))
+        if named:
+            raise _refused(
+                name, block, f"names role {named[0]} ({file.name}): with its name a module can "
+                "attach policies to it, and resources inside modules are not read",
+            )  # fmt: skip
 
 
-def _is_local(source: str | None) -> bool:
-    return source is not None and source.startswith(("./", "../"))
+def _refused(name: str, block: Block, why: str) -> ConfigError:
+    return ConfigError(
+        f"module.{name} {why}", file=block.pos.file, line=block.pos.line,
+        construct=f"module.{name}", hint=PLAN_HINT,
+    )  # fmt: skip
 
 
 def _handed(node: object, locals_: Mapping[str, Attribute]) -> Iterator[str]:
@@ -119,30 +116,59 @@ def _handed(node: object, locals_: Mapping[str, Attribute]) -> Iterator[str]:
             stack.extend(item)
 
 
-def _local_files(folder: FsPath, depth: int, visited: set[FsPath]) -> list[tuple[FsPath, str]]:
-    """The .tf files of a local module and of the local modules it calls, as text (scanned, not
-    parsed: nothing of them is evaluated or printed), within MAX_FILES and MAX_BYTES."""
-    try:
-        resolved = folder.resolve()
-        files = sorted(f for f in resolved.iterdir() if f.suffix == ".tf" and f.is_file())
-    except (OSError, ValueError, RuntimeError):
-        return []  # no such folder: terraform init would fail; the call stays a note
-    if resolved in visited or depth > MAX_DEPTH or len(files) > MAX_FILES:
+Scanned = tuple[FsPath, str, list[RawBlock | TopLevelAttribute]]
+
+
+def _local_module(folder: FsPath, source: str | None) -> list[Scanned]:
+    """The .tf files of the local module `source` names (`./`, `../`), and of the local modules
+    they call: text and top-level blocks, never evaluated or printed. Nothing for a remote
+    source or a folder that is not there (terraform init would fail); more than the bounds is an
+    error, not a module left unscanned."""
+    if source is None or not source.startswith(("./", "../")):
         return []
-    visited.add(resolved)
-    out: list[tuple[FsPath, str]] = []
+    out: list[Scanned] = []
+    pending: list[tuple[FsPath, int]] = [(folder / source, 0)]
+    visited: set[FsPath] = set()
     total = 0
-    for file in files:
+    while pending:
+        where, depth = pending.pop()
         try:
-            with file.open("rb") as handle:
-                data = handle.read(MAX_BYTES - total + 1)
-        except OSError:
+            resolved = where.resolve()
+            files = sorted(f for f in resolved.iterdir() if f.suffix == ".tf" and f.is_file())
+        except (OSError, ValueError, RuntimeError):
             continue
-        total += len(data)
-        if total > MAX_BYTES:
-            break
-        text = data.decode("utf-8", "replace")
-        out.append((file, text))
-        for nested in _MODULE_SOURCE.findall(text):
-            out.extend(_local_files(resolved / nested, depth + 1, visited))
+        if resolved in visited:
+            continue
+        visited.add(resolved)
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"local modules call each other more than {MAX_DEPTH} deep",
+                              file=str(resolved))  # fmt: skip
+        for file in files:
+            if len(out) >= MAX_FILES or total > MAX_BYTES:
+                raise ConfigError("the local modules' .tf files are more than rolesim scans",
+                                  file=str(resolved))  # fmt: skip
+            try:
+                with file.open("rb") as handle:
+                    text = handle.read(MAX_BYTES + 1 - total).decode("utf-8", "replace")
+            except OSError as exc:
+                raise ConfigError(f"cannot read a local module's file: {exc.strerror}",
+                                  file=str(file)) from None  # fmt: skip
+            total += len(text)
+            items = split_blocks(text, str(file))
+            out.append((file, text, items))
+            for item in items:
+                nested = _module_source(item)
+                if nested is not None and nested.startswith(("./", "../")):
+                    pending.append((resolved / nested, depth + 1))
     return out
+
+
+def _module_source(item: RawBlock | TopLevelAttribute) -> str | None:
+    """A module block's `source`, when it is a literal string (Terraform requires one)."""
+    if not isinstance(item, RawBlock) or item.type != "module":
+        return None
+    attribute = item.parse().body.attribute("source")
+    expr = attribute.expr if attribute is not None else None
+    if isinstance(expr, Template) and all(isinstance(part, str) for part in expr.parts):
+        return "".join(str(part) for part in expr.parts)
+    return None

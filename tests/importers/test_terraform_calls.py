@@ -86,6 +86,14 @@ def test_a_module_naming_a_role_by_its_name_is_refused(tmp_path: Path) -> None:
     )
 
 
+def test_a_generated_role_name_is_not_a_name_a_module_can_write(tmp_path: Path) -> None:
+    # A role without `name` gets one the provider generates; its placeholder (the resource name)
+    # written as a string elsewhere is a coincidence, not a reference.
+    text = 'resource "aws_iam_role" "main" { assume_role_policy = "{}" }\n'
+    text += 'module "m" {\n  source = "x/y/aws"\n  branch = "main"\n}\n'
+    assert any("module.m" in u for u in read(tmp_path, ROOT + text).unread)
+
+
 @pytest.mark.parametrize(
     "module",
     [
