@@ -140,6 +140,15 @@ def is_stdin(path: Path | str | None) -> bool:
     return path is not None and str(path) == STDIN
 
 
+def within(folder: Path, relative: str) -> Path | None:
+    """`relative` against `folder`, links followed, or None when that leads out of the folder: a
+    path or link out of it may name any file of the machine rolesim runs on. OSError, ValueError
+    or RuntimeError for a path no file can have (a NUL byte, a loop of links)."""
+    root = folder.resolve()
+    target = (root / relative).resolve()
+    return target if root in target.parents else None
+
+
 def source_name(path: Path | str) -> str:
     """How messages name an input: its path as given, or `<stdin>`."""
     return STDIN_NAME if is_stdin(path) else str(path)

@@ -118,12 +118,11 @@ def _inside(folder: FsPath, name: str, relative: Any, native_path: str) -> FsPat
         raise ConfigError("a file name relative to the assembly is needed here",
                           file=manifest_name, native_path=native_path)  # fmt: skip
     try:
-        root = folder.resolve()
-        target = (root / relative).resolve()
+        target = inputs.within(folder, relative)
     except (OSError, ValueError, RuntimeError) as exc:
         raise ConfigError(f"{relative!r} names no file rolesim can read ({exc})",
                           file=manifest_name, native_path=native_path) from None  # fmt: skip
-    if root not in target.parents:
+    if target is None:
         raise ConfigError(f"{relative!r} is outside the cloud assembly's folder (not read)",
                           file=manifest_name, native_path=native_path)  # fmt: skip
     return target

@@ -136,12 +136,11 @@ class _Files:
         if suffix not in _YAML | _JSON:
             return Unresolved(f"{construct} (only .yml, .yaml and .json files are read)", where)
         try:
-            folder = self.folder.resolve()
-            target = (folder / given).resolve()
+            target = inputs.within(self.folder, given)
         except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a loop of links
             raise ConfigError(f"{construct} names no file rolesim can read ({exc})", file=where.file,
                               line=where.line, native_path=where.native_path) from None  # fmt: skip
-        if folder not in target.parents:
+        if target is None:
             return Unresolved(
                 f"{construct} (outside the folder of serverless.yml: not read)", where
             )
