@@ -2,7 +2,7 @@
 
 Run: python benchmarks/bench_patterns.py [--timeout 10]
 Each row times one hostile input twice: with the regex the engine used before (rebuilt here as the
-baseline) and with the current code. A baseline still running after --timeout seconds is stopped
+baseline; for Terraform's regex functions, Python's backtracking re) and with the current code. A baseline still running after --timeout seconds is stopped
 and shown as "> N s"; growth along each series shows why it would not finish.
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 from simulator.iam import NamedPolicy, Request, evaluate, parse_policy, patterns
+from simulator.importers import hcl_regex
 from simulator.model.providers import ROLE_ARN
 
 # --- the former patterns, as they were ------------------------------------------------------------
@@ -138,6 +139,16 @@ def cases() -> list[tuple[str, Callable[[], object], Callable[[], object]]]:
                 ),
             ),
         ]
+    for length in (20, 24, 28, 20000):
+        # Terraform's regexall() on a pattern that backtracks: Python's re against RE2 (hcl_regex).
+        text = "a" * length + "b"
+        out.append(
+            (
+                f"Terraform regexall (a+)+$ vs {length} a's and b",
+                lambda text=text: re.findall(r"(a+)+$", text),
+                lambda text=text: hcl_regex.regexall(r"(a+)+$", text),
+            )
+        )
     for spaces in (500, 1000, 3000):
         body = " " * spaces + "x"
         out.append(
