@@ -52,6 +52,8 @@ class Expander:
     def __init__(self, evaluate: Callable[[Any, Where], Any]) -> None:
         self.evaluate = evaluate
         self.nodes = 0
+        self._estimates: dict[int, int] = {}  # id of a fragment -> _estimate (a nested loop's
+        # fragment is met once per element of the loops around it)
 
     def mapping(self, mapping: dict[Any, Any], at: Where, bound: dict[str, str], loops: int) -> Any:
         """`mapping` with its loops expanded and the bound identifiers substituted."""
@@ -133,7 +135,9 @@ class Expander:
             )
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise at.at(1).error("an Fn::ForEach collection is a list of strings")
-        if self.nodes + len(items) * _estimate(fragment) > MAX_NODES:  # refused before it is built
+        if id(fragment) not in self._estimates:
+            self._estimates[id(fragment)] = _estimate(fragment)
+        if self.nodes + len(items) * self._estimates[id(fragment)] > MAX_NODES:  # before building
             raise at.error(f"Fn::ForEach expands to more than {MAX_NODES} nodes")
         for item in items:
             inner = {**bound, identifier: item}
